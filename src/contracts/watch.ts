@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import { SeveritySchema } from './common.js';
+import { HostFields, IndicatorSchema } from './containment-request.js';
+
+export const WatchStateSchema = z.enum(['baseline', 'watching', 'closed']);
+export type WatchState = z.infer<typeof WatchStateSchema>;
+
+export const VerdictSchema = z.enum(['held', 'breached', 'inconclusive']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const WatchedHostSchema = z.object({
+  ...HostFields,
+  /** `ready` once the baseline of this host was taken from every source; `unavailable` when it failed for good. */
+  baseline: z.enum(['pending', 'ready', 'unavailable']),
+});
+export type WatchedHost = z.infer<typeof WatchedHostSchema>;
+
+export const AuditEntrySchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** A watch window as stored in Redis. Times are ISO strings. */
+export const WatchSchema = z.object({
+  id: z.string(),
+  incident_id: z.string(),
+  title: z.string().optional(),
+  severity: SeveritySchema.optional(),
+  slack_channel: z.string().optional(),
+  control: z.string().optional(),
+  blocked: z.array(IndicatorSchema),
+  blocked_at: z.string(),
+  hosts: z.array(WatchedHostSchema),
+  sources: z.array(z.string()),
+  duration_ms: z.number().int().positive(),
+  poll_interval_ms: z.number().int().positive(),
+  baseline_ms: z.number().int().positive(),
+  state: WatchStateSchema,
+  verdict: VerdictSchema.optional(),
+  verdict_reasons: z.array(z.string()).optional(),
+  opened_by: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  expires_at: z.string(),
+  closed_at: z.string().optional(),
+  stop_reason: z.string().optional(),
+  action_ids: z.array(z.string()),
+  audit: z.array(AuditEntrySchema),
+});
+export type Watch = z.infer<typeof WatchSchema>;
+
+export const SourceGapSchema = z.object({ from: z.string(), to: z.string(), reason: z.string() });
+
+/** How one source has served one watch: what was covered, what failed, which hosts it never saw. */
+export const SourceHealthSchema = z.object({
+  source: z.string(),
+  /** The end of the telemetry window successfully read for this watch. */
+  polled_until: z.string().optional(),
+  last_success_at: z.string().optional(),
+  last_error_at: z.string().optional(),
+  last_error: z.string().optional(),
+  consecutive_failures: z.number().int().nonnegative(),
+  /** Wall-clock lag between now and polled_until at the last success, in ms. */
+  lag_ms: z.number().int().nonnegative().optional(),
+  events_seen: z.number().int().nonnegative(),
+  hosts_seen: z.array(z.string()),
+  gaps: z.array(SourceGapSchema),
+});
+export type SourceHealth = z.infer<typeof SourceHealthSchema>;
+
+export const FindingCountsSchema = z.record(SeveritySchema, z.number().int().nonnegative());
+
+/** What `GET /v1/watches/{id}` returns and what reporters render. */
+export const WatchViewSchema = WatchSchema.omit({ audit: true }).extend({
+  findings: z.object({ total: z.number().int(), by_severity: FindingCountsSchema }),
+  suppressed: z.object({ count: z.number().int(), by_rule: z.record(z.string(), z.number().int()) }),
+  coverage: z.array(SourceHealthSchema),
+  audit: z.array(AuditEntrySchema),
+  status_url: z.string(),
+});
+export type WatchView = z.infer<typeof WatchViewSchema>;

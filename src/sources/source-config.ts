@@ -1,0 +1,24 @@
+import * as z from 'zod';
+import { durationString, parseDuration } from '../contracts/duration.js';
+
+/** Fields every source has, whatever its vendor. Connector schemas extend this with `.extend({...})`. */
+export const SourceCommonConfigSchema = z.object({
+  /** Stable name used in webhooks (`sources`), logs and coverage, e.g. "mde-prod". */
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { error: 'must be letters, digits, - or _ (max 64)' }),
+  type: z.string(),
+  /** Vendor API base URL; configurable so that tests and the demo use loopback fakes. */
+  base_url: z.url(),
+  /** Request budget towards this vendor, across all workers. Default: the vendor's documented limit. */
+  rate_limit_per_minute: z.number().int().positive().optional(),
+  /** Hosts per query; larger host sets are split. Default 100. */
+  max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
+  /** Per-request timeout. Default 30s. */
+  timeout: durationString(1_000, 600_000).default('30s'),
+  /** How far back every poll re-reads to catch late telemetry. Default 10m. */
+  lookback: durationString(0, 86_400_000).default('10m'),
+  /** Retries of one request on 429, 5xx and timeouts before the poll reports a gap. Default 4. */
+  max_retries: z.number().int().min(0).max(10).default(4),
+});
+export type SourceCommonConfig = z.infer<typeof SourceCommonConfigSchema>;
+
+export const durationMs = (text: string): number => parseDuration(text) ?? 0;

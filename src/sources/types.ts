@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type * as z from 'zod';
+import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import type { SourceCommonConfig } from './source-config.js';
+
+/** A host as the watch knows it; a connector matches on whichever fields it can use. */
+export interface HostRef {
+  hostname?: string;
+  ip?: string;
+  edr_id?: string;
+}
+
+export interface TimeRangeQuery {
+  hosts: readonly HostRef[];
+  /** Inclusive start. */
+  from: Date;
+  /** Exclusive end. */
+  to: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * A vendor API that can tell which outbound connections a set of hosts made. One instance per configured
+ * source; it holds its own token cache and request budget. Errors are `SourceError`s.
+ */
+export interface SourceConnector {
+  readonly id: string;
+  readonly type: string;
+  /** Hosts per vendor query; the poller splits larger host sets into batches of this size. */
+  readonly maxHostsPerQuery: number;
+  /** How far back each poll re-reads, because vendor telemetry arrives late. */
+  readonly lookbackMs: number;
+  /** Every connection event of `hosts` in [from, to), all pages, de-duplicated by `id`. */
+  fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]>;
+  /** The hosts' network history in [from, to), aggregated per (host, process, destination, port, protocol). */
+  fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface ConnectorDeps {
+  logger: Logger;
+}
+
+/** What a connector folder exports: its type, its config schema (validated at start) and a factory. */
+export interface ConnectorModule<Config extends SourceCommonConfig = SourceCommonConfig> {
+  readonly type: string;
+  readonly configSchema: z.ZodType<Config>;
+  create(config: Config, deps: ConnectorDeps): SourceConnector;
+}
