@@ -39,6 +39,8 @@ export const WatchSchema = z.object({
   poll_interval_ms: z.number().int().positive(),
   baseline_ms: z.number().int().positive(),
   state: WatchStateSchema,
+  /** When the current baseline snapshot was taken; changes when merged hosts are baselined. */
+  baseline_taken_at: z.string().optional(),
   verdict: VerdictSchema.optional(),
   verdict_reasons: z.array(z.string()).optional(),
   opened_by: z.string(),
@@ -63,7 +65,9 @@ export const SourceHealthSchema = z.object({
   last_error_at: z.string().optional(),
   last_error: z.string().optional(),
   consecutive_failures: z.number().int().nonnegative(),
-  /** Wall-clock lag between now and polled_until at the last success, in ms. */
+  /** Hosts (watch host keys) whose telemetry up to polled_until was read; others are read from blocked_at. */
+  polled_hosts: z.array(z.string()),
+  /** Age of the newest event this source returned for the watch's hosts at the last success, in ms. */
   lag_ms: z.number().int().nonnegative().optional(),
   events_seen: z.number().int().nonnegative(),
   hosts_seen: z.array(z.string()),

@@ -1,10 +1,11 @@
 /**
- * Every Redis key the product owns. Keys of one watch share the hash tag `{w:<id>}` so that multi-key
- * scripts on a watch work in Redis Cluster; global indexes carry the prefix's own tag.
+ * Every Redis key the product owns. They all carry the hash tag `{<prefix>}`, so the multi-key scripts and
+ * transactions that keep a watch and its indexes consistent stay in one slot of a Redis Cluster. The data is
+ * small (watches, findings, baselines); BullMQ's queues, the bulk of the traffic, live under their own tags.
  */
 export function redisKeys(prefix: string) {
   const global = `{${prefix}}`;
-  const watch = (id: string) => `${prefix}:{w:${id}}`;
+  const watch = (id: string) => `${global}:w:${id}`;
   return {
     prefix,
     /** BullMQ prefix: queues keep their keys in one slot per queue. */
@@ -12,7 +13,8 @@ export function redisKeys(prefix: string) {
     watch: (id: string) => `${watch(id)}:watch`,
     watchLock: (id: string) => `${watch(id)}:lock`,
     findings: (id: string) => `${watch(id)}:findings`,
-    findingCounts: (id: string) => `${watch(id)}:finding-counts`,
+    publishedFindings: (id: string) => `${watch(id)}:published`,
+    eventStats: (id: string) => `${watch(id)}:event-stats`,
     seenEvents: (id: string) => `${watch(id)}:seen`,
     suppressed: (id: string) => `${watch(id)}:suppressed`,
     baseline: (id: string) => `${watch(id)}:baseline`,

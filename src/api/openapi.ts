@@ -1,0 +1,77 @@
+import * as z from 'zod';
+import { ContainmentRequestSchema } from '../contracts/containment-request.js';
+import { FindingSchema } from '../contracts/finding.js';
+import { WatchViewSchema } from '../contracts/watch.js';
+import { ExtendBodySchema, StopBodySchema } from './routes/watches.js';
+
+const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
+
+const ErrorSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+const OpenResponseSchema = z.object({
+  watch_id: z.string(),
+  incident_id: z.string(),
+  state: z.string(),
+  status_url: z.string(),
+  expires_at: z.string(),
+  merged: z.boolean(),
+});
+
+const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
+const errors = {
+  400: { description: 'invalid request; `issues` names each field', ...json(ErrorSchema) },
+  401: { description: 'missing or invalid authentication', ...json(ErrorSchema) },
+};
+
+let document: unknown;
+
+/** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
+export function openApiDocument(): unknown {
+  document ??= {
+    openapi: '3.1.0',
+    info: { title: 'containment-watch', version: '0.1.0' },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        hmac: { type: 'apiKey', in: 'header', name: 'X-CW-Signature', description: 'v1=hex(HMAC-SHA256(secret, "v1:" + X-CW-Timestamp + ":" + body))' },
+      },
+    },
+    security: [{ bearer: [] }, { hmac: [] }],
+    paths: {
+      '/v1/containments': {
+        post: {
+          summary: 'Open a watch after a containment action, or merge into the incident’s active watch',
+          requestBody: { required: true, ...json(ContainmentRequestSchema) },
+          responses: {
+            202: { description: 'new watch', ...json(OpenResponseSchema) },
+            200: { description: 'repeated action_id, or merged into the active watch', ...json(OpenResponseSchema) },
+            ...errors,
+            413: { description: 'body larger than 256 KiB', ...json(ErrorSchema) },
+            415: { description: 'body is not JSON', ...json(ErrorSchema) },
+            429: { description: 'too many requests', ...json(ErrorSchema) },
+          },
+        },
+      },
+      '/v1/watches': { get: { summary: 'List watches (?state=active|closed|all)', responses: { 200: { description: 'watches' }, ...errors } } },
+      '/v1/watches/{id}': { get: { summary: 'One watch', responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } } },
+      '/v1/watches/{id}/findings': {
+        get: { summary: 'Findings of a watch', responses: { 200: { description: 'findings', ...json(z.object({ watch_id: z.string(), findings: z.array(FindingSchema) })) } } },
+      },
+      '/v1/watches/{id}/report': { get: { summary: 'Evidence report (?format=json|md)', responses: { 200: { description: 'report' } } } },
+      '/v1/watches/{id}/extend': {
+        post: { summary: 'Extend the window', requestBody: json(ExtendBodySchema), responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
+      },
+      '/v1/watches/{id}/stop': {
+        post: { summary: 'Stop the watch now; the verdict follows', requestBody: json(StopBodySchema), responses: { 202: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
+      },
+      '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
+      '/readyz': { get: { security: [], summary: 'Readiness: Redis reachable, workers alive', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+      '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } } },
+    },
+  };
+  return document;
+}

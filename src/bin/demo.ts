@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../contracts/duration.js';
+import { RedisUnavailableError } from '../simulator/demo/local-redis.js';
+import { runDemo } from '../simulator/demo/run-demo.js';
+
+const USAGE = `usage: npm run demo -- [--scenario fallback|benign] [--duration 2m] [--poll 3s] [--request file.json] [--verbose]`;
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'fallback' },
+    duration: { type: 'string', default: '2m' },
+    poll: { type: 'string', default: '3s' },
+    request: { type: 'string', default: fileURLToPath(new URL('../../workflows/generic/containment-request.json', import.meta.url)) },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+const durationMs = parseDuration(values.duration);
+const pollIntervalMs = parseDuration(values.poll);
+if (values.help || (values.scenario !== 'fallback' && values.scenario !== 'benign') || !durationMs || !pollIntervalMs) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(values.help ? 0 : 2);
+}
+
+try {
+  const verdict = await runDemo({
+    scenario: values.scenario,
+    durationMs,
+    pollIntervalMs,
+    requestFile: values.request,
+    out: process.stdout,
+    verbose: values.verbose,
+  });
+  process.stdout.write(`\nverdict: ${verdict}\n`);
+  process.exit(0);
+} catch (error) {
+  if (error instanceof RedisUnavailableError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`demo failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,42 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one process, served at GET /metrics. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    webhooks: new Counter({
+      name: 'cw_webhook_requests_total',
+      help: 'Webhook calls by outcome (created, merged, repeated, rejected status code).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    polls: new Counter({
+      name: 'cw_source_polls_total',
+      help: 'Coalesced source polls by source and outcome.',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    pollSeconds: new Histogram({
+      name: 'cw_source_poll_seconds',
+      help: 'Duration of one coalesced source poll.',
+      labelNames: ['source'],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'cw_events_total',
+      help: 'New events recorded for watches, by source.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    findings: new Counter({
+      name: 'cw_findings_total',
+      help: 'Findings created or escalated, by severity.',
+      labelNames: ['severity', 'change'],
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,22 @@
+import * as z from 'zod';
+
+/** Queue names carry their own hash tag, so each queue's keys share one Redis Cluster slot. */
+export const QUEUE = {
+  /** Watch lifecycle: baseline, close. */
+  watch: '{watch}',
+  /** One coalesced poll per source per tick. */
+  poll: '{poll}',
+  /** Reporting: status message, findings, verdict. */
+  notify: '{notify}',
+} as const;
+
+export const WatchJobDataSchema = z.object({ watch_id: z.string() });
+export const PollJobDataSchema = z.object({ source_id: z.string() });
+
+export const JOB = {
+  baseline: 'baseline',
+  close: 'close',
+  poll: 'poll',
+  sync: 'sync',
+  verdict: 'verdict',
+} as const;

@@ -1,0 +1,67 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOB, QUEUE } from './jobs.js';
+
+/** Completed jobs are trimmed; failed ones are kept a week for post-mortems. */
+const RETENTION: DefaultJobOptions = {
+  removeOnComplete: { count: 1_000, age: 24 * 3600 },
+  removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+};
+
+const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
+
+/** The product's three queues and every way a job is put on them; job ids make each add idempotent. */
+export class WatchQueues {
+  readonly watch: Queue;
+  readonly poll: Queue;
+  readonly notify: Queue;
+
+  constructor(connection: Redis | ConnectionOptions, prefix: string) {
+    this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
+    this.poll = new Queue(QUEUE.poll, { connection, prefix, defaultJobOptions: { ...RETENTION, attempts: 1 } });
+    this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: RETRIED });
+  }
+
+  /** (Re)takes the baseline of a watch; `generation` changes when hosts were merged in. */
+  async takeBaseline(watchId: string, generation: number): Promise<void> {
+    await this.watch.add(JOB.baseline, { watch_id: watchId }, { jobId: `baseline-${watchId}-${generation}` });
+  }
+
+  /** Closes the watch at `at`; an extended watch gets a new close job and ignores the old one. */
+  async closeAt(watchId: string, at: Date): Promise<void> {
+    await this.watch.add(
+      JOB.close,
+      { watch_id: watchId },
+      { jobId: `close-${watchId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) },
+    );
+  }
+
+  /** Publishes the watch's current state; while one sync waits, further requests fold into it. */
+  async sync(watchId: string): Promise<void> {
+    await this.notify.add(JOB.sync, { watch_id: watchId }, { deduplication: { id: `sync-${watchId}` } });
+  }
+
+  async publishVerdict(watchId: string): Promise<void> {
+    await this.notify.add(JOB.verdict, { watch_id: watchId }, { jobId: `verdict-${watchId}` });
+  }
+
+  /** One poll scheduler per source, at the shortest poll interval any of its active watches asked for. */
+  async schedulePolls(sourceId: string, everyMs: number | undefined): Promise<void> {
+    const schedulerId = `poll-${sourceId}`;
+    if (everyMs === undefined) {
+      await this.poll.removeJobScheduler(schedulerId);
+      return;
+    }
+    const current = await this.poll.getJobScheduler(schedulerId);
+    if (current?.every === everyMs) return;
+    await this.poll.upsertJobScheduler(
+      schedulerId,
+      { every: everyMs, immediately: true },
+      { name: JOB.poll, data: { source_id: sourceId } },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.watch.close(), this.poll.close(), this.notify.close()]);
+  }
+}

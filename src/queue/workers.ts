@@ -1,0 +1,75 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SourceError } from '../sources/source-error.js';
+import { takeBaseline } from '../watch/baseline-taker.js';
+import { publishVerdict, syncWatch } from '../watch/publisher.js';
+import type { WatchRuntime } from '../watch/runtime.js';
+import { SourcePoller } from '../watch/source-poller.js';
+import { closeWatch } from '../watch/watch-closer.js';
+import { JOB, PollJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
+
+export interface WorkerOptions {
+  /** Parallel jobs per queue in this process. Default 4. */
+  concurrency?: number;
+}
+
+/** The processors of the three queues; a terminal source error is not retried. */
+export function startWorkers(
+  runtime: WatchRuntime,
+  connection: Redis | ConnectionOptions,
+  prefix: string,
+  { concurrency = 4 }: WorkerOptions = {},
+): Worker[] {
+  const poller = new SourcePoller(runtime);
+  const common = { connection, prefix, concurrency };
+
+  const watchWorker = new Worker(
+    QUEUE.watch,
+    guard(async (job) => {
+      const { watch_id } = WatchJobDataSchema.parse(job.data);
+      if (job.name === JOB.baseline) await takeBaseline(runtime, watch_id, isLastAttempt(job));
+      else if (job.name === JOB.close) await closeWatch(runtime, poller, watch_id);
+    }),
+    common,
+  );
+  const pollWorker = new Worker(
+    QUEUE.poll,
+    guard(async (job) => {
+      const { source_id } = PollJobDataSchema.parse(job.data);
+      return poller.poll(source_id);
+    }),
+    common,
+  );
+  const notifyWorker = new Worker(
+    QUEUE.notify,
+    guard(async (job) => {
+      const { watch_id } = WatchJobDataSchema.parse(job.data);
+      if (job.name === JOB.sync) await syncWatch(runtime, watch_id);
+      else if (job.name === JOB.verdict) await publishVerdict(runtime, watch_id);
+    }),
+    // Slack allows about one message per second per channel: a few deliveries at a time is plenty.
+    { ...common, concurrency: Math.min(concurrency, 2) },
+  );
+
+  const workers = [watchWorker, pollWorker, notifyWorker];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) =>
+      runtime.logger.warn({ queue: worker.name, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'),
+    );
+    worker.on('error', (error) => runtime.logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+  }
+  return workers;
+}
+
+const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+function guard<T>(processor: (job: Job) => Promise<T>): (job: Job) => Promise<T> {
+  return async (job) => {
+    try {
+      return await processor(job);
+    } catch (error) {
+      if (error instanceof SourceError && error.kind === 'terminal') throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config/load.js';
+import { DetectionSettingsSchema, type DetectionSettings } from '../detect/settings.js';
+import { redisKeys, type RedisKeys } from '../lib/keys.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import { WatchQueues } from '../queue/queues.js';
+import { createConsoleReporter } from '../report/console-reporter.js';
+import type { Reporter } from '../report/reporter.js';
+import { createSlackReporter } from '../report/slack/slack-reporter.js';
+import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-budget.js';
+import { connectorFor } from '../sources/registry.js';
+import type { SourceConnector } from '../sources/types.js';
+import { FindingStore } from '../watch/finding-store.js';
+import type { WatchRuntime } from '../watch/runtime.js';
+import { WatchStore } from '../watch/watch-store.js';
+import { WatchViews } from '../watch/watch-view.js';
+
+export const keysFor = (config: AppConfig): RedisKeys => redisKeys(config.env.CW_PREFIX);
+
+export function detectionSettingsOf(config: AppConfig): DetectionSettings {
+  return DetectionSettingsSchema.parse({
+    allow: config.file.allow,
+    networks: config.file.networks,
+    ports: config.file.ports,
+    tuning: config.file.detection,
+  });
+}
+
+export function publicUrlOf(config: AppConfig): string {
+  return config.env.PUBLIC_URL ?? `http://127.0.0.1:${config.env.PORT}`;
+}
+
+export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKeys, logger: Logger): Map<string, SourceConnector> {
+  const connectors = new Map<string, SourceConnector>();
+  for (const source of config.sources) {
+    const module = connectorFor(source.type);
+    if (!module) throw new Error(`unknown source type ${source.type}`);
+    const budget =
+      source.rate_limit_per_minute === undefined
+        ? unlimitedBudget
+        : new RedisRequestBudget({ redis, keyPrefix: keys.prefix, sourceId: source.id, requestsPerMinute: source.rate_limit_per_minute });
+    connectors.set(source.id, module.create(source, { logger: logger.child({ source: source.id }), budget }));
+  }
+  return connectors;
+}
+
+/** Slack when a bot token is configured; otherwise the console and, if configured, a JSON-lines file. */
+export function createReporter(config: AppConfig, redis: Redis, keys: RedisKeys, logger: Logger, out: NodeJS.WritableStream): Reporter {
+  const { env } = config;
+  if (env.SLACK_BOT_TOKEN) {
+    return createSlackReporter({
+      token: env.SLACK_BOT_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+      defaultChannel: config.defaults.slackChannel,
+      redis,
+      keys,
+      logger,
+    });
+  }
+  return createConsoleReporter({ out, jsonlPath: env.FINDINGS_JSONL, redis, keys, logger });
+}
+
+/** Builds the watch runtime shared by the worker's jobs. */
+export function createWatchRuntime(options: {
+  config: AppConfig;
+  redis: Redis;
+  logger: Logger;
+  metrics: Metrics;
+  reporterOut?: NodeJS.WritableStream;
+  decorateReporter?: (reporter: Reporter) => Reporter;
+}): WatchRuntime {
+  const { config, redis, logger, metrics } = options;
+  const keys = keysFor(config);
+  const store = new WatchStore(redis, keys);
+  const findings = new FindingStore(redis, keys);
+  return {
+    redis,
+    keys,
+    store,
+    findings,
+    views: new WatchViews(store, findings, publicUrlOf(config)),
+    queues: new WatchQueues(redis, keys.bullPrefix),
+    connectors: createConnectors(config, redis, keys, logger),
+    detection: detectionSettingsOf(config),
+    reporter: (options.decorateReporter ?? ((reporter: Reporter) => reporter))(
+      createReporter(config, redis, keys, logger, options.reporterOut ?? process.stdout),
+    ),
+    logger,
+    metrics,
+  };
+}
+
+export const newWorkerId = (): string => `${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,157 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createApp } from '../api/app.js';
+import type { AppConfig } from '../config/load.js';
+import { createApiConnection, createWorkerConnection } from '../lib/redis.js';
+import type { Logger } from '../lib/logger.js';
+import { createMetrics, type Metrics } from '../lib/metrics.js';
+import { WatchQueues } from '../queue/queues.js';
+import { startWorkers } from '../queue/workers.js';
+import type { Reporter } from '../report/reporter.js';
+import { FindingStore } from '../watch/finding-store.js';
+import type { WatchRuntime } from '../watch/runtime.js';
+import { WatchService } from '../watch/watch-service.js';
+import { WatchStore } from '../watch/watch-store.js';
+import { WatchViews } from '../watch/watch-view.js';
+import { createWatchRuntime, keysFor, newWorkerId, publicUrlOf } from './build.js';
+
+/** A long-lived part of the product: started once, closed once, in order, on shutdown. */
+export interface Service {
+  close(): Promise<void>;
+}
+
+export interface ApiService extends Service {
+  server: Server;
+  url: string;
+}
+
+const HEARTBEAT_MS = 10_000;
+
+/** The HTTP API: webhook intake and the watch endpoints. It enqueues jobs; workers do the rest. */
+export async function startApi(config: AppConfig, logger: Logger, metrics: Metrics = createMetrics()): Promise<ApiService> {
+  const { env } = config;
+  if (!env.WEBHOOK_TOKENS?.length && !env.WEBHOOK_HMAC_SECRET) {
+    throw new Error('WEBHOOK_TOKENS or WEBHOOK_HMAC_SECRET must be set: the webhook never runs unauthenticated');
+  }
+  const keys = keysFor(config);
+  const redis = createApiConnection(env.REDIS_URL);
+  const queueRedis = createWorkerConnection(env.REDIS_URL);
+  const store = new WatchStore(redis, keys);
+  const findings = new FindingStore(redis, keys);
+  const queues = new WatchQueues(queueRedis, keys.bullPrefix);
+  const service = new WatchService({
+    redis,
+    keys,
+    store,
+    queues,
+    defaults: config.defaults,
+    sourceIds: config.sources.map((source) => source.id),
+    logger,
+  });
+  const app = createApp({
+    redis,
+    keys,
+    store,
+    findings,
+    views: new WatchViews(store, findings, publicUrlOf(config)),
+    service,
+    auth: { tokens: env.WEBHOOK_TOKENS ?? [], hmacSecret: env.WEBHOOK_HMAC_SECRET },
+    rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    metrics,
+    logger,
+  });
+  const server = app.listen(env.PORT, env.HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+  logger.info({ url }, 'API listening');
+  return {
+    server,
+    url,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queues.close();
+      await quit(queueRedis);
+      await quit(redis);
+    },
+  };
+}
+
+export interface WorkerService extends Service {
+  runtime: WatchRuntime;
+  workers: Worker[];
+}
+
+/** The job workers: baselines, coalesced polls, reporting and closing. */
+export async function startWorker(
+  config: AppConfig,
+  logger: Logger,
+  options: {
+    metrics?: Metrics;
+    /** Wraps the configured reporter, e.g. to observe publications in the demo. */
+    decorateReporter?: (reporter: Reporter) => Reporter;
+    reporterOut?: NodeJS.WritableStream;
+    concurrency?: number;
+  } = {},
+): Promise<WorkerService> {
+  const redis = createWorkerConnection(config.env.REDIS_URL);
+  const runtime = createWatchRuntime({
+    config,
+    redis,
+    logger,
+    metrics: options.metrics ?? createMetrics(),
+    decorateReporter: options.decorateReporter,
+    reporterOut: options.reporterOut,
+  });
+  const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const workerId = newWorkerId();
+  const beat = () =>
+    redis
+      .multi()
+      .zadd(runtime.keys.workerHeartbeats, Date.now(), workerId)
+      .zremrangebyscore(runtime.keys.workerHeartbeats, '-inf', Date.now() - 10 * HEARTBEAT_MS)
+      .exec()
+      .catch((error: Error) => logger.warn({ err: error.message }, 'heartbeat failed'));
+  await beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  heartbeat.unref();
+  logger.info({ worker_id: workerId, sources: [...runtime.connectors.keys()] }, 'worker started');
+  return {
+    runtime,
+    workers,
+    async close() {
+      clearInterval(heartbeat);
+      await Promise.all(workers.map((worker) => worker.close()));
+      await redis.zrem(runtime.keys.workerHeartbeats, workerId).catch(() => undefined);
+      await runtime.queues.close();
+      await Promise.all([...runtime.connectors.values()].map((connector) => connector.close()));
+      await runtime.reporter.close();
+      await quit(redis);
+    },
+  };
+}
+
+async function quit(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
+/** Closes services in the given order on SIGTERM/SIGINT; a second signal forces the exit. */
+export function closeOnSignals(services: Service[], logger: Logger): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) process.exit(1);
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      for (const service of services) await service.close().catch((error: Error) => logger.error({ err: error.message }, 'close failed'));
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,45 @@
+import { BaselineSnapshotSchema, buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
+import { createDetector } from '../detect/detector.js';
+import { createHostMatcher } from '../detect/host-match.js';
+import type { Watch, WatchedHost } from '../contracts/watch.js';
+import type { ConnectionEvent } from '../contracts/connection-event.js';
+import type { Assessment } from '../detect/types.js';
+import type { WatchRuntime } from './runtime.js';
+
+export interface WatchDetector {
+  matchHost(event: ConnectionEvent): WatchedHost | undefined;
+  assess(event: ConnectionEvent): Assessment;
+}
+
+/**
+ * Compiled detectors per watch, rebuilt only when the watch's baseline, hosts or indicators change:
+ * compiling a 500-host baseline on every poll tick would dominate the poll.
+ */
+export class DetectorCache {
+  private readonly entries = new Map<string, { version: string; detector: WatchDetector }>();
+
+  constructor(private readonly runtime: Pick<WatchRuntime, 'store' | 'detection'>) {}
+
+  async for(watch: Watch): Promise<WatchDetector> {
+    const version = `${watch.baseline_taken_at ?? ''}|${watch.hosts.length}|${watch.blocked.length}`;
+    const cached = this.entries.get(watch.id);
+    if (cached?.version === version) return cached.detector;
+
+    const snapshotJson = await this.runtime.store.baseline(watch.id);
+    // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
+    const snapshot = snapshotJson
+      ? BaselineSnapshotSchema.parse(JSON.parse(snapshotJson))
+      : buildBaseline([], watch.hosts, this.runtime.detection);
+    const baseline: CompiledBaseline = compileBaseline(snapshot);
+    const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts };
+    const detector = createDetector({ context, baseline, settings: this.runtime.detection });
+    const matchHost = createHostMatcher(watch.hosts);
+    const entry = { version, detector: { matchHost, assess: (event: ConnectionEvent) => detector.assess(event) } };
+    this.entries.set(watch.id, entry);
+    return entry.detector;
+  }
+
+  forget(watchId: string): void {
+    this.entries.delete(watchId);
+  }
+}

@@ -1,0 +1,107 @@
+import { formatDuration } from '../contracts/duration.js';
+import type { Finding } from '../contracts/finding.js';
+import type { WatchView } from '../contracts/watch.js';
+
+/**
+ * The evidence an incident commander files with the incident: the same shape as the backtest's JSON output
+ * (DESIGN "Backtest (offline) contract"), plus the watch's audit trail.
+ */
+export function evidenceReport(view: WatchView, findings: readonly Finding[]) {
+  return {
+    verdict: view.state === 'closed' ? view.verdict : undefined,
+    verdict_reasons: view.verdict_reasons ?? [],
+    watch: {
+      id: view.id,
+      incident_id: view.incident_id,
+      title: view.title,
+      state: view.state,
+      blocked: view.blocked,
+      blocked_at: view.blocked_at,
+      expires_at: view.expires_at,
+      closed_at: view.closed_at,
+      stop_reason: view.stop_reason,
+      hosts: view.hosts,
+      sources: view.sources,
+      opened_by: view.opened_by,
+    },
+    findings: findings.map((finding) => ({
+      id: finding.id,
+      kind: finding.kind,
+      severity: finding.severity,
+      score: finding.score,
+      reasons: finding.reasons,
+      host: finding.host,
+      process: finding.process,
+      dst: finding.dst,
+      protocol: finding.protocol,
+      connected: finding.connected,
+      first_seen: finding.first_seen,
+      last_seen: finding.last_seen,
+      count: finding.count,
+      status: finding.status,
+    })),
+    suppressed: view.suppressed,
+    coverage: view.coverage,
+    audit: view.audit,
+    generated_at: new Date().toISOString(),
+  };
+}
+export type EvidenceReport = ReturnType<typeof evidenceReport>;
+
+/** Markdown cells hold telemetry: pipes, backticks and line breaks must not break the table. */
+const cell = (text: string | number | undefined) =>
+  String(text ?? '').replace(/[\r\n]+/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/</g, '&lt;');
+
+export function evidenceMarkdown(report: EvidenceReport): string {
+  const { watch } = report;
+  const window = formatDuration(Math.max(0, Date.parse(watch.expires_at) - Date.parse(watch.blocked_at)));
+  const lines = [
+    `# Containment watch ${cell(watch.incident_id)}${watch.title ? `: ${cell(watch.title)}` : ''}`,
+    '',
+    `**Verdict: ${report.verdict ?? `not yet (${watch.state})`}**`,
+    '',
+    ...report.verdict_reasons.map((reason) => `- ${cell(reason)}`),
+    '',
+    '## Watch',
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| Watch id | ${cell(watch.id)} |`,
+    `| Blocked | ${watch.blocked.map((indicator) => `${indicator.type} ${cell(indicator.value)}`).join(', ')} |`,
+    `| Blocked at | ${watch.blocked_at} |`,
+    `| Window | ${window}, until ${watch.expires_at} |`,
+    `| Closed at | ${watch.closed_at ?? '-'}${watch.stop_reason ? ` (stopped: ${cell(watch.stop_reason)})` : ''} |`,
+    `| Hosts | ${watch.hosts.length}: ${watch.hosts.map((host) => cell(host.hostname ?? host.ip)).join(', ')} |`,
+    `| Sources | ${watch.sources.map(cell).join(', ')} |`,
+    `| Opened by | ${cell(watch.opened_by)} |`,
+    '',
+    `## Findings (${report.findings.length})`,
+    '',
+  ];
+  if (report.findings.length === 0) lines.push('No findings.', '');
+  else {
+    lines.push('| Severity | Kind | Host | Process | Destination | Count | First seen | Last seen | Status |', '|---|---|---|---|---|---|---|---|---|');
+    for (const finding of report.findings) {
+      const destination = `${finding.dst.hostname ?? finding.dst.ip ?? '?'}:${finding.dst.port ?? '?'}/${finding.protocol}`;
+      lines.push(
+        `| ${finding.severity} | ${finding.kind.join(', ')} | ${cell(finding.host)} | ${cell(finding.process.path ?? finding.process.name)} | ${cell(destination)} | ${finding.count} | ${finding.first_seen} | ${finding.last_seen} | ${finding.status} |`,
+      );
+    }
+    lines.push('');
+    for (const finding of report.findings) {
+      lines.push(`### ${finding.severity}: ${cell(finding.process.name)} on ${cell(finding.host)}`, '', ...finding.reasons.map((reason) => `- ${cell(reason)}`), '');
+    }
+  }
+  lines.push(`## Suppressed by allow-rules: ${report.suppressed.count}`, '');
+  for (const [rule, count] of Object.entries(report.suppressed.by_rule)) lines.push(`- ${cell(rule)}: ${count}`);
+  lines.push('', '## Telemetry coverage', '', '| Source | Read until | Events | Hosts seen | Errors |', '|---|---|---|---|---|');
+  for (const health of report.coverage) {
+    lines.push(
+      `| ${cell(health.source)} | ${health.polled_until ?? 'never'} | ${health.events_seen} | ${health.hosts_seen.length} | ${health.gaps.length ? health.gaps.map((gap) => `${gap.from} to ${gap.to}: ${cell(gap.reason)}`).join('; ') : 'none'} |`,
+    );
+  }
+  lines.push('', '## Audit trail', '');
+  for (const entry of report.audit) lines.push(`- ${entry.at} ${cell(entry.actor)}: ${entry.action}${entry.detail ? ` (${cell(entry.detail)})` : ''}`);
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,159 @@
+import type { Redis } from 'ioredis';
+import * as z from 'zod';
+import { severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
+import { FindingSchema, type Finding } from '../contracts/finding.js';
+import type { Assessment } from '../detect/types.js';
+import type { RedisKeys } from '../lib/keys.js';
+import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
+
+export interface AssessedEvent {
+  eventId: string;
+  time: number;
+  source: string;
+  assessment: Assessment;
+}
+
+export type FindingChange = 'created' | 'escalated' | 'updated';
+
+export interface ApplyResult {
+  newEvents: number;
+  changes: { findingId: string; change: FindingChange }[];
+}
+
+/** The stored form of a finding: the contract plus merge bookkeeping (epoch times, severity rank, version). */
+const StoredFindingSchema = FindingSchema.omit({ first_seen: true, last_seen: true }).extend({
+  first_ms: z.number(),
+  last_ms: z.number(),
+  rank: z.number(),
+  version: z.number().int(),
+});
+type StoredFinding = z.infer<typeof StoredFindingSchema>;
+
+/** Lua's cjson writes an empty array as `{}`; the contract wants arrays back. */
+const ARRAY_FIELDS = ['kind', 'reasons', 'sources'] as const;
+
+const BATCH = 500;
+
+/** Findings, suppression counts and de-duplication of one watch's events, in Redis. */
+export class FindingStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /**
+   * Records events; an event id already recorded for this watch changes nothing, so a poll that is
+   * repeated (overlapping look-back, at-least-once jobs, two workers) never doubles a count.
+   * `trimBelowMs`: event ids older than this can no longer be re-read and are forgotten.
+   */
+  async apply(watchId: string, events: readonly AssessedEvent[], trimBelowMs = 0): Promise<ApplyResult> {
+    const result: ApplyResult = { newEvents: 0, changes: [] };
+    const merged = new Map<string, FindingChange>();
+    const order: FindingChange[] = ['updated', 'escalated', 'created'];
+    const recordable = events.filter((event) => event.assessment.type !== 'ignored');
+    if (recordable.length === 0) return result;
+    for (let start = 0; start < recordable.length; start += BATCH) {
+      const batch = recordable.slice(start, start + BATCH);
+      const args: (string | number)[] = [start + BATCH >= recordable.length ? trimBelowMs : 0, batch.length];
+      for (const event of batch) args.push(event.eventId, event.time, ...encode(event));
+      const reply = (await this.redis.eval(
+        APPLY_EVENTS_SCRIPT,
+        4,
+        this.keys.seenEvents(watchId),
+        this.keys.findings(watchId),
+        this.keys.suppressed(watchId),
+        this.keys.eventStats(watchId),
+        ...args,
+      )) as (number | string)[];
+      result.newEvents += Number(reply[0]);
+      for (let index = 1; index < reply.length; index += 2) {
+        const findingId = String(reply[index]);
+        const change = reply[index + 1] as FindingChange;
+        const previous = merged.get(findingId);
+        if (!previous || order.indexOf(change) > order.indexOf(previous)) merged.set(findingId, change);
+      }
+    }
+    result.changes = [...merged].map(([findingId, change]) => ({ findingId, change }));
+    return result;
+  }
+
+  async list(watchId: string): Promise<Finding[]> {
+    const stored = await this.redis.hvals(this.keys.findings(watchId));
+    return stored
+      .map((json) => toFinding(parseStored(json)))
+      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.first_seen.localeCompare(b.first_seen));
+  }
+
+  async get(watchId: string, findingId: string): Promise<{ finding: Finding; version: number } | undefined> {
+    const json = await this.redis.hget(this.keys.findings(watchId), findingId);
+    if (!json) return undefined;
+    const stored = parseStored(json);
+    return { finding: toFinding(stored), version: stored.version };
+  }
+
+  /** Finding ids whose stored version is newer than the version last published to the reporter. */
+  async unpublished(watchId: string): Promise<string[]> {
+    const [stored, published] = await Promise.all([
+      this.redis.hgetall(this.keys.findings(watchId)),
+      this.redis.hgetall(this.keys.publishedFindings(watchId)),
+    ]);
+    return Object.entries(stored)
+      .filter(([id, json]) => parseStored(json).version > Number(published[id] ?? 0))
+      .map(([id]) => id);
+  }
+
+  async markPublished(watchId: string, findingId: string, version: number): Promise<void> {
+    await this.redis.hset(this.keys.publishedFindings(watchId), findingId, version);
+  }
+
+  async suppressed(watchId: string): Promise<{ count: number; by_rule: Record<string, number> }> {
+    const byRule = Object.fromEntries(
+      Object.entries(await this.redis.hgetall(this.keys.suppressed(watchId))).map(([rule, count]) => [rule, Number(count)]),
+    );
+    return { count: Object.values(byRule).reduce((sum, count) => sum + count, 0), by_rule: byRule };
+  }
+
+  async eventStats(watchId: string): Promise<{ events: number; normal: number }> {
+    const stats = await this.redis.hgetall(this.keys.eventStats(watchId));
+    return { events: Number(stats.events ?? 0), normal: Number(stats.normal ?? 0) };
+  }
+
+  countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+    const counts = Object.fromEntries(SeveritySchema.options.map((severity) => [severity, 0])) as Record<Severity, number>;
+    for (const finding of findings) counts[finding.severity] += 1;
+    return counts;
+  }
+}
+
+function encode(event: AssessedEvent): [string, string] {
+  const { assessment } = event;
+  switch (assessment.type) {
+    case 'suppressed':
+      return ['s', assessment.ruleId];
+    case 'finding':
+      return [
+        'f',
+        JSON.stringify({
+          ...assessment.finding,
+          id: assessment.findingId,
+          rank: severityRank(assessment.finding.severity),
+          sources: [event.source],
+        }),
+      ];
+    default:
+      return ['n', ''];
+  }
+}
+
+function parseStored(json: string): StoredFinding {
+  const raw = JSON.parse(json) as Record<string, unknown>;
+  for (const field of ARRAY_FIELDS) {
+    if (raw[field] !== null && typeof raw[field] === 'object' && !Array.isArray(raw[field])) raw[field] = [];
+  }
+  return StoredFindingSchema.parse(raw);
+}
+
+function toFinding(stored: StoredFinding): Finding {
+  const { first_ms, last_ms, rank: _rank, version: _version, ...finding } = stored;
+  return { ...finding, first_seen: new Date(first_ms).toISOString(), last_seen: new Date(last_ms).toISOString() };
+}

@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+import type { DetectionSettings } from '../detect/settings.js';
+import type { RedisKeys } from '../lib/keys.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { WatchQueues } from '../queue/queues.js';
+import type { Reporter } from '../report/reporter.js';
+import type { SourceConnector } from '../sources/types.js';
+import type { FindingStore } from './finding-store.js';
+import type { WatchStore } from './watch-store.js';
+import type { WatchViews } from './watch-view.js';
+
+/** Everything the watch jobs need, built once per process by the composition root (src/runtime). */
+export interface WatchRuntime {
+  redis: Redis;
+  keys: RedisKeys;
+  store: WatchStore;
+  findings: FindingStore;
+  views: WatchViews;
+  queues: WatchQueues;
+  connectors: ReadonlyMap<string, SourceConnector>;
+  detection: DetectionSettings;
+  reporter: Reporter;
+  logger: Logger;
+  metrics: Metrics;
+}

@@ -1,0 +1,182 @@
+import type { ConnectionEvent } from '../contracts/connection-event.js';
+import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
+import { tryLock } from '../lib/lock.js';
+import { SourceError } from '../sources/source-error.js';
+import type { HostRef, SourceConnector } from '../sources/types.js';
+import { DetectorCache } from './detector-cache.js';
+import type { AssessedEvent } from './finding-store.js';
+import { closeGap, emptyHealth, recordGap } from './source-health.js';
+import { hostKey } from './host-key.js';
+import type { WatchRuntime } from './runtime.js';
+
+export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed';
+
+/** What one watch asks of a poll: which hosts, read from when. */
+interface WatchPlan {
+  watch: Watch;
+  health: SourceHealth;
+  hosts: WatchedHost[];
+  /** Per host key: the earliest event time still to be judged for that host. */
+  readFrom: Map<string, number>;
+  from: number;
+  until: number;
+}
+
+const POLL_LOCK_MS = 15 * 60_000;
+
+/**
+ * One coalesced poll of one source: a query per batch of `maxHostsPerQuery` hosts covers every watching
+ * host of every active watch on the source; the events then fan out to the watches they belong to.
+ */
+export class SourcePoller {
+  private readonly detectors: DetectorCache;
+
+  constructor(private readonly runtime: WatchRuntime) {
+    this.detectors = new DetectorCache(runtime);
+  }
+
+  /**
+   * Polls `sourceId` for all its active watches (or only `onlyWatchIds`, for a watch's final look at close).
+   * `now` bounds the read; events later than a watch's expiry are not its business.
+   */
+  async poll(sourceId: string, options: { onlyWatchIds?: string[]; now?: number } = {}): Promise<PollOutcome> {
+    const { runtime } = this;
+    const connector = runtime.connectors.get(sourceId);
+    if (!connector) return 'idle';
+    const release = await tryLock(runtime.redis, runtime.keys.sourcePollLock(sourceId), POLL_LOCK_MS);
+    if (!release) return 'busy';
+    const timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
+    try {
+      const now = options.now ?? Date.now();
+      const ids = options.onlyWatchIds ?? (await runtime.store.watchIdsOfSource(sourceId));
+      const watches = (await runtime.store.getMany(ids)).filter(
+        (watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now,
+      );
+      const plans = await Promise.all(watches.map((watch) => this.plan(watch, connector, sourceId, now)));
+      const active = plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
+      if (active.length === 0) return 'idle';
+      const failed = await this.readAndFanOut(connector, active, now);
+      runtime.metrics.polls.inc({ source: sourceId, outcome: failed ? 'failed' : 'polled' });
+      return failed ? 'failed' : 'polled';
+    } finally {
+      timer();
+      await release();
+    }
+  }
+
+  private async plan(watch: Watch, connector: SourceConnector, sourceId: string, now: number): Promise<WatchPlan | undefined> {
+    const health = (await this.runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
+    const blockedAt = Date.parse(watch.blocked_at);
+    const until = Math.min(now, Date.parse(watch.expires_at));
+    const hosts = watch.hosts.filter((host) => host.baseline !== 'pending');
+    const polledUntil = health.polled_until ? Date.parse(health.polled_until) : undefined;
+    const polledHosts = new Set(health.polled_hosts);
+    const readFrom = new Map<string, number>();
+    for (const host of hosts) {
+      const key = hostKey(host);
+      const known = polledUntil !== undefined && polledHosts.has(key);
+      readFrom.set(key, known ? Math.max(blockedAt, polledUntil - connector.lookbackMs) : blockedAt);
+    }
+    const from = Math.min(...readFrom.values());
+    if (!(from < until)) return undefined;
+    return { watch, health, hosts, readFrom, from, until };
+  }
+
+  /** Returns true when some batch failed (its watches keep their cursor and record the gap). */
+  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number): Promise<boolean> {
+    const hostsByKey = new Map<string, HostRef>();
+    for (const plan of plans) for (const host of plan.hosts) hostsByKey.set(hostKey(host), refOf(host));
+    const batches = chunk([...hostsByKey.values()], connector.maxHostsPerQuery);
+    const from = new Date(Math.min(...plans.map((plan) => plan.from)));
+    const to = new Date(Math.max(...plans.map((plan) => plan.until)));
+
+    const events: ConnectionEvent[] = [];
+    const failedHosts = new Set<string>();
+    let lastError: SourceError | undefined;
+    for (const batch of batches) {
+      try {
+        events.push(...(await connector.fetchConnections({ hosts: batch, from, to })));
+      } catch (error) {
+        lastError = asSourceError(error, connector.id);
+        for (const host of batch) failedHosts.add(hostKey(host));
+        this.runtime.logger.warn({ source: connector.id, kind: lastError.kind, err: lastError.message }, 'source poll failed');
+      }
+    }
+
+    await Promise.all(
+      plans.map(async (plan) => {
+        const failed = plan.hosts.some((host) => failedHosts.has(hostKey(host)));
+        await this.fanOut(plan, events, failed ? lastError : undefined, now);
+      }),
+    );
+    return failedHosts.size > 0;
+  }
+
+  private async fanOut(plan: WatchPlan, events: readonly ConnectionEvent[], error: SourceError | undefined, now: number): Promise<void> {
+    const { runtime } = this;
+    const { watch, health } = plan;
+    const detector = await this.detectors.for(watch);
+    const assessed: AssessedEvent[] = [];
+    const hostsSeen = new Set(health.hosts_seen);
+    let newest = 0;
+    for (const event of events) {
+      const host = detector.matchHost(event);
+      if (!host) continue;
+      const readFrom = plan.readFrom.get(hostKey(host));
+      if (readFrom === undefined || event.time < readFrom || event.time >= plan.until) continue;
+      hostsSeen.add(host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host));
+      newest = Math.max(newest, event.time);
+      assessed.push({ eventId: event.id, time: event.time, source: event.source, assessment: detector.assess(event) });
+    }
+    const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
+    runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
+    for (const change of applied.changes) {
+      if (change.change === 'updated') continue;
+      const stored = await runtime.findings.get(watch.id, change.findingId);
+      if (stored) runtime.metrics.findings.inc({ severity: stored.finding.severity, change: change.change });
+    }
+
+    const at = new Date(now).toISOString();
+    const next: typeof health = error
+      ? {
+          ...health,
+          hosts_seen: [...hostsSeen],
+          last_error_at: at,
+          last_error: error.message,
+          consecutive_failures: health.consecutive_failures + 1,
+          gaps: recordGap(health, new Date(plan.from).toISOString(), at, error),
+        }
+      : {
+          ...health,
+          polled_until: new Date(plan.until).toISOString(),
+          polled_hosts: plan.hosts.map(hostKey),
+          last_success_at: at,
+          consecutive_failures: 0,
+          lag_ms: newest > 0 ? Math.max(0, now - newest) : health.lag_ms,
+          events_seen: health.events_seen + applied.newEvents,
+          hosts_seen: [...hostsSeen],
+          gaps: closeGap(health, at),
+        };
+    await runtime.store.saveSourceHealth(watch.id, next);
+    if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at) {
+      await runtime.queues.sync(watch.id);
+    }
+    runtime.logger.debug(
+      { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, new_events: applied.newEvents, changes: applied.changes.length },
+      'poll fanned out',
+    );
+  }
+}
+
+function asSourceError(error: unknown, sourceId: string): SourceError {
+  if (error instanceof SourceError) return error;
+  return new SourceError('retryable', sourceId, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
+  return batches;
+}

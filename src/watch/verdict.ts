@@ -1,0 +1,85 @@
+import { severityRank } from '../contracts/common.js';
+import { formatDuration } from '../contracts/duration.js';
+import type { Finding } from '../contracts/finding.js';
+import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
+
+export interface VerdictResult {
+  verdict: Verdict;
+  reasons: string[];
+}
+
+const MEDIUM = severityRank('medium');
+const listed = (items: readonly string[], max = 5) =>
+  items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
+
+/**
+ * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
+ * or a blocked indicator was reached despite the block.
+ * inconclusive: not breached, but part of the window could not be read or a host sent no telemetry at all;
+ * a blind window is never called held.
+ * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
+ */
+export function decideVerdict(watch: Watch, findings: readonly Finding[], coverage: readonly SourceHealth[]): VerdictResult {
+  const live = findings.filter((finding) => finding.status !== 'benign');
+  const breaches = live.filter(
+    (finding) =>
+      severityRank(finding.severity) >= MEDIUM && (finding.kind.some((kind) => kind !== 'blocked_retry') || finding.connected),
+  );
+  const retries = live.filter((finding) => finding.kind.includes('blocked_retry') && !finding.connected);
+  const retryNote = retries.length
+    ? [
+        `the implant is still trying the blocked address from ${listed([...new Set(retries.map((finding) => finding.host))])} ` +
+          `(${retries.reduce((sum, finding) => sum + finding.count, 0)} attempts, all blocked): the block held, the host still needs remediation`,
+      ]
+    : [];
+
+  if (breaches.length > 0) {
+    return {
+      verdict: 'breached',
+      reasons: [
+        ...breaches.slice(0, 5).map((finding) => {
+          const destination = `${finding.dst.hostname ?? finding.dst.ip ?? '?'}:${finding.dst.port ?? '?'}/${finding.protocol}`;
+          const how = finding.kind.includes('blocked_retry') ? 'reached the blocked indicator' : 'opened a fallback channel';
+          return `${finding.process.name} on ${finding.host} ${how} to ${destination} (${finding.severity}, ${finding.count}x)`;
+        }),
+        ...(breaches.length > 5 ? [`and ${breaches.length - 5} more findings`] : []),
+        ...retryNote,
+      ],
+    };
+  }
+
+  const blind = blindSpots(watch, coverage);
+  if (blind.length > 0) return { verdict: 'inconclusive', reasons: [...blind, ...retryNote] };
+
+  return {
+    verdict: 'held',
+    reasons: [
+      `no fallback channel from ${watch.hosts.length} host(s) over ${formatDuration(windowMs(watch))} of telemetry from ${listed(watch.sources)}`,
+      ...retryNote,
+    ],
+  };
+}
+
+const windowMs = (watch: Watch) => Math.max(0, Date.parse(watch.expires_at) - Date.parse(watch.blocked_at));
+
+function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
+  const reasons: string[] = [];
+  const end = Date.parse(watch.expires_at);
+  const tolerance = Math.max(watch.poll_interval_ms, 1_000);
+  const bySource = new Map(coverage.map((health) => [health.source, health]));
+  for (const source of watch.sources) {
+    const health = bySource.get(source);
+    const readUntil = health?.polled_until ? Date.parse(health.polled_until) : Date.parse(watch.blocked_at);
+    if (readUntil < end - tolerance) {
+      const unread = formatDuration(Math.round((end - readUntil) / 1000) * 1000);
+      const why = health?.last_error ? ` (last error: ${health.last_error})` : '';
+      reasons.push(`${source} could not be read for the last ${unread} of the window${why}`);
+    }
+  }
+  const seen = new Set(coverage.flatMap((health) => health.hosts_seen.map((host) => host.toLowerCase())));
+  const silent = watch.hosts
+    .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
+    .filter((label) => !seen.has(label.toLowerCase()));
+  if (silent.length > 0) reasons.push(`no telemetry at all during the window from ${listed(silent)}`);
+  return reasons;
+}

@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import { SourceHealthSchema, WatchSchema, type SourceHealth, type Watch } from '../contracts/watch.js';
+import type { RedisKeys } from '../lib/keys.js';
+import { withLock } from '../lib/lock.js';
+
+export type WatchFilter = 'active' | 'closed' | 'all';
+
+/**
+ * Watches as JSON records in Redis, with the indexes the product needs: active watches by expiry,
+ * every watch by creation, the active watch of an incident, the watches polled by each source.
+ */
+export class WatchStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async get(id: string): Promise<Watch | undefined> {
+    const json = await this.redis.get(this.keys.watch(id));
+    return json ? WatchSchema.parse(JSON.parse(json)) : undefined;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Watch[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => this.keys.watch(id)));
+    return values.filter((json): json is string => json !== null).map((json) => WatchSchema.parse(JSON.parse(json)));
+  }
+
+  /** Writes a new watch and its indexes. */
+  async create(watch: Watch): Promise<void> {
+    const pipeline = this.redis.multi().set(this.keys.watch(watch.id), JSON.stringify(watch));
+    pipeline.zadd(this.keys.allWatches, Date.parse(watch.created_at), watch.id);
+    this.indexPipeline(pipeline, undefined, watch);
+    await pipeline.exec();
+  }
+
+  /**
+   * Read-modify-write of one watch under its lock. `change` returns the new watch, or undefined to leave
+   * it untouched. Returns the watch as stored afterwards.
+   */
+  async update(id: string, change: (watch: Watch) => Watch | undefined): Promise<Watch | undefined> {
+    return withLock(this.redis, this.keys.watchLock(id), async () => {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = change(structuredClone(current));
+      if (!next) return current;
+      next.updated_at = new Date().toISOString();
+      const pipeline = this.redis.multi().set(this.keys.watch(id), JSON.stringify(WatchSchema.parse(next)));
+      this.indexPipeline(pipeline, current, next);
+      await pipeline.exec();
+      return next;
+    });
+  }
+
+  async list(filter: WatchFilter, limit = 200): Promise<Watch[]> {
+    const ids =
+      filter === 'active'
+        ? await this.redis.zrange(this.keys.activeWatches, 0, String(limit - 1))
+        : await this.redis.zrevrange(this.keys.allWatches, 0, limit - 1);
+    const watches = await this.getMany(ids);
+    return filter === 'closed' ? watches.filter((watch) => watch.state === 'closed') : watches;
+  }
+
+  async activeWatchOfIncident(incidentId: string): Promise<Watch | undefined> {
+    const id = await this.redis.get(this.keys.incidentWatch(incidentId));
+    const watch = id ? await this.get(id) : undefined;
+    return watch && watch.state !== 'closed' ? watch : undefined;
+  }
+
+  async watchIdsOfSource(sourceId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.sourceWatches(sourceId));
+  }
+
+  async sourceHealth(id: string): Promise<SourceHealth[]> {
+    const stored = await this.redis.hvals(this.keys.sourceHealth(id));
+    return stored.map((json) => SourceHealthSchema.parse(JSON.parse(json))).sort((a, b) => a.source.localeCompare(b.source));
+  }
+
+  async sourceHealthOf(id: string, sourceId: string): Promise<SourceHealth | undefined> {
+    const json = await this.redis.hget(this.keys.sourceHealth(id), sourceId);
+    return json ? SourceHealthSchema.parse(JSON.parse(json)) : undefined;
+  }
+
+  async saveSourceHealth(id: string, health: SourceHealth): Promise<void> {
+    await this.redis.hset(this.keys.sourceHealth(id), health.source, JSON.stringify(health));
+  }
+
+  async saveBaseline(id: string, snapshotJson: string): Promise<void> {
+    await this.redis.set(this.keys.baseline(id), snapshotJson);
+  }
+
+  async baseline(id: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.baseline(id))) ?? undefined;
+  }
+
+  private indexPipeline(pipeline: ReturnType<Redis['multi']>, before: Watch | undefined, after: Watch): void {
+    const active = after.state !== 'closed';
+    if (active) {
+      pipeline.zadd(this.keys.activeWatches, Date.parse(after.expires_at), after.id);
+      pipeline.set(this.keys.incidentWatch(after.incident_id), after.id);
+      for (const source of after.sources) pipeline.sadd(this.keys.sourceWatches(source), after.id);
+    } else {
+      pipeline.zrem(this.keys.activeWatches, after.id);
+      for (const source of after.sources) pipeline.srem(this.keys.sourceWatches(source), after.id);
+      if (before?.state !== 'closed') {
+        // Only the incident's active pointer is removed; another watch may already have replaced it.
+        pipeline.eval(
+          `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`,
+          1,
+          this.keys.incidentWatch(after.incident_id),
+          after.id,
+        );
+      }
+    }
+    for (const source of before?.sources ?? []) {
+      if (!after.sources.includes(source)) pipeline.srem(this.keys.sourceWatches(source), after.id);
+    }
+  }
+}

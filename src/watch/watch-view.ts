@@ -1,0 +1,37 @@
+import type { Finding } from '../contracts/finding.js';
+import type { Watch, WatchView } from '../contracts/watch.js';
+import type { FindingStore } from './finding-store.js';
+import type { WatchStore } from './watch-store.js';
+
+/** Assembles what the API returns and reporters render for one watch. */
+export class WatchViews {
+  constructor(
+    private readonly store: WatchStore,
+    private readonly findings: FindingStore,
+    private readonly publicUrl: string,
+  ) {}
+
+  statusUrl(watchId: string): string {
+    return `${this.publicUrl.replace(/\/$/, '')}/v1/watches/${watchId}`;
+  }
+
+  async build(watch: Watch, findings?: readonly Finding[]): Promise<WatchView> {
+    const [list, suppressed, coverage] = await Promise.all([
+      findings ?? this.findings.list(watch.id),
+      this.findings.suppressed(watch.id),
+      this.store.sourceHealth(watch.id),
+    ]);
+    return {
+      ...watch,
+      findings: { total: list.length, by_severity: this.findings.countBySeverity(list) },
+      suppressed,
+      coverage,
+      status_url: this.statusUrl(watch.id),
+    };
+  }
+
+  async byId(watchId: string): Promise<WatchView | undefined> {
+    const watch = await this.store.get(watchId);
+    return watch ? this.build(watch) : undefined;
+  }
+}

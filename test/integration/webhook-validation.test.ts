@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import axios from 'axios';
+import { hmacSignature } from '../../src/api/auth.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { startApi, type ApiService } from '../../src/runtime/services.js';
+import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from '../helpers/config.js';
+import { dropPrefix, uniquePrefix } from '../helpers/redis.js';
+
+const valid = () => ({
+  incident_id: 'INC-2041',
+  blocked: [{ type: 'ip', value: '203.0.113.7' }],
+  hosts: [{ hostname: 'FIN-WS-042', ip: '10.20.1.42' }],
+});
+
+const deeplyNested = (depth: number) => `{"incident_id": ${'['.repeat(depth)}${']'.repeat(depth)}, "blocked": [], "hosts": []}`;
+
+/** [story, body (object or raw string), expected status, the field the error must name] */
+const MALFORMED: [string, unknown, number, string][] = [
+  ['incident_id missing', { ...valid(), incident_id: undefined }, 400, 'incident_id'],
+  ['incident_id is a number', { ...valid(), incident_id: 2041 }, 400, 'incident_id'],
+  ['incident_id holds control characters', { ...valid(), incident_id: 'INC\u0000-1' }, 400, 'incident_id'],
+  ['blocked missing', { ...valid(), blocked: undefined }, 400, 'blocked'],
+  ['blocked empty', { ...valid(), blocked: [] }, 400, 'blocked'],
+  ['101 indicators', { ...valid(), blocked: Array.from({ length: 101 }, (_, i) => ({ type: 'ip', value: `203.0.113.${i % 250}` })) }, 400, 'blocked'],
+  ['indicator of unknown type', { ...valid(), blocked: [{ type: 'url', value: 'http://x' }] }, 400, 'blocked.0.type'],
+  ['invalid IP', { ...valid(), blocked: [{ type: 'ip', value: '999.1.1.1' }] }, 400, 'blocked.0.value'],
+  ['invalid CIDR', { ...valid(), blocked: [{ type: 'cidr', value: '10.0.0.0/99' }] }, 400, 'blocked.0.value'],
+  ['invalid domain', { ...valid(), blocked: [{ type: 'domain', value: 'not a domain' }] }, 400, 'blocked.0.value'],
+  ['hosts missing', { ...valid(), hosts: undefined }, 400, 'hosts'],
+  ['hosts empty', { ...valid(), hosts: [] }, 400, 'hosts'],
+  ['501 hosts', { ...valid(), hosts: Array.from({ length: 501 }, (_, i) => ({ hostname: `WS-${i}` })) }, 400, 'hosts'],
+  ['a host with neither hostname nor ip', { ...valid(), hosts: [{ edr_id: 'abc' }] }, 400, 'hosts.0.hostname'],
+  ['a host with a bad ip', { ...valid(), hosts: [{ hostname: 'WS-1', ip: '10.20.1' }] }, 400, 'hosts.0.ip'],
+  ['a host name of 256 characters', { ...valid(), hosts: [{ hostname: 'a'.repeat(256) }] }, 400, 'hosts.0.hostname'],
+  ['an unknown top-level field', { ...valid(), priority: 'p1' }, 400, 'priority'],
+  ['an unknown field in a host', { ...valid(), hosts: [{ hostname: 'WS-1', os: 'windows' }] }, 400, 'hosts.0.os'],
+  ['blocked_at not a date', { ...valid(), blocked_at: 'yesterday' }, 400, 'blocked_at'],
+  ['blocked_at in the future', { ...valid(), blocked_at: new Date(Date.now() + 86_400_000).toISOString() }, 400, 'blocked_at'],
+  ['watch.duration unparseable', { ...valid(), watch: { duration: 'forever' } }, 400, 'watch.duration'],
+  ['watch.poll_interval too short', { ...valid(), watch: { poll_interval: '10ms' } }, 400, 'watch.poll_interval'],
+  ['severity unknown', { ...valid(), severity: 'urgent' }, 400, 'severity'],
+  ['slack_channel malformed', { ...valid(), slack_channel: '<!channel>' }, 400, 'slack_channel'],
+  ['an unconfigured source', { ...valid(), sources: ['crowdstrike-prod'] }, 400, 'sources.0'],
+  ['a deeply nested value', deeplyNested(5_000), 400, 'incident_id'],
+  ['a JSON array instead of an object', '[1,2,3]', 400, '(body)'],
+  ['JSON null', 'null', 400, '(body)'],
+];
+
+describe('the webhook rejects bad input with the field named, and opens no watch', () => {
+  const prefix = uniquePrefix('validation');
+  let api: ApiService;
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    axios.post(`${api.url}/v1/containments`, body, {
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_TOKEN}`, ...headers },
+      transformRequest: [(data) => data],
+      validateStatus: () => true,
+      maxBodyLength: Infinity,
+    });
+
+  beforeAll(async () => {
+    const config = testConfig({ prefix, yaml: `sources:\n${mdeSourceYaml('http://127.0.0.1:9')}` });
+    api = await startApi(config, silentLogger());
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await dropPrefix(prefix);
+  });
+
+  it.each(MALFORMED)('%s → %i naming %s', async (_story, body, status, field) => {
+    const response = await post(typeof body === 'string' ? body : JSON.stringify(body));
+    expect(response.status).toBe(status);
+    expect(response.data.error).toBe('invalid_request');
+    expect(response.data.issues.map((issue: { path: string }) => issue.path)).toContain(field);
+  });
+
+  it('a body that is not JSON at all is a 400 invalid_json', async () => {
+    const response = await post('{"incident_id": "INC-1", ');
+    expect(response.status).toBe(400);
+    expect(response.data.error).toBe('invalid_json');
+  });
+
+  it('a non-JSON content type is a 415', async () => {
+    const response = await post('incident_id=INC-1', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(response.status).toBe(415);
+    expect(response.data.error).toBe('unsupported_media_type');
+  });
+
+  it('a body over 256 KiB is a 413', async () => {
+    const body = JSON.stringify({ ...valid(), title: 'x'.repeat(300 * 1024) });
+    const response = await post(body);
+    expect(response.status).toBe(413);
+    expect(response.data.error).toBe('payload_too_large');
+  });
+
+  describe('authentication', () => {
+    const body = JSON.stringify(valid());
+    const now = () => String(Math.floor(Date.now() / 1000));
+
+    it.each([
+      ['no credentials', { Authorization: '' }],
+      ['a wrong bearer token', { Authorization: 'Bearer not-the-right-token-at-all' }],
+      ['a malformed Authorization header', { Authorization: 'Basic c29hcjp4' }],
+    ])('%s → 401', async (_story, headers) => {
+      const response = await post(body, headers);
+      expect(response.status).toBe(401);
+      expect(response.data.error).toBe('unauthorized');
+    });
+
+    it('a bad HMAC signature → 401', async () => {
+      const timestamp = now();
+      const response = await post(body, {
+        Authorization: '',
+        'X-CW-Timestamp': timestamp,
+        'X-CW-Signature': hmacSignature('some-other-secret-0123456789', timestamp, body),
+      });
+      expect(response.status).toBe(401);
+    });
+
+    it('a signature over a different body → 401', async () => {
+      const timestamp = now();
+      const response = await post(body, {
+        Authorization: '',
+        'X-CW-Timestamp': timestamp,
+        'X-CW-Signature': hmacSignature(TEST_HMAC_SECRET, timestamp, body.replace('FIN-WS-042', 'FIN-WS-043')),
+      });
+      expect(response.status).toBe(401);
+    });
+
+    it('a correctly signed but stale request (older than 300 s) → 401', async () => {
+      const stale = String(Math.floor(Date.now() / 1000) - 301);
+      const response = await post(body, { Authorization: '', 'X-CW-Timestamp': stale, 'X-CW-Signature': hmacSignature(TEST_HMAC_SECRET, stale, body) });
+      expect(response.status).toBe(401);
+      expect(response.data.message).toMatch(/300 seconds/);
+    });
+  });
+
+  it('none of the rejected requests created a watch', async () => {
+    const response = await axios.get(`${api.url}/v1/watches?state=all`, { headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.data.watches).toEqual([]);
+  });
+
+  it('a valid, correctly signed request is accepted (the table above is not failing for another reason)', async () => {
+    const timestamp = now();
+    const body = JSON.stringify({ ...valid(), incident_id: 'INC-VALID', action_id: 'valid-1' });
+    const response = await post(body, { Authorization: '', 'X-CW-Timestamp': timestamp, 'X-CW-Signature': hmacSignature(TEST_HMAC_SECRET, timestamp, body) });
+    expect(response.status).toBe(202);
+    expect(response.data).toMatchObject({ incident_id: 'INC-VALID', state: 'baseline', merged: false });
+  });
+});

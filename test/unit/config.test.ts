@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+const yamlFile = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'cw-config-')), 'containment-watch.yaml');
+  writeFileSync(path, text);
+  return path;
+};
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+};
+
+const MDE = `sources:
+  - id: mde-prod
+    type: mde
+    tenant_id: t
+    client_id: c
+    client_secret: \${MDE_SECRET}
+`;
+
+describe('configuration', () => {
+  it('starts on embedded defaults with no file', () => {
+    const config = loadConfig({});
+    expect(config.env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.env.PORT).toBe(8080);
+    expect(config.defaults).toMatchObject({ durationMs: 86_400_000, pollIntervalMs: 60_000, baselineMs: 7 * 86_400_000 });
+    expect(config.sources).toEqual([]);
+  });
+
+  it('a bad environment value stops start-up naming the variable', () => {
+    const problems = problemsOf({ PORT: 'eighty', REDIS_URL: 'localhost:6379', WEBHOOK_TOKENS: 'soar' });
+    expect(problems.join('\n')).toMatch(/^PORT: /m);
+    expect(problems.join('\n')).toMatch(/^REDIS_URL: /m);
+    expect(problems.join('\n')).toMatch(/^WEBHOOK_TOKENS: /m);
+  });
+
+  it('reads WEBHOOK_TOKENS as named tokens', () => {
+    const config = loadConfig({ WEBHOOK_TOKENS: 'xsoar:0123456789abcdef0123, tines:fedcba9876543210fedc' });
+    expect(config.env.WEBHOOK_TOKENS).toEqual([
+      { name: 'xsoar', token: '0123456789abcdef0123' },
+      { name: 'tines', token: 'fedcba9876543210fedc' },
+    ]);
+  });
+
+  it('interpolates ${ENV} into YAML strings after parsing, so a secret cannot change the document', () => {
+    const config = loadConfig({ CW_CONFIG: yamlFile(MDE), MDE_SECRET: 'abc"\n  - injected: true' });
+    expect(config.sources).toHaveLength(1);
+    expect((config.sources[0] as unknown as { client_secret: string }).client_secret).toBe('abc"\n  - injected: true');
+  });
+
+  it('a missing ${ENV} names the YAML path and the variable', () => {
+    expect(problemsOf({ CW_CONFIG: yamlFile(MDE) })).toEqual(['sources.0.client_secret: environment variable MDE_SECRET is not set']);
+  });
+
+  it('a typo in a source names the source index and the field', () => {
+    const problems = problemsOf({ CW_CONFIG: yamlFile(`${MDE}    max_hosts_per_qery: 50\n`), MDE_SECRET: 's' });
+    expect(problems.some((problem) => problem.startsWith('sources.0'))).toBe(true);
+    expect(problems.join('\n')).toContain('max_hosts_per_qery');
+  });
+
+  it('an unknown source type lists the known ones', () => {
+    const problems = problemsOf({ CW_CONFIG: yamlFile('sources:\n  - id: x\n    type: carbonblack\n    base_url: http://127.0.0.1:1\n') });
+    expect(problems).toEqual([expect.stringMatching(/^sources\.0\.type: unknown source type "carbonblack" \(known: .*mde/)]);
+  });
+
+  it('a bad default names its YAML path', () => {
+    expect(problemsOf({ CW_CONFIG: yamlFile('defaults:\n  duration: forever\n') })).toEqual([expect.stringMatching(/^defaults\.duration: /)]);
+  });
+
+  it('an unknown top-level section is rejected', () => {
+    expect(problemsOf({ CW_CONFIG: yamlFile('sorces: []\n') })).toEqual([expect.stringMatching(/sorces/)]);
+  });
+
+  it('duplicate source ids are rejected', () => {
+    const problems = problemsOf({
+      CW_CONFIG: yamlFile(`${MDE}  - id: mde-prod\n    type: mde\n    tenant_id: t\n    client_id: c\n    client_secret: s\n`),
+      MDE_SECRET: 's',
+    });
+    expect(problems).toEqual(['sources.1.id: duplicate source id "mde-prod"']);
+  });
+
+  it('unreadable YAML names the file', () => {
+    const path = yamlFile('sources: [\n');
+    expect(problemsOf({ CW_CONFIG: path })[0]).toContain(path);
+  });
+});
