@@ -33,7 +33,7 @@ export function hmacSignature(secret: string, timestamp: string, rawBody: Buffer
  */
 export function authenticate(req: Request, rawBody: Buffer, config: AuthConfig): string {
   const authorization = req.get('authorization');
-  if (authorization !== undefined) {
+  if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match?.[1]) throw unauthorized('malformed Authorization header; expected "Bearer <token>"');
     const presented = match[1];
@@ -46,7 +46,7 @@ export function authenticate(req: Request, rawBody: Buffer, config: AuthConfig):
 
   const signature = req.get('x-cw-signature');
   const timestamp = req.get('x-cw-timestamp');
-  if (signature !== undefined || timestamp !== undefined) {
+  if (signature || timestamp) {
     if (!config.hmacSecret) throw unauthorized('HMAC signatures are not configured on this server');
     if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) {
       throw unauthorized('X-CW-Timestamp (unix seconds) and X-CW-Signature are both required');

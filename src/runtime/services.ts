@@ -37,6 +37,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
   }
   const keys = keysFor(config);
   const redis = createApiConnection(env.REDIS_URL);
+  await waitUntilReady(redis);
   const queueRedis = createWorkerConnection(env.REDIS_URL);
   const store = new WatchStore(redis, keys);
   const findings = new FindingStore(redis, keys);
@@ -134,6 +135,15 @@ export async function startWorker(
       await quit(redis);
     },
   };
+}
+
+/** The API's fail-fast connection refuses commands until connected: wait for it once at start-up. */
+async function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await Promise.race([
+    once(redis, 'ready'),
+    new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+  ]);
 }
 
 async function quit(redis: Redis): Promise<void> {

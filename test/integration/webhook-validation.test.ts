@@ -12,38 +12,40 @@ const valid = () => ({
   hosts: [{ hostname: 'FIN-WS-042', ip: '10.20.1.42' }],
 });
 
+const now = () => String(Math.floor(Date.now() / 1000));
+
 const deeplyNested = (depth: number) => `{"incident_id": ${'['.repeat(depth)}${']'.repeat(depth)}, "blocked": [], "hosts": []}`;
 
-/** [story, body (object or raw string), expected status, the field the error must name] */
-const MALFORMED: [string, unknown, number, string][] = [
-  ['incident_id missing', { ...valid(), incident_id: undefined }, 400, 'incident_id'],
-  ['incident_id is a number', { ...valid(), incident_id: 2041 }, 400, 'incident_id'],
-  ['incident_id holds control characters', { ...valid(), incident_id: 'INC\u0000-1' }, 400, 'incident_id'],
-  ['blocked missing', { ...valid(), blocked: undefined }, 400, 'blocked'],
-  ['blocked empty', { ...valid(), blocked: [] }, 400, 'blocked'],
-  ['101 indicators', { ...valid(), blocked: Array.from({ length: 101 }, (_, i) => ({ type: 'ip', value: `203.0.113.${i % 250}` })) }, 400, 'blocked'],
-  ['indicator of unknown type', { ...valid(), blocked: [{ type: 'url', value: 'http://x' }] }, 400, 'blocked.0.type'],
-  ['invalid IP', { ...valid(), blocked: [{ type: 'ip', value: '999.1.1.1' }] }, 400, 'blocked.0.value'],
-  ['invalid CIDR', { ...valid(), blocked: [{ type: 'cidr', value: '10.0.0.0/99' }] }, 400, 'blocked.0.value'],
-  ['invalid domain', { ...valid(), blocked: [{ type: 'domain', value: 'not a domain' }] }, 400, 'blocked.0.value'],
-  ['hosts missing', { ...valid(), hosts: undefined }, 400, 'hosts'],
-  ['hosts empty', { ...valid(), hosts: [] }, 400, 'hosts'],
-  ['501 hosts', { ...valid(), hosts: Array.from({ length: 501 }, (_, i) => ({ hostname: `WS-${i}` })) }, 400, 'hosts'],
-  ['a host with neither hostname nor ip', { ...valid(), hosts: [{ edr_id: 'abc' }] }, 400, 'hosts.0.hostname'],
-  ['a host with a bad ip', { ...valid(), hosts: [{ hostname: 'WS-1', ip: '10.20.1' }] }, 400, 'hosts.0.ip'],
-  ['a host name of 256 characters', { ...valid(), hosts: [{ hostname: 'a'.repeat(256) }] }, 400, 'hosts.0.hostname'],
-  ['an unknown top-level field', { ...valid(), priority: 'p1' }, 400, 'priority'],
-  ['an unknown field in a host', { ...valid(), hosts: [{ hostname: 'WS-1', os: 'windows' }] }, 400, 'hosts.0.os'],
-  ['blocked_at not a date', { ...valid(), blocked_at: 'yesterday' }, 400, 'blocked_at'],
-  ['blocked_at in the future', { ...valid(), blocked_at: new Date(Date.now() + 86_400_000).toISOString() }, 400, 'blocked_at'],
-  ['watch.duration unparseable', { ...valid(), watch: { duration: 'forever' } }, 400, 'watch.duration'],
-  ['watch.poll_interval too short', { ...valid(), watch: { poll_interval: '10ms' } }, 400, 'watch.poll_interval'],
-  ['severity unknown', { ...valid(), severity: 'urgent' }, 400, 'severity'],
-  ['slack_channel malformed', { ...valid(), slack_channel: '<!channel>' }, 400, 'slack_channel'],
-  ['an unconfigured source', { ...valid(), sources: ['crowdstrike-prod'] }, 400, 'sources.0'],
-  ['a deeply nested value', deeplyNested(5_000), 400, 'incident_id'],
-  ['a JSON array instead of an object', '[1,2,3]', 400, '(body)'],
-  ['JSON null', 'null', 400, '(body)'],
+/** [story, expected status, the field the error must name, body (object or raw string)] */
+const MALFORMED: [string, number, string, unknown][] = [
+  ['incident_id missing', 400, 'incident_id', { ...valid(), incident_id: undefined }],
+  ['incident_id is a number', 400, 'incident_id', { ...valid(), incident_id: 2041 }],
+  ['incident_id holds control characters', 400, 'incident_id', { ...valid(), incident_id: 'INC\u0000-1' }],
+  ['blocked missing', 400, 'blocked', { ...valid(), blocked: undefined }],
+  ['blocked empty', 400, 'blocked', { ...valid(), blocked: [] }],
+  ['101 indicators', 400, 'blocked', { ...valid(), blocked: Array.from({ length: 101 }, (_, i) => ({ type: 'ip', value: `203.0.113.${i % 250}` })) }],
+  ['indicator of unknown type', 400, 'blocked.0.type', { ...valid(), blocked: [{ type: 'url', value: 'http://x' }] }],
+  ['invalid IP', 400, 'blocked.0.value', { ...valid(), blocked: [{ type: 'ip', value: '999.1.1.1' }] }],
+  ['invalid CIDR', 400, 'blocked.0.value', { ...valid(), blocked: [{ type: 'cidr', value: '10.0.0.0/99' }] }],
+  ['invalid domain', 400, 'blocked.0.value', { ...valid(), blocked: [{ type: 'domain', value: 'not a domain' }] }],
+  ['hosts missing', 400, 'hosts', { ...valid(), hosts: undefined }],
+  ['hosts empty', 400, 'hosts', { ...valid(), hosts: [] }],
+  ['501 hosts', 400, 'hosts', { ...valid(), hosts: Array.from({ length: 501 }, (_, i) => ({ hostname: `WS-${i}` })) }],
+  ['a host with neither hostname nor ip', 400, 'hosts.0.hostname', { ...valid(), hosts: [{ edr_id: 'abc' }] }],
+  ['a host with a bad ip', 400, 'hosts.0.ip', { ...valid(), hosts: [{ hostname: 'WS-1', ip: '10.20.1' }] }],
+  ['a host name of 256 characters', 400, 'hosts.0.hostname', { ...valid(), hosts: [{ hostname: 'a'.repeat(256) }] }],
+  ['an unknown top-level field', 400, 'priority', { ...valid(), priority: 'p1' }],
+  ['an unknown field in a host', 400, 'hosts.0.os', { ...valid(), hosts: [{ hostname: 'WS-1', os: 'windows' }] }],
+  ['blocked_at not a date', 400, 'blocked_at', { ...valid(), blocked_at: 'yesterday' }],
+  ['blocked_at in the future', 400, 'blocked_at', { ...valid(), blocked_at: new Date(Date.now() + 86_400_000).toISOString() }],
+  ['watch.duration unparseable', 400, 'watch.duration', { ...valid(), watch: { duration: 'forever' } }],
+  ['watch.poll_interval too short', 400, 'watch.poll_interval', { ...valid(), watch: { poll_interval: '10ms' } }],
+  ['severity unknown', 400, 'severity', { ...valid(), severity: 'urgent' }],
+  ['slack_channel malformed', 400, 'slack_channel', { ...valid(), slack_channel: '<!channel>' }],
+  ['an unconfigured source', 400, 'sources.0', { ...valid(), sources: ['crowdstrike-prod'] }],
+  ['a deeply nested value', 400, 'incident_id', deeplyNested(5_000)],
+  ['a JSON array instead of an object', 400, '(body)', '[1,2,3]'],
+  ['JSON null', 400, '(body)', 'null'],
 ];
 
 describe('the webhook rejects bad input with the field named, and opens no watch', () => {
@@ -68,7 +70,7 @@ describe('the webhook rejects bad input with the field named, and opens no watch
     await dropPrefix(prefix);
   });
 
-  it.each(MALFORMED)('%s → %i naming %s', async (_story, body, status, field) => {
+  it.each(MALFORMED)('%s → %i naming %s', async (_story, status, field, body) => {
     const response = await post(typeof body === 'string' ? body : JSON.stringify(body));
     expect(response.status).toBe(status);
     expect(response.data.error).toBe('invalid_request');
@@ -96,7 +98,6 @@ describe('the webhook rejects bad input with the field named, and opens no watch
 
   describe('authentication', () => {
     const body = JSON.stringify(valid());
-    const now = () => String(Math.floor(Date.now() / 1000));
 
     it.each([
       ['no credentials', { Authorization: '' }],

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/contracts/finding.js';
+import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
+import { decideVerdict } from '../../src/watch/verdict.js';
+
+const watch: Watch = {
+  id: 'w-1',
+  incident_id: 'INC-1',
+  blocked: [{ type: 'ip', value: '203.0.113.7' }],
+  blocked_at: '2026-11-29T10:00:00.000Z',
+  hosts: [
+    { hostname: 'FIN-WS-041', baseline: 'ready' },
+    { hostname: 'FIN-WS-042', baseline: 'ready' },
+  ],
+  sources: ['mde-prod'],
+  duration_ms: 3_600_000,
+  poll_interval_ms: 60_000,
+  baseline_ms: 604_800_000,
+  state: 'watching',
+  opened_by: 'soar',
+  created_at: '2026-11-29T10:00:00.000Z',
+  updated_at: '2026-11-29T10:00:00.000Z',
+  expires_at: '2026-11-29T11:00:00.000Z',
+  action_ids: [],
+  audit: [],
+};
+
+const fullCoverage: SourceHealth[] = [
+  {
+    source: 'mde-prod',
+    polled_until: watch.expires_at,
+    polled_hosts: [],
+    consecutive_failures: 0,
+    events_seen: 100,
+    hosts_seen: ['FIN-WS-041', 'fin-ws-042'],
+    gaps: [],
+  },
+];
+
+const finding = (overrides: Partial<Finding>): Finding => ({
+  id: 'f',
+  watch_id: 'w-1',
+  host: 'FIN-WS-042',
+  process: { name: 'rundll32.exe' },
+  dst: { ip: '192.0.2.44', port: 8443 },
+  protocol: 'tcp',
+  kind: ['quiet_process', 'uncommon_port'],
+  severity: 'high',
+  score: 90,
+  reasons: [],
+  connected: true,
+  first_seen: watch.blocked_at,
+  last_seen: watch.blocked_at,
+  count: 3,
+  sources: ['mde-prod'],
+  status: 'open',
+  ...overrides,
+});
+
+describe('the verdict at close', () => {
+  it('is held when every host was seen for the whole window and nothing was found', () => {
+    expect(decideVerdict(watch, [], fullCoverage)).toEqual({
+      verdict: 'held',
+      reasons: ['no fallback channel from 2 host(s) over 1h of telemetry from mde-prod'],
+    });
+  });
+
+  it('is breached by a medium-or-higher fallback finding, and names it', () => {
+    const result = decideVerdict(watch, [finding({})], fullCoverage);
+    expect(result.verdict).toBe('breached');
+    expect(result.reasons[0]).toBe('rundll32.exe on FIN-WS-042 opened a fallback channel to 192.0.2.44:8443/tcp (high, 3x)');
+  });
+
+  it('is not breached by findings marked benign or below medium', () => {
+    expect(decideVerdict(watch, [finding({ status: 'benign' }), finding({ severity: 'low' })], fullCoverage).verdict).toBe('held');
+  });
+
+  it('retries to the blocked address that were all blocked leave it held, with the implant named', () => {
+    const retry = finding({ kind: ['blocked_retry'], connected: false, dst: { ip: '203.0.113.7', port: 443 }, count: 40 });
+    const result = decideVerdict(watch, [retry], fullCoverage);
+    expect(result.verdict).toBe('held');
+    expect(result.reasons[1]).toMatch(/still trying the blocked address from FIN-WS-042 \(40 attempts, all blocked\)/);
+  });
+
+  it('a connection that reached the blocked address despite the block is a breach', () => {
+    expect(decideVerdict(watch, [finding({ kind: ['blocked_retry'], connected: true })], fullCoverage).verdict).toBe('breached');
+  });
+
+  it('is inconclusive, never held, when a source could not be read to the end of the window', () => {
+    const coverage = [{ ...fullCoverage[0]!, polled_until: '2026-11-29T10:20:00.000Z', last_error: 'mde-prod: HTTP 503' }];
+    const result = decideVerdict(watch, [], coverage);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reasons[0]).toBe('mde-prod could not be read for the last 40m of the window (last error: mde-prod: HTTP 503)');
+  });
+
+  it('is inconclusive when a host sent no telemetry at all', () => {
+    const coverage = [{ ...fullCoverage[0]!, hosts_seen: ['FIN-WS-041'] }];
+    expect(decideVerdict(watch, [], coverage)).toMatchObject({
+      verdict: 'inconclusive',
+      reasons: ['no telemetry at all during the window from FIN-WS-042'],
+    });
+  });
+
+  it('a breach outweighs blind spots', () => {
+    expect(decideVerdict(watch, [finding({})], []).verdict).toBe('breached');
+  });
+});
