@@ -56,7 +56,7 @@ export class WatchQueues {
     if (current?.every === everyMs) return;
     await this.poll.upsertJobScheduler(
       schedulerId,
-      { every: everyMs, immediately: true },
+      { every: everyMs },
       { name: JOB.poll, data: { source_id: sourceId } },
     );
   }

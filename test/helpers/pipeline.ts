@@ -1,0 +1,128 @@
+import axios, { type AxiosResponse } from 'axios';
+import type { AppConfig } from '../../src/config/load.js';
+import type { WatchView } from '../../src/contracts/watch.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { startApi, startWorker, type ApiService, type WorkerService } from '../../src/runtime/services.js';
+import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
+import { createScenario, type Scenario, type ScenarioName } from '../../src/simulator/scenario/index.js';
+import { sendContainment } from '../../src/simulator/webhook-client.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from './config.js';
+import { dropPrefix, uniquePrefix } from './redis.js';
+import { waitFor } from './wait.js';
+
+export const SLACK_CHANNEL = 'C07ABCDEF12';
+export const DEFAULT_CHANNEL = 'C0DEFAULT00';
+
+export interface PipelineOptions {
+  scenario: ScenarioName;
+  fallbackAfterMs?: number;
+  ingestionDelayMs?: number;
+  /** Extra YAML appended to the MDE source entry (indented four spaces). */
+  sourceYaml?: string;
+  extraYaml?: string;
+}
+
+/**
+ * The whole product on loopback: a fake Defender for Endpoint playing a scenario, a fake Slack Web API,
+ * the API and a worker on a key prefix of their own, configured through the real YAML loader.
+ */
+export class Pipeline {
+  readonly prefix = uniquePrefix('pipeline');
+  readonly blockedAt = new Date();
+  readonly scenario: Scenario;
+  config!: AppConfig;
+  mde!: FakeMde;
+  slack!: FakeSlack;
+  api!: ApiService;
+  workers: WorkerService[] = [];
+
+  private constructor(private readonly options: PipelineOptions) {
+    this.scenario = createScenario(options.scenario, { blockedAt: this.blockedAt, fallbackAfterMs: options.fallbackAfterMs ?? 2_000 });
+  }
+
+  static async start(options: PipelineOptions): Promise<Pipeline> {
+    const pipeline = new Pipeline(options);
+    await pipeline.boot();
+    return pipeline;
+  }
+
+  private async boot(): Promise<void> {
+    this.mde = await startFakeMde({
+      scenario: this.scenario,
+      tenantId: 'test-tenant',
+      clientId: 'test-client',
+      clientSecret: 'test-secret',
+      ingestionDelayMs: this.options.ingestionDelayMs ?? 0,
+    });
+    this.slack = await startFakeSlack();
+    this.config = testConfig({
+      prefix: this.prefix,
+      yaml: `sources:\n${mdeSourceYaml(this.mde.url, this.options.sourceYaml ?? '')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.53]\n${this.options.extraYaml ?? ''}`,
+      env: { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: this.slack.url, SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL },
+    });
+    this.api = await startApi(this.config, silentLogger());
+    await this.startWorker();
+  }
+
+  async startWorker(): Promise<WorkerService> {
+    const worker = await startWorker(this.config, silentLogger(), { concurrency: 4 });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  async stopWorker(worker: WorkerService): Promise<void> {
+    await worker.close();
+    this.workers = this.workers.filter((running) => running !== worker);
+  }
+
+  /** A containment request for the scenario's hosts, with a time-compressed window. */
+  request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      incident_id: 'INC-2041',
+      title: 'Beacon on finance workstation',
+      severity: 'high',
+      slack_channel: SLACK_CHANNEL,
+      blocked: [this.scenario.blockedIndicator],
+      blocked_at: this.blockedAt.toISOString(),
+      hosts: this.scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip })),
+      watch: { duration: '10s', poll_interval: '1s', baseline: '7d' },
+      action_id: `run-${this.prefix}`,
+      ...overrides,
+    };
+  }
+
+  send(body: unknown, headers: 'hmac' | 'bearer' = 'hmac'): Promise<AxiosResponse> {
+    const auth = headers === 'hmac' ? { hmacSecret: TEST_HMAC_SECRET } : { token: TEST_TOKEN };
+    return sendContainment(this.api.url, JSON.stringify(body), auth);
+  }
+
+  async get<T = unknown>(path: string): Promise<T> {
+    const response = await axios.get(`${this.api.url}${path}`, { headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+    return response.data as T;
+  }
+
+  watch(id: string): Promise<WatchView> {
+    return this.get<WatchView>(`/v1/watches/${id}`);
+  }
+
+  /** Waits until the watch is closed and its verdict reached Slack. */
+  async closed(id: string, timeoutMs = 45_000): Promise<WatchView> {
+    return waitFor(
+      async () => {
+        const view = await this.watch(id);
+        const verdictPosted = this.slack.posts().some((post) => post.reply_broadcast);
+        return view.state === 'closed' && verdictPosted ? view : undefined;
+      },
+      { timeoutMs, everyMs: 200, what: `watch ${id} to close` },
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const worker of this.workers) await worker.close();
+    await this.api.close();
+    await this.mde.close();
+    await this.slack.close();
+    await dropPrefix(this.prefix);
+  }
+}

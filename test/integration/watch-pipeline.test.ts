@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/contracts/finding.js';
+import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
+import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('the watch pipeline, webhook to Slack', () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+  });
+
+  it('an implant that falls back to rundll32 on 8443 after the block is reported once, as high, beside its retries; the verdict is breached', async () => {
+    pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 2_000 });
+    const opened = await pipeline.send(pipeline.request());
+    expect(opened.status).toBe(202);
+    expect(opened.data).toMatchObject({ incident_id: 'INC-2041', merged: false });
+
+    const view = await pipeline.closed(opened.data.watch_id);
+    expect(view.verdict).toBe('breached');
+
+    const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
+    const rundll32 = findings.filter((finding) => finding.process.name.toLowerCase() === 'rundll32.exe');
+    expect(rundll32).toHaveLength(1);
+    expect(rundll32[0]).toMatchObject({ severity: 'high', host: 'FIN-WS-042', dst: { ip: '192.0.2.44', port: 8443 }, protocol: 'tcp' });
+    expect(rundll32[0]!.kind).toEqual(expect.arrayContaining(['quiet_process', 'uncommon_port', 'new_destination']));
+    const retries = findings.filter((finding) => finding.kind.includes('blocked_retry'));
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatchObject({ host: 'FIN-WS-042', dst: { ip: '203.0.113.7' }, connected: false });
+    expect(retries[0]!.count).toBeGreaterThan(1);
+    expect(findings).toHaveLength(2);
+
+    const story = channelStory(pipeline.slack, SLACK_CHANNEL);
+    expect(story.statusMessages).toHaveLength(1);
+    expect(story.statusEdits).toBeGreaterThan(0);
+    expect(story.findingReplies.map(findingIdOf).sort()).toEqual(findings.map((finding) => finding.id).sort());
+    expect(story.findingReplies.every((reply) => reply.thread_ts === story.statusMessages[0]!.ts)).toBe(true);
+    expect(story.verdicts).toHaveLength(1);
+    expect(JSON.stringify(story.verdicts[0]!.blocks)).toMatch(/breached/i);
+  });
+
+  it('a host estate with only benign traffic ends held, with nothing posted but the status and the verdict, and the suppressed events counted', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign' });
+    const opened = await pipeline.send(pipeline.request());
+    const view = await pipeline.closed(opened.data.watch_id);
+
+    expect(view.verdict).toBe('held');
+    expect(view.findings.total).toBe(0);
+    expect(view.suppressed.count).toBeGreaterThan(0);
+    expect(Object.keys(view.suppressed.by_rule).length).toBeGreaterThan(0);
+    const story = channelStory(pipeline.slack, SLACK_CHANNEL);
+    expect(story.statusMessages).toHaveLength(1);
+    expect(story.findingReplies).toHaveLength(0);
+    expect(story.verdicts).toHaveLength(1);
+  });
+
+  it('the same webhook sent five times opens one watch with one status message', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign' });
+    const body = pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } });
+    const responses = [];
+    for (let attempt = 0; attempt < 5; attempt += 1) responses.push(await pipeline.send(body, attempt % 2 ? 'bearer' : 'hmac'));
+    expect(responses.map((response) => response.status)).toEqual([202, 200, 200, 200, 200]);
+    expect(new Set(responses.map((response) => response.data.watch_id)).size).toBe(1);
+
+    const watchId = responses[0]!.data.watch_id as string;
+    await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
+    const { watches } = await pipeline.get<{ watches: unknown[] }>('/v1/watches?state=all');
+    expect(watches).toHaveLength(1);
+    await waitFor(async () => channelStory(pipeline!.slack, SLACK_CHANNEL).statusEdits > 0, { what: 'a status edit' });
+    expect(channelStory(pipeline.slack, SLACK_CHANNEL).statusMessages).toHaveLength(1);
+  });
+
+  it('three webhooks for the same incident with different IPs become one watch holding all three indicators', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign' });
+    const ips = ['203.0.113.7', '203.0.113.8', '203.0.113.9'];
+    const responses = await Promise.all(
+      ips.map((ip, index) =>
+        pipeline!.send(pipeline!.request({ blocked: [{ type: 'ip', value: ip }], action_id: `loop-${index}`, watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } })),
+      ),
+    );
+    expect(new Set(responses.map((response) => response.data.watch_id)).size).toBe(1);
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 202]);
+    expect(responses.filter((response) => response.data.merged)).toHaveLength(2);
+
+    const view = await pipeline.watch(responses[0]!.data.watch_id);
+    expect(view.blocked.map((indicator) => indicator.value).sort()).toEqual(ips);
+    expect(view.hosts).toHaveLength(3);
+    expect(view.audit.map((entry) => entry.action)).toEqual(['open', 'merge', 'merge']);
+  });
+
+  it('a worker stopped mid-watch is replaced: the watch goes on and nothing is posted twice', async () => {
+    pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
+    const watchId = opened.data.watch_id as string;
+    await waitFor(async () => channelStory(pipeline!.slack, SLACK_CHANNEL).findingReplies.length > 0, { what: 'a first finding' });
+
+    await pipeline.stopWorker(pipeline.workers[0]!);
+    const postsWhileDown = pipeline.slack.posts().length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(pipeline.slack.posts().length).toBe(postsWhileDown);
+    await pipeline.startWorker();
+
+    const view = await pipeline.closed(watchId);
+    expect(view.verdict).toBe('breached');
+    const story = channelStory(pipeline.slack, SLACK_CHANNEL);
+    expect(story.statusMessages).toHaveLength(1);
+    expect(story.verdicts).toHaveLength(1);
+    const posted = story.findingReplies.map(findingIdOf);
+    expect(posted.length).toBe(new Set(posted).size);
+    expect(posted.length).toBe(view.findings.total);
+  });
+});
