@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { SlackDeliveryError } from '../report/slack/errors.js';
 import { SourceError } from '../sources/source-error.js';
 import { takeBaseline } from '../watch/baseline-taker.js';
 import { publishVerdict, syncWatch } from '../watch/publisher.js';
@@ -13,7 +14,7 @@ export interface WorkerOptions {
   concurrency?: number;
 }
 
-/** The processors of the three queues; a terminal source error is not retried. */
+/** The processors of the three queues; terminal source or Slack errors are not retried, the rest are. */
 export function startWorkers(
   runtime: WatchRuntime,
   connection: Redis | ConnectionOptions,
@@ -69,6 +70,7 @@ function guard<T>(processor: (job: Job) => Promise<T>): (job: Job) => Promise<T>
       return await processor(job);
     } catch (error) {
       if (error instanceof SourceError && error.kind === 'terminal') throw new UnrecoverableError(error.message);
+      if (error instanceof SlackDeliveryError && !error.retryable) throw new UnrecoverableError(error.message);
       throw error;
     }
   };

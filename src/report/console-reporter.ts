@@ -1,0 +1,189 @@
+import { appendFile } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
+import { SEVERITY_ORDER } from '../contracts/common.js';
+import type { Finding } from '../contracts/finding.js';
+import type { WatchView } from '../contracts/watch.js';
+import type { RedisKeys } from '../lib/keys.js';
+import type { Logger } from '../lib/logger.js';
+import { byImportance, destinationLabel, processLabel } from './describe.js';
+import type { Reporter } from './reporter.js';
+import { KIND_LABEL, SEVERITIES_DESCENDING } from './text/labels.js';
+import { escapeTerminal, truncateTerminal } from './text/terminal.js';
+import { formatDurationShort, formatTimeLeft, formatUtc } from './text/time.js';
+
+export interface ConsoleReporterOptions {
+  /** Where the readable lines go (usually stdout). */
+  out: NodeJS.WritableStream;
+  /** When set, every printed publication is also appended here as one JSON line. @defaultValue none */
+  jsonlPath?: string | undefined;
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  /** @defaultValue `Date.now` */
+  now?: () => number;
+}
+
+/** Sets the field when its value differs; returns 1 when it did. */
+const SET_IF_CHANGED = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+/**
+ * Sets the field to the new severity (ARGV[2]) when there is none yet or it is higher than the stored one; ARGV[3..]
+ * is the severity order, lowest first. Returns the previous severity prefixed with '+' when it set, '-' otherwise.
+ */
+const RAISE_SEVERITY = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local function rank(severity)
+  for i = 3, #ARGV do if ARGV[i] == severity then return i end end
+  return 0
+end
+if old and rank(old) >= rank(ARGV[2]) then return '-' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return '+' .. (old or '')`;
+
+const INDENT = '    ';
+
+/**
+ * A Reporter for installs without Slack credentials (and the demo): readable lines on `out`, and JSON lines in
+ * `jsonlPath`. What was printed is remembered in the watch's Slack-messages hash (`console:*` fields), so restarts
+ * and several workers print each thing once: a watch when it opens or changes state, a finding when it first
+ * appears and again only when its severity rises, the verdict once. The mark is set before printing, so a crash in
+ * between loses that line rather than repeating it.
+ */
+export function createConsoleReporter(options: ConsoleReporterOptions): Reporter {
+  const { out, jsonlPath, redis, keys } = options;
+  const now = options.now ?? Date.now;
+  const log = options.logger.child({ component: 'console-reporter' });
+
+  const write = async (text: string, type: 'status' | 'finding' | 'verdict', record: Record<string, unknown>): Promise<void> => {
+    out.write(`${text}\n`);
+    if (jsonlPath === undefined) return;
+    try {
+      await appendFile(jsonlPath, `${JSON.stringify({ type, at: new Date(now()).toISOString(), ...record })}\n`, 'utf8');
+    } catch (error) {
+      log.error({ path: jsonlPath, error: error instanceof Error ? error.message : String(error) }, 'cannot append to the JSON-lines file');
+      throw error;
+    }
+  };
+
+  const markChanged = async (watchId: string, field: string, value: string): Promise<boolean> =>
+    (await redis.eval(SET_IF_CHANGED, 1, keys.slackMessages(watchId), field, value)) === 1;
+
+  const publishStatus = async (view: WatchView): Promise<void> => {
+    const state = view.state === 'closed' ? `closed:${view.verdict ?? 'none'}` : view.state;
+    if (!(await markChanged(view.id, 'console:status', state))) return;
+    await write(statusText(view, now()), 'status', {
+      watch_id: view.id,
+      incident_id: view.incident_id,
+      state: view.state,
+      verdict: view.verdict,
+      expires_at: view.expires_at,
+      hosts: view.hosts.length,
+      sources: view.sources,
+      findings: view.findings,
+    });
+  };
+
+  return {
+    publishStatus,
+
+    async publishFinding(view, finding) {
+      const result = await redis.eval(
+        RAISE_SEVERITY,
+        1,
+        keys.slackMessages(view.id),
+        `console:finding:${finding.id}`,
+        finding.severity,
+        ...SEVERITY_ORDER,
+      );
+      if (typeof result !== 'string' || !result.startsWith('+')) return;
+      const previous = result.slice(1);
+      await write(findingText(view, finding, previous === '' ? undefined : previous), 'finding', {
+        watch_id: view.id,
+        incident_id: view.incident_id,
+        ...(previous === '' ? {} : { previous_severity: previous }),
+        finding,
+      });
+    },
+
+    async publishVerdict(view, findings) {
+      await publishStatus(view);
+      if ((await redis.hsetnx(keys.slackMessages(view.id), 'console:verdict', view.verdict ?? 'none')) === 0) return;
+      const top = [...findings].filter((finding) => finding.status !== 'benign').sort(byImportance);
+      await write(verdictText(view, top), 'verdict', {
+        watch_id: view.id,
+        incident_id: view.incident_id,
+        verdict: view.verdict ?? 'inconclusive',
+        reasons: view.verdict_reasons ?? [],
+        findings: view.findings,
+        top_findings: top.slice(0, 5).map((finding) => finding.id),
+      });
+    },
+
+    async close() {
+      // Nothing owned: the stream and Redis belong to the caller.
+    },
+  };
+}
+
+const utc = (iso: string): string => escapeTerminal(formatUtc(iso));
+
+const tag = (view: WatchView): string => `[${truncateTerminal(view.incident_id, 128)}]`;
+
+function countsText(view: WatchView): string {
+  if (view.findings.total === 0) return 'no findings';
+  const parts = SEVERITIES_DESCENDING.filter((severity) => (view.findings.by_severity[severity] ?? 0) > 0).map(
+    (severity) => `${view.findings.by_severity[severity] ?? 0} ${severity}`,
+  );
+  return `${view.findings.total} finding${view.findings.total === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
+
+function statusText(view: WatchView, now: number): string {
+  const title = view.title === undefined ? '' : ` ${truncateTerminal(view.title, 200)}`;
+  const lines = [`${tag(view)} containment watch${title}`];
+  if (view.state === 'closed') {
+    lines.push(`${INDENT}closed${view.verdict === undefined ? '' : `: ${view.verdict}`}; ${countsText(view)}`);
+  } else {
+    const state = view.state === 'baseline' ? 'taking the baseline' : 'watching';
+    lines.push(
+      `${INDENT}${state}: ${view.hosts.length} host${view.hosts.length === 1 ? '' : 's'} on ${view.sources.map((source) => escapeTerminal(source)).join(', ')}; ends ${utc(view.expires_at)} (${formatTimeLeft(view.expires_at, now)})`,
+    );
+  }
+  const blocked = view.blocked.slice(0, 10).map((indicator) => escapeTerminal(indicator.value));
+  const more = view.blocked.length > blocked.length ? ` and ${view.blocked.length - blocked.length} more` : '';
+  lines.push(`${INDENT}blocked: ${blocked.join(', ')}${more}; watch ${escapeTerminal(view.id)}; ${escapeTerminal(view.status_url)}`);
+  return lines.join('\n');
+}
+
+function findingText(view: WatchView, finding: Finding, previousSeverity: string | undefined): string {
+  const raised = previousSeverity === undefined ? '' : ` (raised from ${previousSeverity})`;
+  const outcome = finding.connected ? 'connected' : 'blocked';
+  const lines = [
+    `${tag(view)} ${finding.severity.toUpperCase()}${raised} finding on ${truncateTerminal(finding.host, 200)}: ${truncateTerminal(processLabel(finding), 200)} -> ${truncateTerminal(destinationLabel(finding), 300)} (${outcome})`,
+    `${INDENT}what: ${finding.kind.map((kind) => KIND_LABEL[kind]).join(', ')}`,
+  ];
+  const user = finding.process.user === undefined ? '' : ` as ${truncateTerminal(finding.process.user, 100)}`;
+  if (finding.process.path !== undefined) lines.push(`${INDENT}process: ${truncateTerminal(finding.process.path, 400)}${user}`);
+  if (finding.process.cmd_line !== undefined) lines.push(`${INDENT}command line: ${truncateTerminal(finding.process.cmd_line, 500)}`);
+  lines.push(
+    `${INDENT}seen ${finding.count} time${finding.count === 1 ? '' : 's'}, first ${utc(finding.first_seen)}, last ${utc(finding.last_seen)}`,
+  );
+  for (const reason of finding.reasons.slice(0, 10)) lines.push(`${INDENT}- ${truncateTerminal(reason, 300)}`);
+  return lines.join('\n');
+}
+
+function verdictText(view: WatchView, top: readonly Finding[]): string {
+  const verdict = view.verdict ?? 'inconclusive';
+  const lines = [
+    `${tag(view)} VERDICT: containment ${verdict}; ${countsText(view)} over ${formatDurationShort(view.duration_ms)} on ${view.hosts.length} host${view.hosts.length === 1 ? '' : 's'}`,
+  ];
+  for (const reason of (view.verdict_reasons ?? []).slice(0, 10)) lines.push(`${INDENT}- ${truncateTerminal(reason, 300)}`);
+  for (const finding of top.slice(0, 5)) {
+    lines.push(
+      `${INDENT}* ${finding.severity} on ${truncateTerminal(finding.host, 100)}: ${truncateTerminal(processLabel(finding), 120)} -> ${truncateTerminal(destinationLabel(finding), 200)}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,172 @@
+/**
+ * Escaping for text that comes from telemetry (process names, command lines, hostnames, error messages) before it
+ * goes into Slack mrkdwn. Slack has no backslash escape, so the choices are:
+ *
+ * - `& < >` become entities, which Slack requires and which makes `<!channel>`, `<@U123>` and `<https://x|click>`
+ *   plain text: no ping, no link.
+ * - Bare `@channel`, `@here`, `@everyone` get a zero-width joiner after the `@`, in case a message is ever sent with
+ *   `link_names`.
+ * - Free text (`escapeMrkdwn`): the formatting markers `* _ ~` and the backtick are replaced by look-alike characters
+ *   (∗ ˍ ∼ ˋ), so telemetry can neither bold a line nor open a code span that swallows the rest of the message.
+ * - Exact values (`inlineCode`, `codeBlock`): the text is wrapped in a code span, where Slack applies no formatting,
+ *   and only the backtick is replaced. Paths such as `C:\svc_host\tool_v2.exe` therefore stay exactly as reported.
+ * - Control characters become a space (tab, line breaks) or U+FFFD, and bidirectional overrides (a classic trick to
+ *   make `exe.pdf` look like `pdf.exe`) become U+FFFD.
+ *
+ * Truncation happens on the raw text, one source character at a time, so a cut never splits an entity or a
+ * surrogate pair, and the cut is marked: "… (truncated, N more characters)".
+ */
+
+export type EscapeStyle = 'text' | 'code';
+
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const FORMATTING_LOOKALIKES: Readonly<Record<string, string>> = {
+  '*': '\u2217',
+  _: '\u02cd',
+  '~': '\u223c',
+  '`': '\u02cb',
+};
+const BACKTICK_LOOKALIKE = '\u02cb';
+const ZERO_WIDTH_JOINER = '\u200d';
+const REPLACEMENT = '\ufffd';
+const BROADCAST_MENTION = /^@(?:channel|here|everyone)/i;
+
+/** Maps one code point that cannot be shown as-is; undefined when it is harmless. */
+function neutralise(char: string): string | undefined {
+  const code = char.codePointAt(0) ?? 0;
+  if (char === '\t' || char === '\n' || char === '\r' || code === 0x2028 || code === 0x2029) return ' ';
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return REPLACEMENT;
+  if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f) {
+    return REPLACEMENT;
+  }
+  return undefined;
+}
+
+/** The escaped form of every source code point, in order; joining them gives the escaped text. */
+function escapedPieces(text: string, style: EscapeStyle): string[] {
+  const chars = Array.from(text);
+  return chars.map((char, index) => {
+    const neutral = neutralise(char);
+    if (neutral !== undefined) return neutral;
+    const entity = ENTITIES[char];
+    if (entity !== undefined) return entity;
+    if (char === '@' && BROADCAST_MENTION.test(chars.slice(index, index + 9).join(''))) return `@${ZERO_WIDTH_JOINER}`;
+    if (style === 'code') return char === '`' ? BACKTICK_LOOKALIKE : char;
+    return FORMATTING_LOOKALIKES[char] ?? char;
+  });
+}
+
+export const truncationMarker = (omitted: number): string =>
+  `… (truncated, ${omitted} more character${omitted === 1 ? '' : 's'})`;
+
+interface Cut {
+  kept: string;
+  /** Source characters left out; 0 when everything fit. */
+  omitted: number;
+}
+
+/** Keeps whole escaped pieces while they fit in `max`, reserving room for the marker when something must go. */
+function cut(pieces: readonly string[], max: number, reserved: number): Cut {
+  const full = pieces.join('');
+  if (full.length <= max) return { kept: full, omitted: 0 };
+  const budget = max - reserved - truncationMarker(pieces.length).length;
+  let kept = '';
+  let count = 0;
+  for (const piece of pieces) {
+    if (kept.length + piece.length > budget) break;
+    kept += piece;
+    count += 1;
+  }
+  return { kept, omitted: pieces.length - count };
+}
+
+/** Escapes telemetry for free mrkdwn text (see the module comment for what changes). */
+export function escapeMrkdwn(text: string): string {
+  return escapedPieces(text, 'text').join('');
+}
+
+/**
+ * Escapes and, when the result would exceed `max` characters, truncates the raw text first and appends a visible
+ * marker; the result, marker included, is at most `max` characters (for `max` of at least 40).
+ */
+export function truncateEscaped(text: string, max: number, style: EscapeStyle = 'text'): string {
+  const { kept, omitted } = cut(escapedPieces(text, style), max, 0);
+  return omitted === 0 ? kept : `${kept}${truncationMarker(omitted)}`;
+}
+
+/** Telemetry as an inline code span of at most `max` characters; the truncation marker stays outside the span. */
+export function inlineCode(text: string, max = 300): string {
+  if (text.length === 0) return '(empty)';
+  const { kept, omitted } = cut(escapedPieces(text, 'code'), max, 2);
+  return omitted === 0 ? `\`${kept}\`` : `\`${kept}\`${truncationMarker(omitted)}`;
+}
+
+/** Telemetry as a preformatted block of at most `max` characters (long command lines read better this way). */
+export function codeBlock(text: string, max = 1500): string {
+  if (text.length === 0) return '(empty)';
+  const { kept, omitted } = cut(escapedPieces(text, 'code'), max, 6);
+  return omitted === 0 ? `\`\`\`${kept}\`\`\`` : `\`\`\`${kept}\`\`\`${truncationMarker(omitted)}`;
+}
+
+const PLAIN_LOOKALIKES: Readonly<Record<string, string>> = { '&': '\uff06', '<': '\u2039', '>': '\u203a' };
+
+/**
+ * Text for `plain_text` objects (headers, which allow 150 characters). No entities are emitted at all, so the
+ * result reads the same whether or not Slack decodes entities in plain text.
+ */
+export function plainText(text: string, max = 150): string {
+  const chars = Array.from(text);
+  const pieces = chars.map((char, index) => {
+    const neutral = neutralise(char);
+    if (neutral !== undefined) return neutral;
+    if (char === '@' && BROADCAST_MENTION.test(chars.slice(index, index + 9).join(''))) return `@${ZERO_WIDTH_JOINER}`;
+    return PLAIN_LOOKALIKES[char] ?? char;
+  });
+  const full = pieces.join('');
+  if (full.length <= max) return full;
+  let kept = '';
+  for (const piece of pieces) {
+    if (kept.length + piece.length > max - 1) break;
+    kept += piece;
+  }
+  return `${kept}…`;
+}
+
+/**
+ * Joins lines with newlines into at most `max` characters. Lines are never cut: the ones that do not fit are
+ * counted and summarised as "… and N more <noun>".
+ */
+export function joinLines(lines: readonly string[], max: number, noun = 'lines'): string {
+  const out: string[] = [];
+  let length = 0;
+  let index = 0;
+  for (; index < lines.length; index++) {
+    const line = lines[index] ?? '';
+    const remaining = lines.length - index - 1;
+    const reserve = remaining > 0 ? `\n… and ${remaining} more ${noun}`.length : 0;
+    const added = (out.length > 0 ? 1 : 0) + line.length;
+    if (length + added + reserve > max) break;
+    out.push(line);
+    length += added;
+  }
+  const omitted = lines.length - index;
+  if (omitted > 0) out.push(`… and ${omitted} more ${noun}`);
+  return out.join('\n');
+}
+
+/** Joins items with a separator into at most `max` characters, ending with "and N more" when some do not fit. */
+export function joinCapped(items: readonly string[], max: number, separator = ', '): string {
+  let text = '';
+  let index = 0;
+  for (; index < items.length; index++) {
+    const item = items[index] ?? '';
+    const remaining = items.length - index - 1;
+    const reserve = remaining > 0 ? `${separator}and ${remaining} more`.length : 0;
+    const next = text.length === 0 ? item : `${text}${separator}${item}`;
+    if (next.length + reserve > max) break;
+    text = next;
+  }
+  const omitted = items.length - index;
+  if (omitted === 0) return text;
+  return text.length === 0 ? `${omitted} items` : `${text}${separator}and ${omitted} more`;
+}

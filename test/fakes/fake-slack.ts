@@ -1,0 +1,217 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Request, type Response } from 'express';
+
+/**
+ * A loopback fake of the Slack Web API, speaking the wire format @slack/web-api 8 uses: POST
+ * `application/x-www-form-urlencoded` with objects (blocks, metadata) as JSON strings, `Authorization: Bearer`, and
+ * JSON answers `{ok, ...}` (HTTP 200 even for platform errors; 429 with Retry-After for rate limits).
+ */
+
+export interface FakeSlackCall {
+  method: string;
+  body: Record<string, unknown>;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  reply_broadcast: boolean;
+  text?: string;
+  blocks?: unknown;
+  metadata?: unknown;
+  /** How many times chat.update changed it. */
+  edits: number;
+}
+
+export type FakeSlackFailure =
+  | { status: 429; retryAfter: number }
+  /** `commit: true` performs the call before answering 500: the ambiguous failure a client cannot tell apart. */
+  | { status: 500; commit?: boolean }
+  | { error: string };
+
+export interface FakeSlack {
+  /** Base URL ending in `/api/`, for `SLACK_API_URL`. */
+  readonly url: string;
+  readonly calls: readonly FakeSlackCall[];
+  /** Channels that answer `channel_not_found`. */
+  readonly unknownChannels: Set<string>;
+  /** Messages created by chat.postMessage, in order, with their current content. */
+  posts(): FakeSlackMessage[];
+  /** Successful chat.update calls, in order. */
+  updates(): FakeSlackCall[];
+  /** Every message (top level and thread replies) in a channel, with its current content. */
+  messagesIn(channel: string): FakeSlackMessage[];
+  /** The next call of `method` fails as described (queued: call twice to fail twice). */
+  failNext(method: string, failure: FakeSlackFailure): void;
+  close(): Promise<void>;
+}
+
+export interface FakeSlackOptions {
+  /** Delay before answering chat.postMessage, to make concurrent posts overlap. @defaultValue 0 */
+  postLatencyMs?: number;
+}
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+const BOOLEAN_FIELDS = new Set(['reply_broadcast', 'include_all_metadata', 'unfurl_links', 'unfurl_media', 'as_user', 'link_names']);
+
+/** Form bodies carry everything as strings; turn the JSON and boolean fields back into values. */
+function normalise(body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof body !== 'object' || body === null) return out;
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string' && JSON_FIELDS.has(key)) {
+      try {
+        out[key] = JSON.parse(value);
+      } catch {
+        out[key] = value;
+      }
+    } else if (typeof value === 'string' && BOOLEAN_FIELDS.has(key)) {
+      out[key] = value === 'true' || value === '1';
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const tsNumber = (ts: string): number => Number(ts);
+
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const calls: FakeSlackCall[] = [];
+  const messages: FakeSlackMessage[] = [];
+  const updateCalls: FakeSlackCall[] = [];
+  const failures = new Map<string, FakeSlackFailure[]>();
+  const unknownChannels = new Set<string>();
+  let lastSeconds = 0;
+  let sequence = 0;
+
+  const nextTs = (): string => {
+    lastSeconds = Math.max(lastSeconds, Math.floor(Date.now() / 1000));
+    sequence += 1;
+    return `${lastSeconds}.${String(sequence).padStart(6, '0')}`;
+  };
+
+  const view = (message: FakeSlackMessage, withMetadata: boolean) => {
+    const { metadata, edits: _edits, ...rest } = message;
+    return withMetadata && metadata !== undefined ? { ...rest, metadata } : rest;
+  };
+
+  const handlers: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    'chat.postMessage': (body) => {
+      const channel = text(body.channel);
+      if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+      if (unknownChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
+      const threadTs = text(body.thread_ts);
+      if (threadTs !== undefined && !messages.some((message) => message.channel === channel && message.ts === threadTs)) {
+        return { ok: false, error: 'thread_not_found' };
+      }
+      const message: FakeSlackMessage = {
+        channel,
+        ts: nextTs(),
+        ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+        reply_broadcast: body.reply_broadcast === true,
+        ...(text(body.text) === undefined ? {} : { text: text(body.text) }),
+        ...(body.blocks === undefined ? {} : { blocks: body.blocks }),
+        ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+        edits: 0,
+      };
+      messages.push(message);
+      return { ok: true, channel, ts: message.ts, message: view(message, false) };
+    },
+    'chat.update': (body) => {
+      const channel = text(body.channel);
+      const message = messages.find((candidate) => candidate.channel === channel && candidate.ts === text(body.ts));
+      if (message === undefined) return { ok: false, error: 'message_not_found' };
+      const newText = text(body.text);
+      if (newText !== undefined) message.text = newText;
+      if (body.blocks !== undefined) message.blocks = body.blocks;
+      message.edits += 1;
+      return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: view(message, false) };
+    },
+    'conversations.history': (body) => {
+      const channel = text(body.channel);
+      if (channel === undefined || unknownChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
+      const oldest = Number(text(body.oldest) ?? '0');
+      const found = messages
+        .filter((message) => message.channel === channel && message.thread_ts === undefined && tsNumber(message.ts) >= oldest)
+        .sort((a, b) => tsNumber(b.ts) - tsNumber(a.ts))
+        .map((message) => view(message, body.include_all_metadata === true));
+      return { ok: true, messages: found, has_more: false };
+    },
+    'conversations.replies': (body) => {
+      const channel = text(body.channel);
+      const parent = text(body.ts);
+      const found = messages
+        .filter((message) => message.channel === channel && (message.ts === parent || message.thread_ts === parent))
+        .map((message) => view(message, body.include_all_metadata === true));
+      if (found.length === 0) return { ok: false, error: 'thread_not_found' };
+      return { ok: true, messages: found, has_more: false };
+    },
+  };
+
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.use(express.json());
+  app.post('/api/:method', async (req: Request, res: Response) => {
+    const method = String(req.params.method);
+    const body = normalise(req.body);
+    calls.push({ method, body, at: Date.now() });
+
+    const authorization = req.get('authorization') ?? '';
+    if (!/^Bearer xoxb-\S+$/.test(authorization)) {
+      res.json({ ok: false, error: 'not_authed' });
+      return;
+    }
+    if (method === 'chat.postMessage' && (options.postLatencyMs ?? 0) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, options.postLatencyMs));
+    }
+
+    const failure = failures.get(method)?.shift();
+    const handler = handlers[method] ?? (() => ({ ok: true }));
+    if (failure !== undefined) {
+      if ('error' in failure) {
+        res.json({ ok: false, error: failure.error });
+        return;
+      }
+      if (failure.status === 429) {
+        res.status(429).set('Retry-After', String(failure.retryAfter)).json({ ok: false, error: 'ratelimited' });
+        return;
+      }
+      if (failure.commit === true) handler(body);
+      res.status(500).type('text/plain').send('internal server error');
+      return;
+    }
+    const result = handler(body);
+    if (method === 'chat.update' && result.ok === true) updateCalls.push({ method, body, at: Date.now() });
+    res.json(result);
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    calls,
+    unknownChannels,
+    posts: () => messages.map((message) => ({ ...message })),
+    updates: () => [...updateCalls],
+    messagesIn: (channel) => messages.filter((message) => message.channel === channel).map((message) => ({ ...message })),
+    failNext(method, failure) {
+      const queue = failures.get(method) ?? [];
+      queue.push(failure);
+      failures.set(method, queue);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

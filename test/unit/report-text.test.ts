@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, plainText, truncateEscaped } from '../../src/report/text/mrkdwn.js';
+import { escapeTerminal } from '../../src/report/text/terminal.js';
+import { formatDurationShort, formatRelative, formatTimeLeft, formatUtc } from '../../src/report/text/time.js';
+
+const ZWJ = '\u200d';
+
+describe('escaping telemetry for Slack mrkdwn', () => {
+  it.each([
+    ['a process named <!channel> cannot ping the channel', '<!channel>', '&lt;!channel&gt;'],
+    ['a user mention stays text', '<@U123ABC>', '&lt;@U123ABC&gt;'],
+    ['a disguised link stays text', '<https://x.example|click>', '&lt;https://x.example|click&gt;'],
+    ['an already escaped entity is escaped again, so it shows literally', '&lt;', '&amp;lt;'],
+    ['bare @here gets a joiner', 'ping @here now', `ping @${ZWJ}here now`],
+    ['bare @channel in any case gets a joiner', '@Channel', `@${ZWJ}Channel`],
+    ['@everyone gets a joiner', '@everyone', `@${ZWJ}everyone`],
+    ['an email address is left alone', 'alice@corp.example', 'alice@corp.example'],
+    ['bold markers cannot bold', '*urgent*', '\u2217urgent\u2217'],
+    ['italic and strike markers cannot format', '_a_ ~b~', '\u02cda\u02cd \u223cb\u223c'],
+    ['a backtick cannot open a code span', 'x`y', 'x\u02cby'],
+    ['an ANSI escape is neutralised', '\u001b[31mred', '\ufffd[31mred'],
+    ['line breaks become spaces', 'a\r\nb', 'a  b'],
+    ['a right-to-left override cannot disguise an extension', 'invoice\u202efdp.exe', 'invoice\ufffdfdp.exe'],
+  ])('%s', (_story, input, expected) => {
+    expect(escapeMrkdwn(input)).toBe(expected);
+  });
+
+  it('keeps paths exact inside inline code, where Slack applies no formatting', () => {
+    expect(inlineCode('C:\\svc_host\\tool_v2*.exe')).toBe('`C:\\svc_host\\tool_v2*.exe`');
+    expect(inlineCode('powershell -c "I`EX <x>"')).toBe('`powershell -c "I\u02cbEX &lt;x&gt;"`');
+    expect(inlineCode('@here')).toBe(`\`@${ZWJ}here\``);
+    expect(inlineCode('')).toBe('(empty)');
+  });
+
+  it('keeps headers free of entities and mentions', () => {
+    expect(plainText('INC <!here> & co')).toBe('INC \u2039!here\u203a \uff06 co');
+    expect(plainText('x'.repeat(200)).length).toBeLessThanOrEqual(150);
+  });
+});
+
+describe('truncating escaped text', () => {
+  it('leaves short text whole', () => {
+    expect(truncateEscaped('rundll32.exe', 100)).toBe('rundll32.exe');
+  });
+
+  it('marks the cut visibly with the number of characters left out', () => {
+    const result = truncateEscaped('a'.repeat(1_000), 100);
+    expect(result.length).toBeLessThanOrEqual(100);
+    expect(result).toMatch(/… \(truncated, \d+ more characters\)$/);
+    const omitted = Number(/truncated, (\d+) more/.exec(result)?.[1]);
+    expect(result.slice(0, result.indexOf('…')).length + omitted).toBe(1_000);
+  });
+
+  it('never cuts an entity in half', () => {
+    for (let max = 40; max < 90; max++) {
+      const result = truncateEscaped('&'.repeat(200), max);
+      const body = result.slice(0, result.indexOf('…'));
+      expect(body).toMatch(/^(?:&amp;)*$/);
+      expect(result.length).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it('never splits an emoji', () => {
+    const result = truncateEscaped('😀'.repeat(100), 60);
+    expect(result.slice(0, result.indexOf('…'))).toMatch(/^(?:😀)*$/u);
+  });
+
+  it('puts the marker outside a code span or block', () => {
+    const span = inlineCode('x'.repeat(500), 100);
+    expect(span).toMatch(/^`x+`… \(truncated, \d+ more characters\)$/);
+    expect(span.length).toBeLessThanOrEqual(100);
+    const block = codeBlock('y'.repeat(5_000), 1_500);
+    expect(block).toMatch(/^```y+```… \(truncated, \d+ more characters\)$/);
+    expect(block.length).toBeLessThanOrEqual(1_500);
+  });
+
+  it('escaped output never contains < or > and stays within its limit, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.integer({ min: 40, max: 500 }), (input, max) => {
+        for (const output of [escapeMrkdwn(input), truncateEscaped(input, max), inlineCode(input, max), codeBlock(input, max)]) {
+          expect(output).not.toMatch(/[<>]/);
+          expect(output).not.toMatch(/@(?:here|channel|everyone)/i);
+        }
+        expect(truncateEscaped(input, max).length).toBeLessThanOrEqual(max);
+        expect(inlineCode(input, max).length).toBeLessThanOrEqual(max);
+      }),
+    );
+  });
+
+  it('escaping never leaves a bare ampersand that Slack could read as an entity', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (input) => {
+        expect(escapeMrkdwn(input)).not.toMatch(/&(?!amp;|lt;|gt;)/);
+      }),
+    );
+  });
+});
+
+describe('joining lines and lists within a budget', () => {
+  it('summarises the lines that do not fit', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(40)}`);
+    const joined = joinLines(lines, 500, 'hosts');
+    expect(joined.length).toBeLessThanOrEqual(500);
+    expect(joined).toMatch(/… and \d+ more hosts$/);
+  });
+
+  it('ends a capped list with "and N more"', () => {
+    const items = Array.from({ length: 500 }, (_, i) => `FIN-WS-${i}`);
+    const joined = joinCapped(items, 200);
+    expect(joined.length).toBeLessThanOrEqual(200);
+    const shown = joined.split(', ').length - 1;
+    expect(joined).toMatch(new RegExp(`and ${500 - shown} more$`));
+  });
+});
+
+describe('terminal escaping', () => {
+  it('shows control characters instead of interpreting them', () => {
+    expect(escapeTerminal('evil\u001b]0;pwned\u0007.exe')).toBe('evil\\x1b]0;pwned\\x07.exe');
+    expect(escapeTerminal('a\u202eb')).toBe('a\\u202eb');
+    expect(escapeTerminal('C:\\Temp\\ok.exe')).toBe('C:\\Temp\\ok.exe');
+  });
+});
+
+describe('time formatting', () => {
+  const now = Date.parse('2026-11-27T10:00:00Z');
+
+  it('formats durations as their two largest units', () => {
+    expect(formatDurationShort(83_520_000)).toBe('23h 12m');
+    expect(formatDurationShort(90_000)).toBe('1m 30s');
+    expect(formatDurationShort(86_400_000 + 3_600_000)).toBe('1d 1h');
+    expect(formatDurationShort(3_600_000)).toBe('1h');
+    expect(formatDurationShort(0)).toBe('0s');
+  });
+
+  it('says how long a watch has left, to the minute', () => {
+    expect(formatTimeLeft('2026-11-28T09:12:40Z', now)).toBe('23h 12m left');
+    expect(formatTimeLeft('2026-11-27T10:00:30Z', now)).toBe('<1m left');
+    expect(formatTimeLeft('2026-11-27T09:00:00Z', now)).toBe('ended');
+  });
+
+  it('says how long ago something happened', () => {
+    expect(formatRelative('2026-11-27T09:57:00Z', now)).toBe('3m ago');
+    expect(formatRelative('2026-11-27T10:00:02Z', now)).toBe('just now');
+    expect(formatRelative('2026-11-27T10:04:00Z', now)).toBe('in 4m');
+    expect(formatUtc('2026-11-27T10:00:00.123Z')).toBe('2026-11-27 10:00:00 UTC');
+  });
+});
