@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import type { RequestBudget } from './http/request-budget.js';
 import type { SourceCommonConfig } from './source-config.js';
 
 /** A host as the watch knows it; a connector matches on whichever fields it can use. */
@@ -39,6 +40,8 @@ export interface SourceConnector {
 
 export interface ConnectorDeps {
   logger: Logger;
+  /** The source's request budget, shared across workers (a `RedisRequestBudget`). Default: unlimited. */
+  budget?: RequestBudget;
 }
 
 /** What a connector folder exports: its type, its config schema (validated at start) and a factory. */

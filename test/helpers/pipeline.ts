@@ -38,7 +38,11 @@ export class Pipeline {
   workers: WorkerService[] = [];
 
   private constructor(private readonly options: PipelineOptions) {
-    this.scenario = createScenario(options.scenario, { blockedAt: this.blockedAt, fallbackAfterMs: options.fallbackAfterMs ?? 2_000 });
+    this.scenario = createScenario(options.scenario, {
+      blockedAt: this.blockedAt,
+      fallbackAfterMs: options.fallbackAfterMs ?? 2_000,
+      timeScale: 20,
+    });
   }
 
   static async start(options: PipelineOptions): Promise<Pipeline> {

@@ -35,7 +35,8 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
   const say = (line: string) => out.write(`${line}\n`);
   const redis = await localRedis(process.env.REDIS_URL);
   const blockedAt = new Date();
-  const scenario = createScenario(options.scenario, { blockedAt });
+  // Background traffic four times denser than real life, so every host talks within a two-minute window.
+  const scenario = createScenario(options.scenario, { blockedAt, timeScale: 4 });
   const secret = randomBytes(24).toString('hex');
   const mde = await startFakeMde({ scenario, tenantId: 'demo-tenant', clientId: 'demo-client', clientSecret: secret, ingestionDelayMs: 2_000 });
   const dir = mkdtempSync(join(tmpdir(), 'containment-watch-demo-'));

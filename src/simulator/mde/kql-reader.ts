@@ -1,0 +1,245 @@
+import { KqlSyntaxError } from './kql-lexer.js';
+import { parsePipeline, type Assignment, type BinaryOp, type Expr, type Operator } from './kql-parser.js';
+import { MDE_COLUMNS } from './mde-rows.js';
+
+/** Which hosts a query asks for, per matcher. */
+export interface HostFilter {
+  deviceNames: string[];
+  shortNames: string[];
+  deviceIds: string[];
+  localIps: string[];
+}
+
+export interface RowsCursor {
+  timestamp: string;
+  deviceId: string;
+  reportId: number;
+}
+
+export interface Aggregate {
+  name: string;
+  fn: 'count' | 'min' | 'max';
+  column?: string;
+}
+
+interface QueryBase {
+  table: 'DeviceNetworkEvents';
+  /** Datetime literal texts, [from, to). */
+  from: string;
+  to: string;
+  actionTypes: string[];
+  hosts: HostFilter;
+  /** The operators in order, e.g. ["where", "where", "where", "project", "order", "take"]. */
+  pipeline: Operator['kind'][];
+  take: number;
+}
+
+export type HuntingQuery =
+  | (QueryBase & { kind: 'rows'; columns: string[]; after?: RowsCursor })
+  | (QueryBase & { kind: 'summarize'; aggregates: Aggregate[]; by: string[]; keyColumn: string; afterKey?: string });
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
+const KNOWN_COLUMNS = new Set<string>(MDE_COLUMNS.map((column) => column.name));
+
+const reject = (message: string): never => {
+  throw new KqlSyntaxError(message);
+};
+
+const isColumn = (expr: Expr, name: string) => expr.kind === 'column' && expr.name === name;
+
+function binary(expr: Expr, op: BinaryOp): { left: Expr; right: Expr } {
+  if (expr.kind !== 'binary' || expr.op !== op) return reject(`expected ${op}`);
+  return expr;
+}
+
+function datetimeOf(expr: Expr): string {
+  if (expr.kind !== 'datetime' || !DATETIME.test(expr.text)) return reject('expected a UTC datetime literal');
+  return expr.text;
+}
+
+function stringOf(expr: Expr): string {
+  if (expr.kind !== 'string') return reject('expected a string literal');
+  return expr.value;
+}
+
+function numberOf(expr: Expr): number {
+  if (expr.kind !== 'number') return reject('expected a number');
+  return expr.value;
+}
+
+function knownColumn(name: string): string {
+  if (!KNOWN_COLUMNS.has(name)) reject(`Failed to resolve scalar expression named '${name}'`);
+  return name;
+}
+
+/** `Timestamp >= datetime(a) and Timestamp < datetime(b)` */
+function readTimeRange(predicate: Expr): { from: string; to: string } {
+  const { left, right } = binary(predicate, 'and');
+  const lower = binary(left, '>=');
+  const upper = binary(right, '<');
+  if (!isColumn(lower.left, 'Timestamp') || !isColumn(upper.left, 'Timestamp')) reject('the first filter must bound Timestamp');
+  return { from: datetimeOf(lower.right), to: datetimeOf(upper.right) };
+}
+
+/** `ActionType in ("...", ...)` */
+function readActionTypes(predicate: Expr): string[] {
+  if (predicate.kind !== 'in' || predicate.caseInsensitive || !isColumn(predicate.left, 'ActionType')) {
+    return reject('the second filter must be ActionType in (...)');
+  }
+  return predicate.values.map(stringOf);
+}
+
+function orTerms(expr: Expr): Expr[] {
+  return expr.kind === 'binary' && expr.op === 'or' ? [...orTerms(expr.left), ...orTerms(expr.right)] : [expr];
+}
+
+/** `tostring(split(DeviceName, ".")[0])` */
+function isFirstLabel(expr: Expr): boolean {
+  if (expr.kind !== 'call' || expr.name !== 'tostring' || expr.args.length !== 1) return false;
+  const indexed = expr.args[0];
+  if (indexed?.kind !== 'index' || indexed.index !== 0) return false;
+  const split = indexed.target;
+  return (
+    split.kind === 'call' &&
+    split.name === 'split' &&
+    split.args.length === 2 &&
+    split.args[0] !== undefined &&
+    isColumn(split.args[0], 'DeviceName') &&
+    split.args[1]?.kind === 'string' &&
+    split.args[1].value === '.'
+  );
+}
+
+/** An or-chain of host matchers, each over string literals only. */
+function readHosts(predicate: Expr): HostFilter {
+  const hosts: HostFilter = { deviceNames: [], shortNames: [], deviceIds: [], localIps: [] };
+  for (const term of orTerms(predicate)) {
+    if (term.kind !== 'in') return reject('a host filter term must be an in/in~ list');
+    const values = term.values.map(stringOf);
+    if (term.caseInsensitive && isColumn(term.left, 'DeviceName')) hosts.deviceNames.push(...values);
+    else if (term.caseInsensitive && isFirstLabel(term.left)) hosts.shortNames.push(...values);
+    else if (!term.caseInsensitive && isColumn(term.left, 'DeviceId')) hosts.deviceIds.push(...values);
+    else if (!term.caseInsensitive && isColumn(term.left, 'LocalIP')) hosts.localIps.push(...values);
+    else reject('unsupported host filter term');
+  }
+  return hosts;
+}
+
+/**
+ * `Timestamp > datetime(t) or (Timestamp == datetime(t) and (strcmp(DeviceId, "d") > 0 or
+ * (DeviceId == "d" and ReportId > n)))`
+ */
+function readRowsCursor(predicate: Expr): RowsCursor {
+  const { left: after, right: tie } = binary(predicate, 'or');
+  const later = binary(after, '>');
+  const sameTime = binary(tie, 'and');
+  const equalTime = binary(sameTime.left, '==');
+  const { left: laterDevice, right: sameDevice } = binary(sameTime.right, 'or');
+  const deviceCompare = binary(laterDevice, '>');
+  const { left: equalDevice, right: laterReport } = binary(sameDevice, 'and');
+  const deviceEquals = binary(equalDevice, '==');
+  const reportCompare = binary(laterReport, '>');
+  const [compared, device, ...extra] = deviceCompare.left.kind === 'call' && deviceCompare.left.name === 'strcmp' ? deviceCompare.left.args : [];
+  if (
+    !isColumn(later.left, 'Timestamp') ||
+    !isColumn(equalTime.left, 'Timestamp') ||
+    !compared ||
+    !device ||
+    extra.length > 0 ||
+    !isColumn(compared, 'DeviceId') ||
+    numberOf(deviceCompare.right) !== 0 ||
+    !isColumn(deviceEquals.left, 'DeviceId') ||
+    !isColumn(reportCompare.left, 'ReportId')
+  ) {
+    return reject('unsupported continuation filter');
+  }
+  const timestamp = datetimeOf(later.right);
+  const deviceId = stringOf(device);
+  if (datetimeOf(equalTime.right) !== timestamp || stringOf(deviceEquals.right) !== deviceId) {
+    reject('continuation filter compares different tuples');
+  }
+  return { timestamp, deviceId, reportId: numberOf(reportCompare.right) };
+}
+
+function readAggregate({ name, expr }: Assignment): Aggregate {
+  if (expr.kind !== 'call') return reject(`unsupported aggregate ${name}`);
+  if (expr.name === 'count' && expr.args.length === 0) return { name, fn: 'count' };
+  const column = expr.args[0];
+  if ((expr.name === 'min' || expr.name === 'max') && expr.args.length === 1 && column?.kind === 'column') {
+    return { name, fn: expr.name, column: knownColumn(column.name) };
+  }
+  return reject(`unsupported aggregate ${expr.name}`);
+}
+
+/** `Key = hash_sha256(tostring(pack_array(by columns...)))` */
+function readGroupKey(operator: Operator | undefined, by: readonly string[]): string {
+  const assignment = operator?.kind === 'extend' && operator.columns.length === 1 ? operator.columns[0] : undefined;
+  if (!assignment) return reject('expected extend of the group key');
+  const { name, expr } = assignment;
+  const text = expr.kind === 'call' && expr.name === 'hash_sha256' ? expr.args[0] : undefined;
+  const pack = text?.kind === 'call' && text.name === 'tostring' ? text.args[0] : undefined;
+  const columns = pack?.kind === 'call' && pack.name === 'pack_array' ? pack.args : [];
+  const same = columns.length === by.length && columns.every((column, index) => column.kind === 'column' && column.name === by[index]);
+  if (!same) reject('the group key must hash exactly the summarize-by columns');
+  return name;
+}
+
+/** `strcmp(Key, "...") > 0` */
+function readKeyCursor(predicate: Expr, keyColumn: string): string {
+  const { left, right } = binary(predicate, '>');
+  const [compared, key, ...extra] = left.kind === 'call' && left.name === 'strcmp' ? left.args : [];
+  if (!compared || !key || extra.length > 0 || !isColumn(compared, keyColumn) || numberOf(right) !== 0) {
+    return reject('unsupported continuation filter');
+  }
+  return stringOf(key);
+}
+
+function expectOrder(operator: Operator | undefined, columns: readonly string[]): void {
+  const keys = operator?.kind === 'order' ? operator.keys : [];
+  const same = keys.length === columns.length && keys.every((key, index) => key.column === columns[index] && key.direction === 'asc');
+  if (!same) reject(`expected order by ${columns.map((column) => `${column} asc`).join(', ')}`);
+}
+
+function takeOf(operator: Operator | undefined): number {
+  if (operator?.kind !== 'take' || operator.count < 1) return reject('expected take with a positive row count');
+  return operator.count;
+}
+
+const predicateOf = (operator: Operator | undefined): Expr =>
+  operator?.kind === 'where' ? operator.predicate : reject('expected a where filter');
+
+/**
+ * Reads a hunting query into what the fake executes. Only the shapes the MDE connector builds are
+ * accepted; anything else (an extra operator, a filter term that is not a literal list) is refused,
+ * which is how a host name that escaped its string literal would show up.
+ */
+export function readHuntingQuery(text: string): HuntingQuery {
+  const { table, operators } = parsePipeline(text);
+  if (table !== 'DeviceNetworkEvents') reject(`unsupported table ${table}`);
+  const [time, action, host, ...rest] = operators;
+  const base = {
+    table: 'DeviceNetworkEvents' as const,
+    ...readTimeRange(predicateOf(time)),
+    actionTypes: readActionTypes(predicateOf(action)),
+    hosts: readHosts(predicateOf(host)),
+    pipeline: operators.map((operator) => operator.kind),
+  };
+  const first = rest[0];
+  if (first?.kind === 'summarize') {
+    const by = first.by.map(knownColumn);
+    const aggregates = first.aggregates.map(readAggregate);
+    const keyColumn = readGroupKey(rest[1], by);
+    const tail = rest.slice(2);
+    const afterKey = tail[0]?.kind === 'where' ? readKeyCursor(tail[0].predicate, keyColumn) : undefined;
+    const [order, take, ...extra] = afterKey === undefined ? tail : tail.slice(1);
+    expectOrder(order, [keyColumn]);
+    if (extra.length > 0) reject('unexpected operator after take');
+    return { ...base, kind: 'summarize', aggregates, by, keyColumn, afterKey, take: takeOf(take) };
+  }
+  const after = first?.kind === 'where' ? readRowsCursor(first.predicate) : undefined;
+  const [project, order, take, ...extra] = after === undefined ? rest : rest.slice(1);
+  if (project?.kind !== 'project') return reject('expected project');
+  expectOrder(order, ['Timestamp', 'DeviceId', 'ReportId']);
+  if (extra.length > 0) reject('unexpected operator after take');
+  return { ...base, kind: 'rows', columns: project.columns.map(knownColumn), after, take: takeOf(take) };
+}

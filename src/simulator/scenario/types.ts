@@ -1,0 +1,62 @@
+/** A simulated Windows host. */
+export interface SimHost {
+  /** Short NetBIOS-style name, e.g. FIN-WS-042. */
+  hostname: string;
+  fqdn: string;
+  ip: string;
+  /** The EDR's id for the host (40 hex characters, like MDE's DeviceId). */
+  device_id: string;
+}
+
+export interface SimProcess {
+  name: string;
+  /** Full image path, file name included. */
+  path: string;
+  cmd_line: string;
+  sha1: string;
+  pid: number;
+  /** DOMAIN\name */
+  user: string;
+  /** Parent image file name. */
+  parent: string;
+  /** The company the binary's version info claims. */
+  company?: string;
+}
+
+export interface SimDestination {
+  ip: string;
+  port: number;
+  hostname?: string;
+}
+
+/** One outbound connection attempt, as any EDR would see it before its own wire format. */
+export interface SimConnection {
+  /** Stable: the same flow slot always yields the same id, whatever the query range. */
+  id: string;
+  host: SimHost;
+  /** Epoch ms. */
+  time: number;
+  process: SimProcess;
+  dst: SimDestination;
+  protocol: 'tcp' | 'udp';
+  outcome: 'success' | 'failure';
+}
+
+export type ScenarioName = 'fallback' | 'benign';
+
+export interface Scenario {
+  name: ScenarioName;
+  blockedAt: Date;
+  hosts: readonly SimHost[];
+  blockedIndicator: { type: 'ip'; value: string };
+  /** What the fallback scenario's implant does after the block; absent for benign. */
+  fallback?: {
+    host: SimHost;
+    process: SimProcess;
+    dst: SimDestination;
+    protocol: 'tcp';
+    startsAt: Date;
+  };
+  /** Every connection in [from, to), sorted by time then id. */
+  connections(from: Date, to: Date): SimConnection[];
+}

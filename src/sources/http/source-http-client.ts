@@ -1,0 +1,111 @@
+import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { Logger } from 'pino';
+import { SourceError } from '../source-error.js';
+import { abortableDelay } from './abort.js';
+import { classifyRequestError, classifyStatus, invalidJsonBody } from './classify.js';
+import type { RequestBudget } from './request-budget.js';
+import { backoffDelayMs, retryAfterHint, type RetryHint } from './retry-policy.js';
+
+export interface SourceHttpClientOptions {
+  /** The configured source id; it names the source in every error and log line. */
+  sourceId: string;
+  baseURL: string;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Retries after the first attempt, for retryable and rate_limited failures. */
+  maxRetries: number;
+  /** Taken once per attempt, retries included. */
+  budget: RequestBudget;
+  logger: Logger;
+  /** A server asking for a longer wait than this fails the call at once as rate_limited. Default 120 s. */
+  maxRetryAfterMs?: number;
+  /** Where the vendor says how long to wait. Default: `Retry-After`. */
+  retryHint?: RetryHint;
+}
+
+export interface SourceHttpClient {
+  /**
+   * Sends the request with retries and returns the 2xx response, its body parsed as JSON unless
+   * `responseType` asks for something else. Failures are `SourceError`s; an aborted `signal` rejects
+   * with the signal's reason.
+   */
+  request<T>(config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+}
+
+const expectsJson = (config: AxiosRequestConfig) => config.responseType === undefined || config.responseType === 'json';
+
+/** The path only: query strings can carry keys and tokens. */
+const pathOf = (url: string | undefined) => (url ?? '').split('?')[0];
+
+export function createSourceHttpClient(options: SourceHttpClientOptions): SourceHttpClient {
+  const { sourceId, budget, logger, maxRetries } = options;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+  const retryHint = options.retryHint ?? retryAfterHint;
+  // One instance per source. Status and JSON handling stay here, so every connector classifies alike.
+  const instance = axios.create({
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+    headers: { Accept: 'application/json' },
+  });
+
+  async function attempt(config: AxiosRequestConfig, signal: AbortSignal | undefined): Promise<AxiosResponse> {
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await instance.request<unknown>({ ...config, responseType: expectsJson(config) ? 'text' : config.responseType });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw classifyRequestError(sourceId, error, { retryHint });
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw classifyStatus(sourceId, response, { retryHint });
+    }
+    if (!expectsJson(config)) return response;
+    if (typeof response.data !== 'string') throw invalidJsonBody(sourceId, response.status);
+    try {
+      return { ...response, data: JSON.parse(response.data) as unknown };
+    } catch {
+      throw invalidJsonBody(sourceId, response.status);
+    }
+  }
+
+  return {
+    async request<T>(config: AxiosRequestConfig): Promise<AxiosResponse<T>> {
+      const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
+      for (let retry = 0; ; retry += 1) {
+        await budget.acquire(signal);
+        let failure: SourceError;
+        try {
+          return (await attempt(config, signal)) as AxiosResponse<T>;
+        } catch (error) {
+          if (!(error instanceof SourceError)) throw error;
+          failure = error;
+        }
+        if (failure.kind === 'terminal' || retry >= maxRetries) throw failure;
+        const asked = failure.retryAfterMs;
+        if (asked !== undefined && asked > maxRetryAfterMs) {
+          const message = `HTTP ${failure.status ?? '?'}: the vendor asked to wait ${asked} ms, longer than the ${maxRetryAfterMs} ms this client waits`;
+          throw new SourceError('rate_limited', sourceId, message, { status: failure.status, retryAfterMs: asked });
+        }
+        const waitMs = asked ?? backoffDelayMs(retry + 1);
+        logger.warn(
+          {
+            source: sourceId,
+            attempt: retry + 1,
+            max_retries: maxRetries,
+            kind: failure.kind,
+            status: failure.status,
+            wait_ms: waitMs,
+            method: (config.method ?? 'get').toUpperCase(),
+            path: pathOf(config.url),
+          },
+          'vendor request failed, retrying',
+        );
+        await abortableDelay(waitMs, signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import * as z from 'zod';
+import { SourceCommonConfigSchema } from '../source-config.js';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * A Defender for Endpoint source, read through Microsoft Graph `runHuntingQuery` with an Entra app
+ * (application permission `ThreatHunting.Read.All`). Strict: a misspelt key in the YAML is an error.
+ */
+export const MdeConfigSchema = SourceCommonConfigSchema.extend({
+  type: z.literal('mde'),
+  /** Entra tenant: its GUID or a verified domain such as contoso.onmicrosoft.com. */
+  tenant_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, { error: 'must be a tenant GUID or domain' }),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  /** Entra authority; the token URL is `{token_url}/{tenant_id}/oauth2/v2.0/token`. Default https://login.microsoftonline.com. */
+  token_url: httpUrl.default('https://login.microsoftonline.com'),
+  /** Graph base; queries go to `{base_url}/v1.0/security/runHuntingQuery`. Default https://graph.microsoft.com. */
+  base_url: httpUrl.default('https://graph.microsoft.com'),
+  /** Default 45, the per-tenant advanced hunting limit documented for the older MDE API. */
+  rate_limit_per_minute: z.number().int().positive().default(45),
+  /** Default 100. */
+  max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
+  /** Rows per query page. Default 10,000; at most 100,000, advanced hunting's own cap. */
+  page_size: z.number().int().min(1).max(100_000).default(10_000),
+}).strict();
+
+export type MdeConfig = z.infer<typeof MdeConfigSchema>;

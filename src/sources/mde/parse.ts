@@ -1,0 +1,217 @@
+import * as z from 'zod';
+import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { SourceError } from '../source-error.js';
+import { BASELINE_COLUMNS } from './kql.js';
+
+/** MDE `Timestamp`: UTC ISO 8601, normally with 7 fractional digits. Kept raw for the paging cursor. */
+const TimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/, {
+  error: 'expected a UTC ISO 8601 datetime',
+});
+/** Kusto strings are empty rather than null, but Graph is not documented to promise it. */
+const text = z.string().nullish();
+const int = z.number().int().nullish();
+
+/** The docs show schema entries both as `name`/`type` and as `Name`/`Type`. */
+const SchemaEntrySchema = z.union([
+  z.object({ name: z.string(), type: z.string() }),
+  z.object({ Name: z.string(), Type: z.string() }).transform((entry) => ({ name: entry.Name, type: entry.Type })),
+]);
+const RowsSchema = z.array(z.record(z.string(), z.unknown()));
+
+/** `huntingQueryResults`; the older MDE API's capitalised `Schema`/`Results` are read too. */
+const HuntingResponseSchema = z
+  .looseObject({
+    schema: z.array(SchemaEntrySchema).optional(),
+    Schema: z.array(SchemaEntrySchema).optional(),
+    results: RowsSchema.optional(),
+    Results: RowsSchema.optional(),
+  })
+  .transform((body, context) => {
+    const results = body.results ?? body.Results;
+    if (!results) {
+      context.addIssue({ code: 'custom', message: 'no results array', path: ['results'] });
+      return z.NEVER;
+    }
+    return { schema: body.schema ?? body.Schema ?? [], results };
+  });
+
+export type HuntingResponse = z.output<typeof HuntingResponseSchema>;
+
+export const ConnectionRowSchema = z.object({
+  Timestamp: TimestampSchema,
+  DeviceId: z.string().min(1),
+  DeviceName: z.string(),
+  ActionType: z.enum(['ConnectionSuccess', 'ConnectionFailed', 'ConnectionRequest']),
+  RemoteIP: text,
+  RemotePort: int,
+  RemoteUrl: text,
+  LocalIP: text,
+  LocalPort: int,
+  Protocol: text,
+  InitiatingProcessFileName: text,
+  InitiatingProcessFolderPath: text,
+  InitiatingProcessCommandLine: text,
+  InitiatingProcessSHA1: text,
+  InitiatingProcessSHA256: text,
+  InitiatingProcessId: int,
+  InitiatingProcessAccountDomain: text,
+  InitiatingProcessAccountName: text,
+  InitiatingProcessParentFileName: text,
+  InitiatingProcessVersionInfoCompanyName: text,
+  /** A long; Graph serialises it as a JSON number, a string is accepted too. */
+  ReportId: z.union([z.number().int(), z.string().regex(/^-?\d{1,19}$/)]).transform(String),
+});
+export type ConnectionRow = z.output<typeof ConnectionRowSchema>;
+
+export const BaselineRowSchema = z.object({
+  DeviceName: z.string(),
+  InitiatingProcessFolderPath: text,
+  InitiatingProcessFileName: text,
+  InitiatingProcessSHA1: text,
+  RemoteIP: text,
+  RemoteUrl: text,
+  RemotePort: int,
+  Protocol: text,
+  [BASELINE_COLUMNS.count]: z.number().int().nonnegative(),
+  [BASELINE_COLUMNS.first]: TimestampSchema,
+  [BASELINE_COLUMNS.last]: TimestampSchema,
+  [BASELINE_COLUMNS.key]: z.string().min(1),
+});
+export type BaselineRow = z.output<typeof BaselineRowSchema>;
+
+const describeIssues = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+
+/** The Graph envelope; a body that is JSON but not this shape is terminal (not what the vendor documents). */
+export function parseHuntingResponse(sourceId: string, body: unknown): HuntingResponse {
+  const parsed = HuntingResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new SourceError('terminal', sourceId, `runHuntingQuery answered an unexpected body (${describeIssues(parsed.error)})`);
+  }
+  return parsed.data;
+}
+
+/** Validates every row; a bad row is an error naming the row and column, never a silent skip. */
+export function parseRows<S extends z.ZodType>(sourceId: string, schema: S, rows: readonly unknown[]): z.output<S>[] {
+  return rows.map((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const column = issue?.path.join('.') || '(row)';
+    throw new SourceError(
+      'terminal',
+      sourceId,
+      `runHuntingQuery row ${index} has an invalid ${column}: ${issue?.message ?? 'invalid'}`,
+    );
+  });
+}
+
+/** Epoch ms of an MDE timestamp; the sub-millisecond digits are dropped. */
+export function timestampMs(timestamp: string): number {
+  const [seconds = '', fraction = ''] = timestamp.slice(0, -1).split('.');
+  return Date.parse(`${seconds}.${fraction.padEnd(3, '0').slice(0, 3)}Z`);
+}
+
+const present = (value: string | null | undefined): string | undefined => (value ? value : undefined);
+const presentInt = (value: number | null | undefined): number | undefined => value ?? undefined;
+
+/** `Tcp`, `TcpV4`, `TcpV6` → tcp; `Udp*` → udp; `Icmp*` → icmp / icmpv6; `Unknown` or empty → unknown. */
+export function normalizeProtocol(protocol: string | null | undefined): string {
+  const lower = (protocol ?? '').trim().toLowerCase();
+  if (lower === '' || lower === 'unknown') return 'unknown';
+  if (lower.startsWith('tcp')) return 'tcp';
+  if (lower.startsWith('udp')) return 'udp';
+  if (lower.startsWith('icmpv6')) return 'icmpv6';
+  if (lower.startsWith('icmp')) return 'icmp';
+  return lower;
+}
+
+/** The host of a `RemoteUrl`, which MDE fills with a bare FQDN or with a full URL. */
+export function remoteHost(remoteUrl: string | null | undefined): string | undefined {
+  const value = remoteUrl?.trim();
+  if (!value) return undefined;
+  if (value.includes('://')) {
+    try {
+      return present(new URL(value).hostname.toLowerCase());
+    } catch {
+      return undefined;
+    }
+  }
+  const host = value.split(/[/?#]/)[0] ?? '';
+  const withoutPort = host.split(':').length === 2 ? host.split(':')[0] : host;
+  return present(withoutPort?.toLowerCase());
+}
+
+const OUTCOME = { ConnectionSuccess: 'success', ConnectionFailed: 'failure', ConnectionRequest: 'unknown' } as const;
+
+export const connectionEventId = (row: Pick<ConnectionRow, 'DeviceId' | 'ReportId' | 'Timestamp'>): string =>
+  `mde:${row.DeviceId}:${row.ReportId}:${row.Timestamp}`;
+
+export function toConnectionEvent(sourceId: string, row: ConnectionRow): ConnectionEvent {
+  const domain = present(row.InitiatingProcessAccountDomain);
+  const account = present(row.InitiatingProcessAccountName);
+  return {
+    id: connectionEventId(row),
+    source: sourceId,
+    time: timestampMs(row.Timestamp),
+    device: { hostname: present(row.DeviceName), uid: row.DeviceId, ip: present(row.LocalIP) },
+    process: {
+      pid: presentInt(row.InitiatingProcessId),
+      name: present(row.InitiatingProcessFileName),
+      // MDE's "folder path" is the full image path, file name included.
+      path: present(row.InitiatingProcessFolderPath),
+      cmd_line: present(row.InitiatingProcessCommandLine),
+      sha1: present(row.InitiatingProcessSHA1),
+      sha256: present(row.InitiatingProcessSHA256),
+      user: account && domain ? `${domain}\\${account}` : account,
+      parent_name: present(row.InitiatingProcessParentFileName),
+      // The version-info company is whatever the binary claims, not a verified signer.
+      signer: undefined,
+    },
+    src_endpoint: { ip: present(row.LocalIP), port: presentInt(row.LocalPort) },
+    dst_endpoint: { ip: present(row.RemoteIP), port: presentInt(row.RemotePort), hostname: remoteHost(row.RemoteUrl) },
+    protocol: normalizeProtocol(row.Protocol),
+    direction: 'outbound',
+    outcome: OUTCOME[row.ActionType],
+  };
+}
+
+export function toBaselineEntry(row: BaselineRow): BaselineEntry {
+  return {
+    host: row.DeviceName,
+    process_path: present(row.InitiatingProcessFolderPath),
+    process_name: present(row.InitiatingProcessFileName),
+    sha1: present(row.InitiatingProcessSHA1),
+    dst_ip: present(row.RemoteIP),
+    dst_hostname: remoteHost(row.RemoteUrl),
+    dst_port: presentInt(row.RemotePort),
+    protocol: normalizeProtocol(row.Protocol),
+    count: row[BASELINE_COLUMNS.count],
+    first_seen: timestampMs(row[BASELINE_COLUMNS.first]),
+    last_seen: timestampMs(row[BASELINE_COLUMNS.last]),
+  };
+}
+
+const baselineKey = (entry: BaselineEntry) =>
+  JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
+
+/** MDE groups that normalize alike (`Tcp` and `TcpV4`, a URL and its bare host) become one entry. */
+export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): BaselineEntry[] {
+  const merged = new Map<string, BaselineEntry>();
+  for (const entry of entries) {
+    const key = baselineKey(entry);
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            count: seen.count + entry.count,
+            first_seen: Math.min(seen.first_seen, entry.first_seen),
+            last_seen: Math.max(seen.last_seen, entry.last_seen),
+          }
+        : entry,
+    );
+  }
+  return [...merged.values()];
+}
