@@ -26,3 +26,12 @@ export interface WatchDetectionContext {
   blocked: readonly Indicator[];
   hosts: readonly WatchedHost[];
 }
+
+/** Judges the events of one watch (see `createDetector`). */
+export interface Detector {
+  /**
+   * Judges one event. Never throws on events that passed `ConnectionEventSchema`. The `ignored`, `normal` and
+   * `suppressed` results are shared frozen objects: do not mutate them.
+   */
+  assess(event: ConnectionEvent): Assessment;
+}

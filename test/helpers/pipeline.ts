@@ -106,6 +106,15 @@ export class Pipeline {
     return response.data as T;
   }
 
+  post(path: string, body: unknown): Promise<AxiosResponse> {
+    return axios.post(`${this.api.url}${path}`, body, { headers: { Authorization: `Bearer ${TEST_TOKEN}` }, validateStatus: () => true });
+  }
+
+  /** An unauthenticated GET, as a load balancer or Prometheus makes it. */
+  raw(path: string): Promise<AxiosResponse> {
+    return axios.get(`${this.api.url}${path}`, { validateStatus: () => true });
+  }
+
   watch(id: string): Promise<WatchView> {
     return this.get<WatchView>(`/v1/watches/${id}`);
   }

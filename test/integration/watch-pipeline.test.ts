@@ -111,3 +111,58 @@ describe('the watch pipeline, webhook to Slack', () => {
     expect(posted.length).toBe(view.findings.total);
   });
 });
+
+describe('operating a watch through the API', () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+  });
+
+  it('extend moves the expiry, stop closes the watch early with its reason and a verdict, both in the audit trail', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign' });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+    const watchId = opened.data.watch_id as string;
+    await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
+
+    const before = await pipeline.watch(watchId);
+    const extended = await pipeline.post(`/v1/watches/${watchId}/extend`, { by: '12h' });
+    expect(extended.status).toBe(200);
+    expect(Date.parse(extended.data.expires_at) - Date.parse(before.expires_at)).toBe(12 * 3_600_000);
+
+    const stopped = await pipeline.post(`/v1/watches/${watchId}/stop`, { reason: 'host reimaged' });
+    expect(stopped.status).toBe(202);
+    const view = await pipeline.closed(watchId);
+    expect(view).toMatchObject({ state: 'closed', stop_reason: 'host reimaged' });
+    expect(view.verdict).toBeDefined();
+    expect(view.audit.map((entry) => entry.action)).toEqual(['open', 'extend', 'stop', 'close']);
+    expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: '1h' })).status).toBe(409);
+    expect((await pipeline.post(`/v1/watches/w-unknown/stop`, {})).status).toBe(404);
+    expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: 'a while' })).data.issues[0].path).toBe('by');
+  });
+
+  it('serves health, readiness with a live worker, metrics, OpenAPI and the evidence report', async () => {
+    pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    await pipeline.closed(opened.data.watch_id);
+
+    expect((await pipeline.raw('/healthz')).data).toEqual({ status: 'ok' });
+    const ready = await pipeline.raw('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.data.checks.workers).toMatch(/^ok/);
+    expect((await pipeline.raw('/metrics')).data).toMatch(/cw_webhook_requests_total\{outcome="created"\} 1/);
+    const openapi = (await pipeline.raw('/openapi.json')).data;
+    expect(openapi.paths['/v1/containments'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['incident_id', 'blocked', 'hosts']),
+    );
+    const markdown = await pipeline.get<string>(`/v1/watches/${opened.data.watch_id}/report?format=md`);
+    expect(markdown).toMatch(/\*\*Verdict: breached\*\*/);
+    expect(markdown).toMatch(/rundll32\.exe/);
+    const report = await pipeline.get<{ verdict: string; findings: unknown[] }>(`/v1/watches/${opened.data.watch_id}/report`);
+    expect(report.verdict).toBe('breached');
+    expect(report.findings.length).toBeGreaterThan(0);
+
+    for (const worker of [...pipeline.workers]) await pipeline.stopWorker(worker);
+    expect((await pipeline.raw('/readyz')).status).toBe(503);
+  });
+});

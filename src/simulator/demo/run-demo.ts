@@ -14,7 +14,7 @@ import { startFakeMde } from '../mde/fake-mde-server.js';
 import { createScenario } from '../scenario/index.js';
 import { sendContainment } from '../webhook-client.js';
 import { demoConfigYaml } from './demo-config.js';
-import { localRedis } from './local-redis.js';
+import { freePort, localRedis } from './local-redis.js';
 
 export interface DemoOptions {
   scenario: 'fallback' | 'benign';
@@ -44,9 +44,11 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
   writeFileSync(configPath, demoConfigYaml(mde.url));
   const hmacSecret = randomBytes(24).toString('hex');
   const readToken = randomBytes(24).toString('hex');
+  const port = await freePort();
   const config = loadConfig({
     REDIS_URL: redis.url,
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     HOST: '127.0.0.1',
     CW_CONFIG: configPath,
     CW_PREFIX: `demo-${randomBytes(4).toString('hex')}`,

@@ -1,0 +1,200 @@
+import type { WatchedHost } from '../contracts/watch.js';
+import { anyGlob, compileGlob, type Glob } from './glob.js';
+import { hostIdentity } from './host-match.js';
+import { lolbinInfo, userWritableFragment } from './lolbins.js';
+import { compileCidrList, compileDomainMatcher, firstLabel, type CidrList, type DomainMatcher, type ParsedIp } from './net.js';
+import { basename } from './process-identity.js';
+import { PortSet } from './ports.js';
+import type { AllowRule } from './settings.js';
+
+/** The facts of one event that allow-rules look at; strings are already lower-cased and normalized. */
+export interface RuleSubject {
+  host: WatchedHost;
+  /** Lower-cased image path. */
+  path: string | undefined;
+  /** Lower-cased image file name (from the path, else the reported name). */
+  exe: string | undefined;
+  sha1: string | undefined;
+  /** Raw signer; lower-cased only when a rule asks. */
+  signer: string | undefined;
+  dstIp: string | undefined;
+  /** `dstIp` parsed. */
+  dstParsed: ParsedIp | undefined;
+  dstHostname: string | undefined;
+  port: number | undefined;
+  protocol: string;
+}
+
+interface CompiledRule {
+  id: string;
+  expiresAt: number;
+  names: readonly Glob[] | undefined;
+  paths: readonly Glob[] | undefined;
+  sha1s: ReadonlySet<string> | undefined;
+  signers: readonly Glob[] | undefined;
+  /** True when only the signer says which process: such a rule never covers a LOLBin or a user-writable image. */
+  signerOnly: boolean;
+  cidrs: CidrList | undefined;
+  domains: DomainMatcher | undefined;
+  ports: PortSet | undefined;
+  protocols: ReadonlySet<string> | undefined;
+  /** Watched hosts the rule's `host` matcher covers; undefined for every host. */
+  hosts: ReadonlySet<WatchedHost> | undefined;
+}
+
+export interface AllowRuleMatcher {
+  /** How many rules are active for this watch (scope applied, already-expired rules dropped). */
+  readonly size: number;
+  /** The id of the first active rule that matches, else undefined. */
+  match(subject: RuleSubject, nowMs: number): string | undefined;
+}
+
+export interface AllowRuleScope {
+  incidentId: string;
+  hosts: readonly WatchedHost[];
+  /** Rules expired at this instant are dropped at compile time; the rest are re-checked per event. */
+  nowMs: number;
+}
+
+/**
+ * Compiles allow-rules for one watch: drops rules of other incidents and expired ones, resolves `host` patterns
+ * against the watch's hosts once, and indexes rules by the image file name, else the leading folders, they
+ * name, so an event only meets the rules that could concern its process. When several rules match, the
+ * reported one is the first by file name, then by folder, then in configuration order.
+ */
+export function compileAllowRules(rules: readonly AllowRule[], scope: AllowRuleScope): AllowRuleMatcher {
+  const byExe = new Map<string, CompiledRule[]>();
+  const byFolder = new Map<string, CompiledRule[]>();
+  const general: CompiledRule[] = [];
+  let size = 0;
+  for (const rule of rules) {
+    if (rule.incident_id !== undefined && rule.incident_id !== scope.incidentId) continue;
+    const compiled = compileRule(rule, scope.hosts);
+    if (compiled.expiresAt <= scope.nowMs) continue;
+    size++;
+    const exes = indexNames(compiled);
+    const folders = exes === undefined ? indexFolders(compiled) : undefined;
+    if (exes) for (const exe of exes) addTo(byExe, exe, compiled);
+    else if (folders) for (const folder of folders) addTo(byFolder, folder, compiled);
+    else general.push(compiled);
+  }
+
+  return {
+    size,
+    match(subject, nowMs) {
+      if (size === 0) return undefined;
+      if (subject.exe !== undefined && byExe.size > 0) {
+        const candidates = byExe.get(subject.exe);
+        if (candidates) for (const rule of candidates) if (matches(rule, subject, nowMs)) return rule.id;
+      }
+      if (subject.path !== undefined && byFolder.size > 0) {
+        const folder = leadingFolders(subject.path);
+        const candidates = folder === undefined ? undefined : byFolder.get(folder);
+        if (candidates) for (const rule of candidates) if (matches(rule, subject, nowMs)) return rule.id;
+      }
+      for (const rule of general) if (matches(rule, subject, nowMs)) return rule.id;
+      return undefined;
+    },
+  };
+}
+
+function addTo(index: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
+  const list = index.get(key);
+  if (!list) index.set(key, [rule]);
+  else if (!list.includes(rule)) list.push(rule);
+}
+
+const FOLDER_DEPTH = 3;
+
+/**
+ * The first three path components ("c:\program files\vendor\"): deep enough to tell products apart, shallow
+ * enough that most path globs ("C:\Program Files\Vendor\*") spell them out literally.
+ */
+function leadingFolders(lowerPath: string): string | undefined {
+  let separators = 0;
+  for (let i = 0; i < lowerPath.length; i++) {
+    if (lowerPath.charCodeAt(i) === 92 && ++separators === FOLDER_DEPTH) return lowerPath.slice(0, i + 1);
+  }
+  return undefined;
+}
+
+/** The leading folders a path-glob rule is limited to, or undefined when a pattern leaves them open. */
+function indexFolders(rule: CompiledRule): string[] | undefined {
+  return literals(rule.paths, (glob) => leadingFolders(glob.prefix));
+}
+
+const list = <T>(value: T | readonly T[] | undefined): readonly T[] | undefined =>
+  value === undefined ? undefined : Array.isArray(value) ? (value as readonly T[]) : [value as T];
+
+function compileRule(rule: AllowRule, hosts: readonly WatchedHost[]): CompiledRule {
+  const names = list(rule.process_name)?.map(compileGlob);
+  const paths = list(rule.process_path)?.map(compileGlob);
+  const sha1s = list(rule.sha1);
+  const hostPatterns = list(rule.host)?.map(compileGlob);
+  return {
+    id: rule.id,
+    expiresAt: rule.expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(rule.expires),
+    names,
+    paths,
+    sha1s: sha1s && new Set(sha1s.map((sha1) => sha1.toLowerCase())),
+    signers: list(rule.signer)?.map(compileGlob),
+    signerOnly: rule.signer !== undefined && names === undefined && paths === undefined && sha1s === undefined,
+    cidrs: rule.dst_cidr === undefined ? undefined : compileCidrList(list(rule.dst_cidr) ?? []),
+    domains: rule.dst_domain === undefined ? undefined : compileDomainMatcher(list(rule.dst_domain) ?? [], false),
+    ports: rule.port === undefined ? undefined : PortSet.from(list(rule.port) ?? []),
+    protocols: rule.protocol === undefined ? undefined : new Set(list(rule.protocol)),
+    hosts: hostPatterns && new Set(hosts.filter((host) => hostNames(host).some((name) => anyGlob(hostPatterns, name)))),
+  };
+}
+
+/** Every name a rule's `host` pattern may be written against. */
+function hostNames(host: WatchedHost): string[] {
+  const names = [hostIdentity(host)];
+  if (host.hostname !== undefined) names.push(firstLabel(host.hostname.toLowerCase()));
+  if (host.ip !== undefined) names.push(host.ip.toLowerCase());
+  if (host.edr_id !== undefined) names.push(host.edr_id.toLowerCase());
+  return names;
+}
+
+/** The literal image names a rule is limited to, or undefined when it may concern any process. */
+function indexNames(rule: CompiledRule): string[] | undefined {
+  return (
+    literals(rule.names, (glob) => glob.literal) ??
+    literals(rule.paths, (glob) => {
+      // The text after a path pattern's last "\" has no "*", so it is exactly the file name of any match.
+      const tail = basename(glob.pattern.toLowerCase());
+      return tail.includes('*') ? undefined : tail;
+    })
+  );
+}
+
+function literals(globs: readonly Glob[] | undefined, pick: (glob: Glob) => string | undefined): string[] | undefined {
+  if (globs === undefined) return undefined;
+  const out: string[] = [];
+  for (const glob of globs) {
+    const value = pick(glob);
+    if (value === undefined) return undefined;
+    out.push(value);
+  }
+  return out;
+}
+
+function matches(rule: CompiledRule, subject: RuleSubject, nowMs: number): boolean {
+  if (rule.protocols && !rule.protocols.has(subject.protocol)) return false;
+  if (rule.ports && !rule.ports.has(subject.port)) return false;
+  if (rule.hosts && !rule.hosts.has(subject.host)) return false;
+  if (rule.cidrs && (subject.dstParsed === undefined || !rule.cidrs.contains(subject.dstParsed))) return false;
+  if (rule.domains && (subject.dstHostname === undefined || rule.domains.find(subject.dstHostname) === undefined)) {
+    return false;
+  }
+  if (rule.names && (subject.exe === undefined || !anyGlob(rule.names, subject.exe))) return false;
+  if (rule.paths && (subject.path === undefined || !anyGlob(rule.paths, subject.path))) return false;
+  if (rule.sha1s && (subject.sha1 === undefined || !rule.sha1s.has(subject.sha1))) return false;
+  if (rule.signers) {
+    if (subject.signer === undefined || !anyGlob(rule.signers, subject.signer.toLowerCase())) return false;
+    if (rule.signerOnly && (lolbinInfo(subject.exe) !== undefined || userWritableFragment(subject.path) !== undefined)) {
+      return false;
+    }
+  }
+  return rule.expiresAt > nowMs;
+}

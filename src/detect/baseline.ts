@@ -1,0 +1,318 @@
+import * as z from 'zod';
+import type { BaselineEntry } from '../contracts/connection-event.js';
+import type { Indicator } from '../contracts/containment-request.js';
+import type { WatchedHost } from '../contracts/watch.js';
+import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
+import { compileIndicators } from './indicators.js';
+import { isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from './net.js';
+import { parsePortSpec, ProtocolPortSet } from './ports.js';
+import { processKey } from './process-identity.js';
+import type { DetectionSettings } from './settings.js';
+
+/**
+ * What "normal" looked like before the block: per watched host, which processes talked to the network, to what
+ * and on which port; per environment, on how many hosts each port/protocol, destination and process was seen.
+ * Built once per watch, stored in Redis as JSON (arrays only, so no telemetry string can become an object key),
+ * and compiled into maps and sets for the detector.
+ */
+
+const Counted = z.tuple([z.string(), z.number().int().nonnegative()]);
+
+const HostBaselineSchema = z.object({
+  /** `hostIdentity` of the watched host. */
+  host: z.string(),
+  label: z.string(),
+  /** Baseline rows of this host that were kept. */
+  rows: z.number().int().nonnegative(),
+  /** Lower-cased image paths (names when no path) that made connections. */
+  processes: z.array(z.string()),
+  /** Lower-cased SHA-1s of those images: a renamed copy of a known binary is still known. */
+  sha1s: z.array(z.string()),
+  /** [process, dst ip, dst hostname, port, protocol]. */
+  tuples: z.array(
+    z.tuple([z.string(), z.string().nullable(), z.string().nullable(), z.number().int().nullable(), z.string()]),
+  ),
+  /** Normalized destination IPs and host names. */
+  destinations: z.array(z.string()),
+});
+export type HostBaseline = z.infer<typeof HostBaselineSchema>;
+
+export const BaselineSnapshotSchema = z.object({
+  version: z.literal(1),
+  /** Epoch ms bounds of the baseline window; null when unknown (no rows and no window given). */
+  window: z.object({ from: z.number().int().nullable(), to: z.number().int().nullable() }),
+  /** Connections summarized by the kept rows (sum of their counts). */
+  event_count: z.number().int().nonnegative(),
+  /** Rows left out: to a blocked indicator (the C2 itself is not "normal"), or loopback/link-local/multicast. */
+  excluded_rows: z.number().int().nonnegative(),
+  hosts: z.array(HostBaselineSchema),
+  environment: z.object({
+    /** Hosts with at least one kept row, watched or not. */
+    host_count: z.number().int().nonnegative(),
+    /** [protocol, port or null, hosts]. */
+    ports: z.array(z.tuple([z.string(), z.number().int().nullable(), z.number().int().nonnegative()])),
+    destinations: z.array(Counted),
+    processes: z.array(Counted),
+    sha1s: z.array(Counted),
+    /** [protocol, from, to]: `ports.known_good` at build time, never uncommon. */
+    known_good: z.array(z.tuple([z.string(), z.number().int(), z.number().int()])),
+  }),
+});
+export type BaselineSnapshot = z.infer<typeof BaselineSnapshotSchema>;
+
+export interface BuildBaselineOptions {
+  /**
+   * The watch's blocked indicators: rows to them are left out, so the implant's own pre-block traffic does not
+   * make its process look "known". Default: none (every row counts).
+   */
+  blocked?: readonly Indicator[];
+  /** The baseline window in epoch ms. Default: from the rows' first_seen/last_seen. */
+  window?: { from: number; to: number };
+}
+
+class Counter {
+  readonly hosts = new Map<string, Set<string>>();
+  add(key: string, host: string): void {
+    const set = this.hosts.get(key);
+    if (set) set.add(host);
+    else this.hosts.set(key, new Set([host]));
+  }
+  entries(): [string, number][] {
+    return [...this.hosts].map(([key, set]) => [key, set.size]);
+  }
+}
+
+interface HostAccumulator {
+  host: string;
+  label: string;
+  rows: number;
+  processes: Set<string>;
+  sha1s: Set<string>;
+  tuples: Map<string, [string, string | null, string | null, number | null, string]>;
+  destinations: Set<string>;
+}
+
+/** Summarizes baseline rows of the watched hosts (and any other hosts in `entries`, for prevalence only). */
+export function buildBaseline(
+  entries: readonly BaselineEntry[],
+  hosts: readonly WatchedHost[],
+  settings: Pick<DetectionSettings, 'ports'>,
+  options: BuildBaselineOptions = {},
+): BaselineSnapshot {
+  const matchHost = createHostMatcher(hosts);
+  const blocked = compileIndicators(options.blocked ?? []);
+  const perHost = new Map<string, HostAccumulator>();
+  const environmentHosts = new Set<string>();
+  const ports = new Counter();
+  const destinations = new Counter();
+  const processes = new Counter();
+  const sha1s = new Counter();
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  let eventCount = 0;
+  let excluded = 0;
+
+  for (const entry of entries) {
+    if (entry.count <= 0) continue;
+    const dstIp = entry.dst_ip === undefined || entry.dst_ip === '' ? undefined : normalizeIp(entry.dst_ip);
+    const dstHostname = normalizeHostname(entry.dst_hostname);
+    if (
+      (dstIp !== undefined && (isLoopbackOrLinkLocal(dstIp) || isMulticastOrBroadcast(dstIp))) ||
+      blocked.match(dstIp, dstHostname) !== undefined
+    ) {
+      excluded++;
+      continue;
+    }
+    const watched = matchHost.byRef({ uid: entry.host, hostname: entry.host, ip: entry.host });
+    const hostId = watched ? hostIdentity(watched) : `unwatched:${entry.host.toLowerCase()}`;
+    const protocol = entry.protocol.toLowerCase();
+    const proc = processKey(entry.process_path, entry.process_name);
+    const sha1 = entry.sha1?.toLowerCase();
+
+    environmentHosts.add(hostId);
+    ports.add(portKey(protocol, entry.dst_port), hostId);
+    if (dstIp !== undefined) destinations.add(dstIp, hostId);
+    if (dstHostname !== undefined) destinations.add(dstHostname, hostId);
+    if (proc !== '') processes.add(proc, hostId);
+    if (sha1) sha1s.add(sha1, hostId);
+    eventCount += entry.count;
+    from = Math.min(from, entry.first_seen);
+    to = Math.max(to, entry.last_seen);
+
+    if (!watched) continue;
+    let acc = perHost.get(hostId);
+    if (!acc) {
+      acc = {
+        host: hostId,
+        label: hostLabel(watched),
+        rows: 0,
+        processes: new Set(),
+        sha1s: new Set(),
+        tuples: new Map(),
+        destinations: new Set(),
+      };
+      perHost.set(hostId, acc);
+    }
+    acc.rows++;
+    if (proc !== '') acc.processes.add(proc);
+    if (sha1) acc.sha1s.add(sha1);
+    if (dstIp !== undefined) acc.destinations.add(dstIp);
+    if (dstHostname !== undefined) acc.destinations.add(dstHostname);
+    const tuple: [string, string | null, string | null, number | null, string] = [
+      proc,
+      dstIp ?? null,
+      dstHostname ?? null,
+      entry.dst_port ?? null,
+      protocol,
+    ];
+    acc.tuples.set(JSON.stringify(tuple), tuple);
+  }
+
+  const window = options.window ?? (from <= to ? { from, to } : undefined);
+  return {
+    version: 1,
+    window: { from: window?.from ?? null, to: window?.to ?? null },
+    event_count: eventCount,
+    excluded_rows: excluded,
+    hosts: [...perHost.values()].map((acc) => ({
+      host: acc.host,
+      label: acc.label,
+      rows: acc.rows,
+      processes: [...acc.processes],
+      sha1s: [...acc.sha1s],
+      tuples: [...acc.tuples.values()],
+      destinations: [...acc.destinations],
+    })),
+    environment: {
+      host_count: environmentHosts.size,
+      ports: ports.entries().map(([key, count]) => {
+        const [protocol, port] = splitPortKey(key);
+        return [protocol, port, count];
+      }),
+      destinations: destinations.entries(),
+      processes: processes.entries(),
+      sha1s: sha1s.entries(),
+      known_good: settings.ports.known_good.flatMap((known) => {
+        const range = parsePortSpec(known.port);
+        return range ? [[known.protocol, range[0], range[1]] as [string, number, number]] : [];
+      }),
+    },
+  };
+}
+
+const portKey = (protocol: string, port: number | undefined): string => `${protocol}/${port ?? ''}`;
+
+function splitPortKey(key: string): [string, number | null] {
+  const slash = key.lastIndexOf('/');
+  const port = key.slice(slash + 1);
+  return [key.slice(0, slash), port === '' ? null : Number(port)];
+}
+
+/** One watched host's baseline as lookups. */
+export interface CompiledHostBaseline {
+  readonly label: string;
+  readonly processes: ReadonlySet<string>;
+  readonly sha1s: ReadonlySet<string>;
+  readonly destinations: ReadonlySet<string>;
+  /** True when this exact (process, destination ip or name, port, protocol) was seen on this host. */
+  hasTuple(process: string, dstIp: string | undefined, dstHostname: string | undefined, port: number | undefined, protocol: string): boolean;
+}
+
+export interface CompiledBaseline {
+  readonly snapshot: BaselineSnapshot;
+  /** Baseline window length in ms, when known. */
+  readonly windowMs: number | undefined;
+  readonly hostCount: number;
+  /** By `hostIdentity(host)`; absent when the host had no usable baseline row. */
+  readonly hosts: ReadonlyMap<string, CompiledHostBaseline>;
+  /** On how many baseline hosts this port/protocol was seen. */
+  portHosts(protocol: string, port: number | undefined): number;
+  /** True for `ports.known_good` seeds. */
+  isKnownGoodPort(protocol: string, port: number | undefined): boolean;
+  /** On how many baseline hosts this normalized destination IP or host name was contacted. */
+  destinationHosts(destination: string): number;
+  /** On how many baseline hosts this process (lower-cased path or name) made connections. */
+  processHosts(process: string): number;
+  sha1Hosts(sha1: string): number;
+}
+
+/**
+ * (protocol, port) as one number, so lookups on the hot path allocate no string: protocols are interned to small
+ * ids, "no port" (ICMP) is 65536.
+ */
+class PortProtocolCodec {
+  private readonly ids = new Map<string, number>();
+  encode(protocol: string, port: number | undefined | null, intern: boolean): number {
+    let id = this.ids.get(protocol);
+    if (id === undefined) {
+      if (!intern) return -1;
+      id = this.ids.size;
+      this.ids.set(protocol, id);
+    }
+    return id * 65537 + (port ?? 65536);
+  }
+}
+
+/** Turns a stored snapshot into the lookup structure the detector uses. */
+export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
+  const codec = new PortProtocolCodec();
+  const hosts = new Map<string, CompiledHostBaseline>();
+  for (const host of snapshot.hosts) {
+    const tuples = new Map<string, Map<string, Set<number>>>();
+    const addTuple = (process: string, destination: string, code: number) => {
+      let byDestination = tuples.get(process);
+      if (!byDestination) tuples.set(process, (byDestination = new Map()));
+      let codes = byDestination.get(destination);
+      if (!codes) byDestination.set(destination, (codes = new Set()));
+      codes.add(code);
+    };
+    for (const [process, dstIp, dstHostname, port, protocol] of host.tuples) {
+      const code = codec.encode(protocol, port, true);
+      if (dstIp !== null) addTuple(process, dstIp, code);
+      if (dstHostname !== null) addTuple(process, dstHostname, code);
+    }
+    hosts.set(host.host, {
+      label: host.label,
+      processes: new Set(host.processes),
+      sha1s: new Set(host.sha1s),
+      destinations: new Set(host.destinations),
+      hasTuple(process, dstIp, dstHostname, port, protocol) {
+        const byDestination = tuples.get(process);
+        if (!byDestination) return false;
+        const code = codec.encode(protocol, port, false);
+        if (code < 0) return false;
+        return (
+          (dstIp !== undefined && byDestination.get(dstIp)?.has(code) === true) ||
+          (dstHostname !== undefined && byDestination.get(dstHostname)?.has(code) === true)
+        );
+      },
+    });
+  }
+
+  const portCounts = new Map<number, number>();
+  for (const [protocol, port, count] of snapshot.environment.ports) {
+    const code = codec.encode(protocol, port, true);
+    portCounts.set(code, Math.max(portCounts.get(code) ?? 0, count));
+  }
+  const knownGood = new ProtocolPortSet();
+  for (const [protocol, from, to] of snapshot.environment.known_good) knownGood.add(protocol, from, to);
+  const destinations = new Map(snapshot.environment.destinations);
+  const processes = new Map(snapshot.environment.processes);
+  const sha1s = new Map(snapshot.environment.sha1s);
+  const { from, to } = snapshot.window;
+
+  return {
+    snapshot,
+    windowMs: from !== null && to !== null && to > from ? to - from : undefined,
+    hostCount: snapshot.environment.host_count,
+    hosts,
+    portHosts: (protocol, port) => {
+      const code = codec.encode(protocol, port, false);
+      return code < 0 ? 0 : (portCounts.get(code) ?? 0);
+    },
+    isKnownGoodPort: (protocol, port) => knownGood.has(protocol, port),
+    destinationHosts: (destination) => destinations.get(destination) ?? 0,
+    processHosts: (process) => processes.get(process) ?? 0,
+    sha1Hosts: (sha1) => sha1s.get(sha1) ?? 0,
+  };
+}

@@ -1,0 +1,78 @@
+import type { ConnectionEvent } from '../contracts/connection-event.js';
+import type { WatchedHost } from '../contracts/watch.js';
+import { firstLabel, normalizeIp } from './net.js';
+
+/** How telemetry names a device; any field may be missing. */
+export interface DeviceRef {
+  uid?: string | undefined;
+  hostname?: string | undefined;
+  ip?: string | undefined;
+}
+
+/** Finds the watched host an event belongs to, in O(1): map lookups only, whatever the number of hosts. */
+export interface HostMatcher {
+  (event: ConnectionEvent): WatchedHost | undefined;
+  /** The same lookup on a bare device reference (e.g. a baseline row's host). */
+  byRef(ref: DeviceRef): WatchedHost | undefined;
+}
+
+/** What responders read: the host name as the SOAR sent it, else its IP, else its EDR id. */
+export function hostLabel(host: WatchedHost): string {
+  return host.hostname ?? host.ip ?? host.edr_id ?? 'unknown host';
+}
+
+/** The stable identity of a watched host in baselines and finding ids: its label, lower-cased. */
+export function hostIdentity(host: WatchedHost): string {
+  return hostLabel(host).toLowerCase();
+}
+
+/**
+ * Matches case-insensitively by EDR device id, then by host name (exact, or by first DNS label on either side, so
+ * "FIN-WS-042" and "fin-ws-042.corp.example" are one host, while two different FQDNs never are), then by IP.
+ * A short name shared by two watched hosts matches neither: the FQDN, id or IP must decide.
+ */
+export function createHostMatcher(hosts: readonly WatchedHost[]): HostMatcher {
+  const byUid = new Map<string, WatchedHost>();
+  const byName = new Map<string, WatchedHost>();
+  const byLabel = new Map<string, WatchedHost | null>();
+  const byIp = new Map<string, WatchedHost>();
+  for (const host of hosts) {
+    if (host.edr_id !== undefined) setFirst(byUid, host.edr_id.toLowerCase(), host);
+    if (host.ip !== undefined) setFirst(byIp, normalizeIp(host.ip), host);
+    if (host.hostname !== undefined) {
+      const name = host.hostname.toLowerCase();
+      setFirst(byName, name, host);
+      const label = firstLabel(name);
+      const other = byLabel.get(label);
+      byLabel.set(label, other === undefined || other === host ? host : null);
+    }
+  }
+
+  const byHostname = (hostname: string): WatchedHost | undefined => {
+    const name = hostname.toLowerCase();
+    const exact = byName.get(name);
+    if (exact) return exact;
+    const candidate = byLabel.get(firstLabel(name));
+    if (!candidate) return undefined;
+    return name.includes('.') && candidate.hostname?.includes('.') === true ? undefined : candidate;
+  };
+
+  const byRef = (ref: DeviceRef): WatchedHost | undefined => {
+    if (ref.uid !== undefined && byUid.size > 0) {
+      const hit = byUid.get(ref.uid) ?? byUid.get(ref.uid.toLowerCase());
+      if (hit) return hit;
+    }
+    if (ref.hostname !== undefined && ref.hostname !== '') {
+      const hit = byHostname(ref.hostname);
+      if (hit) return hit;
+    }
+    if (ref.ip !== undefined && byIp.size > 0) return byIp.get(normalizeIp(ref.ip));
+    return undefined;
+  };
+
+  return Object.assign((event: ConnectionEvent) => byRef(event.device), { byRef });
+}
+
+function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (!map.has(key)) map.set(key, value);
+}

@@ -1,0 +1,34 @@
+/** How the detector and the baseline name a process: by lower-cased image path, else by image name. */
+
+/** The file name of a Windows or POSIX path ("rundll32.exe" of "C:\Windows\System32\rundll32.exe"). */
+export function basename(path: string): string {
+  const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
+  return cut === -1 ? path : path.slice(cut + 1);
+}
+
+/** Lower-cased path, else lower-cased name, else "" (firewall telemetry has no process). */
+export function processKey(path: string | undefined, name: string | undefined): string {
+  if (path !== undefined && path !== '') return path.toLowerCase();
+  if (name !== undefined && name !== '') return name.toLowerCase();
+  return '';
+}
+
+/**
+ * True when a command line is only the image itself, quoted or not ("rundll32.exe", "\"C:\...\rundll32.exe\" ").
+ * Undefined command lines are unknown, not empty: most network telemetry carries none.
+ */
+export function hasNoArguments(cmdLine: string | undefined): boolean {
+  if (cmdLine === undefined) return false;
+  const text = cmdLine.trim();
+  if (text === '') return false;
+  let end: number;
+  if (text.charCodeAt(0) === 34) {
+    const close = text.indexOf('"', 1);
+    if (close === -1) return true;
+    end = close + 1;
+  } else {
+    end = text.search(/\s/);
+    if (end === -1) return true;
+  }
+  return text.slice(end).trim() === '';
+}

@@ -1,0 +1,52 @@
+import type { Severity } from '../contracts/common.js';
+import type { DetectionTuning } from './settings.js';
+
+/**
+ * Signal strengths, each a probability-like value in [0, 1]. Signals combine by noisy-OR
+ * (1 - Π(1 - s)): each one alone keeps its own weight, agreeing signals reinforce each other, and the
+ * total never passes 100. The weights are chosen so that:
+ * - a new destination alone, even a bare IP, stays below the default min_score of 40 (the web is big);
+ * - a new destination on a port no baseline host used is a medium finding (58);
+ * - a LOLBin with no network history, or anything run from a user-writable folder, is a finding on its own;
+ * - rundll32 without arguments, never on the network before, to a new bare IP on an unseen port is high (93).
+ */
+export const SIGNAL_WEIGHTS = {
+  /** The image never made a connection on this host, nor on any other baseline host. */
+  quietUnseen: 0.3,
+  /** The image never made a connection on this host, but did on other baseline hosts. */
+  quietFleetKnown: 0.15,
+  /** No-argument start of a binary that injection tooling spawns by default (rundll32, dllhost, ...). */
+  noArguments: 0.5,
+  /** Image in a user-writable or unusual folder (\Users\Public\, \Temp\, ...). */
+  userWritablePath: 0.45,
+  /** Port/protocol seen on no baseline host. */
+  portUnseen: 0.35,
+  /** Port/protocol seen on at most `uncommon_port_max_hosts` of the baseline hosts. */
+  portRare: 0.2,
+  /** Destination never contacted, given only as an IP (no DNS name). */
+  destinationBareIp: 0.35,
+  /** Destination never contacted, with a DNS name. */
+  destinationNamed: 0.2,
+  /** Destination never contacted, inside `networks.internal`. */
+  destinationInternal: 0.1,
+} as const;
+
+/**
+ * Scores of `blocked_retry`, which is reported whatever the other signals say: the host still talks to the
+ * indicator the SOAR blocked, so the implant is alive. A connection that got through means the block failed.
+ */
+export const BLOCKED_RETRY_SCORE = { held: 90, unknown: 95, failed: 100 } as const;
+
+/** Noisy-OR of two strengths. */
+export const orStrength = (a: number, b: number): number => 1 - (1 - a) * (1 - b);
+
+/** A combined strength as a 0-100 score. */
+export const toScore = (strength: number): number => Math.round(Math.min(1, Math.max(0, strength)) * 100);
+
+/** The severity of a score, or undefined below `min_score` (not a finding). */
+export function severityOf(score: number, tuning: DetectionTuning): Severity | undefined {
+  if (score >= tuning.high_score) return 'high';
+  if (score >= tuning.medium_score) return 'medium';
+  if (score >= tuning.min_score) return 'low';
+  return undefined;
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { BaselineEntry } from '../../src/contracts/connection-event.js';
+import type { WatchedHost } from '../../src/contracts/watch.js';
+import { BaselineSnapshotSchema, buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
+import { createDetector } from '../../src/detect/detector.js';
+import { hostIdentity } from '../../src/detect/host-match.js';
+import { DetectionSettingsSchema } from '../../src/detect/settings.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const HOST: WatchedHost = { hostname: 'WORKSTATION5', ip: '172.18.39.5', baseline: 'ready' };
+const PEER: WatchedHost = { hostname: 'WORKSTATION6', ip: '172.18.39.6', baseline: 'ready' };
+const TOOL = 'C:\\Tools\\sync.exe';
+const TOOL_SHA1 = '0123456789abcdef0123456789abcdef01234567';
+const settings = DetectionSettingsSchema.parse({
+  networks: { internal: ['172.18.0.0/16'] },
+  ports: { known_good: [{ port: 9100, protocol: 'tcp', reason: 'printing' }] },
+  builtin_catalog: false,
+});
+
+const row = (host: string, fields: Partial<BaselineEntry>): BaselineEntry => ({
+  host,
+  protocol: 'tcp',
+  count: 3,
+  first_seen: T0,
+  last_seen: T0 + DAY,
+  ...fields,
+});
+
+const ENTRIES: BaselineEntry[] = [
+  row('workstation5.theshire.local', { process_path: TOOL, sha1: TOOL_SHA1.toUpperCase(), dst_ip: '172.18.38.5', dst_port: 445 }),
+  row('WORKSTATION5', { process_path: 'C:\\Windows\\System32\\svchost.exe', dst_ip: '127.0.0.1', dst_port: 8080 }),
+  row('WORKSTATION5', { process_path: 'C:\\Windows\\System32\\mshta.exe', dst_ip: '10.10.10.5', dst_port: 443 }),
+  row('172.18.39.6', { process_name: 'updater.exe', dst_ip: '192.0.2.80', dst_hostname: 'updates.vendor.example', dst_port: 443 }),
+  row('172.18.39.6', { process_name: 'updater.exe', dst_ip: '192.0.2.80', dst_port: 443, count: 0 }),
+  row('WORKSTATION9', { process_name: 'backup.exe', dst_ip: '192.0.2.99', dst_port: 10000 }),
+];
+
+function snapshotOf() {
+  return buildBaseline(ENTRIES, [HOST, PEER], settings, { blocked: [{ type: 'ip', value: '10.10.10.5' }] });
+}
+
+describe('baseline of the affected hosts', () => {
+  it('keeps per-host process history, tuples and destinations, and environment prevalence including unwatched hosts', () => {
+    const snapshot = snapshotOf();
+    const ws5 = snapshot.hosts.find((host) => host.host === hostIdentity(HOST));
+    expect(ws5?.processes).toEqual(['c:\\tools\\sync.exe']);
+    expect(ws5?.sha1s).toEqual([TOOL_SHA1]);
+    expect(ws5?.destinations).toEqual(['172.18.38.5']);
+    expect(snapshot.environment.host_count).toBe(3);
+    expect(snapshot.environment.ports).toContainEqual(['tcp', 443, 1]);
+    expect(snapshot.environment.ports).toContainEqual(['tcp', 10000, 1]);
+    expect(snapshot.environment.known_good).toEqual([['tcp', 9100, 9100]]);
+    expect(snapshot.window).toEqual({ from: T0, to: T0 + DAY });
+    expect(snapshot.event_count).toBe(9);
+  });
+
+  it('leaves out rows to the blocked C2 and to loopback, so neither makes a process look networked', () => {
+    const snapshot = snapshotOf();
+    expect(snapshot.excluded_rows).toBe(2);
+    const compiled = compileBaseline(snapshot);
+    expect(compiled.processHosts('c:\\windows\\system32\\mshta.exe')).toBe(0);
+    expect(compiled.processHosts('c:\\windows\\system32\\svchost.exe')).toBe(0);
+    expect(compiled.destinationHosts('10.10.10.5')).toBe(0);
+  });
+
+  it('survives a JSON round trip through Redis unchanged, with telemetry strings that look like object keys', () => {
+    const odd = [...ENTRIES, row('WORKSTATION5', { process_name: '__proto__', dst_hostname: 'constructor', dst_port: 1 })];
+    const snapshot = buildBaseline(odd, [HOST, PEER], settings);
+    const restored = BaselineSnapshotSchema.parse(JSON.parse(JSON.stringify(snapshot)));
+    expect(restored).toEqual(snapshot);
+    const compiled = compileBaseline(restored);
+    expect(compiled.processHosts('__proto__')).toBe(1);
+    expect(compiled.destinationHosts('constructor')).toBe(1);
+    expect(compiled.destinationHosts('toString')).toBe(0);
+  });
+
+  it('counts port prevalence per protocol, and reads known-good seeds', () => {
+    const compiled = compileBaseline(snapshotOf());
+    expect(compiled.portHosts('tcp', 443)).toBe(1);
+    expect(compiled.portHosts('udp', 443)).toBe(0);
+    expect(compiled.portHosts('sctp', 443)).toBe(0);
+    expect(compiled.isKnownGoodPort('tcp', 9100)).toBe(true);
+    expect(compiled.isKnownGoodPort('udp', 9100)).toBe(false);
+    expect(compiled.windowMs).toBe(DAY);
+  });
+
+  it('an empty baseline compiles and judges on priors alone', () => {
+    const compiled = compileBaseline(buildBaseline([], [HOST], settings));
+    expect(compiled.hostCount).toBe(0);
+    expect(compiled.windowMs).toBeUndefined();
+  });
+});
+
+describe('process identity against the baseline', () => {
+  const detector = createDetector({
+    context: { watchId: 'w', incidentId: 'i', blocked: [{ type: 'ip', value: '10.10.10.5' }], hosts: [HOST, PEER] },
+    baseline: compileBaseline(snapshotOf()),
+    settings,
+  });
+  const assess = (path: string, sha1?: string, dst = { ip: '172.18.38.5', port: 445 }) =>
+    detector.assess({
+      id: 'e',
+      source: 'sysmon',
+      time: T0 + 8 * DAY,
+      device: { hostname: 'WORKSTATION5.theshire.local' },
+      process: { path, sha1 },
+      dst_endpoint: dst,
+      protocol: 'tcp',
+      direction: 'outbound',
+      outcome: 'success',
+    });
+
+  it('a renamed copy of a known binary is recognised by its SHA-1, so it is not a quiet process', () => {
+    expect(assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1)).toEqual({ type: 'normal' });
+    const elsewhere = assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1, { ip: '192.0.2.200', port: 4444 });
+    expect(elsewhere.type === 'finding' && elsewhere.finding.kind).toEqual(['uncommon_port', 'new_destination']);
+    const unknown = assess('C:\\ProgramData\\x\\renamed.exe', 'e'.repeat(40), { ip: '192.0.2.200', port: 4444 });
+    expect(unknown.type === 'finding' && unknown.finding.kind).toEqual(['quiet_process', 'uncommon_port', 'new_destination']);
+  });
+
+  it('a known name at a new, user-writable path with another hash is not the known binary', () => {
+    const result = assess('C:\\Users\\Public\\sync.exe', 'f'.repeat(40));
+    expect(result.type).toBe('finding');
+    if (result.type === 'finding') expect(result.finding.kind).toEqual(['quiet_process']);
+  });
+
+  it('the implant process whose only history was the blocked C2 is quiet', () => {
+    const result = assess('C:\\Windows\\System32\\mshta.exe');
+    expect(result.type).toBe('finding');
+    if (result.type === 'finding') {
+      expect(result.finding.reasons[0]).toBe('mshta.exe has made no network connection on WORKSTATION5 in the 1-day baseline');
+    }
+  });
+});
