@@ -37,7 +37,11 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
     }
   }
 
-  const snapshot = buildBaseline(entries, watch.hosts, runtime.detection);
+  // Rows to a blocked indicator are left out: the implant's own beacon before the block is not "normal".
+  const snapshot = buildBaseline(entries, watch.hosts, runtime.detection, {
+    blocked: watch.blocked,
+    window: { from: range.from.getTime(), to: range.to.getTime() },
+  });
   await runtime.store.saveBaseline(watch.id, JSON.stringify(snapshot));
   const takenAt = new Date().toISOString();
   const allFailed = failures.size === watch.sources.length;
