@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../contracts/duration.js';
-import { AllowRuleSchema, DetectionTuningSchema, NetworksSchema, PortsSchema } from '../detect/settings.js';
+import { AllowRulesSchema, DetectionTuningSchema, NetworksSchema, PortsSchema } from '../detect/settings.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -23,7 +23,7 @@ export const WatchDefaultsSchema = z.strictObject({
 export const FileConfigSchema = z.strictObject({
   sources: z.array(z.looseObject({ type: z.string({ error: 'is required (one of the connector types)' }) })).default([]),
   defaults: WatchDefaultsSchema.prefault({}),
-  allow: z.array(AllowRuleSchema).default([]),
+  allow: AllowRulesSchema.default([]),
   networks: NetworksSchema.prefault({}),
   ports: PortsSchema.prefault({}),
   detection: DetectionTuningSchema.prefault({}),

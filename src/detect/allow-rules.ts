@@ -143,8 +143,16 @@ function compileRule(rule: AllowRule, hosts: readonly WatchedHost[]): CompiledRu
     domains: rule.dst_domain === undefined ? undefined : compileDomainMatcher(list(rule.dst_domain) ?? [], false),
     ports: rule.port === undefined ? undefined : PortSet.from(list(rule.port) ?? []),
     protocols: rule.protocol === undefined ? undefined : new Set(list(rule.protocol)),
-    hosts: hostPatterns && new Set(hosts.filter((host) => hostNames(host).some((name) => anyGlob(hostPatterns, name)))),
+    hosts: hostPatterns && new Set(hosts.filter((host) => hostMatches(host, hostPatterns))),
   };
+}
+
+function hostMatches(host: WatchedHost, patterns: readonly Glob[]): boolean {
+  if (hostNames(host).some((name) => anyGlob(patterns, name))) return true;
+  // A watch that only knows "FIN-WS-042" is still the host a rule names as "fin-ws-042.corp.example".
+  const short = host.hostname?.toLowerCase();
+  if (short === undefined || short.includes('.')) return false;
+  return patterns.some((glob) => glob.literal !== undefined && glob.literal.includes('.') && firstLabel(glob.literal) === short);
 }
 
 /** Every name a rule's `host` pattern may be written against. */

@@ -186,7 +186,7 @@ export function createDetector(options: DetectorOptions): Detector {
       protocol: facts.protocol,
     });
     const dst: { ip?: string; port?: number; hostname?: string } = {};
-    if (event.dst_endpoint.ip !== undefined) dst.ip = event.dst_endpoint.ip;
+    if (facts.dstIp !== undefined) dst.ip = event.dst_endpoint.ip ?? facts.dstIp;
     if (facts.port !== undefined) dst.port = facts.port;
     if (facts.dstHostname !== undefined && event.dst_endpoint.hostname !== undefined) dst.hostname = event.dst_endpoint.hostname;
     return {
@@ -296,8 +296,9 @@ export function createDetector(options: DetectorOptions): Detector {
       why.push(reasons.uncommonPortReason(facts.protocol, facts.port, signals.portHosts, baseline.hostCount));
     }
     if (signals.destination > 0) {
+      const ip = facts.dstIp === undefined ? undefined : event.dst_endpoint.ip;
       const hostname = facts.dstHostname === undefined ? undefined : event.dst_endpoint.hostname;
-      why.push(reasons.newDestinationReason(event.dst_endpoint.ip, hostname, signals.internal));
+      why.push(reasons.newDestinationReason(ip, hostname, signals.internal));
     }
     return why;
   }

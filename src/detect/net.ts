@@ -7,7 +7,8 @@ import ipaddr from 'ipaddr.js';
  */
 
 const V6_MEMO_LIMIT = 4096;
-const v6Memo = new Map<string, ipaddr.IPv6 | null>();
+/** Parsed IPv6 and its RFC 5952 text by input text; null for text that is not IPv6. */
+const v6Memo = new Map<string, { address: ipaddr.IPv6; text: string } | null>();
 const MAPPED_PREFIX = '::ffff:';
 
 /** The dotted-quad IPv4 address as an unsigned 32-bit integer, or -1 when `text` is not one. */
@@ -38,11 +39,14 @@ export function ipv4ToInt(text: string): number {
   return value * 256 + octet;
 }
 
-function parseV6(text: string): ipaddr.IPv6 | null {
+function parseV6(text: string): { address: ipaddr.IPv6; text: string } | null {
   const known = v6Memo.get(text);
   if (known !== undefined) return known;
-  let parsed: ipaddr.IPv6 | null = null;
-  if (ipaddr.IPv6.isValid(text)) parsed = ipaddr.IPv6.parse(text);
+  let parsed: { address: ipaddr.IPv6; text: string } | null = null;
+  if (ipaddr.IPv6.isValid(text)) {
+    const address = ipaddr.IPv6.parse(text);
+    parsed = { address, text: address.toRFC5952String() };
+  }
   if (v6Memo.size >= V6_MEMO_LIMIT) v6Memo.clear();
   v6Memo.set(text, parsed);
   return parsed;
@@ -56,7 +60,7 @@ export interface ParsedIp {
 
 const NOT_AN_IP: ParsedIp = { v4: -1, v6: null };
 
-/** Parses once what several checks of one event need. */
+/** Parses an address once, for callers that run several checks on it. */
 export function parseIp(text: string): ParsedIp {
   const v4 = ipv4ToInt(text);
   if (v4 >= 0) return { v4, v6: null };
@@ -66,8 +70,8 @@ export function parseIp(text: string): ParsedIp {
     const mapped = ipv4ToInt(lower.slice(MAPPED_PREFIX.length));
     if (mapped >= 0) return { v4: mapped, v6: null };
   }
-  const v6 = parseV6(lower);
-  if (v6 === null) return NOT_AN_IP;
+  const v6 = parseV6(lower)?.address;
+  if (v6 === undefined) return NOT_AN_IP;
   if (v6.isIPv4MappedAddress()) return { v4: ipv4ToInt(v6.toIPv4Address().toString()), v6: null };
   return { v4: -1, v6 };
 }
@@ -93,14 +97,8 @@ export function normalizeIp(text: string): string {
   if (v4 >= 0) return hasLeadingZero(text) ? intToIpv4(v4) : text;
   const parsed = parseIp(text);
   if (parsed.v4 >= 0) return intToIpv4(parsed.v4);
-  if (parsed.v6 !== null) return parsed.v6.toRFC5952String();
+  if (parsed.v6 !== null) return parseV6(text.toLowerCase())?.text ?? parsed.v6.toRFC5952String();
   return text.toLowerCase();
-}
-
-/** True for text that parses as an IPv4 or IPv6 address. */
-export function isIp(text: string): boolean {
-  const parsed = parseIp(text);
-  return parsed.v4 >= 0 || parsed.v6 !== null;
 }
 
 /** Loopback, link-local or unspecified: traffic that never leaves the host or its segment. */
@@ -139,15 +137,15 @@ export function compileCidrList(entries: readonly string[]): CidrList {
   const v6Ranges: Array<{ range: [ipaddr.IPv6, number]; label: string }> = [];
   for (const entry of entries) {
     const [address, bits] = entry.includes('/') ? ipaddr.parseCIDR(entry) : toHostRange(ipaddr.parse(entry));
-    if (address.kind() === 'ipv4' || (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress())) {
-      const v4 = address.kind() === 'ipv4' ? (address as ipaddr.IPv4) : (address as ipaddr.IPv6).toIPv4Address();
-      const v4Bits = address.kind() === 'ipv4' ? bits : Math.max(0, bits - 96);
+    const v4 = address instanceof ipaddr.IPv4 ? address : address.isIPv4MappedAddress() ? address.toIPv4Address() : undefined;
+    if (v4 !== undefined) {
+      const v4Bits = address instanceof ipaddr.IPv4 ? bits : Math.max(0, bits - 96);
       const mask = v4Bits === 0 ? 0 : (0xffffffff << (32 - v4Bits)) >>> 0;
       v4Nets.push((ipv4ToInt(v4.toString()) & mask) >>> 0);
       v4Masks.push(mask);
       v4Labels.push(entry);
-    } else {
-      v6Ranges.push({ range: [address as ipaddr.IPv6, bits], label: entry });
+    } else if (address instanceof ipaddr.IPv6) {
+      v6Ranges.push({ range: [address, bits], label: entry });
     }
   }
   const find = (ip: string | ParsedIp): string | undefined => {
@@ -170,7 +168,7 @@ export function compileCidrList(entries: readonly string[]): CidrList {
 }
 
 function toHostRange(address: ipaddr.IPv4 | ipaddr.IPv6): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  return [address, address.kind() === 'ipv4' ? 32 : 128];
+  return [address, address instanceof ipaddr.IPv4 ? 32 : 128];
 }
 
 /** A destination host name in comparable form: lower case, no trailing dot; empty and Sysmon's "-" are none. */

@@ -141,28 +141,29 @@ export const DetectionTuningSchema = z
   });
 export type DetectionTuning = z.output<typeof DetectionTuningSchema>;
 
-export const DetectionSettingsSchema = z
-  .strictObject({
-    /** Suppression rules. Default: none. */
-    allow: z.array(AllowRuleSchema).default([]),
-    networks: NetworksSchema.prefault({}),
-    ports: PortsSchema.prefault({}),
-    tuning: DetectionTuningSchema.prefault({}),
-    /** Apply the built-in catalog of updaters, security agents and browsers (src/detect/catalog.ts). Default true. */
-    builtin_catalog: z.boolean().default(true),
-  })
-  .superRefine((settings, ctx) => {
-    const seen = new Set<string>();
-    settings.allow.forEach((rule, index) => {
-      if (seen.has(rule.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['allow', index, 'id'],
-          message: `duplicate allow-rule id "${rule.id}" (rules with the same matchers get the same derived id)`,
-        });
-      }
-      seen.add(rule.id);
-    });
+/** The `allow` list: ids must be unique, or suppression counts would mix two rules. */
+export const AllowRulesSchema = z.array(AllowRuleSchema).superRefine((rules, ctx) => {
+  const seen = new Set<string>();
+  rules.forEach((rule, index) => {
+    if (seen.has(rule.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'id'],
+        message: `duplicate allow-rule id "${rule.id}" (rules with the same matchers get the same derived id)`,
+      });
+    }
+    seen.add(rule.id);
   });
+});
+
+export const DetectionSettingsSchema = z.strictObject({
+  /** Suppression rules. Default: none. */
+  allow: AllowRulesSchema.default([]),
+  networks: NetworksSchema.prefault({}),
+  ports: PortsSchema.prefault({}),
+  tuning: DetectionTuningSchema.prefault({}),
+  /** Apply the built-in catalog of updaters, security agents and browsers (src/detect/catalog.ts). Default true. */
+  builtin_catalog: z.boolean().default(true),
+});
 export type DetectionSettings = z.output<typeof DetectionSettingsSchema>;
 export type DetectionSettingsInput = z.input<typeof DetectionSettingsSchema>;

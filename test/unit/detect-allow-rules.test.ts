@@ -157,6 +157,9 @@ describe('allow-rule matching', () => {
       expect(matcher.match(subject(), NOW)).toBe('h');
       expect(matcher.match(subject({ host: OTHER }), NOW)).toBeUndefined();
     }
+    const byFqdn = matcherFor([{ id: 'fqdn', reason: 'x', port: 10005, host: 'hr-ws-007.corp.example' }]);
+    expect(byFqdn.match(subject({ host: OTHER }), NOW)).toBe('fqdn');
+    expect(byFqdn.match(subject(), NOW)).toBeUndefined();
   });
 
   it('a signer alone does not suppress a signed binary dropped in a user-writable folder (side-loading)', () => {

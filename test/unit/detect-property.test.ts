@@ -48,7 +48,15 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const ipish = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.constantFrom('10.20.1.42', '203.0.113.7', '::ffff:10.20.0.5', '-', ''), fc.string());
 const hostish = fc.oneof(fc.domain(), fc.constantFrom('FIN-WS-042', 'fin-ws-042.corp.example', 'DEV-042', 'bad.example', '-', '.', ''), fc.string());
 const pathish = fc.oneof(
-  fc.constantFrom('C:\\Windows\\System32\\rundll32.exe', 'C:\\Users\\Public\\x.exe', 'C:\\App\\a.exe', '\\', '', 'x/y\\'),
+  fc.constantFrom(
+    'C:\\Windows\\System32\\rundll32.exe',
+    'C:\\Users\\Public\\x.exe',
+    'C:\\App\\a.exe',
+    'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+    '\\',
+    '',
+    'x/y\\',
+  ),
   fc.string(),
 );
 
@@ -64,10 +72,10 @@ const eventArb: fc.Arbitrary<ConnectionEvent> = fc.record({
       path: maybe(pathish),
       cmd_line: maybe(fc.string()),
       sha1: maybe(fc.string()),
-      signer: maybe(fc.string()),
+      signer: maybe(fc.oneof(fc.constantFrom('Vendor Inc', 'Microsoft Windows'), fc.string())),
     }),
   ),
-  dst_endpoint: fc.record({ ip: maybe(ipish), port: maybe(fc.integer({ min: -5, max: 70_000 })), hostname: maybe(hostish) }),
+  dst_endpoint: fc.record({ ip: maybe(ipish), port: maybe(fc.oneof(fc.constantFrom(443, 8443, 9100, 49700), fc.integer({ min: -5, max: 70_000 }))), hostname: maybe(hostish) }),
   protocol: fc.oneof(fc.constantFrom('tcp', 'UDP', 'icmp', ''), fc.string()),
   direction: fc.constantFrom('outbound', 'inbound', 'lateral', 'listen', 'unknown'),
   outcome: fc.constantFrom('success', 'failure', 'blocked', 'unknown'),
