@@ -13,7 +13,8 @@ describe('the watch pipeline, webhook to Slack', () => {
 
   it('an implant that falls back to rundll32 on 8443 after the block is reported once, as high, beside its retries; the verdict is breached', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 2_000 });
-    const opened = await pipeline.send(pipeline.request());
+    // The fallback beacons every ~7 s: a 14 s window holds at least one of its connections.
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
     expect(opened.status).toBe(202);
     expect(opened.data).toMatchObject({ incident_id: 'INC-2041', merged: false });
 
@@ -143,7 +144,7 @@ describe('operating a watch through the API', () => {
 
   it('serves health, readiness with a live worker, metrics, OpenAPI and the evidence report', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
     await pipeline.closed(opened.data.watch_id);
 
     expect((await pipeline.raw('/healthz')).data).toEqual({ status: 'ok' });
