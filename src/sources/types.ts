@@ -11,6 +11,16 @@ export interface HostRef {
   edr_id?: string;
 }
 
+/** Whether a source can see a host at all, and if not, why (shown in the watch's coverage). */
+export interface HostVisibility {
+  host: HostRef;
+  visible: boolean;
+  /** The vendor's own id for the host, when resolving found one (e.g. a Falcon device id). */
+  device_id?: string;
+  /** Why the host cannot be seen, in words a responder understands ("firewall sources match by IP; no ip given"). */
+  reason?: string;
+}
+
 export interface TimeRangeQuery {
   hosts: readonly HostRef[];
   /** Inclusive start. */
@@ -35,6 +45,11 @@ export interface SourceConnector {
   fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]>;
   /** The hosts' network history in [from, to), aggregated per (host, process, destination, port, protocol). */
   fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]>;
+  /**
+   * Optional: which of `hosts` this source can see (an EDR that does not know the host, a firewall given a host
+   * without an IP). Sources without it are assumed to see every host; telemetry then tells.
+   */
+  resolveHosts?(hosts: readonly HostRef[], signal?: AbortSignal): Promise<HostVisibility[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,46 @@
+import type { Scenario } from '../../src/simulator/scenario/index.js';
+
+/** A failure the vendor fake answers its next data-API request with (never the auth endpoint). */
+export type VendorFailure =
+  /** The vendor's own "bad credentials / token rejected" answer on a data call (401 or its equivalent). */
+  | { kind: 'unauthorized' }
+  /** The vendor's throttle answer, with its own retry hint header(s) saying `retryAfterSeconds`. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  /** A 5xx (503 for Splunk's concurrency limit is fine). */
+  | { kind: 'server_error' }
+  /** No answer until the client gives up (hold the request longer than the configured 1 s timeout). */
+  | { kind: 'timeout' }
+  /** A 200 whose body is not what the vendor documents (HTML or unrelated JSON). */
+  | { kind: 'garbage' }
+  /** A 200 whose body is cut in the middle. */
+  | { kind: 'truncated' };
+
+/** A loopback fake of one vendor API, speaking its documented wire format and playing a scenario. */
+export interface FakeVendor {
+  readonly url: string;
+  /** Queues failures for the next data-API requests, in order. */
+  failNext(...failures: VendorFailure[]): void;
+  /** Data-API requests served so far (auth/token requests not counted). */
+  requestCount(): number;
+  /**
+   * Every host-name (or device-name) value the fake read out of the queries it received, after undoing the
+   * query language's escaping with a real tokenizer: a hostile name that broke out of its literal shows up here
+   * split or not at all. Empty for sources that only match by IP.
+   */
+  queriedHostNames(): string[];
+  close(): Promise<void>;
+}
+
+/** What each connector gives the conformance suite (test/conformance/connector-conformance.test.ts). */
+export interface ConnectorHarness {
+  /** The connector's `type`, as in the registry. */
+  type: string;
+  /** Host fields the source can match on: EDR/SIEM sources see host names, firewalls only IPs. */
+  matchesBy: 'hostname' | 'ip';
+  /**
+   * Starts the fake playing `scenario` and returns it with a source config (the YAML entry as an object, with
+   * `id`, `type`, `base_url` and credentials) that points at it. `pageSize` must force multi-page answers for a
+   * few dozen events; the config sets `timeout: '1s'` and `max_retries: 2`.
+   */
+  start(scenario: Scenario, options: { pageSize: number }): Promise<{ fake: FakeVendor; config: Record<string, unknown> }>;
+}
