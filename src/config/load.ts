@@ -30,7 +30,8 @@ const describe = (prefix: string, issues: readonly z.core.$ZodIssue[]): string[]
 
 /** Reads env and the optional YAML file; throws ConfigError listing every problem at once. */
 export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): AppConfig {
-  const envResult = EnvSchema.safeParse(processEnv);
+  // An empty variable (`FOO=` in .env, `${FOO:-}` in compose) means "not set", not "set to nothing".
+  const envResult = EnvSchema.safeParse(Object.fromEntries(Object.entries(processEnv).filter(([, value]) => value !== '')));
   if (!envResult.success) throw new ConfigError(describe('', envResult.error.issues));
   const env = envResult.data;
 

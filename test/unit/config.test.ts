@@ -44,6 +44,13 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/^WEBHOOK_TOKENS: /m);
   });
 
+  it('an empty variable counts as unset, as compose passes ${VAR:-}', () => {
+    const config = loadConfig({ WEBHOOK_HMAC_SECRET: '', SLACK_BOT_TOKEN: '', PORT: '' });
+    expect(config.env.WEBHOOK_HMAC_SECRET).toBeUndefined();
+    expect(config.env.SLACK_BOT_TOKEN).toBeUndefined();
+    expect(config.env.PORT).toBe(8080);
+  });
+
   it('reads WEBHOOK_TOKENS as named tokens', () => {
     const config = loadConfig({ WEBHOOK_TOKENS: 'xsoar:0123456789abcdef0123, tines:fedcba9876543210fedc' });
     expect(config.env.WEBHOOK_TOKENS).toEqual([
