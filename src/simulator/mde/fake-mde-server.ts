@@ -31,6 +31,8 @@ export type ScriptedResponse =
   | { status: number; retryAfterSeconds?: number; code?: string; message?: string }
   /** A 200 whose body is HTML (`garbage`) or JSON cut in the middle (`truncated`). */
   | { body: 'garbage' | 'truncated' }
+  /** No answer for this long (longer than the client's timeout), then a 504. */
+  | { hangMs: number }
   /** The connection is closed without an answer. */
   | { drop: true };
 
@@ -201,6 +203,13 @@ export class FakeMde {
     if ('drop' in scripted) {
       record.status = 0;
       req.socket.destroy();
+      return;
+    }
+    if ('hangMs' in scripted) {
+      record.status = 504;
+      setTimeout(() => {
+        if (!res.headersSent && !req.socket.destroyed) graphError(res, 504, 'Gateway timeout from the fake.');
+      }, scripted.hangMs).unref();
       return;
     }
     if ('body' in scripted) {

@@ -1,0 +1,178 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createScenario, FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
+import type { RequestBudget } from '../../src/sources/http/request-budget.js';
+import { connectorFor } from '../../src/sources/registry.js';
+import { SourceError } from '../../src/sources/source-error.js';
+import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+import type { ConnectorHarness, FakeVendor } from './harness.js';
+
+/**
+ * One suite every source connector passes against its loopback fake (after BullMQ's adapter conformance suite).
+ * A connector joins by adding `harnesses/<type>.ts` exporting `harness`.
+ */
+const harnessDir = fileURLToPath(new URL('./harnesses/', import.meta.url));
+const harnesses: ConnectorHarness[] = [];
+for (const file of readdirSync(harnessDir).filter((name) => name.endsWith('.ts')).sort()) {
+  harnesses.push(((await import(pathToFileURL(`${harnessDir}${file}`).href)) as { harness: ConnectorHarness }).harness);
+}
+
+const HOSTILE_NAMES = [
+  'evil" or 1==1 | project x',
+  "evil' OR '1'='1",
+  'FIN-WS-042) or (DeviceName has "a"',
+  'back\\slash\\" | where true',
+  '* OR host.name:*',
+  'host AND NOT other',
+  'x | delete',
+  '$(whoami)',
+  '[subsearch index=*]',
+  'name // comment',
+];
+
+class CountingBudget implements RequestBudget {
+  acquired = 0;
+  async acquire(): Promise<void> {
+    this.acquired += 1;
+  }
+}
+
+describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s connector conformance', (_type, harness) => {
+  const blockedAt = new Date(Date.now() - 10 * 60_000);
+  const scenario: Scenario = createScenario('fallback', { blockedAt, fallbackAfterMs: 30_000 });
+  const implantHost = scenario.fallback!.host;
+  // About a hundred events: a few pages at the harness page size, one page at 10,000.
+  const range = { from: new Date(blockedAt.getTime() - 2 * 60_000), to: new Date(blockedAt.getTime() + 3 * 60_000) };
+  const hostRefs: HostRef[] = scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip }));
+
+  let fake: FakeVendor;
+  let budget: CountingBudget;
+  let connector: SourceConnector;
+  let sourceId: string;
+
+  const open = async (pageSize: number) => {
+    const started = await harness.start(scenario, { pageSize });
+    fake = started.fake;
+    const module = connectorFor(harness.type);
+    if (!module) throw new Error(`${harness.type} is not in the registry`);
+    const config = module.configSchema.parse(started.config);
+    sourceId = config.id;
+    budget = new CountingBudget();
+    connector = module.create(config, { logger: silentLogger(), budget });
+  };
+
+  beforeEach(async () => {
+    await open(25);
+  });
+
+  afterEach(async () => {
+    await connector.close();
+    await fake.close();
+  });
+
+  const fetch = (hosts: readonly HostRef[] = hostRefs) => connector.fetchConnections({ hosts, ...range });
+  const failure = async (promise: Promise<unknown>): Promise<SourceError> => {
+    const error = await promise.then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    );
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).message).toContain(sourceId);
+    return error as SourceError;
+  };
+  const ids = (events: readonly ConnectionEvent[]) => events.map((event) => event.id).sort();
+
+  it('returns normalized events of the asked hosts and time range, the fallback connection among them', async () => {
+    const events = await fetch();
+    expect(events.length).toBeGreaterThan(0);
+    expect(new Set(ids(events)).size).toBe(events.length);
+    const known = new Set(scenario.hosts.flatMap((host) => [host.hostname.toLowerCase(), host.fqdn.toLowerCase(), host.ip]));
+    for (const event of events) {
+      expect(ConnectionEventSchema.parse(event)).toEqual(event);
+      expect(event.source).toBe(sourceId);
+      expect(event.time).toBeGreaterThanOrEqual(range.from.getTime());
+      expect(event.time).toBeLessThan(range.to.getTime());
+      const device = [event.device.hostname?.toLowerCase(), event.device.ip, event.src_endpoint?.ip].filter(Boolean);
+      expect(device.some((name) => known.has(name!))).toBe(true);
+    }
+    const fallback = events.filter((event) => event.dst_endpoint.ip === FALLBACK_C2.ip && event.dst_endpoint.port === FALLBACK_C2.port);
+    expect(fallback.length).toBeGreaterThan(0);
+    expect(fallback.every((event) => [event.device.hostname?.toLowerCase(), event.device.ip, event.src_endpoint?.ip].some((name) => name === implantHost.ip || name?.startsWith(implantHost.hostname.toLowerCase())))).toBe(true);
+  });
+
+  it('a host the source does not know returns nothing, and host resolution (where the vendor has it) says so', async () => {
+    const stranger = { hostname: 'NOT-A-HOST-404' };
+    if (connector.resolveHosts) {
+      const [visibility] = await connector.resolveHosts([stranger]);
+      expect(visibility).toMatchObject({ visible: false });
+      expect(visibility!.reason).toEqual(expect.any(String));
+      const resolved = await connector.resolveHosts(hostRefs.slice(0, 1));
+      expect(resolved[0]).toMatchObject({ visible: true });
+    }
+    expect(await fetch([stranger])).toEqual([]);
+  });
+
+  it('pages through multi-page results and returns each event once, as one big page would', async () => {
+    const requestsBefore = fake.requestCount();
+    const paged = await fetch();
+    const pagedRequests = fake.requestCount() - requestsBefore;
+    await connector.close();
+    await fake.close();
+    await open(10_000);
+    const whole = await fetch();
+    expect(ids(paged)).toEqual(ids(whole));
+    expect(pagedRequests).toBeGreaterThan(1);
+  });
+
+  it('takes every data request from the source request budget', async () => {
+    const before = fake.requestCount();
+    await fetch();
+    expect(budget.acquired).toBeGreaterThanOrEqual(fake.requestCount() - before);
+    expect(budget.acquired).toBeGreaterThan(0);
+  });
+
+  it('a rejected credential is a terminal error naming the source', async () => {
+    fake.failNext({ kind: 'unauthorized' }, { kind: 'unauthorized' }, { kind: 'unauthorized' }, { kind: 'unauthorized' });
+    const error = await failure(fetch());
+    expect(error.kind).toBe('terminal');
+  });
+
+  it('a throttle answer is waited out with the vendor hint, and when it persists it is rate_limited with that hint', async () => {
+    const expected = ids(await fetch());
+    fake.failNext({ kind: 'rate_limited', retryAfterSeconds: 1 });
+    expect(ids(await fetch())).toEqual(expected);
+
+    fake.failNext(...Array.from({ length: 4 }, () => ({ kind: 'rate_limited' as const, retryAfterSeconds: 1 })));
+    const error = await failure(fetch());
+    expect(error.kind).toBe('rate_limited');
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(2_000);
+  });
+
+  it('server errors and timeouts are retried, and nothing is lost or doubled', async () => {
+    const expected = ids(await fetch());
+    fake.failNext({ kind: 'server_error' }, { kind: 'timeout' });
+    expect(ids(await fetch())).toEqual(expected);
+  });
+
+  it.each(['garbage', 'truncated'] as const)('a %s body is a clear error, never a crash or an empty result', async (kind) => {
+    fake.failNext(...Array.from({ length: 4 }, () => ({ kind })));
+    const error = await failure(fetch());
+    expect(['retryable', 'terminal']).toContain(error.kind);
+  });
+
+  it('hostile host names stay literal values: they cannot change the query', async () => {
+    const hosts = HOSTILE_NAMES.map((hostname) => ({ hostname }));
+    const events = await fetch(hosts);
+    expect(events).toEqual([]);
+    const queried = fake.queriedHostNames().map((name) => name.toLowerCase());
+    if (harness.matchesBy === 'hostname') {
+      for (const name of HOSTILE_NAMES) expect(queried).toContain(name.toLowerCase());
+    } else {
+      expect(queried).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { startFakeMde, type ScriptedResponse } from '../../../src/simulator/mde/fake-mde-server.js';
+import type { ConnectorHarness, VendorFailure } from '../harness.js';
+
+const SCRIPTED: Record<VendorFailure['kind'], (failure: VendorFailure) => ScriptedResponse> = {
+  unauthorized: () => ({ status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' }),
+  rate_limited: (failure) => ({ status: 429, retryAfterSeconds: failure.kind === 'rate_limited' ? failure.retryAfterSeconds : 1 }),
+  server_error: () => ({ status: 500 }),
+  timeout: () => ({ hangMs: 3_000 }),
+  garbage: () => ({ body: 'garbage' }),
+  truncated: () => ({ body: 'truncated' }),
+};
+
+export const harness: ConnectorHarness = {
+  type: 'mde',
+  matchesBy: 'hostname',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeMde({ scenario, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
+    return {
+      fake: {
+        url: fake.url,
+        failNext: (...failures) => fake.failNext(...failures.map((failure) => SCRIPTED[failure.kind](failure))),
+        requestCount: () => fake.requests.length,
+        queriedHostNames: () =>
+          fake.requests.flatMap((request) => (request.query ? [...request.query.hosts.deviceNames, ...request.query.hosts.shortNames] : [])),
+        close: () => fake.close(),
+      },
+      config: {
+        id: 'mde-conformance',
+        type: 'mde',
+        base_url: fake.url,
+        token_url: fake.url,
+        tenant_id: 'conformance',
+        client_id: 'client',
+        client_secret: 'secret',
+        page_size: pageSize,
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};
