@@ -71,9 +71,14 @@ export const SourceHealthSchema = z.object({
   lag_ms: z.number().int().nonnegative().optional(),
   events_seen: z.number().int().nonnegative(),
   hosts_seen: z.array(z.string()),
+  /** Hosts the source said it cannot see at all (unknown to the EDR, no IP for a firewall), with its reason. */
+  hosts_invisible: z.array(z.object({ host: z.string(), reason: z.string() })).optional(),
   gaps: z.array(SourceGapSchema),
 });
 export type SourceHealth = z.infer<typeof SourceHealthSchema>;
+
+/** A source's health as the API shows it: plus the watched hosts it has sent no telemetry for yet. */
+export const SourceCoverageSchema = SourceHealthSchema.extend({ hosts_unseen: z.array(z.string()) });
 
 export const FindingCountsSchema = z.record(SeveritySchema, z.number().int().nonnegative());
 
@@ -81,7 +86,7 @@ export const FindingCountsSchema = z.record(SeveritySchema, z.number().int().non
 export const WatchViewSchema = WatchSchema.omit({ audit: true }).extend({
   findings: z.object({ total: z.number().int(), by_severity: FindingCountsSchema }),
   suppressed: z.object({ count: z.number().int(), by_rule: z.record(z.string(), z.number().int()) }),
-  coverage: z.array(SourceHealthSchema),
+  coverage: z.array(SourceCoverageSchema),
   audit: z.array(AuditEntrySchema),
   status_url: z.string(),
 });

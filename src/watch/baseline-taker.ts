@@ -20,6 +20,7 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
 
   const entries: BaselineEntry[] = [];
   const failures = new Map<string, SourceError>();
+  const invisible = new Map<string, { host: string; reason: string }[]>();
   for (const sourceId of watch.sources) {
     const connector = runtime.connectors.get(sourceId);
     if (!connector) {
@@ -27,6 +28,15 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
       continue;
     }
     try {
+      if (connector.resolveHosts) {
+        const visibility = await connector.resolveHosts(hosts);
+        invisible.set(
+          sourceId,
+          visibility
+            .filter((entry) => !entry.visible)
+            .map((entry) => ({ host: entry.host.hostname ?? entry.host.ip ?? entry.host.edr_id ?? '?', reason: entry.reason ?? 'unknown to this source' })),
+        );
+      }
       for (let start = 0; start < hosts.length; start += connector.maxHostsPerQuery) {
         entries.push(...(await connector.fetchBaseline({ ...range, hosts: hosts.slice(start, start + connector.maxHostsPerQuery) })));
       }
@@ -59,6 +69,10 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   });
   if (!updated || updated.state === 'closed') return;
 
+  for (const [sourceId, hostsOutOfSight] of invisible) {
+    const health = (await runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
+    await runtime.store.saveSourceHealth(watch.id, { ...health, hosts_invisible: hostsOutOfSight });
+  }
   for (const [sourceId, error] of failures) {
     const health = (await runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
     await runtime.store.saveSourceHealth(watch.id, {

@@ -81,5 +81,7 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
     .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
     .filter((label) => !seen.has(label.toLowerCase()));
   if (silent.length > 0) reasons.push(`no telemetry at all during the window from ${listed(silent)}`);
+  const invisible = coverage.flatMap((health) => (health.hosts_invisible ?? []).map((entry) => `${entry.host} (${health.source}: ${entry.reason})`));
+  if (invisible.length > 0 && silent.length > 0) reasons.push(`sources that cannot see some hosts: ${listed(invisible)}`);
   return reasons;
 }

@@ -21,11 +21,15 @@ export class WatchViews {
       this.findings.suppressed(watch.id),
       this.store.sourceHealth(watch.id),
     ]);
+    const labels = watch.hosts.map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?');
     return {
       ...watch,
       findings: { total: list.length, by_severity: this.findings.countBySeverity(list) },
       suppressed,
-      coverage,
+      coverage: coverage.map((health) => {
+        const seen = new Set(health.hosts_seen.map((host) => host.toLowerCase()));
+        return { ...health, hosts_unseen: labels.filter((label) => !seen.has(label.toLowerCase())) };
+      }),
       status_url: this.statusUrl(watch.id),
     };
   }

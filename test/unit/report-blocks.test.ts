@@ -138,6 +138,7 @@ function hugeView(): WatchView {
       polled_hosts: [],
       events_seen: 10_000 * i,
       hosts_seen: hosts.slice(0, 400).map((host) => host.hostname ?? ''),
+      hosts_unseen: hosts.slice(400).map((host) => host.hostname ?? ''),
       gaps: [{ from: '2026-11-27T10:10:00Z', to: '2026-11-27T10:20:00Z', reason: 'HTTP 503' }],
     })),
     suppressed: { count: 9_999, by_rule: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`rule-${i}-${'r'.repeat(40)}`, i])) },

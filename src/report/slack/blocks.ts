@@ -122,6 +122,10 @@ function sourceLine(view: WatchView, name: string, health: SourceHealth | undefi
   parts.push(count(health.events_seen, 'event'));
   parts.push(`${health.hosts_seen.length}/${view.hosts.length} hosts seen`);
   if (health.gaps.length > 0) parts.push(count(health.gaps.length, 'gap'));
+  const invisible = health.hosts_invisible ?? [];
+  if (invisible.length > 0) {
+    parts.push(`cannot see ${joinCapped(invisible.map((entry) => `${inlineCode(entry.host, 80)} (${truncateEscaped(entry.reason, 120)})`), 600, ', ')}`);
+  }
   let line = parts.join(' · ');
   if (failing) line += ` · ${count(health.consecutive_failures, 'failure')} in a row`;
   if (health.last_error !== undefined) {
