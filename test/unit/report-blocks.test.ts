@@ -40,6 +40,7 @@ function view(overrides: Partial<WatchView> = {}): WatchView {
         lag_ms: 45_000,
         events_seen: 1_234,
         hosts_seen: ['FIN-WS-042'],
+        hosts_unseen: [],
         gaps: [],
       },
     ],
