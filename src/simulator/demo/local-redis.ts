@@ -13,6 +13,8 @@ export class RedisUnavailableError extends Error {}
 
 async function answers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  // A refused connection is the answer here, not an error to report.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -39,13 +41,15 @@ export async function freePort(): Promise<number> {
  * The Redis the demo uses: REDIS_URL if set, else the one on 127.0.0.1:6379 if it answers, else a private
  * `redis-server` from PATH on a free port, keeping nothing on disk.
  */
-export async function localRedis(configuredUrl: string | undefined): Promise<LocalRedis> {
+export async function localRedis(
+  configuredUrl: string | undefined,
+  { standardUrl = 'redis://127.0.0.1:6379', serverBinary = 'redis-server' }: { standardUrl?: string; serverBinary?: string } = {},
+): Promise<LocalRedis> {
   if (configuredUrl) return { url: configuredUrl, owned: false, close: async () => undefined };
-  const standard = 'redis://127.0.0.1:6379';
-  if (await answers(standard)) return { url: standard, owned: false, close: async () => undefined };
+  if (await answers(standardUrl)) return { url: standardUrl, owned: false, close: async () => undefined };
 
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child: ChildProcess = spawn(serverBinary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
   const started = await new Promise<boolean>((resolve) => {
