@@ -1,7 +1,7 @@
 import axios, { type AxiosResponse } from 'axios';
 import type { AppConfig } from '../../src/config/load.js';
 import type { WatchView } from '../../src/contracts/watch.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { startApi, startWorker, type ApiService, type WorkerService } from '../../src/runtime/services.js';
 import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario, type Scenario, type ScenarioName } from '../../src/simulator/scenario/index.js';
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   /** Extra YAML appended to the MDE source entry (indented four spaces). */
   sourceYaml?: string;
   extraYaml?: string;
+  /** Where the API and workers log; default silent. */
+  logger?: Logger;
 }
 
 /**
@@ -65,12 +67,12 @@ export class Pipeline {
       yaml: `sources:\n${mdeSourceYaml(this.mde.url, this.options.sourceYaml ?? '')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.53]\n${this.options.extraYaml ?? ''}`,
       env: { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: this.slack.url, SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL },
     });
-    this.api = await startApi(this.config, silentLogger());
+    this.api = await startApi(this.config, this.options.logger ?? silentLogger());
     await this.startWorker();
   }
 
   async startWorker(): Promise<WorkerService> {
-    const worker = await startWorker(this.config, silentLogger(), { concurrency: 4 });
+    const worker = await startWorker(this.config, this.options.logger ?? silentLogger(), { concurrency: 4 });
     this.workers.push(worker);
     return worker;
   }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/contracts/finding.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { TEST_HMAC_SECRET, TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
 import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
 import { waitFor } from '../helpers/wait.js';
@@ -113,6 +115,47 @@ describe('the watch pipeline, webhook to Slack', () => {
   });
 });
 
+describe('when the source misbehaves', () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+  });
+
+  it('a throttled, then failing Graph delays the polls but loses and doubles nothing', async () => {
+    pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
+    const watchId = opened.data.watch_id as string;
+    await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
+    pipeline.mde.failNext({ status: 429, retryAfterSeconds: 1 }, { status: 500 }, { status: 429, retryAfterSeconds: 1 });
+
+    const view = await pipeline.closed(watchId);
+    const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${watchId}/findings`);
+    const blockedAt = Date.parse(view.blocked_at);
+    const truth = pipeline.scenario
+      .connections(new Date(blockedAt), new Date(view.expires_at))
+      .filter((connection) => connection.host.hostname === 'FIN-WS-042' && connection.dst.ip === '203.0.113.7');
+    const retries = findings.find((finding) => finding.kind.includes('blocked_retry'));
+    expect(retries?.count).toBe(truth.length);
+    expect(pipeline.mde.requests.filter((request) => request.status === 429)).toHaveLength(2);
+  });
+
+  it('a source that stays down leaves the watch inconclusive, with the outage in its coverage', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign', sourceYaml: '    max_retries: 0\n' });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    const watchId = opened.data.watch_id as string;
+    await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
+    pipeline.mde.failNext(...Array.from({ length: 500 }, () => ({ status: 503 })));
+
+    const view = await pipeline.closed(watchId);
+    expect(view.verdict).toBe('inconclusive');
+    expect(view.verdict_reasons?.[0]).toMatch(/^mde-prod could not be read for the last .* of the window \(last error: .*503/);
+    const [health] = view.coverage;
+    expect(health!.consecutive_failures).toBeGreaterThan(0);
+    expect(health!.gaps.length).toBeGreaterThan(0);
+  });
+});
+
 describe('operating a watch through the API', () => {
   let pipeline: Pipeline | undefined;
   afterEach(async () => {
@@ -140,6 +183,19 @@ describe('operating a watch through the API', () => {
     expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: '1h' })).status).toBe(409);
     expect((await pipeline.post(`/v1/watches/w-unknown/stop`, {})).status).toBe(404);
     expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: 'a while' })).data.issues[0].path).toBe('by');
+  });
+
+  it('logs JSON lines with the watch and incident ids, and never a credential', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, logger });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '4s', poll_interval: '1s', baseline: '7d' } }));
+    await pipeline.closed(opened.data.watch_id);
+
+    const log = lines.join('');
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.some((record) => record.watch_id === opened.data.watch_id && record.incident_id === 'INC-2041')).toBe(true);
+    for (const secret of ['test-secret', TEST_TOKEN, TEST_HMAC_SECRET, 'xoxb-test-token']) expect(log).not.toContain(secret);
   });
 
   it('serves health, readiness with a live worker, metrics, OpenAPI and the evidence report', async () => {
