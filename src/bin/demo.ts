@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../contracts/duration.js';
 import { RedisUnavailableError } from '../simulator/demo/local-redis.js';
+import { DEMO_SOURCES, demoSourceFor } from '../simulator/demo/demo-sources.js';
 import { runDemo } from '../simulator/demo/run-demo.js';
 
-const USAGE = `usage: npm run demo -- [--scenario fallback|benign] [--duration 2m] [--poll 3s] [--request file.json] [--verbose]`;
+const USAGE = `usage: npm run demo -- [--scenario fallback|benign] [--source ${DEMO_SOURCES.map((source) => source.type).join('|')}] [--duration 2m] [--poll 3s] [--request file.json] [--verbose]`;
 
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'fallback' },
+    source: { type: 'string', default: 'mde' },
     duration: { type: 'string', default: '2m' },
     poll: { type: 'string', default: '3s' },
     request: { type: 'string', default: fileURLToPath(new URL('../../workflows/generic/containment-request.json', import.meta.url)) },
@@ -19,7 +21,8 @@ const { values } = parseArgs({
 
 const durationMs = parseDuration(values.duration);
 const pollIntervalMs = parseDuration(values.poll);
-if (values.help || (values.scenario !== 'fallback' && values.scenario !== 'benign') || !durationMs || !pollIntervalMs) {
+const source = demoSourceFor(values.source);
+if (values.help || (values.scenario !== 'fallback' && values.scenario !== 'benign') || !source || !durationMs || !pollIntervalMs) {
   process.stderr.write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
@@ -27,6 +30,7 @@ if (values.help || (values.scenario !== 'fallback' && values.scenario !== 'benig
 try {
   const verdict = await runDemo({
     scenario: values.scenario,
+    source,
     durationMs,
     pollIntervalMs,
     requestFile: values.request,

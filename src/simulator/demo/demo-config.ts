@@ -1,16 +1,8 @@
-/** The demo's containment-watch.yaml: one Defender for Endpoint source, served by the loopback fake. */
-export function demoConfigYaml(mdeUrl: string): string {
-  return `# Written by npm run demo: the same file a production install keeps, pointed at the loopback fake.
+/** The demo's containment-watch.yaml: the same file a production install keeps, pointed at a loopback fake. */
+export function demoConfigYaml(sourceYaml: string): string {
+  return `# Written by npm run demo.
 sources:
-  - id: mde-demo
-    type: mde
-    base_url: ${mdeUrl}
-    token_url: ${mdeUrl}
-    tenant_id: demo-tenant
-    client_id: demo-client
-    client_secret: \${DEMO_MDE_CLIENT_SECRET}
-    lookback: 15s
-defaults:
+${sourceYaml}defaults:
   duration: 24h
   poll_interval: 60s
   baseline: 7d

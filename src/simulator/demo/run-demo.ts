@@ -10,14 +10,16 @@ import type { WatchView } from '../../contracts/watch.js';
 import { createLogger, silentLogger } from '../../lib/logger.js';
 import type { Reporter } from '../../report/reporter.js';
 import { startApi, startWorker } from '../../runtime/services.js';
-import { startFakeMde } from '../mde/fake-mde-server.js';
 import { createScenario } from '../scenario/index.js';
 import { sendContainment } from '../webhook-client.js';
 import { demoConfigYaml } from './demo-config.js';
+import type { DemoSource } from './demo-sources.js';
 import { freePort, localRedis } from './local-redis.js';
 
 export interface DemoOptions {
   scenario: 'fallback' | 'benign';
+  /** The vendor whose fake plays the scenario. */
+  source: DemoSource;
   /** Watch window; the scenario falls back 20 s after the block. */
   durationMs: number;
   pollIntervalMs: number;
@@ -36,12 +38,11 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
   const redis = await localRedis(process.env.REDIS_URL);
   const blockedAt = new Date();
   // Background traffic four times denser than real life, so every host talks within a two-minute window.
-  const scenario = createScenario(options.scenario, { blockedAt, timeScale: 4 });
-  const secret = randomBytes(24).toString('hex');
-  const mde = await startFakeMde({ scenario, tenantId: 'demo-tenant', clientId: 'demo-client', clientSecret: secret, ingestionDelayMs: 2_000 });
+  const scenario = createScenario(options.scenario, { blockedAt, timeScale: 4, fallbackAfterMs: Math.min(20_000, options.durationMs / 4) });
+  const source = await options.source.start(scenario);
   const dir = mkdtempSync(join(tmpdir(), 'containment-watch-demo-'));
   const configPath = join(dir, 'containment-watch.yaml');
-  writeFileSync(configPath, demoConfigYaml(mde.url));
+  writeFileSync(configPath, demoConfigYaml(source.yaml));
   const hmacSecret = randomBytes(24).toString('hex');
   const readToken = randomBytes(24).toString('hex');
   const port = await freePort();
@@ -55,13 +56,13 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
     WEBHOOK_HMAC_SECRET: hmacSecret,
     WEBHOOK_TOKENS: `demo:${readToken}`,
     FINDINGS_JSONL: join(dir, 'findings.jsonl'),
-    DEMO_MDE_CLIENT_SECRET: secret,
+    ...source.env,
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
   });
   const logger = options.verbose ? createLogger({ level: 'info', name: 'demo' }) : silentLogger();
 
   say(`containment-watch demo: scenario "${scenario.name}", ${scenario.hosts.length} hosts, watch window ${formatDuration(options.durationMs)}`);
-  say(`  Redis ${redis.url}${redis.owned ? ' (private, started for the demo)' : ''}; fake Defender for Endpoint at ${mde.url}`);
+  say(`  Redis ${redis.url}${redis.owned ? ' (private, started for the demo)' : ''}; fake ${source.label} at ${source.url}`);
 
   let resolveVerdict: (verdict: WatchView['verdict']) => void = () => undefined;
   const verdictPublished = new Promise<WatchView['verdict']>((resolve) => {
@@ -98,7 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
   } finally {
     await api.close();
     await worker.close();
-    await mde.close();
+    await source.close();
     await redis.close();
   }
 }
