@@ -22,9 +22,10 @@ export class WatchQueues {
     this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: RETRIED });
   }
 
-  /** (Re)takes the baseline of a watch; `generation` changes when hosts were merged in. */
-  async takeBaseline(watchId: string, generation: number): Promise<void> {
-    await this.watch.add(JOB.baseline, { watch_id: watchId }, { jobId: `baseline-${watchId}-${generation}` });
+  /** (Re)takes the baseline of a watch; a merge that adds hosts or sources makes a new one. */
+  async takeBaseline(watch: { id: string; hosts: readonly unknown[]; sources: readonly string[] }): Promise<void> {
+    const generation = `${watch.hosts.length}h${watch.sources.length}s`;
+    await this.watch.add(JOB.baseline, { watch_id: watch.id }, { jobId: `baseline-${watch.id}-${generation}` });
   }
 
   /** Closes the watch at `at`; an extended watch gets a new close job and ignores the old one. */
@@ -36,9 +37,12 @@ export class WatchQueues {
     );
   }
 
-  /** Publishes the watch's current state; while one sync waits, further requests fold into it. */
+  /**
+   * Publishes the watch's current state. At most one sync per watch runs at a time, and requests made while it
+   * runs fold into one follow-up, so a change during a sync is never left unpublished.
+   */
   async sync(watchId: string): Promise<void> {
-    await this.notify.add(JOB.sync, { watch_id: watchId }, { deduplication: { id: `sync-${watchId}` } });
+    await this.notify.add(JOB.sync, { watch_id: watchId }, { deduplication: { id: `sync-${watchId}`, keepLastIfActive: true } });
   }
 
   async publishVerdict(watchId: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ContainmentRequest, Host, Indicator } from '../contracts/containment-request.js';
-import { parseDuration } from '../contracts/duration.js';
-import type { Watch, WatchedHost } from '../contracts/watch.js';
+import { formatDuration, parseDuration } from '../contracts/duration.js';
+import type { AuditEntry, Watch, WatchedHost } from '../contracts/watch.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
@@ -96,10 +96,11 @@ export class WatchService {
     });
   }
 
-  async extend(watchId: string, byMs: number, actor: string): Promise<Watch> {
-    const watch = await this.mutateActive(watchId, (current) => {
+  /** `ref` names the interaction asking (a Slack action); asking again with the same ref changes nothing. */
+  async extend(watchId: string, byMs: number, actor: string, ref?: string): Promise<Watch> {
+    const watch = await this.mutateActive(watchId, ref, (current) => {
       current.expires_at = new Date(Date.parse(current.expires_at) + byMs).toISOString();
-      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'extend', detail: `by ${byMs / 1000}s` });
+      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'extend', detail: `by ${formatDuration(byMs)}`, ...refField(ref) });
       return current;
     });
     await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
@@ -108,20 +109,33 @@ export class WatchService {
   }
 
   /** Ends the window now; the close job takes a last look at every source and gives the verdict. */
-  async stop(watchId: string, reason: string, actor: string): Promise<Watch> {
-    const watch = await this.mutateActive(watchId, (current) => {
+  async stop(watchId: string, reason: string, actor: string, ref?: string): Promise<Watch> {
+    const watch = await this.mutateActive(watchId, ref, (current) => {
       current.expires_at = new Date(Math.min(Date.parse(current.expires_at), this.now())).toISOString();
       current.stop_reason = reason;
-      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'stop', detail: reason });
+      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'stop', detail: reason, ...refField(ref) });
       return current;
     });
     await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
     return watch;
   }
 
-  private async mutateActive(watchId: string, change: (watch: Watch) => Watch): Promise<Watch> {
+  /**
+   * Adds an entry to the audit trail of a watch, open or closed (acknowledging a finding after the close is fine).
+   * An entry whose `ref` is already recorded is not added again. Returns the watch, or undefined when there is none.
+   */
+  async recordAudit(watchId: string, entry: Omit<AuditEntry, 'at'>): Promise<Watch | undefined> {
+    return this.deps.store.update(watchId, (current) => {
+      if (entry.ref !== undefined && current.audit.some((existing) => existing.ref === entry.ref)) return undefined;
+      current.audit.push({ at: new Date(this.now()).toISOString(), ...entry });
+      return current;
+    });
+  }
+
+  private async mutateActive(watchId: string, ref: string | undefined, change: (watch: Watch) => Watch): Promise<Watch> {
     let closed = false;
     const watch = await this.deps.store.update(watchId, (current) => {
+      if (ref !== undefined && current.audit.some((entry) => entry.ref === ref)) return undefined;
       if (current.state === 'closed') {
         closed = true;
         return undefined;
@@ -186,7 +200,9 @@ export class WatchService {
       audit: [{ at: now, actor: principal, action: 'open', detail: `${request.hosts.length} hosts, ${request.blocked.length} indicators` }],
     };
     await this.deps.store.create(watch);
-    await this.deps.queues.takeBaseline(watch.id, watch.hosts.length);
+    await this.deps.queues.takeBaseline(watch);
+    // Closing is scheduled now, not after the baseline: a watch whose baseline never finishes still gets a verdict.
+    await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
     await this.deps.queues.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, hosts: watch.hosts.length }, 'watch opened');
     return { watch, merged: false, repeated: false };
@@ -200,6 +216,7 @@ export class WatchService {
     actionId: string | undefined,
   ): Promise<OpenResult> {
     let addedHosts = 0;
+    let addedSources = 0;
     const watch = await this.deps.store.update(active.id, (current) => {
       const hosts = dedupeHosts(current.hosts, request.hosts);
       addedHosts = hosts.length - current.hosts.length;
@@ -207,7 +224,9 @@ export class WatchService {
       const addedIndicators = blocked.length - current.blocked.length;
       current.hosts = hosts;
       current.blocked = blocked;
-      current.sources = [...new Set([...current.sources, ...sources])];
+      const mergedSources = [...new Set([...current.sources, ...sources])];
+      addedSources = mergedSources.length - current.sources.length;
+      current.sources = mergedSources;
       if (actionId && !current.action_ids.includes(actionId)) current.action_ids.push(actionId);
       current.audit.push({
         at: new Date(this.now()).toISOString(),
@@ -218,7 +237,7 @@ export class WatchService {
       return current;
     });
     if (!watch) throw new WatchNotFoundError(active.id);
-    if (addedHosts > 0) await this.deps.queues.takeBaseline(watch.id, watch.hosts.length);
+    if (addedHosts > 0 || addedSources > 0) await this.deps.queues.takeBaseline(watch);
     await this.deps.queues.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, added_hosts: addedHosts }, 'request merged into watch');
     return { watch, merged: true, repeated: false };
@@ -226,6 +245,8 @@ export class WatchService {
 }
 
 const optionMs = (text: string | undefined) => (text === undefined ? undefined : parseDuration(text));
+
+const refField = (ref: string | undefined): { ref?: string } => (ref === undefined ? {} : { ref });
 
 
 
