@@ -1,8 +1,11 @@
+import { fortigateConnector } from './fortigate/index.js';
 import { mdeConnector } from './mde/index.js';
+import { panosConnector } from './panos/index.js';
+import { splunkConnector } from './splunk/index.js';
 import type { ConnectorModule } from './types.js';
 
 /** Every vendor the product can poll. Adding a vendor means adding its folder and one line here. */
-const CONNECTORS: readonly ConnectorModule[] = [mdeConnector];
+const CONNECTORS: readonly ConnectorModule[] = [mdeConnector, splunkConnector, panosConnector, fortigateConnector];
 
 const BY_TYPE = new Map(CONNECTORS.map((connector) => [connector.type, connector]));
 

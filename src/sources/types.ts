@@ -41,6 +41,11 @@ export interface SourceConnector {
   readonly maxHostsPerQuery: number;
   /** How far back each poll re-reads, because vendor telemetry arrives late. */
   readonly lookbackMs: number;
+  /**
+   * Optional: what this source's telemetry cannot show even when every poll succeeds (e.g. an EDR that drops
+   * repeated connections), in words the watch's coverage can show a responder.
+   */
+  readonly coverageNotes?: string;
   /** Every connection event of `hosts` in [from, to), all pages, de-duplicated by `id`. */
   fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]>;
   /** The hosts' network history in [from, to), aggregated per (host, process, destination, port, protocol). */

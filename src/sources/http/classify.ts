@@ -1,10 +1,21 @@
 import { isAxiosError } from 'axios';
-import { SourceError } from '../source-error.js';
+import { SourceError, type SourceErrorKind } from '../source-error.js';
 import { retryAfterHint, type HeaderMap, type RetryHint } from './retry-policy.js';
+
+/**
+ * A vendor's own reading of a failed answer, for envelopes `vendorErrorText` does not know (XML, Splunk's
+ * `messages`): the text to show, and a kind when the status alone misleads (Splunk answers its search-concurrency
+ * limit with a 503 that is a throttle, not an outage). Undefined fields fall back to the generic reading.
+ */
+export type VendorErrorReader = (response: { status: number; headers: HeaderMap; data: unknown }) =>
+  | { text?: string; kind?: SourceErrorKind }
+  | undefined;
 
 export interface ClassifyOptions {
   /** Where a 429/503 says how long to wait. Default: `Retry-After`. */
   retryHint?: RetryHint;
+  /** The vendor's error envelope and throttle signals. Default: the generic JSON envelopes only. */
+  vendorError?: VendorErrorReader;
   nowMs?: number;
 }
 
@@ -34,16 +45,28 @@ function clean(text: string): string {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const firstText = (...values: unknown[]): string | undefined => {
+  for (const value of values) {
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  }
+  return undefined;
+};
+
+/** `code`/`message`, or their names in other envelopes: Elasticsearch `type`/`reason`, SentinelOne `detail`/`title`. */
 function codeAndMessage(value: unknown): string | undefined {
   if (!isRecord(value)) return undefined;
-  const parts = [value.code, value.message].filter((part): part is string => typeof part === 'string' && part !== '');
+  const parts = [firstText(value.code, value.type), firstText(value.message, value.reason, value.detail, value.title)].filter(
+    (part): part is string => part !== undefined,
+  );
   return parts.length > 0 ? parts.join(': ') : undefined;
 }
 
 /**
  * The vendor's own error code and message, from the envelopes our vendors use: Graph/MDE
- * `{"error":{"code","message"}}`, OAuth `{"error","error_description"}`, `{"errors":[{code,message}]}`,
- * or a bare `{"message"}`.
+ * `{"error":{"code","message"}}`, OAuth `{"error","error_description"}`, Elasticsearch
+ * `{"error":{"type","reason"}}`, `{"errors":[{code,message}]}` (Falcon, numeric codes) or
+ * `{"errors":[{code,title,detail}]}` (SentinelOne), or a bare `{"message"}`.
  */
 export function vendorErrorText(body: unknown): string | undefined {
   let parsed = body;
@@ -73,9 +96,11 @@ export function classifyStatus(
   options: ClassifyOptions = {},
 ): SourceError {
   const { status } = response;
-  const vendor = vendorErrorText(response.data);
+  const reading = options.vendorError?.(response);
+  const vendor = reading?.text ? clean(reading.text) : vendorErrorText(response.data);
   const message = `HTTP ${status} from the vendor API${vendor ? ` (${vendor})` : ''}`;
   const hint = (options.retryHint ?? retryAfterHint)(response.headers, options.nowMs ?? Date.now());
+  if (reading?.kind) return new SourceError(reading.kind, sourceId, message, { status, retryAfterMs: reading.kind === 'terminal' ? undefined : hint });
   if (status === 429) return new SourceError('rate_limited', sourceId, message, { status, retryAfterMs: hint });
   if (status === 408 || status >= 500) return new SourceError('retryable', sourceId, message, { status, retryAfterMs: hint });
   if (TERMINAL_STATUSES.has(status)) return new SourceError('terminal', sourceId, message, { status });

@@ -2,7 +2,7 @@ import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
 import { SourceError } from '../source-error.js';
 import { abortableDelay } from './abort.js';
-import { classifyRequestError, classifyStatus, invalidJsonBody } from './classify.js';
+import { classifyRequestError, classifyStatus, invalidJsonBody, type VendorErrorReader } from './classify.js';
 import type { RequestBudget } from './request-budget.js';
 import { backoffDelayMs, retryAfterHint, type RetryHint } from './retry-policy.js';
 
@@ -21,6 +21,16 @@ export interface SourceHttpClientOptions {
   maxRetryAfterMs?: number;
   /** Where the vendor says how long to wait. Default: `Retry-After`. */
   retryHint?: RetryHint;
+  /** The vendor's error envelope and throttle signals on non-2xx answers. Default: the generic JSON envelopes. */
+  vendorError?: VendorErrorReader;
+}
+
+export interface RequestOptions<T> {
+  /**
+   * For vendors whose bodies are not JSON (PAN-OS XML): reads the 2xx body text. A `SourceError` it throws is
+   * handled like a failed attempt, so a `retryable` one (a cut or non-XML body) is retried with backoff.
+   */
+  parse?: (body: string) => T;
 }
 
 export interface SourceHttpClient {
@@ -29,7 +39,7 @@ export interface SourceHttpClient {
    * `responseType` asks for something else. Failures are `SourceError`s; an aborted `signal` rejects
    * with the signal's reason.
    */
-  request<T>(config: AxiosRequestConfig): Promise<AxiosResponse<T>>;
+  request<T>(config: AxiosRequestConfig, options?: RequestOptions<T>): Promise<AxiosResponse<T>>;
 }
 
 const expectsJson = (config: AxiosRequestConfig) => config.responseType === undefined || config.responseType === 'json';
@@ -41,6 +51,7 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
   const { sourceId, budget, logger, maxRetries } = options;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
   const retryHint = options.retryHint ?? retryAfterHint;
+  const classify = { retryHint, vendorError: options.vendorError };
   // One instance per source. Status and JSON handling stay here, so every connector classifies alike.
   const instance = axios.create({
     baseURL: options.baseURL,
@@ -52,17 +63,23 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
     headers: { Accept: 'application/json' },
   });
 
-  async function attempt(config: AxiosRequestConfig, signal: AbortSignal | undefined): Promise<AxiosResponse> {
+  async function attempt(
+    config: AxiosRequestConfig,
+    signal: AbortSignal | undefined,
+    parse: ((body: string) => unknown) | undefined,
+  ): Promise<AxiosResponse> {
     let response: AxiosResponse<unknown>;
     try {
-      response = await instance.request<unknown>({ ...config, responseType: expectsJson(config) ? 'text' : config.responseType });
+      const responseType = parse || expectsJson(config) ? 'text' : config.responseType;
+      response = await instance.request<unknown>({ ...config, responseType });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw classifyRequestError(sourceId, error, { retryHint });
+      throw classifyRequestError(sourceId, error, classify);
     }
     if (response.status < 200 || response.status > 299) {
-      throw classifyStatus(sourceId, response, { retryHint });
+      throw classifyStatus(sourceId, response, classify);
     }
+    if (parse) return { ...response, data: parse(typeof response.data === 'string' ? response.data : '') };
     if (!expectsJson(config)) return response;
     if (typeof response.data !== 'string') throw invalidJsonBody(sourceId, response.status);
     try {
@@ -73,13 +90,13 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
   }
 
   return {
-    async request<T>(config: AxiosRequestConfig): Promise<AxiosResponse<T>> {
+    async request<T>(config: AxiosRequestConfig, requestOptions: RequestOptions<T> = {}): Promise<AxiosResponse<T>> {
       const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
       for (let retry = 0; ; retry += 1) {
         await budget.acquire(signal);
         let failure: SourceError;
         try {
-          return (await attempt(config, signal)) as AxiosResponse<T>;
+          return (await attempt(config, signal, requestOptions.parse)) as AxiosResponse<T>;
         } catch (error) {
           if (!(error instanceof SourceError)) throw error;
           failure = error;

@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { durationString } from '../../contracts/duration.js';
+import { SourceCommonConfigSchema } from '../source-config.js';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * A Fortinet FortiGate read through the FortiOS REST API's forward-traffic log endpoint. Firewalls see addresses,
+ * not hosts or processes: hosts are matched by IP. Strict: a misspelt key in the YAML is an error.
+ */
+export const FortigateConfigSchema = SourceCommonConfigSchema.extend({
+  type: z.literal('fortigate'),
+  /** The FortiGate's HTTPS admin URL, e.g. https://fgt01.example.com; requests go to `{base_url}/api/v2/log/...`. */
+  base_url: httpUrl,
+  /** A REST API administrator's key, sent as `Authorization: Bearer`. */
+  token: z.string().min(1),
+  /** Where the FortiGate keeps its logs: disk, memory, or a FortiAnalyzer it forwards to. Default disk. */
+  log_device: z.enum(['disk', 'memory', 'fortianalyzer']).default('disk'),
+  /** The VDOM whose logs are read. Default root. */
+  vdom: z.string().regex(/^[A-Za-z0-9_.-]{1,31}$/, { error: 'must be a VDOM name' }).default('root'),
+  /** FortiAnalyzer only: the serial number of the FortiGate whose logs are read (`serial_no`). Default: not sent. */
+  serial_no: z.string().regex(/^[A-Za-z0-9]{1,32}$/, { error: 'must be a FortiGate serial number' }).optional(),
+  /**
+   * Unit of the `_metadata.timestamp` time filter. Fortinet does not document it; community clients send epoch
+   * milliseconds. Default ms.
+   */
+  time_filter_unit: z.enum(['ms', 's']).default('ms'),
+  /** Log rows per request (`rows`). Default 1,000; FortiAnalyzer-backed reads are capped at 1,024 per request. */
+  page_size: z.number().int().min(1).max(10_000).default(1_000),
+  /**
+   * Requests' worth of pages per host batch. A poll needing more fails (narrow the lookback or raise this); a
+   * baseline needing more is cut at this many pages and a warning logged. Default 100.
+   */
+  max_pages: z.number().int().min(1).max(10_000).default(100),
+  /** FortiAnalyzer only: first wait between progress checks; it grows by half up to 5×. Default 1s. */
+  job_poll_interval: durationString(50, 60_000).default('1s'),
+  /** FortiAnalyzer only: a query not 100% complete after this is given up and the poll retried later. Default 2m. */
+  job_timeout: durationString(1_000, 3_600_000).default('2m'),
+  /** Default 60. Fortinet documents no REST API rate limit; this is conservative for a firewall's management plane. */
+  rate_limit_per_minute: z.number().int().positive().default(60),
+}).strict();
+
+export type FortigateConfig = z.infer<typeof FortigateConfigSchema>;

@@ -1,0 +1,38 @@
+import * as z from 'zod';
+import { durationString } from '../../contracts/duration.js';
+import { SourceCommonConfigSchema } from '../source-config.js';
+import { isTimeZone } from './zoned-time.js';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * A Palo Alto Networks firewall (or Panorama) read through the PAN-OS XML API's traffic-log queries. Firewalls
+ * see addresses, not hosts or processes: hosts are matched by IP. Strict: a misspelt key in the YAML is an error.
+ */
+export const PanosConfigSchema = SourceCommonConfigSchema.extend({
+  type: z.literal('panos'),
+  /** The firewall or Panorama management URL, e.g. https://fw01.example.com; requests go to `{base_url}/api/`. */
+  base_url: httpUrl,
+  /** An API key (`type=keygen`), sent as `X-PAN-KEY`. */
+  api_key: z.string().min(1),
+  /** The firewall's time zone (IANA name): `receive_time` and query times are its local wall-clock time. Default UTC. */
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' })
+    .default('UTC'),
+  /** Logs per query job (`nlogs`). Default 1,000; at most 5,000, the API's maximum. */
+  page_size: z.number().int().min(1).max(5_000).default(1_000),
+  /**
+   * Query jobs per host batch. A poll needing more fails (narrow the lookback or raise this); a baseline
+   * needing more is cut at this many pages and a warning logged. Default 100.
+   */
+  max_pages: z.number().int().min(1).max(10_000).default(100),
+  /** First wait between job status checks; it grows by half up to 5× while the job runs. Default 1s. */
+  job_poll_interval: durationString(50, 60_000).default('1s'),
+  /** A log query job still running after this is finished (deleted) and the poll retried later. Default 2m. */
+  job_timeout: durationString(1_000, 3_600_000).default('2m'),
+  /** Default 60. PAN-OS documents no XML API rate limit; the management plane is small, so this is conservative. */
+  rate_limit_per_minute: z.number().int().positive().default(60),
+}).strict();
+
+export type PanosConfig = z.infer<typeof PanosConfigSchema>;

@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { durationString } from '../../contracts/duration.js';
+import { SourceCommonConfigSchema } from '../source-config.js';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const splunkName = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_:./ -]{0,199}$/, { error: `must be a Splunk ${what} name` });
+
+/**
+ * A Splunk source, read through the search jobs REST API on splunkd's management port. The default search reads
+ * Sysmon Event ID 3 (network connection) events; `search` replaces it with any event selection that yields the
+ * Sysmon field names (see `SYSMON_FIELDS`). Strict: a misspelt key in the YAML is an error.
+ */
+export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
+  type: z.literal('splunk'),
+  /** splunkd's management URL, e.g. https://splunk.example.com:8089 (Splunk Cloud: https://<stack>.splunkcloud.com:8089). */
+  base_url: httpUrl,
+  /** An authentication token (Settings > Tokens), or a session key with `auth_scheme: Splunk`. */
+  token: z.string().min(1),
+  /** `Bearer` for authentication tokens, `Splunk` for session keys from /services/auth/login. Default Bearer. */
+  auth_scheme: z.enum(['Bearer', 'Splunk']).default('Bearer'),
+  /** Search API version: v2 (Splunk 9.0.1 and later, Splunk Cloud, where v1 is disabled) or v1. Default v2. */
+  api_version: z.enum(['v2', 'v1']).default('v2'),
+  /** Index holding the Sysmon events. Default sysmon. Not with `search`. */
+  index: splunkName('index').optional(),
+  /** Sourcetype of the Sysmon events. Default XmlWinEventLog:Microsoft-Windows-Sysmon/Operational. Not with `search`. */
+  sourcetype: splunkName('sourcetype').optional(),
+  /**
+   * The event selection, instead of index/sourcetype: search terms (`index=edr EventCode=3`) or a pipeline
+   * starting with `|`, whose events carry the Sysmon field names. The connector appends its host filter and
+   * projection after it; the host filter never goes inside it.
+   */
+  search: z.string().trim().min(1).max(4_000).optional(),
+  /** Rows per results page. Default 5,000; at most 50,000 (limits.conf `maxresultrows` default). */
+  page_size: z.number().int().min(1).max(50_000).default(5_000),
+  /**
+   * The deployment's limits.conf `maxresultrows`: a job with this many results may have been cut by Splunk, so a
+   * poll reaching it fails (fewer hosts per query or a shorter lookback help) and a baseline logs a warning.
+   * Default 50,000, Splunk's default.
+   */
+  max_results: z.number().int().min(1).max(10_000_000).default(50_000),
+  /** First wait between job status checks; it grows by half up to 5× while the job runs. Default 1s. */
+  job_poll_interval: durationString(50, 60_000).default('1s'),
+  /** A search job still running after this is cancelled and the poll retried later. Default 5m. */
+  job_timeout: durationString(1_000, 3_600_000).default('5m'),
+  /** Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative. */
+  rate_limit_per_minute: z.number().int().positive().default(120),
+})
+  .strict()
+  .refine((config) => config.search === undefined || (config.index === undefined && config.sourcetype === undefined), {
+    error: 'give either search or index/sourcetype, not both',
+    path: ['search'],
+  });
+
+export type SplunkConfig = z.infer<typeof SplunkConfigSchema>;

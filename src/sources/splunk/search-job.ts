@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type * as z from 'zod';
+import type { SourceHttpClient } from '../http/source-http-client.js';
+import { pollJob } from '../http/poll-job.js';
+import { SourceError } from '../source-error.js';
+import { CreateJobResponseSchema, JobStatusSchema, ResultsPageSchema, parseBody, parseRows, type JobStatus } from './parse.js';
+import { epochSeconds } from './spl.js';
+
+export interface SearchJobOptions {
+  sourceId: string;
+  http: SourceHttpClient;
+  logger: Logger;
+  /** `Bearer <token>` or `Splunk <session key>`. */
+  authorization: string;
+  apiVersion: 'v1' | 'v2';
+  pageSize: number;
+  /** Splunk's cap on a job's results (limits.conf `maxresultrows`). */
+  maxResults: number;
+  pollIntervalMs: number;
+  jobTimeoutMs: number;
+  /** Per-request timeout, also the budget for the clean-up request after an abort. */
+  requestTimeoutMs: number;
+}
+
+export interface SearchRun<S extends z.ZodType> {
+  spl: string;
+  range: { from: Date; to: Date };
+  rowSchema: S;
+  /** What a job at Splunk's result cap means: `fail` the poll, or `cut` (keep what there is, log a warning). */
+  atCap: 'fail' | 'cut';
+  signal?: AbortSignal;
+}
+
+export interface SearchJobs {
+  /** Runs one search over [from, to) as a job, reads every result row through `rowSchema`, and deletes the job. */
+  run<S extends z.ZodType>(search: SearchRun<S>): Promise<z.output<S>[]>;
+}
+
+/** `dispatchState` values after which the job will not change (Splunk also reports PAUSED, which a user resumes). */
+const DONE = 'DONE';
+const FAILED = 'FAILED';
+
+export function createSearchJobs(options: SearchJobOptions): SearchJobs {
+  const { sourceId, http, logger } = options;
+  const jobsPath = `/services/search/${options.apiVersion === 'v2' ? 'v2/' : ''}jobs`;
+  const headers = { Authorization: options.authorization };
+  const jobPath = (sid: string) => `${jobsPath}/${encodeURIComponent(sid)}`;
+
+  async function create(spl: string, range: { from: Date; to: Date }, signal?: AbortSignal): Promise<string> {
+    const form = new URLSearchParams({
+      search: spl,
+      earliest_time: epochSeconds(range.from),
+      latest_time: epochSeconds(range.to),
+      exec_mode: 'normal',
+      output_mode: 'json',
+    });
+    const response = await http.request<unknown>({
+      method: 'POST',
+      url: jobsPath,
+      headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+      data: form.toString(),
+      signal,
+    });
+    return parseBody(sourceId, 'search job creation', CreateJobResponseSchema, response.data).sid;
+  }
+
+  async function status(sid: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+    const response = await http.request<unknown>({ method: 'GET', url: jobPath(sid), params: { output_mode: 'json' }, headers, signal });
+    const job = parseBody(sourceId, 'search job status', JobStatusSchema, response.data);
+    if (job.dispatchState === FAILED) {
+      const messages = (job.messages ?? []).map((message) => message.text).join('; ') || 'no message';
+      throw new SourceError('terminal', sourceId, `search job ${sid} failed: ${messages}`);
+    }
+    return job.dispatchState === DONE ? job : undefined;
+  }
+
+  async function results<S extends z.ZodType>(sid: string, job: JobStatus, rowSchema: S, signal?: AbortSignal): Promise<z.output<S>[]> {
+    const rows: z.output<S>[] = [];
+    const count = options.pageSize;
+    // resultCount bounds the paging; without it a server that keeps answering full pages stops at this many.
+    const maxPages = job.resultCount === undefined ? 1_000 : Math.ceil(job.resultCount / count) + 1;
+    for (let page = 0; page < maxPages; page += 1) {
+      const offset = page * count;
+      if (job.resultCount !== undefined && offset >= job.resultCount && page > 0) break;
+      const response = await http.request<unknown>({
+        method: 'GET',
+        url: `${jobPath(sid)}/results`,
+        params: { output_mode: 'json', offset, count },
+        headers,
+        signal,
+      });
+      const body = parseBody(sourceId, 'search results', ResultsPageSchema, response.data);
+      rows.push(...parseRows(sourceId, rowSchema, body.results, offset));
+      if (body.results.length < count) return rows;
+    }
+    if (job.resultCount === undefined) {
+      throw new SourceError('terminal', sourceId, `search job ${sid} kept returning full pages after ${maxPages} pages; paging stopped`);
+    }
+    return rows;
+  }
+
+  /** Best effort: a job left behind only costs disk until its TTL; failing to delete it must not fail the poll. */
+  async function remove(sid: string, signal?: AbortSignal): Promise<void> {
+    const cleanupSignal = signal?.aborted ? AbortSignal.timeout(options.requestTimeoutMs) : signal;
+    try {
+      await http.request<unknown>({ method: 'DELETE', url: jobPath(sid), params: { output_mode: 'json' }, headers, signal: cleanupSignal });
+    } catch (error) {
+      logger.warn({ source: sourceId, sid, error: error instanceof Error ? error.message : String(error) }, 'search job not deleted');
+    }
+  }
+
+  function checkCap(sid: string, job: JobStatus, atCap: 'fail' | 'cut'): void {
+    if (job.resultCount === undefined || job.resultCount < options.maxResults) return;
+    if (atCap === 'fail') {
+      throw new SourceError(
+        'terminal',
+        sourceId,
+        `search job ${sid} reached ${job.resultCount} results, Splunk's cap (max_results): some may be missing; lower max_hosts_per_query or lookback`,
+      );
+    }
+    logger.warn({ source: sourceId, sid, results: job.resultCount }, 'search reached the result cap; the baseline may be incomplete');
+  }
+
+  return {
+    async run({ spl, range, rowSchema, atCap, signal }) {
+      const sid = await create(spl, range, signal);
+      try {
+        const job = await pollJob({
+          sourceId,
+          what: `search job ${sid}`,
+          check: () => status(sid, signal),
+          intervalMs: options.pollIntervalMs,
+          timeoutMs: options.jobTimeoutMs,
+          signal,
+        });
+        checkCap(sid, job, atCap);
+        return await results(sid, job, rowSchema, signal);
+      } finally {
+        await remove(sid, signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { startFakeFortigate } from '../../../src/simulator/fortigate/fake-fortigate-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+const TOKEN = 'conformance-fortigate-token';
+
+export const harness: ConnectorHarness = {
+  type: 'fortigate',
+  matchesBy: 'ip',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeFortigate({ scenario, token: TOKEN });
+    return {
+      fake,
+      config: {
+        id: 'fortigate-conformance',
+        type: 'fortigate',
+        base_url: fake.url,
+        token: TOKEN,
+        page_size: pageSize,
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};

@@ -1,0 +1,25 @@
+import { startFakePanos } from '../../../src/simulator/panos/fake-panos-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+const API_KEY = 'conformance-panos-key';
+
+export const harness: ConnectorHarness = {
+  type: 'panos',
+  matchesBy: 'ip',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakePanos({ scenario, apiKey: API_KEY });
+    return {
+      fake,
+      config: {
+        id: 'panos-conformance',
+        type: 'panos',
+        base_url: fake.url,
+        api_key: API_KEY,
+        page_size: Math.min(pageSize, 5_000),
+        job_poll_interval: '50ms',
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};

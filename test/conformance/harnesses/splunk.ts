@@ -1,0 +1,25 @@
+import { startFakeSplunk } from '../../../src/simulator/splunk/fake-splunk-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+const TOKEN = 'conformance-splunk-token';
+
+export const harness: ConnectorHarness = {
+  type: 'splunk',
+  matchesBy: 'hostname',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeSplunk({ scenario, token: TOKEN });
+    return {
+      fake,
+      config: {
+        id: 'splunk-conformance',
+        type: 'splunk',
+        base_url: fake.url,
+        token: TOKEN,
+        page_size: pageSize,
+        job_poll_interval: '50ms',
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};
