@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { startFakeFortigate } from '../fortigate/fake-fortigate-server.js';
 import { startFakeMde } from '../mde/fake-mde-server.js';
+import { startFakePanos } from '../panos/fake-panos-server.js';
+import { startFakeSplunk } from '../splunk/fake-splunk-server.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** A vendor fake started for the demo, with the YAML source entry that points at it. */
@@ -44,7 +47,53 @@ const mde: DemoSource = {
   },
 };
 
+const splunk: DemoSource = {
+  type: 'splunk',
+  async start(scenario) {
+    const token = secret();
+    const fake = await startFakeSplunk({ scenario, token });
+    return {
+      label: 'Splunk (search jobs over Sysmon Event ID 3)',
+      url: fake.url,
+      yaml: `  - id: splunk-demo\n    type: splunk\n    base_url: ${fake.url}\n    token: \${DEMO_SOURCE_SECRET}\n    lookback: 15s\n`,
+      env: { DEMO_SOURCE_SECRET: token },
+      close: () => fake.close(),
+    };
+  },
+};
+
+/** Firewalls see sessions by IP, without processes: the findings rest on ports, destinations and denies. */
+const panos: DemoSource = {
+  type: 'panos',
+  async start(scenario) {
+    const apiKey = secret();
+    const fake = await startFakePanos({ scenario, apiKey });
+    return {
+      label: 'Palo Alto Networks PAN-OS (XML API traffic logs)',
+      url: fake.url,
+      yaml: `  - id: panos-demo\n    type: panos\n    base_url: ${fake.url}\n    api_key: \${DEMO_SOURCE_SECRET}\n    lookback: 15s\n`,
+      env: { DEMO_SOURCE_SECRET: apiKey },
+      close: () => fake.close(),
+    };
+  },
+};
+
+const fortigate: DemoSource = {
+  type: 'fortigate',
+  async start(scenario) {
+    const token = secret();
+    const fake = await startFakeFortigate({ scenario, token });
+    return {
+      label: 'Fortinet FortiGate (REST traffic logs)',
+      url: fake.url,
+      yaml: `  - id: fortigate-demo\n    type: fortigate\n    base_url: ${fake.url}\n    token: \${DEMO_SOURCE_SECRET}\n    lookback: 15s\n`,
+      env: { DEMO_SOURCE_SECRET: token },
+      close: () => fake.close(),
+    };
+  },
+};
+
 /** Every vendor the demo can play the scenario through (`npm run demo -- --source <type>`). */
-export const DEMO_SOURCES: readonly DemoSource[] = [mde];
+export const DEMO_SOURCES: readonly DemoSource[] = [mde, splunk, panos, fortigate];
 
 export const demoSourceFor = (type: string): DemoSource | undefined => DEMO_SOURCES.find((source) => source.type === type);
