@@ -1,0 +1,82 @@
+import type { Clause } from './dsl-reader.js';
+import type { EcsDoc } from './ecs-docs.js';
+
+const lower = (value: string | number | boolean, caseInsensitive: boolean) => (caseInsensitive ? String(value).toLowerCase() : String(value));
+
+/** Whether a document matches a clause; fields are keyword-like (exact), `@timestamp` compares as a date. */
+export function matches(doc: EcsDoc, clause: Clause): boolean {
+  const values = clause.kind === 'bool' ? [] : (doc.fields[clause.field] ?? []);
+  switch (clause.kind) {
+    case 'bool': {
+      const should = clause.should.filter((inner) => matches(doc, inner)).length;
+      return clause.filter.every((inner) => matches(doc, inner)) && should >= clause.minimumShouldMatch;
+    }
+    case 'term':
+      return values.some((value) => lower(value, clause.caseInsensitive) === lower(clause.value, clause.caseInsensitive));
+    case 'terms':
+      return values.some((value) => clause.values.some((wanted) => String(wanted) === String(value)));
+    case 'prefix':
+      return values.some((value) => lower(value, clause.caseInsensitive).startsWith(lower(clause.value, clause.caseInsensitive)));
+    case 'range': {
+      const time = Date.parse(String(values[0]));
+      const bound = (text: string | undefined) => (text === undefined ? undefined : Date.parse(text));
+      const [gte, gt, lt, lte] = [bound(clause.gte), bound(clause.gt), bound(clause.lt), bound(clause.lte)];
+      return (
+        Number.isFinite(time) &&
+        (gte === undefined || time >= gte) &&
+        (gt === undefined || time > gt) &&
+        (lt === undefined || time < lt) &&
+        (lte === undefined || time <= lte)
+      );
+    }
+  }
+}
+
+export type KeyValue = string | number | null;
+
+/** Orders composite keys as Elasticsearch does for ascending terms sources: missing first, then by value. */
+export function compareKeys(a: readonly KeyValue[], b: readonly KeyValue[]): number {
+  for (let index = 0; index < Math.max(a.length, b.length); index += 1) {
+    const left = a[index] ?? null;
+    const right = b[index] ?? null;
+    if (left === right) continue;
+    if (left === null) return -1;
+    if (right === null) return 1;
+    return left < right ? -1 : 1;
+  }
+  return 0;
+}
+
+export interface CompositeBucket {
+  key: Record<string, KeyValue>;
+  doc_count: number;
+  first_seen: { value: number; value_as_string: string };
+  last_seen: { value: number; value_as_string: string };
+}
+
+/** A composite aggregation of terms sources with min/max `@timestamp`, one page after `after`. */
+export function compositePage(docs: readonly EcsDoc[], sources: readonly { name: string; field: string; missing: boolean }[], size: number, after?: Record<string, KeyValue>) {
+  const groups = new Map<string, { values: KeyValue[]; count: number; first: number; last: number }>();
+  for (const doc of docs) {
+    const values = sources.map((source) => doc.fields[source.field]?.[0] ?? null);
+    if (values.some((value, index) => value === null && !sources[index]?.missing)) continue;
+    const time = Date.parse(String(doc.fields['@timestamp']?.[0]));
+    const key = JSON.stringify(values);
+    const group = groups.get(key) ?? { values, count: 0, first: time, last: time };
+    group.count += 1;
+    group.first = Math.min(group.first, time);
+    group.last = Math.max(group.last, time);
+    groups.set(key, group);
+  }
+  const afterValues = after ? sources.map((source) => after[source.name] ?? null) : undefined;
+  const ordered = [...groups.values()].sort((a, b) => compareKeys(a.values, b.values)).filter((group) => !afterValues || compareKeys(group.values, afterValues) > 0);
+  const page = ordered.slice(0, size);
+  const buckets: CompositeBucket[] = page.map((group) => ({
+    key: Object.fromEntries(sources.map((source, index) => [source.name, group.values[index] ?? null])),
+    doc_count: group.count,
+    first_seen: { value: group.first, value_as_string: new Date(group.first).toISOString() },
+    last_seen: { value: group.last, value_as_string: new Date(group.last).toISOString() },
+  }));
+  const last = buckets.at(-1);
+  return { buckets, ...(last ? { after_key: last.key } : {}) };
+}

@@ -1,0 +1,99 @@
+/**
+ * LogScale (CQL) queries for Next-Gen SIEM. Outside values reach a query only as `cqlString` literals of
+ * validated device and event ids; numbers are emitted by `cqlInteger`. Host names never appear here: they are
+ * resolved to device ids through the Hosts API first.
+ */
+
+const CQL_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A double-quoted CQL string: backslash, quote and line breaks escaped. */
+export function cqlString(value: string): string {
+  return `"${value.replace(/[\\"\n\r\t]/g, (char) => CQL_ESCAPES[char] ?? char)}"`;
+}
+
+export function cqlInteger(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a non-negative integer: ${value}`);
+  return String(value);
+}
+
+/** A Falcon agent id (`aid`, the Hosts API `device_id`): 32 hex digits. */
+export const AID_PATTERN = /^[0-9a-f]{32}$/i;
+/** LogScale's own event id (`@id`), present on every result event. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const validated = (pattern: RegExp, what: string, normalize: (value: string) => string) => (value: string) => {
+  if (!pattern.test(value)) throw new RangeError(`not ${what}: ${JSON.stringify(value)}`);
+  return cqlString(normalize(value));
+};
+const aidLiteral = validated(AID_PATTERN, 'a Falcon device id', (aid) => aid.toLowerCase());
+const eventIdLiteral = validated(EVENT_ID_PATTERN, 'a LogScale event id', (id) => id);
+
+export const NETWORK_EVENTS = ['NetworkConnectIP4', 'NetworkConnectIP6'] as const;
+
+/** What the process join adds from `ProcessRollup2` (keyed by aid + TargetProcessId). */
+export const PROCESS_FIELDS = [
+  'ImageFileName',
+  'CommandLine',
+  'SHA1HashData',
+  'SHA256HashData',
+  'RawProcessId',
+  'UserName',
+  'ParentBaseFileName',
+] as const;
+
+export const BASELINE_GROUP_FIELDS = ['aid', 'ImageFileName', 'SHA1HashData', 'RemoteAddressIP4', 'RemoteAddressIP6', 'RemotePort', 'Protocol'] as const;
+export const BASELINE_AGGREGATES = { count: 'EventCount', first: 'FirstSeen', last: 'LastSeen' } as const;
+
+const list = (values: readonly string[]) => `[${values.join(', ')}]`;
+
+function aidFilter(aids: readonly string[]): string {
+  if (aids.length === 0) throw new RangeError('no device id to query');
+  return `in(field="aid", values=${list(aids.map(aidLiteral))})`;
+}
+
+function networkEvents(aids: readonly string[]): string[] {
+  return [`(${NETWORK_EVENTS.map((name) => `#event_simpleName=${cqlString(name)}`).join(' or ')})`, `| ${aidFilter(aids)}`];
+}
+
+/**
+ * The connecting process's image, command line and hashes, from its `ProcessRollup2` (the network event only
+ * carries Falcon's process id). `mode=left` keeps connections whose process started before `startMs`.
+ */
+function processJoin(aids: readonly string[], startMs: number): string {
+  return (
+    `| join({#event_simpleName=${cqlString('ProcessRollup2')} | ${aidFilter(aids)}}, ` +
+    `field=[aid, ContextProcessId], key=[aid, TargetProcessId], include=${list(PROCESS_FIELDS)}, mode=left, start=${cqlInteger(startMs)})`
+  );
+}
+
+export interface ConnectionsQuery {
+  aids: readonly string[];
+  /** `@id`s of the page's first millisecond that an earlier page already returned. */
+  excludeIds: readonly string[];
+  processStartMs: number;
+  pageSize: number;
+}
+
+/**
+ * One page: the `pageSize` oldest network events of the job's time range (`head()` keeps the oldest). The next
+ * page's job starts at the last event's millisecond and leaves out the ids already read at that millisecond.
+ */
+export function buildConnectionsQuery(query: ConnectionsQuery): string {
+  const lines = networkEvents(query.aids);
+  if (query.excludeIds.length > 0) lines.push(`| !in(field="@id", values=${list(query.excludeIds.map(eventIdLiteral))})`);
+  lines.push(processJoin(query.aids, query.processStartMs), `| head(limit=${cqlInteger(query.pageSize)})`);
+  return lines.join('\n');
+}
+
+/** The baseline, aggregated by LogScale itself per device, image, hash, destination, port and protocol. */
+export function buildBaselineQuery(query: { aids: readonly string[]; processStartMs: number; maxGroups: number }): string {
+  const { count, first, last } = BASELINE_AGGREGATES;
+  // groupBy() drops events missing a group field: a process the join did not find must still count.
+  const defaulted = BASELINE_GROUP_FIELDS.filter((field) => field !== 'aid');
+  return [
+    ...networkEvents(query.aids),
+    processJoin(query.aids, query.processStartMs),
+    `| default(field=${list(defaulted)}, value="")`,
+    `| groupBy(${list(BASELINE_GROUP_FIELDS)}, function=[count(as=${count}), min(field=@timestamp, as=${first}), max(field=@timestamp, as=${last})], limit=${cqlInteger(query.maxGroups)})`,
+  ].join('\n');
+}

@@ -1,0 +1,96 @@
+import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { basename } from '../../detect/process-identity.js';
+import type { BaselineRow, FalconDevice, NetworkEvent } from './parse.js';
+
+const present = (value: string | null | undefined): string | undefined => (value ? value : undefined);
+const presentInt = (value: number | null | undefined): number | undefined =>
+  value !== null && value !== undefined && Number.isSafeInteger(value) ? value : undefined;
+const portOf = (value: number | string | null | undefined): number | undefined =>
+  value === null || value === undefined || value === '' ? undefined : presentInt(Number(value));
+
+const IANA_PROTOCOLS: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
+
+/** Falcon's `Protocol` is the IANA number ("6", "17"); other numbers are kept as they are. */
+export function normalizeProtocol(protocol: number | string | null | undefined): string {
+  const text = String(protocol ?? '').trim();
+  if (text === '') return 'unknown';
+  return IANA_PROTOCOLS[text] ?? text.toLowerCase();
+}
+
+/** Unset hashes come as all zeros. */
+const hash = (value: string | null | undefined): string | undefined => (value && !/^0+$/.test(value) ? value.toLowerCase() : undefined);
+
+/**
+ * `ConnectionDirection` "1" is inbound in every parser seen; the events read here are connects, so anything else
+ * (documented "0", or absent) is outbound.
+ */
+const direction = (value: number | string | null | undefined): ConnectionEvent['direction'] => (String(value ?? '') === '1' ? 'inbound' : 'outbound');
+
+/**
+ * `ImageFileName` is an NT device path (`\Device\HarddiskVolume3\Windows\...`). It is kept as Falcon reports it:
+ * guessing a drive letter would let an allow rule written for `C:\` cover a binary on another volume.
+ */
+export function toConnectionEvent(sourceId: string, event: NetworkEvent, device: FalconDevice | undefined): ConnectionEvent {
+  const path = present(event.ImageFileName);
+  const localIp = present(event.LocalAddressIP4) ?? present(event.LocalAddressIP6);
+  return {
+    id: `falcon:${event.aid.toLowerCase()}:${present(event.id) ?? event['@id']}`,
+    source: sourceId,
+    time: event['@timestamp'],
+    device: { hostname: present(device?.hostname), uid: event.aid.toLowerCase(), ip: localIp ?? present(device?.local_ip) },
+    process: {
+      // ContextProcessId is Falcon's own process id, not the OS pid; the OS pid comes with the joined process.
+      pid: presentInt(event.RawProcessId),
+      name: path ? basename(path) : present(event.ContextBaseFileName),
+      path,
+      cmd_line: present(event.CommandLine),
+      sha1: hash(event.SHA1HashData),
+      sha256: hash(event.SHA256HashData),
+      user: present(event.UserName),
+      parent_name: present(event.ParentBaseFileName),
+      signer: undefined,
+    },
+    src_endpoint: { ip: localIp, port: portOf(event.LocalPort) },
+    dst_endpoint: { ip: present(event.RemoteAddressIP4) ?? present(event.RemoteAddressIP6), port: portOf(event.RemotePort), hostname: undefined },
+    protocol: normalizeProtocol(event.Protocol),
+    direction: direction(event.ConnectionDirection),
+    // A connect event is the attempt; Falcon does not say whether the peer answered.
+    outcome: 'unknown',
+  };
+}
+
+export function toBaselineEntry(row: BaselineRow, device: FalconDevice | undefined): BaselineEntry {
+  const path = present(row.ImageFileName);
+  return {
+    host: present(device?.hostname) ?? row.aid.toLowerCase(),
+    process_path: path,
+    process_name: path ? basename(path) : undefined,
+    sha1: hash(row.SHA1HashData),
+    dst_ip: present(row.RemoteAddressIP4) ?? present(row.RemoteAddressIP6),
+    dst_hostname: undefined,
+    dst_port: portOf(row.RemotePort),
+    protocol: normalizeProtocol(row.Protocol),
+    count: row.EventCount,
+    first_seen: row.FirstSeen,
+    last_seen: row.LastSeen,
+  };
+}
+
+const baselineKey = (entry: BaselineEntry) =>
+  JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
+
+/** Groups that normalize alike (an unset hash as "" and as zeros) become one entry, counts added. */
+export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): BaselineEntry[] {
+  const merged = new Map<string, BaselineEntry>();
+  for (const entry of entries) {
+    const key = baselineKey(entry);
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen
+        ? { ...seen, count: seen.count + entry.count, first_seen: Math.min(seen.first_seen, entry.first_seen), last_seen: Math.max(seen.last_seen, entry.last_seen) }
+        : entry,
+    );
+  }
+  return [...merged.values()];
+}

@@ -1,0 +1,99 @@
+import * as z from 'zod';
+import { SourceError } from '../source-error.js';
+
+/** Falcon envelope (`msa.*`): `{meta, resources, errors}`. */
+const EnvelopeMetaSchema = z.looseObject({
+  pagination: z.looseObject({ offset: z.union([z.number().int(), z.string()]).optional(), limit: z.number().int().optional(), total: z.number().int() }).optional(),
+});
+
+export const DeviceIdsSchema = z.looseObject({ meta: EnvelopeMetaSchema, resources: z.array(z.string().min(1)).nullish() });
+
+export const FalconDeviceSchema = z.looseObject({
+  device_id: z.string().min(1),
+  hostname: z.string().nullish(),
+  machine_domain: z.string().nullish(),
+  local_ip: z.string().nullish(),
+  last_seen: z.string().nullish(),
+});
+export type FalconDevice = z.output<typeof FalconDeviceSchema>;
+
+export const DeviceEntitiesSchema = z.looseObject({ meta: EnvelopeMetaSchema, resources: z.array(FalconDeviceSchema).nullish() });
+
+/** StartSearchV1 answers LogScale's `{id, hashedQueryOnView}`; some gateway versions wrap it in `resources`. */
+export const QueryJobCreatedSchema = z.union([
+  z.looseObject({ id: z.string().min(1) }),
+  z.looseObject({ resources: z.tuple([z.looseObject({ id: z.string().min(1) })]) }).transform((body) => ({ id: body.resources[0].id })),
+]);
+
+export const QueryJobStatusSchema = z.looseObject({
+  done: z.boolean(),
+  cancelled: z.boolean().optional(),
+  events: z.array(z.record(z.string(), z.unknown())),
+  metaData: z.looseObject({ pollAfter: z.number().nonnegative().optional() }).optional(),
+});
+export type QueryJobStatus = z.output<typeof QueryJobStatusSchema>;
+
+/** LogScale hands most field values back as strings, whatever they hold. */
+const numeric = z.union([z.number(), z.string().regex(/^-?\d+(?:\.\d+)?$/).transform(Number)]);
+const text = z.string().nullish();
+const count = numeric.pipe(z.number().int().nonnegative());
+
+export const NetworkEventSchema = z.looseObject({
+  '@id': z.string().min(1),
+  '@timestamp': numeric.pipe(z.number().int()),
+  aid: z.string().regex(/^[0-9a-f]{32}$/i),
+  id: text,
+  event_simpleName: text,
+  LocalAddressIP4: text,
+  LocalAddressIP6: text,
+  LocalPort: numeric.nullish(),
+  RemoteAddressIP4: text,
+  RemoteAddressIP6: text,
+  RemotePort: numeric.nullish(),
+  Protocol: z.union([z.number(), z.string()]).nullish(),
+  ConnectionDirection: z.union([z.number(), z.string()]).nullish(),
+  ContextBaseFileName: text,
+  ImageFileName: text,
+  CommandLine: text,
+  SHA1HashData: text,
+  SHA256HashData: text,
+  RawProcessId: numeric.nullish(),
+  UserName: text,
+  ParentBaseFileName: text,
+});
+export type NetworkEvent = z.output<typeof NetworkEventSchema>;
+
+export const BaselineRowSchema = z.looseObject({
+  aid: z.string().regex(/^[0-9a-f]{32}$/i),
+  ImageFileName: text,
+  SHA1HashData: text,
+  RemoteAddressIP4: text,
+  RemoteAddressIP6: text,
+  RemotePort: z.union([z.number(), z.string()]).nullish(),
+  Protocol: z.union([z.number(), z.string()]).nullish(),
+  EventCount: count,
+  FirstSeen: numeric.pipe(z.number().int()),
+  LastSeen: numeric.pipe(z.number().int()),
+});
+export type BaselineRow = z.output<typeof BaselineRowSchema>;
+
+const describeIssue = (error: z.ZodError) => {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`;
+};
+
+/** A vendor body that is JSON but not the documented shape: terminal, naming the call and the first bad field. */
+export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new SourceError('terminal', sourceId, `${what} answered an unexpected body (${describeIssue(parsed.error)})`);
+}
+
+/** Every row validated; a bad row is an error naming the row and field, never a silent skip. */
+export function parseRows<S extends z.ZodType>(sourceId: string, what: string, schema: S, rows: readonly unknown[]): z.output<S>[] {
+  return rows.map((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) return parsed.data;
+    throw new SourceError('terminal', sourceId, `${what} event ${index} is not a readable event (${describeIssue(parsed.error)})`);
+  });
+}

@@ -1,0 +1,135 @@
+import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { durationMs } from '../source-config.js';
+import { SourceError } from '../source-error.js';
+import { unlimitedBudget } from '../http/request-budget.js';
+import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
+import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
+import type { ElasticConfig } from './config.js';
+import { baselinePage, connectionFilter, hostClauses, type Json } from './dsl.js';
+import { hostNameMatches, mergeBaselineEntries, toBaselineEntry, toConnectionEvent } from './normalize.js';
+import { BucketSchema, CompositeResponseSchema, parseBody, parseItems, requireComplete } from './parse.js';
+import { indexPath, searchAll, type PitSearchOptions } from './pit-search.js';
+
+/** Elastic Defend's default since 8.15; Sysmon Event ID 3 is not deduplicated. */
+const DEFEND_DEDUP_NOTE =
+  'Elastic Defend drops repeated network events of the same process by default (deduplicate_network_events), ' +
+  'so a beacon that keeps reconnecting may show once; Sysmon Event ID 3 events are not deduplicated.';
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+const given = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
+
+/** The clauses match loosely (case, short vs FQDN, prefixes): keep events of hosts that are really watched. */
+function belongsTo(hosts: readonly HostRef[]): (device: { hostname?: string; uid?: string; ip?: string }) => boolean {
+  const names = hosts.map((host) => given(host.hostname)).filter((name): name is string => name !== undefined);
+  const ids = new Set(hosts.flatMap((host) => (given(host.hostname) ? [] : [given(host.edr_id)])).filter((id) => id !== undefined));
+  const ips = new Set(hosts.flatMap((host) => (given(host.hostname) || given(host.edr_id) ? [] : [given(host.ip)])).filter((ip) => ip !== undefined));
+  return (device) =>
+    names.some((name) => hostNameMatches(device.hostname, name)) ||
+    (device.uid !== undefined && ids.has(device.uid)) ||
+    (device.ip !== undefined && ips.has(device.ip));
+}
+
+/** Elastic Defend and Sysmon network events in Elasticsearch, read with point-in-time + search_after. */
+export class ElasticConnector implements SourceConnector {
+  readonly id: string;
+  readonly type = 'elastic';
+  readonly maxHostsPerQuery: number;
+  readonly lookbackMs: number;
+  readonly coverageNotes: string | undefined;
+  private readonly http: SourceHttpClient;
+  private readonly search: PitSearchOptions;
+  private readonly authorization: string;
+
+  constructor(
+    private readonly config: ElasticConfig,
+    private readonly deps: ConnectorDeps,
+  ) {
+    this.id = config.id;
+    this.maxHostsPerQuery = config.max_hosts_per_query;
+    this.lookbackMs = durationMs(config.lookback);
+    const readsDefend = config.indices.some((index) => index.includes('endpoint'));
+    this.coverageNotes = config.defend_deduplicates && readsDefend ? DEFEND_DEDUP_NOTE : undefined;
+    this.authorization = `ApiKey ${config.api_key}`;
+    // A 429 from Elasticsearch (es_rejected_execution_exception) is rate_limited through the shared classification.
+    this.http = createSourceHttpClient({
+      sourceId: config.id,
+      baseURL: config.base_url,
+      timeoutMs: durationMs(config.timeout),
+      maxRetries: config.max_retries,
+      budget: deps.budget ?? unlimitedBudget,
+      logger: deps.logger,
+    });
+    this.search = {
+      sourceId: config.id,
+      http: this.http,
+      authorization: this.authorization,
+      indices: config.indices,
+      keepAlive: `${Math.round(durationMs(config.keep_alive) / 1_000)}s`,
+      pageSize: config.page_size,
+      logger: deps.logger,
+    };
+  }
+
+  private queryableBatches(hosts: readonly HostRef[]): HostRef[][] {
+    return batches(
+      hosts.filter((host) => hostClauses([host]).length > 0),
+      this.maxHostsPerQuery,
+    );
+  }
+
+  async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
+    const events = new Map<string, ConnectionEvent>();
+    for (const hosts of this.queryableBatches(query.hosts)) {
+      const hits = await searchAll(this.search, connectionFilter(hosts, query.from, query.to), query.signal);
+      const belongs = belongsTo(hosts);
+      for (const hit of hits) {
+        const event = toConnectionEvent(this.id, hit);
+        if (belongs(event.device)) events.set(event.id, event);
+      }
+    }
+    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+  }
+
+  /** Aggregated by Elasticsearch (composite aggregation), paged by `after_key`. */
+  async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
+    const entries: BaselineEntry[] = [];
+    for (const hosts of this.queryableBatches(query.hosts)) {
+      const filter = connectionFilter(hosts, query.from, query.to);
+      const belongs = belongsTo(hosts);
+      let after: Record<string, Json> | undefined;
+      for (let page = 1; ; page += 1) {
+        const response = await this.http.request<unknown>({
+          method: 'POST',
+          url: `/${indexPath(this.config.indices)}/_search`,
+          headers: { Authorization: this.authorization, 'Content-Type': 'application/json' },
+          data: baselinePage({ query: filter, size: this.config.page_size, after }),
+          signal: query.signal,
+        });
+        const body = parseBody(this.id, 'baseline _search', CompositeResponseSchema, response.data);
+        requireComplete(this.id, body);
+        const buckets = parseItems(this.id, 'baseline bucket', BucketSchema, body.aggregations.baseline.buckets);
+        // Buckets are keyed by host.name: hosts known only by id or IP cannot be told apart here, and are kept.
+        const byName = hosts.every((host) => given(host.hostname) !== undefined);
+        entries.push(...buckets.map((bucket) => toBaselineEntry(this.id, bucket)).filter((entry) => !byName || belongs({ hostname: entry.host })));
+        const next = body.aggregations.baseline.after_key;
+        if (buckets.length === 0 || !next) break;
+        if (JSON.stringify(next) === JSON.stringify(after)) throw new SourceError('terminal', this.id, 'baseline paging did not advance; after_key repeated');
+        if (page >= this.config.baseline_max_pages) {
+          this.deps.logger.warn({ source: this.id, pages: page }, 'baseline larger than baseline_max_pages; the rest of it is not read');
+          break;
+        }
+        after = next;
+      }
+    }
+    return mergeBaselineEntries(entries);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

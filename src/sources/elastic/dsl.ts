@@ -1,0 +1,119 @@
+import { firstLabel } from '../../detect/net.js';
+import type { HostRef } from '../types.js';
+
+/**
+ * Query DSL bodies. They are JSON built as objects, so a host name is always one JSON string value and can never
+ * become query syntax; term and prefix queries take their value literally (no wildcards, no analysis).
+ */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** What the connector reads of each hit, through the `fields` API: flat, whatever the document's nesting. */
+export const HIT_FIELDS = [
+  '@timestamp',
+  'event.outcome',
+  'host.name',
+  'host.id',
+  'host.ip',
+  'process.pid',
+  'process.name',
+  'process.executable',
+  'process.command_line',
+  'process.hash.sha1',
+  'process.hash.sha256',
+  'process.parent.name',
+  'user.name',
+  'user.domain',
+  'source.ip',
+  'source.port',
+  'destination.ip',
+  'destination.port',
+  'destination.domain',
+  'network.transport',
+  'network.direction',
+] as const;
+
+/** Outbound in both shapes: Defend says egress (older agents outgoing), Sysmon's pipeline egress for Initiated=true. */
+export const OUTBOUND_DIRECTIONS = ['egress', 'outgoing', 'outbound'];
+
+const given = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
+const caseless = (query: 'term' | 'prefix', value: string): Json => ({ [query]: { 'host.name': { value, case_insensitive: true } } });
+
+/**
+ * Each host's clause: its name case-insensitively, as given and as the other form (`host.name` is the short name
+ * on some agents and the FQDN on others); else its `host.id`; else its IP. Callers keep exact matches only.
+ */
+export function hostClauses(hosts: readonly HostRef[]): Json[] {
+  return hosts.flatMap((host): Json[] => {
+    const hostname = given(host.hostname);
+    if (hostname) {
+      const short = firstLabel(hostname);
+      return short === hostname ? [caseless('term', hostname), caseless('prefix', `${hostname}.`)] : [caseless('term', hostname), caseless('term', short)];
+    }
+    const id = given(host.edr_id);
+    if (id) return [{ term: { 'host.id': id } }];
+    const ip = given(host.ip);
+    return ip ? [{ term: { 'host.ip': ip } }] : [];
+  });
+}
+
+/** Outbound connection starts of the hosts in [from, to); `disconnect_received` and flow ends are left out. */
+export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date): Json {
+  const clauses = hostClauses(hosts);
+  // An empty host clause would read every host of the cluster.
+  if (clauses.length === 0) throw new RangeError('no host to query');
+  return {
+    bool: {
+      filter: [
+        { range: { '@timestamp': { gte: from.toISOString(), lt: to.toISOString(), format: 'strict_date_optional_time' } } },
+        { term: { 'event.category': 'network' } },
+        { term: { 'event.type': 'start' } },
+        { terms: { 'network.direction': OUTBOUND_DIRECTIONS } },
+        { bool: { should: clauses, minimum_should_match: 1 } },
+      ],
+    },
+  };
+}
+
+export function searchPage(options: { query: Json; pitId: string; keepAlive: string; size: number; after?: Json[] }): Json {
+  return {
+    size: options.size,
+    query: options.query,
+    pit: { id: options.pitId, keep_alive: options.keepAlive },
+    // _shard_doc is the tie-breaker every PIT search has; naming it keeps search_after exact.
+    sort: [{ '@timestamp': { order: 'asc', format: 'strict_date_optional_time_nanos' } }, { _shard_doc: 'asc' }],
+    ...(options.after ? { search_after: options.after } : {}),
+    track_total_hits: false,
+    _source: false,
+    fields: [...HIT_FIELDS],
+  };
+}
+
+/** Composite-aggregation sources of the baseline: one bucket per host, process, hash, destination, port, transport. */
+export const BASELINE_SOURCES = {
+  host: 'host.name',
+  path: 'process.executable',
+  name: 'process.name',
+  sha1: 'process.hash.sha1',
+  dst_ip: 'destination.ip',
+  dst_domain: 'destination.domain',
+  dst_port: 'destination.port',
+  transport: 'network.transport',
+} as const;
+
+export function baselinePage(options: { query: Json; size: number; after?: Record<string, Json> }): Json {
+  const sources = Object.entries(BASELINE_SOURCES).map(([name, field]): Json => ({
+    [name]: { terms: { field, ...(name === 'host' ? {} : { missing_bucket: true }) } },
+  }));
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: options.query,
+    aggs: {
+      baseline: {
+        composite: { size: options.size, sources, ...(options.after ? { after: options.after } : {}) },
+        aggs: { first_seen: { min: { field: '@timestamp' } }, last_seen: { max: { field: '@timestamp' } } },
+      },
+    },
+  };
+}

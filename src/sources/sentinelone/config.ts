@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { durationString } from '../../contracts/duration.js';
+import { SourceCommonConfigSchema } from '../source-config.js';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const s1Id = z.string().regex(/^\d{1,20}$/, { error: 'must be a numeric SentinelOne id' });
+
+/**
+ * A SentinelOne source read through Deep Visibility (S1QL 1.0). The API token needs a role that can view
+ * endpoints and run Deep Visibility queries, and the account needs Singularity Complete (DV).
+ * Strict: a misspelt key in the YAML is an error.
+ */
+export const SentineloneConfigSchema = SourceCommonConfigSchema.extend({
+  type: z.literal('sentinelone'),
+  /** The management console, e.g. https://usea1-acme.sentinelone.net. */
+  base_url: httpUrl,
+  /** Sent as `Authorization: ApiToken <api_token>`. */
+  api_token: z.string().min(1),
+  /** Limits Deep Visibility queries to these accounts; default: everything the token sees. */
+  account_ids: z.array(s1Id).min(1).max(500).optional(),
+  /** Limits Deep Visibility queries to these sites. */
+  site_ids: z.array(s1Id).min(1).max(500).optional(),
+  /**
+   * Default 60. SentinelOne publishes no general API limit outside the console's gated docs, and it throttles
+   * Deep Visibility query creation per token; one request a second leaves room for other integrations.
+   */
+  rate_limit_per_minute: z.number().int().positive().default(60),
+  /** Agent names per Deep Visibility query. Default 100. */
+  max_hosts_per_query: z.number().int().min(1).max(500).default(100),
+  /** Events per `dv/events` page. Default 1,000, the API's maximum. */
+  page_size: z.number().int().min(1).max(1_000).default(1_000),
+  /**
+   * Events one Deep Visibility query may return (`limit` of init-query). A query that fills it is split in two
+   * halves of its time range and each half read again. Default 20,000; at most 100,000.
+   */
+  query_limit: z.number().int().min(1).max(100_000).default(20_000),
+  /** How long one Deep Visibility query may run before it is cancelled and the poll reports a gap. Default 2m. */
+  query_timeout: durationString(1_000, 900_000).default('2m'),
+  /** Events read at most for one baseline, which is aggregated here (S1QL has no aggregation). Default 100,000. */
+  baseline_max_events: z.number().int().min(1).max(1_000_000).default(100_000),
+}).strict();
+
+export type SentineloneConfig = z.infer<typeof SentineloneConfigSchema>;

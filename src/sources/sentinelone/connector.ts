@@ -1,0 +1,131 @@
+import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { durationMs } from '../source-config.js';
+import { SourceError } from '../source-error.js';
+import { unlimitedBudget } from '../http/request-budget.js';
+import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
+import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
+import { resolveAgents } from './agents.js';
+import type { SentineloneConfig } from './config.js';
+import { createDvQueryRunner, type DvQueryRunner } from './dv-query.js';
+import { agentIsNamed, agentUuidOf, hostnameOf, searchNames } from './host-names.js';
+import { aggregateBaseline, toConnectionEvent } from './normalize.js';
+import { parseEvents } from './parse.js';
+import { buildIpConnectQuery, isEmptyMatch, type AgentMatch } from './s1ql.js';
+import { budgetThenGate, statusGateFor } from './status-gate.js';
+
+/** A query that fills its limit is split in halves of its time range, at most this many times deep. */
+const MAX_SPLIT_DEPTH = 6;
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+function agentMatch(hosts: readonly HostRef[]): AgentMatch {
+  const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
+  const uuids = hosts.map(agentUuidOf).filter((uuid): uuid is string => uuid !== undefined);
+  return { names: [...new Set(names.flatMap(searchNames))], uuids: [...new Set(uuids)] };
+}
+
+/** The match is by substring: keep only events of agents that are one of the hosts. */
+function belongsTo(hosts: readonly HostRef[]): (event: ConnectionEvent) => boolean {
+  const uuids = new Set(hosts.map(agentUuidOf).filter((uuid) => uuid !== undefined));
+  const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
+  return (event) =>
+    (event.device.uid !== undefined && uuids.has(event.device.uid.replaceAll('-', '').toLowerCase())) ||
+    names.some((name) => agentIsNamed(event.device.hostname, name));
+}
+
+/**
+ * SentinelOne through Deep Visibility (S1QL 1.0). The 2.1 API marks DV deprecated in favour of PowerQuery, but
+ * DV is what the public swagger documents end to end (init, status, cursor pages) and what every Complete
+ * console still serves; PowerQuery's answer shape is not public. Moving to PowerQuery means a new `dv-query`.
+ */
+export class SentineloneConnector implements SourceConnector {
+  readonly id: string;
+  readonly type = 'sentinelone';
+  readonly maxHostsPerQuery: number;
+  readonly lookbackMs: number;
+  private readonly dv: DvQueryRunner;
+  private readonly authorization: string;
+  private readonly http: SourceHttpClient;
+
+  constructor(
+    private readonly config: SentineloneConfig,
+    private readonly deps: ConnectorDeps,
+  ) {
+    this.id = config.id;
+    this.maxHostsPerQuery = config.max_hosts_per_query;
+    this.lookbackMs = durationMs(config.lookback);
+    this.authorization = `ApiToken ${config.api_token}`;
+    const budget = deps.budget ?? unlimitedBudget;
+    const common = { sourceId: config.id, baseURL: config.base_url, timeoutMs: durationMs(config.timeout), maxRetries: config.max_retries, logger: deps.logger };
+    this.http = createSourceHttpClient({ ...common, budget });
+    this.dv = createDvQueryRunner({
+      sourceId: config.id,
+      http: this.http,
+      statusHttp: createSourceHttpClient({ ...common, budget: budgetThenGate(budget, statusGateFor(config.api_token)) }),
+      authorization: this.authorization,
+      accountIds: config.account_ids,
+      siteIds: config.site_ids,
+      pageSize: config.page_size,
+      timeoutMs: durationMs(config.query_timeout),
+      logger: deps.logger,
+    });
+  }
+
+  resolveHosts(hosts: readonly HostRef[], signal?: AbortSignal): Promise<HostVisibility[]> {
+    return resolveAgents({ sourceId: this.id, http: this.http, authorization: this.authorization, hosts, signal });
+  }
+
+  async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
+    const events = new Map<string, ConnectionEvent>();
+    for (const hosts of batches(query.hosts, this.maxHostsPerQuery)) {
+      const match = agentMatch(hosts);
+      if (isEmptyMatch(match)) continue;
+      const rows = await this.collect(buildIpConnectQuery(match), query.from, query.to, query.signal, 0);
+      const belongs = belongsTo(hosts);
+      for (const row of parseEvents(this.id, rows)) {
+        const event = toConnectionEvent(this.id, row);
+        if (event.time >= query.from.getTime() && event.time < query.to.getTime() && belongs(event)) events.set(event.id, event);
+      }
+    }
+    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+  }
+
+  /** Every event of the range: a query that fills `query_limit` is read again as two half ranges. */
+  private async collect(s1ql: string, from: Date, to: Date, signal: AbortSignal | undefined, depth: number): Promise<Record<string, unknown>[]> {
+    const queryLimit = this.config.query_limit;
+    const result = await this.dv.run(s1ql, { from, to }, { queryLimit, maxEvents: queryLimit }, signal);
+    if (result.complete) return result.events;
+    const span = to.getTime() - from.getTime();
+    if (depth >= MAX_SPLIT_DEPTH || span < 2) {
+      throw new SourceError('terminal', this.id, `more than ${queryLimit} events in ${span} ms; raise query_limit or lower max_hosts_per_query`);
+    }
+    this.deps.logger.debug({ source: this.id, depth, span_ms: span }, 'Deep Visibility query filled its limit; splitting the range');
+    const middle = new Date(from.getTime() + Math.floor(span / 2));
+    return [...(await this.collect(s1ql, from, middle, signal, depth + 1)), ...(await this.collect(s1ql, middle, to, signal, depth + 1))];
+  }
+
+  async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
+    const events: ConnectionEvent[] = [];
+    const maxEvents = this.config.baseline_max_events;
+    for (const hosts of batches(query.hosts, this.maxHostsPerQuery)) {
+      const match = agentMatch(hosts);
+      if (isEmptyMatch(match)) continue;
+      const limits = { queryLimit: Math.min(100_000, maxEvents), maxEvents };
+      const result = await this.dv.run(buildIpConnectQuery(match), { from: query.from, to: query.to }, limits, query.signal);
+      if (!result.complete) {
+        this.deps.logger.warn({ source: this.id, events: result.events.length }, 'baseline larger than baseline_max_events; the rest of it is not read');
+      }
+      const belongs = belongsTo(hosts);
+      events.push(...parseEvents(this.id, result.events).map((row) => toConnectionEvent(this.id, row)).filter(belongs));
+    }
+    return aggregateBaseline(events);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

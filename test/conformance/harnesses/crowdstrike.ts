@@ -1,0 +1,23 @@
+import { startFakeCrowdstrike } from '../../../src/simulator/crowdstrike/fake-crowdstrike-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+export const harness: ConnectorHarness = {
+  type: 'crowdstrike',
+  matchesBy: 'hostname',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeCrowdstrike({ scenario, clientId: 'conformance-client', clientSecret: 'conformance-secret' });
+    return {
+      fake,
+      config: {
+        id: 'falcon-conformance',
+        type: 'crowdstrike',
+        base_url: fake.url,
+        client_id: 'conformance-client',
+        client_secret: 'conformance-secret',
+        page_size: Math.min(pageSize, 10_000),
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};

@@ -1,0 +1,24 @@
+import { startFakeElastic } from '../../../src/simulator/elastic/fake-elastic-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+const API_KEY = Buffer.from('conformance-key-id:conformance-key-secret').toString('base64');
+
+export const harness: ConnectorHarness = {
+  type: 'elastic',
+  matchesBy: 'hostname',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeElastic({ scenario, apiKey: API_KEY });
+    return {
+      fake,
+      config: {
+        id: 'elastic-conformance',
+        type: 'elastic',
+        base_url: fake.url,
+        api_key: API_KEY,
+        page_size: Math.min(pageSize, 10_000),
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};

@@ -1,0 +1,23 @@
+import { startFakeSentinelone } from '../../../src/simulator/sentinelone/fake-sentinelone-server.js';
+import type { ConnectorHarness } from '../harness.js';
+
+export const harness: ConnectorHarness = {
+  type: 'sentinelone',
+  matchesBy: 'hostname',
+  async start(scenario, { pageSize }) {
+    const fake = await startFakeSentinelone({ scenario, apiToken: 'conformance-api-token' });
+    return {
+      fake,
+      config: {
+        id: 's1-conformance',
+        type: 'sentinelone',
+        base_url: fake.url,
+        api_token: 'conformance-api-token',
+        // dv/events pages hold at most 1,000 events.
+        page_size: Math.min(pageSize, 1_000),
+        timeout: '1s',
+        max_retries: 2,
+      },
+    };
+  },
+};

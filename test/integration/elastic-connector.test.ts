@@ -1,0 +1,259 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { startFakeElastic, type FakeElastic } from '../../src/simulator/elastic/fake-elastic-server.js';
+import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { ElasticConfigSchema, elasticConnector } from '../../src/sources/elastic/index.js';
+import { requireComplete } from '../../src/sources/elastic/parse.js';
+import type { RequestBudget } from '../../src/sources/http/request-budget.js';
+import { SourceError } from '../../src/sources/source-error.js';
+import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+
+const SOURCE = 'elastic-test';
+const API_KEY = Buffer.from('VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw').toString('base64');
+const MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+
+let fake: FakeElastic;
+let scenario: Scenario;
+let logLines: Record<string, unknown>[];
+let budget: CountingBudget;
+
+class CountingBudget implements RequestBudget {
+  acquired = 0;
+  acquire(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.acquired += 1;
+    return Promise.resolve();
+  }
+}
+
+beforeEach(async () => {
+  logLines = [];
+  budget = new CountingBudget();
+  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  fake = await startFakeElastic({ scenario, apiKey: API_KEY });
+});
+
+afterEach(async () => {
+  await fake.close();
+});
+
+function connector(overrides: Record<string, unknown> = {}): SourceConnector {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = ElasticConfigSchema.parse({ id: SOURCE, type: 'elastic', base_url: fake.url, api_key: API_KEY, timeout: '1s', max_retries: 2, ...overrides });
+  return elasticConnector.create(config, { logger: pino({ level: 'debug' }, sink), budget });
+}
+
+const around = (beforeMs: number, afterMs: number) => ({
+  from: new Date(scenario.blockedAt.getTime() - beforeMs),
+  to: new Date(scenario.blockedAt.getTime() + afterMs),
+});
+const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
+const defendHost = (connection: SimConnection) => connection.host.hostname === 'FIN-WS-042';
+
+const fromEvent = (event: ConnectionEvent) => ({
+  host: event.device.hostname,
+  time: event.time,
+  path: event.process?.path,
+  pid: event.process?.pid,
+  user: event.process?.user,
+  dst: `${event.dst_endpoint.ip}:${event.dst_endpoint.port}`,
+  dst_host: event.dst_endpoint.hostname,
+  protocol: event.protocol,
+  outcome: event.outcome,
+});
+const fromSim = (connection: SimConnection) => ({
+  host: defendHost(connection) ? connection.host.fqdn : connection.host.hostname.toLowerCase(),
+  time: connection.time,
+  path: connection.process.path,
+  pid: connection.process.pid,
+  user: connection.process.user,
+  dst: `${connection.dst.ip}:${connection.dst.port}`,
+  // Sysmon logs the DNS name it resolved; Defend's network events carry none.
+  dst_host: defendHost(connection) ? undefined : connection.dst.hostname,
+  protocol: connection.protocol,
+  outcome: defendHost(connection) ? connection.outcome : 'unknown',
+});
+const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
+
+function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }) {
+  const expected = scenario.connections(range.from, range.to);
+  expect(expected.length).toBeGreaterThan(10);
+  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+}
+
+const searches = () => fake.requests.filter((request) => request.path === '/_search');
+
+describe('Elastic connector against the Elasticsearch fake', () => {
+  it('reads Elastic Defend and Sysmon events alike, by short name, FQDN, host.id or IP, and leaves out disconnects', async () => {
+    const range = around(2 * MINUTE, 2 * MINUTE);
+    const [ws41, ws42, ws43] = scenario.hosts;
+    const hosts: HostRef[] = [{ hostname: ws41!.hostname }, { hostname: ws42!.hostname }, { ip: ws43!.ip }];
+
+    const events = await connector().fetchConnections({ hosts, ...range });
+
+    expectScenarioEvents(events, range);
+    const fallback = events.filter((event) => event.dst_endpoint.ip === '192.0.2.44');
+    expect(fallback.length).toBeGreaterThan(5);
+    expect(fallback[0]).toMatchObject({
+      source: SOURCE,
+      device: { hostname: 'fin-ws-042.corp.example', ip: '10.20.1.42', uid: ws42!.device_id.slice(0, 32) },
+      process: { name: 'rundll32.exe', path: 'C:\\Windows\\System32\\rundll32.exe', sha1: expect.stringMatching(/^[0-9a-f]{40}$/), parent_name: 'powershell.exe', user: 'CORP\\bernard.klein' },
+      dst_endpoint: { port: 8443 },
+      protocol: 'tcp',
+      direction: 'outbound',
+      outcome: 'success',
+    });
+    expect(fallback[0]?.id).toMatch(/^elastic:\.ds-logs-endpoint\.events\.network-default-[\d.]+-000001:\w+a$/);
+    expect(events.some((event) => event.id.endsWith('d'))).toBe(false);
+
+    const byFqdnAndId = await connector().fetchConnections({ hosts: [{ hostname: ws41!.fqdn.toUpperCase() }, { edr_id: ws42!.device_id.slice(0, 32) }], ...range });
+    expect(new Set(byFqdnAndId.map((event) => event.device.hostname))).toEqual(new Set(['fin-ws-041', 'fin-ws-042.corp.example']));
+  });
+
+  it('pages with search_after inside one point in time, closes it, and takes every request from the budget', async () => {
+    const range = around(2 * MINUTE, MINUTE);
+    const expected = scenario.connections(range.from, range.to).length;
+
+    const events = await connector({ page_size: 7 }).fetchConnections({ hosts: allHosts(), ...range });
+
+    expectScenarioEvents(events, range);
+    expect(searches()).toHaveLength(Math.floor(expected / 7) + 1);
+    expect(searches().slice(1).every((request) => Array.isArray((request.body as { search_after?: unknown }).search_after))).toBe(true);
+    expect(fake.requests.filter((request) => request.path.endsWith('/_pit')).map((request) => `${request.method} ${request.status}`)).toEqual(['POST 200', 'DELETE 200']);
+    expect(fake.openPits()).toBe(0);
+    expect(budget.acquired).toBe(fake.requestCount());
+  });
+
+  it('waits out a 429 es_rejected_execution_exception, retries a 503, and names the rejection when it persists', async () => {
+    fake.failNext({ kind: 'rate_limited', retryAfterSeconds: 1 }, { kind: 'server_error' });
+    const range = around(MINUTE, MINUTE);
+
+    expectScenarioEvents(await connector().fetchConnections({ hosts: allHosts(), ...range }), range);
+    const retries = logLines.filter((line) => line.msg === 'vendor request failed, retrying');
+    expect(retries.map(({ status, kind }) => ({ status, kind }))).toEqual([
+      { status: 429, kind: 'rate_limited' },
+      { status: 503, kind: 'retryable' },
+    ]);
+
+    fake.failNext({ kind: 'rate_limited', retryAfterSeconds: 0 }, { kind: 'rate_limited', retryAfterSeconds: 0 }, { kind: 'rate_limited', retryAfterSeconds: 0 });
+    const failure = await connector().fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ kind: 'rate_limited', status: 429, source: SOURCE });
+    expect(String((failure as Error).message)).toContain('es_rejected_execution_exception');
+  });
+
+  it('reports a refused API key as terminal naming the source, and never logs the key', async () => {
+    fake.failNext({ kind: 'unauthorized' });
+
+    const failure = await connector().fetchConnections({ hosts: allHosts(), ...around(MINUTE, 0) }).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(SourceError);
+    expect(failure).toMatchObject({ kind: 'terminal', status: 401, source: SOURCE });
+    expect(String((failure as Error).message)).toMatch(/^elastic-test: HTTP 401 .*security_exception/);
+    expect(JSON.stringify(logLines)).not.toContain(API_KEY);
+  });
+
+  it('retries a truncated and an HTML body; a JSON body of another shape, or partial shards, are clear errors', async () => {
+    fake.failNext({ kind: 'truncated' }, { kind: 'garbage' });
+    const range = around(MINUTE, 0);
+    expectScenarioEvents(await connector().fetchConnections({ hosts: allHosts(), ...range }), range);
+
+    fake.failNext({ kind: 'unexpected_json' });
+    const failure = await connector().fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ kind: 'terminal', source: SOURCE });
+    expect(String((failure as Error).message)).toContain('_pit answered an unexpected body (id:');
+
+    expect(() => requireComplete(SOURCE, { timed_out: false, _shards: { failed: 1 } })).toThrow(/partial results/);
+  });
+
+  it('sends hostile host names as JSON string values of term and prefix queries: read back whole, nothing matches', async () => {
+    const hostile = ['* OR host.name:*', 'evil" } }, { "match_all": {', 'fin-ws-04*'];
+
+    const events = await connector().fetchConnections({ hosts: hostile.map((hostname) => ({ hostname })), ...around(MINUTE, 0) });
+
+    expect(events).toEqual([]);
+    const queried = fake.queriedHostNames();
+    for (const name of hostile) expect(queried).toContain(name);
+    expect(fake.requests.every((request) => request.status === 200 && !request.error)).toBe(true);
+  });
+
+  it('aggregates a 7-day baseline in Elasticsearch with a composite aggregation, page by page', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const entries = await connector({ page_size: 10 }).fetchBaseline({ hosts: allHosts(), ...range });
+
+    const compositePages = fake.requests.filter((request) => request.path.endsWith('/_search') && request.path !== '/_search');
+    expect(compositePages.length).toBeGreaterThan(2);
+    const expected = new Map<string, BaselineEntry>();
+    for (const c of scenario.connections(range.from, range.to)) {
+      const entry: BaselineEntry = {
+        host: defendHost(c) ? c.host.fqdn : c.host.hostname.toLowerCase(),
+        process_path: c.process.path,
+        process_name: c.process.name,
+        sha1: defendHost(c) ? c.process.sha1 : undefined,
+        dst_ip: c.dst.ip,
+        dst_hostname: defendHost(c) ? undefined : c.dst.hostname,
+        dst_port: c.dst.port,
+        protocol: c.protocol,
+        count: 1,
+        first_seen: c.time,
+        last_seen: c.time,
+      };
+      const key = JSON.stringify([entry.host, entry.process_path, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
+      const seen = expected.get(key);
+      expected.set(key, seen ? { ...seen, count: seen.count + 1, last_seen: c.time } : entry);
+    }
+    expect(sorted(entries)).toEqual(sorted([...expected.values()]));
+
+    const cut = await connector({ page_size: 10, baseline_max_pages: 2 }).fetchBaseline({ hosts: allHosts(), ...range });
+    expect(cut).toHaveLength(20);
+    expect(logLines.some((line) => line.msg === 'baseline larger than baseline_max_pages; the rest of it is not read')).toBe(true);
+  });
+
+  it('says in its coverage notes that Elastic Defend deduplicates repeated connections, unless told otherwise', () => {
+    expect(connector().coverageNotes).toMatch(/Elastic Defend drops repeated network events/);
+    expect(connector({ defend_deduplicates: false }).coverageNotes).toBeUndefined();
+    expect(connector({ indices: ['logs-windows.sysmon_operational-*'] }).coverageNotes).toBeUndefined();
+  });
+
+  it('stops paging when the caller aborts and still releases the point in time', async () => {
+    const controller = new AbortController();
+    const reading = connector({ page_size: 1 }).fetchConnections({ hosts: allHosts(), ...around(2 * MINUTE, 2 * MINUTE), signal: controller.signal });
+    await expect.poll(() => searches().length).toBeGreaterThan(2);
+    controller.abort(new Error('watch closed'));
+
+    await expect(reading).rejects.toThrow('watch closed');
+    await expect.poll(() => fake.openPits()).toBe(0);
+  });
+
+  it('does not return events before they are ingested, and returns the same ids once they are', async () => {
+    const range = { from: new Date(Date.now() - 2 * MINUTE), to: new Date() };
+    const source = connector();
+    fake.ingestionDelayMs = MINUTE;
+    const early = await source.fetchConnections({ hosts: allHosts(), ...range });
+    fake.ingestionDelayMs = 0;
+    const late = await source.fetchConnections({ hosts: allHosts(), ...range });
+
+    expect(early.length).toBeGreaterThan(0);
+    expect(late.length).toBeGreaterThan(early.length);
+    const lateIds = new Set(late.map((event) => event.id));
+    expect(early.every((event) => lateIds.has(event.id))).toBe(true);
+  });
+
+  it('defaults to the Defend and Sysmon data streams, and names a misspelt key or a bad index', () => {
+    const base = { id: SOURCE, type: 'elastic', base_url: 'https://acme.es.example', api_key: API_KEY };
+    expect(ElasticConfigSchema.parse(base).indices).toEqual(['logs-endpoint.events.network-*', 'logs-windows.sysmon_operational-*']);
+    const typo = ElasticConfigSchema.safeParse({ ...base, indexes: ['logs-*'] });
+    expect(JSON.stringify(typo.error?.issues)).toContain('indexes');
+    const comma = ElasticConfigSchema.safeParse({ ...base, indices: ['logs-*,secrets'] });
+    expect(comma.error?.issues[0]?.path).toEqual(['indices', 0]);
+  });
+});
