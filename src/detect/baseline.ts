@@ -6,7 +6,7 @@ import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
 import { isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from './net.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
-import { processKey } from './process-identity.js';
+import { basename, processKey } from './process-identity.js';
 import type { DetectionSettings } from './settings.js';
 
 /**
@@ -54,6 +54,11 @@ export const BaselineSnapshotSchema = z.object({
     destinations: z.array(Counted),
     processes: z.array(Counted),
     sha1s: z.array(Counted),
+    /**
+     * [sha1, image file names it ran as]: a known hash under a new name is a renamed binary. Snapshots taken before
+     * this field existed read as empty.
+     */
+    sha1_names: z.array(z.tuple([z.string(), z.array(z.string())])).default([]),
     /** [protocol, from, to]: `ports.known_good` at build time, never uncommon. */
     known_good: z.array(z.tuple([z.string(), z.number().int(), z.number().int()])),
   }),
@@ -69,6 +74,12 @@ export interface BuildBaselineOptions {
   /** The baseline window in epoch ms. Default: from the rows' first_seen/last_seen. */
   window?: { from: number; to: number };
 }
+
+/**
+ * A hash seen under more file names than this is a generic host or loader, not a copy someone renamed; the snapshot
+ * keeps one name more, so the detector can tell.
+ */
+export const MAX_NAMES_PER_SHA1 = 8;
 
 class Counter {
   readonly hosts = new Map<string, Set<string>>();
@@ -107,6 +118,7 @@ export function buildBaseline(
   const destinations = new Counter();
   const processes = new Counter();
   const sha1s = new Counter();
+  const sha1Names = new Map<string, Set<string>>();
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
   let eventCount = 0;
@@ -134,7 +146,11 @@ export function buildBaseline(
     if (dstIp !== undefined) destinations.add(dstIp, hostId);
     if (dstHostname !== undefined) destinations.add(dstHostname, hostId);
     if (proc !== '') processes.add(proc, hostId);
-    if (sha1) sha1s.add(sha1, hostId);
+    if (sha1) {
+      sha1s.add(sha1, hostId);
+      const name = imageName(entry.process_path, entry.process_name);
+      if (name !== undefined) addName(sha1Names, sha1, name);
+    }
     eventCount += entry.count;
     from = Math.min(from, entry.first_seen);
     to = Math.max(to, entry.last_seen);
@@ -192,12 +208,25 @@ export function buildBaseline(
       destinations: destinations.entries(),
       processes: processes.entries(),
       sha1s: sha1s.entries(),
+      sha1_names: [...sha1Names].map(([sha1, names]) => [sha1, [...names]]),
       known_good: settings.ports.known_good.flatMap((known) => {
         const range = parsePortSpec(known.port);
         return range ? [[known.protocol, range[0], range[1]] as [string, number, number]] : [];
       }),
     },
   };
+}
+
+/** The lower-cased image file name of a baseline row, from its path, else its reported name. */
+function imageName(path: string | undefined, name: string | undefined): string | undefined {
+  const key = processKey(path, name);
+  return key === '' ? undefined : basename(key);
+}
+
+function addName(index: Map<string, Set<string>>, sha1: string, name: string): void {
+  const names = index.get(sha1);
+  if (!names) index.set(sha1, new Set([name]));
+  else if (names.size <= MAX_NAMES_PER_SHA1) names.add(name);
 }
 
 const portKey = (protocol: string, port: number | undefined): string => `${protocol}/${port ?? ''}`;
@@ -234,6 +263,10 @@ export interface CompiledBaseline {
   /** On how many baseline hosts this process (lower-cased path or name) made connections. */
   processHosts(process: string): number;
   sha1Hosts(sha1: string): number;
+  /** True when the baseline rows carried hashes at all: without them no hash can be "new". */
+  readonly hasHashes: boolean;
+  /** The lower-cased image file names a hash ran under in the baseline, if it was seen. */
+  sha1Names(sha1: string): readonly string[] | undefined;
 }
 
 /**
@@ -299,6 +332,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
   const destinations = new Map(snapshot.environment.destinations);
   const processes = new Map(snapshot.environment.processes);
   const sha1s = new Map(snapshot.environment.sha1s);
+  const sha1Names = new Map(snapshot.environment.sha1_names);
   const { from, to } = snapshot.window;
 
   return {
@@ -314,5 +348,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
     destinationHosts: (destination) => destinations.get(destination) ?? 0,
     processHosts: (process) => processes.get(process) ?? 0,
     sha1Hosts: (sha1) => sha1s.get(sha1) ?? 0,
+    hasHashes: sha1s.size > 0,
+    sha1Names: (sha1) => sha1Names.get(sha1),
   };
 }

@@ -3,27 +3,23 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
 import type { FindingKind } from '../contracts/finding.js';
 import type { WatchedHost } from '../contracts/watch.js';
-import { compileAllowRules, type RuleSubject } from './allow-rules.js';
+import { compileAllowRules } from './allow-rules.js';
 import type { CompiledBaseline, CompiledHostBaseline } from './baseline.js';
+import type { BeaconTrack } from './beacon-history.js';
+import { scoreBeacon, type BeaconScore } from './beaconing.js';
 import { BUILTIN_ALLOW_RULES } from './catalog.js';
+import { factsOf, processName, type EventFacts } from './facts.js';
 import { findingId } from './finding-id.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
-import { lolbinInfo, userWritableFragment, type LolbinInfo } from './lolbins.js';
-import {
-  compileCidrList,
-  isLoopbackOrLinkLocal,
-  isMulticastOrBroadcast,
-  normalizeHostname,
-  normalizeIp,
-  parseIp,
-} from './net.js';
+import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from './net.js';
 import { DYNAMIC_RPC_FROM, DYNAMIC_RPC_TO, ProtocolPortSet, parsePortSpec } from './ports.js';
-import { basename, hasNoArguments } from './process-identity.js';
+import { createProtocolShiftJudge, emptyProtocolShiftSignal, LARGE_ICMP_BYTES } from './protocol-shift.js';
+import { createQuietProcessJudge, emptyQuietProcessSignal } from './quiet-process.js';
 import * as reasons from './reasons.js';
 import { BLOCKED_RETRY_SCORE, orStrength, SIGNAL_WEIGHTS as W, severityOf, toScore } from './scoring.js';
 import type { AllowRule, DetectionSettings } from './settings.js';
-import type { Assessment, Detector, WatchDetectionContext } from './types.js';
+import type { Assessment, Detector, FindingAssessment, Observation, WatchDetectionContext } from './types.js';
 
 export interface DetectorOptions {
   context: WatchDetectionContext;
@@ -44,22 +40,18 @@ const IGNORED_MULTICAST = ignored('multicast or broadcast destination');
 const IGNORED_HOST = ignored('host is not part of this watch');
 const NORMAL: Assessment = Object.freeze({ type: 'normal' });
 
-/** What one event says, normalized once. */
-interface Facts extends RuleSubject {
-  processKey: string;
-}
-
+/** The signals of the event being judged that have no judge of their own. */
 interface Signals {
-  quiet: number;
-  lolbin: LolbinInfo | undefined;
-  noArgs: boolean;
-  writable: string | undefined;
-  /** Other baseline hosts where the process made connections. */
-  fleetHosts: number;
   port: number;
   portHosts: number;
   destination: number;
   internal: boolean;
+}
+
+/** A tuple's beacon score and how many connections it has had, when an event is judged with its history. */
+interface BeaconContext {
+  beacon: BeaconScore;
+  times: number;
 }
 
 /**
@@ -68,8 +60,9 @@ interface Signals {
  *
  * Order of judgement: non-outbound, loopback/link-local/multicast and other hosts' events are ignored; a blocked
  * indicator is always a finding (no allow-rule hides it); then allow-rules (YAML, extra, built-in catalog)
- * suppress; an exact baseline tuple is normal; everything else is scored on `quiet_process`, `uncommon_port`
- * and `new_destination`, and reported when the score reaches `tuning.min_score`.
+ * suppress; an exact baseline tuple is normal; everything else is scored on `quiet_process`, `uncommon_port`,
+ * `new_destination` and `protocol_shift`, and reported when the score reaches `tuning.min_score`. `beaconing`
+ * needs the tuple's history, so only `judgeBeacon` adds it, on top of the same judgement.
  */
 export function createDetector(options: DetectorOptions): Detector {
   const { context, baseline, settings } = options;
@@ -93,17 +86,16 @@ export function createDetector(options: DetectorOptions): Detector {
   );
   const windowText = reasons.baselineWindowText(baseline.windowMs);
   const suppressedByRule = new Map<string, Assessment>();
-  const signals: Signals = {
-    quiet: 0,
-    lolbin: undefined,
-    noArgs: false,
-    writable: undefined,
-    fleetHosts: 0,
-    port: 0,
-    portHosts: 0,
-    destination: 0,
-    internal: false,
-  };
+  const judgeQuietProcess = createQuietProcessJudge(baseline);
+  const judgeProtocolShift = createProtocolShiftJudge(settings.networks, internal.size);
+  const quiet = emptyQuietProcessSignal();
+  const shift = emptyProtocolShiftSignal();
+  const signals: Signals = { port: 0, portHosts: 0, destination: 0, internal: false };
+  /** The last event judged: its facts, and its combined strength when it was scored (else -1). */
+  let lastFacts: EventFacts | undefined;
+  let lastStrength = -1;
+  /** A poll judges every event of a tuple against the same track: score it once. */
+  const beaconScores = new WeakMap<BeaconTrack, BeaconScore | null>();
 
   const suppressed = (ruleId: string): Assessment => {
     let assessment = suppressedByRule.get(ruleId);
@@ -114,37 +106,7 @@ export function createDetector(options: DetectorOptions): Detector {
     return assessment;
   };
 
-  function scoreQuietProcess(event: ConnectionEvent, facts: Facts, hostBaseline: CompiledHostBaseline | undefined): void {
-    signals.quiet = 0;
-    signals.lolbin = undefined;
-    signals.noArgs = false;
-    signals.writable = undefined;
-    signals.fleetHosts = 0;
-    if (facts.processKey === '') return;
-    if (hostBaseline && (hostBaseline.processes.has(facts.processKey) || (facts.sha1 !== undefined && hostBaseline.sha1s.has(facts.sha1)))) {
-      return;
-    }
-    const fleetHosts = Math.max(baseline.processHosts(facts.processKey), facts.sha1 === undefined ? 0 : baseline.sha1Hosts(facts.sha1));
-    // Without this host's own history, what other hosts did is the best evidence that the process is ordinary.
-    if (!hostBaseline && fleetHosts > 0) return;
-    let strength = hostBaseline ? (fleetHosts > 0 ? W.quietFleetKnown : W.quietUnseen) : 0;
-    const lolbin = lolbinInfo(facts.exe);
-    if (lolbin) {
-      strength = orStrength(strength, lolbin.weight);
-      if (lolbin.noArgsSuspicious && hasNoArguments(event.process?.cmd_line)) {
-        signals.noArgs = true;
-        strength = orStrength(strength, W.noArguments);
-      }
-    }
-    const writable = userWritableFragment(facts.path);
-    if (writable !== undefined) strength = orStrength(strength, W.userWritablePath);
-    signals.quiet = strength;
-    signals.lolbin = lolbin;
-    signals.writable = writable;
-    signals.fleetHosts = fleetHosts;
-  }
-
-  function scoreUncommonPort(facts: Facts, dstInternal: boolean): void {
+  function scoreUncommonPort(facts: EventFacts, dstInternal: boolean): void {
     signals.port = 0;
     signals.portHosts = 0;
     if (baseline.hostCount === 0) return;
@@ -157,7 +119,7 @@ export function createDetector(options: DetectorOptions): Detector {
     else if (seenOn / baseline.hostCount <= tuning.uncommon_port_max_hosts) signals.port = W.portRare;
   }
 
-  function scoreNewDestination(facts: Facts, dstInternal: boolean): void {
+  function scoreNewDestination(facts: EventFacts, dstInternal: boolean): void {
     signals.destination = 0;
     const { dstIp, dstHostname } = facts;
     if (baseline.hostCount === 0 || (dstIp === undefined && dstHostname === undefined)) return;
@@ -167,24 +129,26 @@ export function createDetector(options: DetectorOptions): Detector {
     else signals.destination = dstHostname === undefined ? W.destinationBareIp : W.destinationNamed;
   }
 
-  function findingOf(
-    event: ConnectionEvent,
-    facts: Facts,
-    host: WatchedHost,
-    kind: FindingKind[],
-    severity: Severity,
-    score: number,
-    why: string[],
-  ): Assessment {
-    const process = event.process;
-    const id = findingId({
+  const tupleId = (facts: EventFacts): string =>
+    findingId({
       watchId: context.watchId,
-      host: hostIdentity(host),
+      host: hostIdentity(facts.host),
       process: facts.processKey,
       destination: facts.dstIp ?? facts.dstHostname ?? '',
       port: facts.port,
       protocol: facts.protocol,
     });
+
+  function findingOf(
+    event: ConnectionEvent,
+    facts: EventFacts,
+    kind: FindingKind[],
+    severity: Severity,
+    score: number,
+    why: string[],
+  ): FindingAssessment {
+    const process = event.process;
+    const id = tupleId(facts);
     const dst: { ip?: string; port?: number; hostname?: string } = {};
     if (facts.dstIp !== undefined) dst.ip = event.dst_endpoint.ip ?? facts.dstIp;
     if (facts.port !== undefined) dst.port = facts.port;
@@ -195,7 +159,7 @@ export function createDetector(options: DetectorOptions): Detector {
       finding: {
         id,
         watch_id: context.watchId,
-        host: hostLabel(host),
+        host: hostLabel(facts.host),
         process: {
           name: processName(event) ?? 'unknown',
           ...(process?.path !== undefined && { path: process.path }),
@@ -215,19 +179,23 @@ export function createDetector(options: DetectorOptions): Detector {
     };
   }
 
-  function blockedRetry(event: ConnectionEvent, facts: Facts, host: WatchedHost, indicator: Indicator): Assessment {
-    const score =
+  function blockedRetry(event: ConnectionEvent, facts: EventFacts, indicator: Indicator, beacon: BeaconContext | undefined): Assessment {
+    const base =
       event.outcome === 'success'
         ? BLOCKED_RETRY_SCORE.failed
         : event.outcome === 'unknown'
           ? BLOCKED_RETRY_SCORE.unknown
           : BLOCKED_RETRY_SCORE.held;
     const severity: Severity = event.outcome === 'success' ? 'critical' : 'high';
-    const why = reasons.blockedRetryReasons(hostLabel(host), indicator, event.outcome);
-    return findingOf(event, facts, host, ['blocked_retry'], severity, score, why);
+    const why = reasons.blockedRetryReasons(hostLabel(facts.host), indicator, event.outcome);
+    if (!beacon) return findingOf(event, facts, ['blocked_retry'], severity, base, why);
+    why.push(reasons.beaconReason('retries', beaconTarget(event, facts), beacon.beacon, beacon.times));
+    return findingOf(event, facts, ['blocked_retry', 'beaconing'], severity, toScore(orStrength(base / 100, W.beaconing)), why);
   }
 
-  function assess(event: ConnectionEvent): Assessment {
+  function judge(event: ConnectionEvent, beacon: BeaconContext | undefined): Assessment {
+    lastFacts = undefined;
+    lastStrength = -1;
     if (event.direction === 'inbound' || event.direction === 'listen') return IGNORED_DIRECTION;
     const rawIp = event.dst_endpoint.ip;
     const dstIp = rawIp === undefined || rawIp === '' ? undefined : normalizeIp(rawIp);
@@ -238,26 +206,11 @@ export function createDetector(options: DetectorOptions): Detector {
     }
     const host = matchHost(event);
     if (!host) return IGNORED_HOST;
-
-    const process = event.process;
-    const path = process?.path === undefined || process.path === '' ? undefined : process.path.toLowerCase();
-    const name = process?.name === undefined || process.name === '' ? undefined : process.name.toLowerCase();
-    const facts: Facts = {
-      host,
-      path,
-      exe: path === undefined ? name : basename(path),
-      sha1: process?.sha1 === undefined || process.sha1 === '' ? undefined : process.sha1.toLowerCase(),
-      signer: process?.signer,
-      dstIp,
-      dstParsed,
-      dstHostname: normalizeHostname(event.dst_endpoint.hostname),
-      port: event.dst_endpoint.port,
-      protocol: event.protocol.toLowerCase(),
-      processKey: path ?? name ?? '',
-    };
+    const facts = factsOf(event, host, dstIp, dstParsed);
+    lastFacts = facts;
 
     const indicator = indicators.match(dstIp, facts.dstHostname, dstParsed);
-    if (indicator) return blockedRetry(event, facts, host, indicator);
+    if (indicator) return blockedRetry(event, facts, indicator, beacon);
 
     const ruleId = allowRules.match(facts, now());
     if (ruleId !== undefined) return suppressed(ruleId);
@@ -267,30 +220,42 @@ export function createDetector(options: DetectorOptions): Detector {
 
     const dstInternal = dstParsed !== undefined && internal.size > 0 && internal.contains(dstParsed);
     signals.internal = dstInternal;
-    scoreQuietProcess(event, facts, hostBaseline);
+    judgeQuietProcess(event, facts, hostBaseline, quiet);
     scoreUncommonPort(facts, dstInternal);
     scoreNewDestination(facts, dstInternal);
-    const score = toScore(orStrength(orStrength(signals.quiet, signals.port), signals.destination));
+    judgeProtocolShift(event, facts, dstInternal, shift);
+    const strength = orStrength(orStrength(orStrength(quiet.strength, signals.port), signals.destination), shift.strength);
+    lastStrength = strength;
+    const score = toScore(beacon ? orStrength(strength, W.beaconing) : strength);
     const severity = severityOf(score, tuning);
     if (severity === undefined) return NORMAL;
-    return findingOf(event, facts, host, kindsOf(signals), severity, score, explain(event, facts, host, hostBaseline));
+    return findingOf(event, facts, kindsOf(beacon !== undefined), severity, score, explain(event, facts, hostBaseline !== undefined, beacon));
   }
 
-  function explain(event: ConnectionEvent, facts: Facts, host: WatchedHost, hostBaseline: CompiledHostBaseline | undefined): string[] {
+  function kindsOf(beaconing: boolean): FindingKind[] {
+    const kinds: FindingKind[] = [];
+    if (quiet.strength > 0) kinds.push('quiet_process');
+    if (signals.port > 0) kinds.push('uncommon_port');
+    if (signals.destination > 0) kinds.push('new_destination');
+    if (shift.strength > 0) kinds.push('protocol_shift');
+    if (beaconing) kinds.push('beaconing');
+    return kinds;
+  }
+
+  function explain(event: ConnectionEvent, facts: EventFacts, hasHostBaseline: boolean, beacon: BeaconContext | undefined): string[] {
     const why: string[] = [];
-    const label = hostLabel(host);
-    if (signals.quiet > 0) {
+    const label = hostLabel(facts.host);
+    if (quiet.strength > 0) {
       const exe = processName(event) ?? 'the process';
-      why.push(
-        hostBaseline
-          ? reasons.quietProcessReason(exe, label, windowText, signals.fleetHosts)
-          : reasons.noBaselineReason(exe, label),
-      );
-      if (signals.lolbin) why.push(reasons.lolbinReason(exe));
-      if (signals.noArgs) why.push(reasons.noArgumentsReason(exe));
-      if (signals.writable !== undefined) {
-        why.push(reasons.userWritableReason(event.process?.path ?? exe, signals.writable));
-      }
+      if (quiet.hostHistory === 'unseen') why.push(reasons.quietProcessReason(exe, label, windowText, quiet.fleetHosts));
+      else if (!hasHostBaseline) why.push(reasons.noBaselineReason(exe, label));
+      if (quiet.renamedFrom !== undefined) why.push(reasons.renamedReason(exe, quiet.renamedFrom));
+      if (quiet.lolbinName !== undefined) why.push(reasons.lolbinReason(quiet.lolbinName === facts.exe ? exe : quiet.lolbinName));
+      if (quiet.noArgs) why.push(reasons.noArgumentsReason(exe));
+      if (quiet.emptyCommandLine) why.push(reasons.emptyCommandLineReason(exe));
+      if (quiet.writable !== undefined) why.push(reasons.userWritableReason(event.process?.path ?? exe, quiet.writable));
+      if (quiet.newHashOf > 0) why.push(reasons.newHashReason(exe, quiet.newHashOf));
+      if (quiet.unsigned) why.push(reasons.unsignedReason(exe));
     }
     if (signals.port > 0) {
       why.push(reasons.uncommonPortReason(facts.protocol, facts.port, signals.portHosts, baseline.hostCount));
@@ -300,24 +265,47 @@ export function createDetector(options: DetectorOptions): Detector {
       const hostname = facts.dstHostname === undefined ? undefined : event.dst_endpoint.hostname;
       why.push(reasons.newDestinationReason(ip, hostname, signals.internal));
     }
+    if (shift.strength > 0) {
+      const ip = event.dst_endpoint.ip ?? facts.dstIp ?? 'the destination';
+      if (shift.dns !== undefined) why.push(reasons.dnsShiftReason(ip, shift.dns));
+      if (shift.mismatch !== undefined) why.push(reasons.appPortReason(shift.mismatch, facts.protocol, facts.port));
+      if (shift.icmp) why.push(reasons.icmpReason(ip, shift.icmpBytes, (shift.icmpBytes ?? 0) >= LARGE_ICMP_BYTES));
+      if (shift.smb) why.push(reasons.smbReason(ip, facts.protocol, facts.port));
+    }
+    if (beacon) why.push(reasons.beaconReason('connects to', beaconTarget(event, facts), beacon.beacon, beacon.times));
     return why;
   }
 
-  return { assess };
+  return {
+    assess: (event) => judge(event, undefined),
+
+    observe(event): Observation {
+      const assessment = judge(event, undefined);
+      if (assessment.type === 'finding') return { assessment, beaconTuple: assessment.findingId };
+      // Scored below min_score (not an exact baseline tuple): worth a history only if a beacon could lift it.
+      const facts = lastFacts;
+      if (assessment.type === 'normal' && facts && lastStrength >= 0 && toScore(orStrength(lastStrength, W.beaconing)) >= tuning.min_score) {
+        return { assessment, beaconTuple: tupleId(facts) };
+      }
+      return { assessment, beaconTuple: undefined };
+    },
+
+    judgeBeacon(event, track: BeaconTrack) {
+      let beacon = beaconScores.get(track);
+      if (beacon === undefined) {
+        beacon = scoreBeacon(track.samples, { minConnections: tuning.beacon_min_connections }) ?? null;
+        beaconScores.set(track, beacon);
+      }
+      if (beacon === null || beacon.score < tuning.beacon_min_score) return undefined;
+      const result = judge(event, { beacon, times: track.total });
+      return result.type === 'finding' ? result : undefined;
+    },
+  };
 }
 
-function kindsOf(signals: Signals): FindingKind[] {
-  const kinds: FindingKind[] = [];
-  if (signals.quiet > 0) kinds.push('quiet_process');
-  if (signals.port > 0) kinds.push('uncommon_port');
-  if (signals.destination > 0) kinds.push('new_destination');
-  return kinds;
-}
-
-/** The image name as telemetry wrote it. */
-function processName(event: ConnectionEvent): string | undefined {
-  const process = event.process;
-  if (process?.path !== undefined && process.path !== '') return basename(process.path);
-  if (process?.name !== undefined && process.name !== '') return process.name;
-  return undefined;
+/** "192.0.2.44:443", "[2001:db8::7]:443", or "192.0.2.9 (icmp)" without a port. */
+function beaconTarget(event: ConnectionEvent, facts: EventFacts): string {
+  const address = event.dst_endpoint.ip ?? event.dst_endpoint.hostname ?? facts.dstIp ?? 'the destination';
+  if (facts.port === undefined) return `${address} (${facts.protocol})`;
+  return address.includes(':') ? `[${address}]:${facts.port}` : `${address}:${facts.port}`;
 }

@@ -37,6 +37,17 @@ export const noArgumentsReason = (exe: string): string =>
 export const userWritableReason = (path: string, fragment: string): string =>
   `${path} runs from a user-writable or unusual folder (${fragment})`;
 
+export const renamedReason = (exe: string, original: string): string =>
+  `${exe} is a renamed copy of ${original}: the baseline knows its SHA-1 under that name`;
+
+export const emptyCommandLineReason = (exe: string): string =>
+  `${exe} ran with an empty command line, as hollowed or injected processes often do`;
+
+export const unsignedReason = (exe: string): string => `${exe} is not code-signed`;
+
+export const newHashReason = (exe: string, pathHosts: number): string =>
+  `this build of ${exe} (by SHA-1) made no connection in the baseline, though ${exe} did on ${plural(pathHosts, 'host')}`;
+
 export function portLabel(protocol: string, port: number | undefined): string {
   return port === undefined ? protocol : `port ${port}/${protocol}`;
 }
@@ -66,4 +77,44 @@ export function blockedRetryReasons(host: string, indicator: Indicator, outcome:
     default:
       return [tried, 'the telemetry does not say whether the block held'];
   }
+}
+
+export const dnsShiftReason = (ip: string, where: 'outside' | 'internal'): string =>
+  where === 'outside'
+    ? `sends DNS to ${ip}, which is not a corporate resolver`
+    : `sends DNS to ${ip}, an internal address that is not a configured resolver`;
+
+const APP_LABELS = { dns: 'DNS', http: 'HTTP', tls: 'TLS' } as const;
+
+export const appPortReason = (app: keyof typeof APP_LABELS, protocol: string, port: number | undefined): string =>
+  `${APP_LABELS[app]} on ${portLabel(protocol, port)}, which is not a standard ${APP_LABELS[app]} port`;
+
+export function icmpReason(ip: string, bytes: number | undefined, large: boolean): string {
+  if (bytes !== undefined && large) return `ICMP to external address ${ip} carrying ${bytes} bytes: tunnels hide data in echo payloads`;
+  return `ICMP to external address ${ip}`;
+}
+
+export const smbReason = (ip: string, protocol: string, port: number | undefined): string =>
+  `SMB (${portLabel(protocol, port)}) to external address ${ip}: file shares are not reached across the internet`;
+
+/** "60 s", "1.5 s", "5 min", "2.5 h": the unit a responder would say. */
+export function formatDuration(ms: number): string {
+  const oneDecimal = (value: number): string => String(Math.round(value * 10) / 10);
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${oneDecimal(ms / 1_000)} s`;
+  if (ms < 100_000) return `${Math.round(ms / 1_000)} s`;
+  if (ms < 10 * MINUTE) return `${oneDecimal(ms / MINUTE)} min`;
+  if (ms < 100 * MINUTE) return `${Math.round(ms / MINUTE)} min`;
+  return `${oneDecimal(ms / HOUR)} h`;
+}
+
+/** The beacon line: "connects to 192.0.2.44:443 every 60 s ± 4 s (12 times)", with the usual size when known. */
+export function beaconReason(
+  verb: 'connects to' | 'retries',
+  target: string,
+  beacon: { intervalMs: number; jitterMs: number; medianBytes: number | undefined },
+  times: number,
+): string {
+  const size = beacon.medianBytes === undefined ? '' : `, about ${Math.round(beacon.medianBytes)} bytes each`;
+  return `${verb} ${target} every ${formatDuration(beacon.intervalMs)} ± ${formatDuration(beacon.jitterMs)}${size} (${times} times)`;
 }

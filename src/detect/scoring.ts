@@ -8,7 +8,11 @@ import type { DetectionTuning } from './settings.js';
  * - a new destination alone, even a bare IP, stays below the default min_score of 40 (the web is big);
  * - a new destination on a port no baseline host used is a medium finding (58);
  * - a LOLBin with no network history, or anything run from a user-writable folder, is a finding on its own;
- * - rundll32 without arguments, never on the network before, to a new bare IP on an unseen port is high (93).
+ * - rundll32 without arguments, never on the network before, to a new bare IP on an unseen port is high (93);
+ * - a protocol shift alone (DNS past the corporate resolvers, large ICMP, SMB to the internet) is at most a low
+ *   finding; next to a new bare IP it is medium;
+ * - beaconing alone never reports (RITA's own false positives are heartbeats of known software); it lifts a
+ *   named new destination to low and a new bare IP to medium, and raises every finding it joins.
  */
 export const SIGNAL_WEIGHTS = {
   /** The image never made a connection on this host, nor on any other baseline host. */
@@ -29,6 +33,28 @@ export const SIGNAL_WEIGHTS = {
   destinationNamed: 0.2,
   /** Destination never contacted, inside `networks.internal`. */
   destinationInternal: 0.1,
+  /** Started with an empty command line (hollowed or injected processes), when the telemetry carries command lines. */
+  emptyCommandLine: 0.3,
+  /** The telemetry says the image is not code-signed. */
+  unsigned: 0.2,
+  /** This hash never made a connection in the baseline, though other hosts ran the same image path. */
+  newHash: 0.2,
+  /** A hash the baseline knows under another file name: a renamed copy (CAR-2013-05-009). */
+  renamed: 0.4,
+  /** DNS to an address that is not a configured resolver, outside `networks.internal` (or none configured). */
+  dnsOutside: 0.4,
+  /** DNS to an internal address that is not a configured resolver (a branch DC, a forgotten forwarder). */
+  dnsInternal: 0.15,
+  /** ICMP to an external destination. */
+  icmpExternal: 0.2,
+  /** ICMP to an external destination carrying at least `LARGE_ICMP_BYTES` (Elastic's tunnelling threshold). */
+  icmpLarge: 0.45,
+  /** An application protocol (DNS, HTTP, TLS) the telemetry names on a port not standard for it. */
+  appPortMismatch: 0.3,
+  /** SMB (139/445) to an external destination. */
+  smbExternal: 0.45,
+  /** The tuple's connections are regular (`tuning.beacon_min_score`). */
+  beaconing: 0.35,
 } as const;
 
 /**

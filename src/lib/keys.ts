@@ -17,9 +17,15 @@ export function redisKeys(prefix: string) {
     eventStats: (id: string) => `${watch(id)}:event-stats`,
     seenEvents: (id: string) => `${watch(id)}:seen`,
     suppressed: (id: string) => `${watch(id)}:suppressed`,
+    /** Recent connections of one (host, process, destination, port, protocol) tuple, by its finding id. */
+    beaconHistory: (id: string, tuple: string) => `${watch(id)}:beacon:${tuple}`,
+    /** Connections counted per tuple, including those dropped from its bounded history. */
+    beaconCounts: (id: string) => `${watch(id)}:beacon-counts`,
     baseline: (id: string) => `${watch(id)}:baseline`,
     sourceHealth: (id: string) => `${watch(id)}:sources`,
     slackMessages: (id: string) => `${watch(id)}:slack`,
+    /** Why the watch's messages went to the fallback channel (JSON), if they did. */
+    slackDelivery: (id: string) => `${watch(id)}:slack-delivery`,
     activeWatches: `${global}:watches:active`,
     allWatches: `${global}:watches:all`,
     incidentWatch: (incidentId: string) => `${global}:incident:${incidentId}`,
@@ -32,6 +38,19 @@ export function redisKeys(prefix: string) {
     webhookRate: (principal: string) => `${global}:rate:${principal}`,
     workerHeartbeat: (workerId: string) => `${global}:worker:${workerId}`,
     workerHeartbeats: `${global}:workers`,
+    /** Allow-rules added from Slack ("Mark benign"): rule id -> JSON, and a counter bumped on every change. */
+    allowRules: `${global}:allow-rules`,
+    allowRulesVersion: `${global}:allow-rules:version`,
+    /** Next free send slot (epoch ms) of one Slack channel, shared by every process. */
+    slackPace: (lane: string, channel: string) => `${global}:slack-pace:${lane}:${channel}`,
+    /** A Slack interaction already taken in (retries of it are ignored). */
+    slackInteraction: (hash: string) => `${global}:slack-interaction:${hash}`,
+    /** An ephemeral reply already sent for an interaction. */
+    slackReplied: (ref: string) => `${global}:slack-replied:${ref}`,
+    /** Cached members of a Slack channel or user group. */
+    slackMembers: (kind: 'channel' | 'usergroup', id: string) => `${global}:slack-members:${kind}:${id}`,
+    /** Users who opened the App Home, by last opening (epoch ms), for refreshes. */
+    slackHomeViewers: `${global}:slack-home-viewers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

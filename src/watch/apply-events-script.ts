@@ -51,6 +51,8 @@ for i = 0, n - 1 do
         local finding = cjson.decode(stored)
         change = 'updated'
         finding.count = finding.count + 1
+        -- On equal scores the newest event's reasons win: they carry current figures (a beacon's "(n times)").
+        local newest = time >= finding.last_ms
         if time < finding.first_ms then finding.first_ms = time end
         if time > finding.last_ms then finding.last_ms = time end
         finding.kind = union(as_list(finding.kind), as_list(incoming.kind))
@@ -60,7 +62,7 @@ for i = 0, n - 1 do
           finding.severity = incoming.severity
           change = 'escalated'
         end
-        if incoming.score > finding.score then
+        if incoming.score > finding.score or (incoming.score == finding.score and newest) then
           finding.score = incoming.score
           finding.reasons = incoming.reasons
         end

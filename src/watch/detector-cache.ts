@@ -1,27 +1,30 @@
 import { BaselineSnapshotSchema, buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
 import { createHostMatcher } from '../detect/host-match.js';
+import type { AllowRule } from '../detect/settings.js';
 import type { Watch, WatchedHost } from '../contracts/watch.js';
 import type { ConnectionEvent } from '../contracts/connection-event.js';
-import type { Assessment } from '../detect/types.js';
+import type { Detector } from '../detect/types.js';
 import type { WatchRuntime } from './runtime.js';
 
-export interface WatchDetector {
+export interface WatchDetector extends Detector {
   matchHost(event: ConnectionEvent): WatchedHost | undefined;
-  assess(event: ConnectionEvent): Assessment;
 }
 
 /**
- * Compiled detectors per watch, rebuilt only when the watch's baseline, hosts or indicators change:
- * compiling a 500-host baseline on every poll tick would dominate the poll.
+ * Compiled detectors per watch, rebuilt only when the watch's baseline, hosts or indicators change, or when a
+ * responder adds an allow-rule ("Mark benign"): compiling a 500-host baseline on every poll tick would dominate
+ * the poll.
  */
 export class DetectorCache {
   private readonly entries = new Map<string, { version: string; detector: WatchDetector }>();
+  private rules: { version: string; rules: readonly AllowRule[] } = { version: '', rules: [] };
 
-  constructor(private readonly runtime: Pick<WatchRuntime, 'store' | 'detection'>) {}
+  constructor(private readonly runtime: Pick<WatchRuntime, 'store' | 'detection' | 'allowRules'>) {}
 
   async for(watch: Watch): Promise<WatchDetector> {
-    const version = `${watch.baseline_taken_at ?? ''}|${watch.hosts.length}|${watch.blocked.length}`;
+    const extraAllowRules = await this.extraRules();
+    const version = `${watch.baseline_taken_at ?? ''}|${watch.hosts.length}|${watch.blocked.length}|${this.rules.version}`;
     const cached = this.entries.get(watch.id);
     if (cached?.version === version) return cached.detector;
 
@@ -32,14 +35,21 @@ export class DetectorCache {
       : buildBaseline([], watch.hosts, this.runtime.detection);
     const baseline: CompiledBaseline = compileBaseline(snapshot);
     const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts };
-    const detector = createDetector({ context, baseline, settings: this.runtime.detection });
+    const detector = createDetector({ context, baseline, settings: this.runtime.detection, extraAllowRules });
     const matchHost = createHostMatcher(watch.hosts);
-    const entry = { version, detector: { matchHost, assess: (event: ConnectionEvent) => detector.assess(event) } };
+    const entry = { version, detector: { ...detector, matchHost } };
     this.entries.set(watch.id, entry);
     return entry.detector;
   }
 
   forget(watchId: string): void {
     this.entries.delete(watchId);
+  }
+
+  /** The responders' rules, re-read only when their version moved. */
+  private async extraRules(): Promise<readonly AllowRule[]> {
+    const version = await this.runtime.allowRules.version();
+    if (version !== this.rules.version) this.rules = { version, rules: await this.runtime.allowRules.active() };
+    return this.rules.rules;
   }
 }

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
+import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
 import { tryLock } from '../lib/lock.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
@@ -7,6 +8,7 @@ import { DetectorCache } from './detector-cache.js';
 import type { AssessedEvent } from './finding-store.js';
 import { closeGap, emptyHealth, recordGap } from './source-health.js';
 import { hostKey } from './host-key.js';
+import { RedisBeaconHistory } from './redis-beacon-history.js';
 import type { WatchRuntime } from './runtime.js';
 
 export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed';
@@ -23,6 +25,8 @@ interface WatchPlan {
 }
 
 const POLL_LOCK_MS = 15 * 60_000;
+/** Beacon histories outlive the watch's expiry by this much, so the closing poll and a late retry still see them. */
+const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 
 /**
  * One coalesced poll of one source: a query per batch of `maxHostsPerQuery` hosts covers every watching
@@ -116,7 +120,7 @@ export class SourcePoller {
     const { runtime } = this;
     const { watch, health } = plan;
     const detector = await this.detectors.for(watch);
-    const assessed: AssessedEvent[] = [];
+    const observed: ObservedEvent[] = [];
     const hostsSeen = new Set(health.hosts_seen);
     let newest = 0;
     for (const event of events) {
@@ -126,8 +130,19 @@ export class SourcePoller {
       if (readFrom === undefined || event.time < readFrom || event.time >= plan.until) continue;
       hostsSeen.add(host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host));
       newest = Math.max(newest, event.time);
-      assessed.push({ eventId: event.id, time: event.time, source: event.source, assessment: detector.assess(event) });
+      observed.push({ event, observation: detector.observe(event) });
     }
+    // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.
+    const history = new RedisBeaconHistory(runtime.redis, runtime.keys, watch.id, {
+      expireAtMs: Date.parse(watch.expires_at) + BEACON_HISTORY_GRACE_MS,
+    });
+    const judged = await judgeBeacons(detector, history, observed);
+    const assessed: AssessedEvent[] = observed.map(({ event, observation }, index) => ({
+      eventId: event.id,
+      time: event.time,
+      source: event.source,
+      assessment: judged[index] ?? observation.assessment,
+    }));
     const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
     runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
     for (const change of applied.changes) {

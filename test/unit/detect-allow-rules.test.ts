@@ -75,13 +75,20 @@ describe('allow-rule schema', () => {
     expect(result.error?.issues[0]?.path).toEqual(['allow', 1, 'id']);
   });
 
-  it('settings default to no internal networks, no rules, the catalog on and min_score 40', () => {
+  it('settings default to no internal networks, no rules, the catalog on, min_score 40 and beacons from 0.8 over 4 connections', () => {
     const settings = DetectionSettingsSchema.parse({});
     expect(settings).toEqual({
       allow: [],
       networks: { internal: [], resolvers: [], proxies: [] },
       ports: { known_good: [] },
-      tuning: { min_score: 40, medium_score: 50, high_score: 70, uncommon_port_max_hosts: 0.1 },
+      tuning: {
+        min_score: 40,
+        medium_score: 50,
+        high_score: 70,
+        uncommon_port_max_hosts: 0.1,
+        beacon_min_score: 0.8,
+        beacon_min_connections: 4,
+      },
       builtin_catalog: true,
     });
   });

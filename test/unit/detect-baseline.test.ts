@@ -111,12 +111,26 @@ describe('process identity against the baseline', () => {
       outcome: 'success',
     });
 
-  it('a renamed copy of a known binary is recognised by its SHA-1, so it is not a quiet process', () => {
-    expect(assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1)).toEqual({ type: 'normal' });
-    const elsewhere = assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1, { ip: '192.0.2.200', port: 4444 });
-    expect(elsewhere.type === 'finding' && elsewhere.finding.kind).toEqual(['uncommon_port', 'new_destination']);
+  it('a renamed copy of a known binary is caught by its SHA-1: known code, but renaming it is itself suspicious', () => {
+    const renamed = assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1);
+    expect(renamed.type).toBe('finding');
+    if (renamed.type === 'finding') {
+      expect(renamed.finding.kind).toEqual(['quiet_process']);
+      expect(renamed.finding.severity).toBe('medium');
+      expect(renamed.finding.reasons).toContain('renamed.exe is a renamed copy of sync.exe: the baseline knows its SHA-1 under that name');
+    }
+    expect(assess('C:\\Tools\\SYNC.EXE', TOOL_SHA1)).toEqual({ type: 'normal' });
     const unknown = assess('C:\\ProgramData\\x\\renamed.exe', 'e'.repeat(40), { ip: '192.0.2.200', port: 4444 });
     expect(unknown.type === 'finding' && unknown.finding.kind).toEqual(['quiet_process', 'uncommon_port', 'new_destination']);
+    expect(unknown.type === 'finding' && unknown.finding.reasons.join('\n')).not.toContain('renamed copy');
+  });
+
+  it('records the file names each hash ran under, so renames can be told from copies', () => {
+    expect(snapshotOf().environment.sha1_names).toContainEqual([TOOL_SHA1, ['sync.exe']]);
+    expect(compileBaseline(snapshotOf()).sha1Names(TOOL_SHA1)).toEqual(['sync.exe']);
+    const older = JSON.parse(JSON.stringify(snapshotOf())) as { environment: Record<string, unknown> };
+    delete older.environment.sha1_names;
+    expect(BaselineSnapshotSchema.parse(older).environment.sha1_names).toEqual([]);
   });
 
   it('a known name at a new, user-writable path with another hash is not the known binary', () => {

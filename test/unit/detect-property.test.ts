@@ -4,6 +4,7 @@ import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts
 import { FindingSchema } from '../../src/contracts/finding.js';
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
+import type { BeaconTrack } from '../../src/detect/beacon-history.js';
 import { createDetector } from '../../src/detect/detector.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 
@@ -100,5 +101,36 @@ describe('robustness on arbitrary telemetry', () => {
     );
     // The generator must reach every branch, or the property proves little.
     expect([...seen].sort()).toEqual(['finding', 'ignored', 'normal', 'suppressed']);
+  });
+
+  it('observe agrees with assess, and judging with any beacon history never throws nor drops the tuple', () => {
+    const trackArb: fc.Arbitrary<BeaconTrack> = fc
+      .array(fc.record({ id: fc.string({ minLength: 1 }), time: fc.integer({ min: 0, max: 10_000_000 }), bytes: maybe(fc.nat()) }), { maxLength: 30 })
+      .map((samples) => ({ samples: [...samples].sort((a, b) => a.time - b.time), total: samples.length }));
+    const regular: BeaconTrack = {
+      samples: Array.from({ length: 12 }, (_, index) => ({ id: `r${index}`, time: index * 60_000 })),
+      total: 12,
+    };
+    let judged = 0;
+    fc.assert(
+      fc.property(eventArb, trackArb, (event, track) => {
+        const observation = detector.observe(event);
+        expect(observation.assessment).toEqual(detector.assess(event));
+        if (observation.assessment.type === 'finding') expect(observation.beaconTuple).toBe(observation.assessment.findingId);
+        if (observation.assessment.type === 'ignored' || observation.assessment.type === 'suppressed') {
+          expect(observation.beaconTuple).toBeUndefined();
+        }
+        for (const history of [track, regular]) {
+          const result = detector.judgeBeacon(event, history);
+          if (result === undefined) continue;
+          judged += 1;
+          expect(observation.beaconTuple).toBe(result.findingId);
+          expect(result.finding.kind).toContain('beaconing');
+          expect(result.finding.score).toBeGreaterThanOrEqual(settings.tuning.min_score);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(judged).toBeGreaterThan(0);
   });
 });
