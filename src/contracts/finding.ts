@@ -21,6 +21,34 @@ export const FindingProcessSchema = z.object({
 });
 
 export const FindingStatusSchema = z.enum(['open', 'acknowledged', 'benign']);
+export type FindingStatus = z.infer<typeof FindingStatusSchema>;
+
+/** Who did something to a finding, and when (a responder in Slack, or an API caller). */
+export const FindingMarkSchema = z.object({
+  /** The actor as the audit trail names it, e.g. `slack:U0123ABC (alice)`. */
+  by: z.string(),
+  /** Set when the actor is a Slack user, so Slack renderings can mention them. */
+  slack_user_id: z.string().optional(),
+  at: z.string(),
+  /** The interaction that made the mark; a repeat of the same interaction changes nothing. */
+  ref: z.string().optional(),
+});
+export type FindingMark = z.infer<typeof FindingMarkSchema>;
+
+export const BenignScopeSchema = z.enum(['incident', 'everywhere']);
+export type BenignScope = z.infer<typeof BenignScopeSchema>;
+
+export const BenignMarkSchema = FindingMarkSchema.extend({
+  reason: z.string(),
+  scope: BenignScopeSchema,
+  /** The allow-rule created for future matching events. */
+  rule_id: z.string(),
+  expires: z.string().optional(),
+});
+export type BenignMark = z.infer<typeof BenignMarkSchema>;
+
+export const EscalationMarkSchema = FindingMarkSchema.extend({ from: SeveritySchema });
+export type EscalationMark = z.infer<typeof EscalationMarkSchema>;
 
 /**
  * One suspicious (host, process, destination, port, protocol) tuple of a watch. Repeats of the same tuple
@@ -37,12 +65,19 @@ export const FindingSchema = z.object({
   severity: SeveritySchema,
   score: z.number().min(0).max(100),
   reasons: z.array(z.string()),
-  /** True when at least one event of this finding was allowed through (not blocked or failed). */
+  /**
+   * True when at least one event got through: for `blocked_retry` only a reported success counts; for other kinds
+   * an outcome the source does not report counts too.
+   */
   connected: z.boolean(),
   first_seen: z.string(),
   last_seen: z.string(),
   count: z.number().int().positive(),
   sources: z.array(z.string()),
   status: FindingStatusSchema,
+  acknowledged: FindingMarkSchema.optional(),
+  benign: BenignMarkSchema.optional(),
+  /** The last escalation; `severity` already holds the raised value. */
+  escalated: EscalationMarkSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;

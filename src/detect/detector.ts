@@ -174,7 +174,9 @@ export function createDetector(options: DetectorOptions): Detector {
         severity,
         score,
         reasons: why,
-        connected: event.outcome === 'success' || event.outcome === 'unknown',
+        // "Reached a blocked indicator" is a breach claim: only a reported success proves it. A fallback channel
+        // whose outcome the source does not report counts as open, the safer reading for a new channel.
+        connected: event.outcome === 'success' || (event.outcome === 'unknown' && !kind.includes('blocked_retry')),
       },
     };
   }

@@ -159,7 +159,7 @@ function statusText(view: WatchView, now: number): string {
 
 function findingText(view: WatchView, finding: Finding, previousSeverity: string | undefined): string {
   const raised = previousSeverity === undefined ? '' : ` (raised from ${previousSeverity})`;
-  const outcome = finding.connected ? 'connected' : 'blocked';
+  const outcome = finding.connected ? 'connected' : 'not through';
   const lines = [
     `${tag(view)} ${finding.severity.toUpperCase()}${raised} finding on ${truncateTerminal(finding.host, 200)}: ${truncateTerminal(processLabel(finding), 200)} -> ${truncateTerminal(destinationLabel(finding), 300)} (${outcome})`,
     `${INDENT}what: ${finding.kind.map((kind) => KIND_LABEL[kind]).join(', ')}`,

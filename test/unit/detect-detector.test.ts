@@ -187,6 +187,20 @@ describe('retries to a blocked indicator', () => {
     expect(finding.reasons).toContain('the connection succeeded: the block did not hold');
   });
 
+  it('a retry whose outcome the source does not report is not claimed to have got through', () => {
+    const detector = detectorFor();
+    const { finding } = expectFinding(detector.assess(connection({ path: RUNDLL32, ip: '203.0.113.7', port: 443, outcome: 'unknown' })));
+    expect(finding.severity).toBe('high');
+    expect(finding.connected).toBe(false);
+    expect(finding.reasons).toContain('the telemetry does not say whether the block held');
+  });
+
+  it('a fallback connection whose outcome is not reported counts as open', () => {
+    const detector = detectorFor();
+    const { finding } = expectFinding(detector.assess(connection({ path: RUNDLL32, cmd: 'rundll32.exe', ip: '192.0.2.44', port: 8443, outcome: 'unknown' })));
+    expect(finding.connected).toBe(true);
+  });
+
   it('no allow-rule, not even one matching it exactly, can suppress a blocked retry', () => {
     const detector = detectorFor({
       allow: [{ id: 'too-broad', reason: 'someone allowed it', process_path: CHROME, dst_cidr: ['203.0.113.0/24'], port: 443 }],

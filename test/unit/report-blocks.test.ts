@@ -218,8 +218,8 @@ describe('a finding message', () => {
     expect(message.text).toBe('High finding on FIN-WS-042: rundll32.exe to 198.18.7.9:8443/tcp (INC-2041)');
   });
 
-  it('says when every attempt was blocked', () => {
-    expect(sectionTexts(findingMessage(view(), finding({ connected: false, kind: ['blocked_retry'] })))).toContain('blocked or failed every time');
+  it('says when no attempt was seen getting through', () => {
+    expect(sectionTexts(findingMessage(view(), finding({ connected: false, kind: ['blocked_retry'] })))).toContain('never seen getting through');
   });
 
   it('escapes hostile telemetry and truncates a huge command line visibly, within Slack limits', () => {

@@ -24,6 +24,7 @@ import {
   type Block,
   type SlackMessage,
 } from './block-kit.js';
+import { markLines } from './marks.js';
 
 export interface BuildOptions {
   /** Epoch ms used for "time left" and "3m ago". @defaultValue `Date.now()` */
@@ -149,6 +150,24 @@ function sourcesText(view: WatchView, now: number): string {
   return joinLines([title, ...lines], SECTION_MAX, 'sources');
 }
 
+/** The verdict's link button; Slack still sends the click to the app, which only acknowledges it. */
+export const OPEN_REPORT_ACTION = 'cw_open_report';
+
+/** The Markdown evidence report of a watch, for the incident record. */
+export const evidenceReportUrl = (view: Pick<WatchView, 'status_url'>): string => `${view.status_url}/report?format=md`;
+
+function deliveryProblem(view: WatchView, id: string): Block[] {
+  const problem = view.slack_delivery;
+  if (problem === undefined) return [];
+  return [
+    section(
+      id,
+      `⚠️ *Slack:* could not post in ${inlineCode(problem.channel, 40)} (${inlineCode(problem.problem, 60)}), so this watch posts here instead. ` +
+        'Invite the app to the incident channel, or check the channel id the webhook sent.',
+    ),
+  ];
+}
+
 /** The status message: edited in place for the life of the watch. */
 export function statusMessage(view: WatchView, options: BuildOptions = {}): SlackMessage {
   const now = options.now ?? Date.now();
@@ -160,6 +179,7 @@ export function statusMessage(view: WatchView, options: BuildOptions = {}): Slac
     section(id('findings'), joinLines(findingsSection, SECTION_MAX)),
     section(id('hosts'), hostsText(view)),
     section(id('sources'), sourcesText(view, now)),
+    ...deliveryProblem(view, id('delivery')),
     context(id('meta'), [
       `Watch ${inlineCode(view.id, 100)} · opened by ${inlineCode(view.opened_by, 100)} · updated ${utc(view.updated_at)}`,
       `Details: ${truncateEscaped(view.status_url, 500)}`,
@@ -172,14 +192,18 @@ export function statusMessage(view: WatchView, options: BuildOptions = {}): Slac
   );
   return {
     text,
-    blocks: withActions(blocks, { kind: 'status', watchId: view.id, incidentId: view.incident_id }, options.actions),
+    blocks: withActions(
+      blocks,
+      { kind: 'status', watchId: view.id, incidentId: view.incident_id, closed: view.state === 'closed' },
+      options.actions,
+    ),
   };
 }
 
 function outcomeLine(finding: Finding): string {
   return finding.connected
     ? '*Outcome:* ⚠️ connected (at least one connection was allowed through)'
-    : '*Outcome:* 🛑 blocked or failed every time';
+    : '*Outcome:* 🛑 never seen getting through (blocked, failed, or the source does not say)';
 }
 
 /** One finding: a threaded reply under the status message, edited when the finding is seen again. */
@@ -192,6 +216,7 @@ export function findingMessage(view: WatchView, finding: Finding, options: Build
   const summary = [
     `${SEVERITY_EMOJI[finding.severity]} *${severityLabel(finding.severity)}* finding on ${inlineCode(finding.host, 200)}${status}`,
     `*What:* ${kinds}`,
+    ...markLines(finding),
   ];
 
   const processLines = [`*Process:* ${inlineCode(processLabel(finding), 200)}`];
@@ -239,7 +264,7 @@ export function findingMessage(view: WatchView, finding: Finding, options: Build
     text,
     blocks: withActions(
       blocks,
-      { kind: 'finding', watchId: view.id, incidentId: view.incident_id, findingId: finding.id },
+      { kind: 'finding', watchId: view.id, incidentId: view.incident_id, findingId: finding.id, status: finding.status, closed: view.state === 'closed' },
       options.actions,
     ),
   };
@@ -264,7 +289,7 @@ function verdictSummary(view: WatchView, verdict: Verdict): string {
 
 function topFindingLine(finding: Finding): string {
   const dst = destinationParts(finding);
-  const outcome = finding.connected ? 'connected' : 'blocked';
+  const outcome = finding.connected ? 'connected' : 'not through';
   return `${SEVERITY_EMOJI[finding.severity]} ${severityLabel(finding.severity)} · ${inlineCode(finding.host, 100)} · ${inlineCode(processLabel(finding), 120)} → ${inlineCode(`${dst.address}:${dst.port}`, 120)} · ${outcome} · ${finding.count}×`;
 }
 
@@ -282,6 +307,11 @@ export function verdictMessage(view: WatchView, findings: readonly Finding[], op
     blocks.push(divider(), section(id('top'), joinLines(['*Top findings:*', ...lines, ...more], SECTION_MAX, 'findings')));
   }
   blocks.push(context(id('meta'), [`Watch ${inlineCode(view.id, 100)} · details: ${truncateEscaped(view.status_url, 500)}`]));
+  blocks.push({
+    type: 'actions',
+    block_id: id('evidence'),
+    elements: [{ type: 'button', action_id: OPEN_REPORT_ACTION, text: { type: 'plain_text', text: '📄 Evidence report', emoji: true }, url: evidenceReportUrl(view) }],
+  });
   const text = truncateEscaped(
     `${VERDICT_LABEL[verdict]} for ${view.incident_id}: ${count(view.findings.total, 'finding')}`,
     FALLBACK_MAX,
