@@ -119,10 +119,11 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
 
     const events = await connector({ timezone: 'America/New_York' }).fetchConnections({ hosts: allHosts(), ...range });
 
-    // Whole seconds only: an event early in `from`'s second is dropped, one late in the last second kept.
+    // Whole seconds only: an event is in range when its second is, at either end of the range.
+    const second = (time: number) => Math.floor(time / 1_000) * 1_000;
     const expected = scenario
-      .connections(new Date(range.from.getTime() - 1_000), range.to)
-      .filter((c) => Math.floor(c.time / 1_000) * 1_000 >= range.from.getTime())
+      .connections(new Date(range.from.getTime() - 1_000), new Date(range.to.getTime() + 1_000))
+      .filter((c) => second(c.time) >= range.from.getTime() && second(c.time) < range.to.getTime())
       .map((c) => fromSim(c, 1_000));
     expect(sorted(events.map(fromEvent))).toEqual(sorted(expected));
   });
