@@ -5,9 +5,15 @@ commands:
   start     API and worker in one process (small installs)
   api       the HTTP API only
   worker    the job worker only
+  backtest  replay exported telemetry through the detection (containment-watch backtest --help)
 `;
 
-const commands: Record<string, string> = { start: './all-in-one.js', api: './api.js', worker: './worker.js' };
+const commands: Record<string, string> = {
+  start: './all-in-one.js',
+  api: './api.js',
+  worker: './worker.js',
+  backtest: '../backtest/main.js',
+};
 const command = process.argv[2];
 const module = command ? commands[command] : undefined;
 if (!module) {

@@ -32,8 +32,8 @@ const DEFENDER_BINARIES = ['MsMpEng.exe', 'MpDefenderCoreService.exe', 'NisSrv.e
 export const WINDOWS_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:windows-update',
-    reason: 'Windows Update / BITS (svchost) downloading from Microsoft update servers',
-    process_path: `${SYSTEM32}\\svchost.exe`,
+    reason: 'Windows Update / BITS (svchost) and the Update Orchestrator (MoUsoCoreWorker, UsoClient) downloading from Microsoft update servers',
+    process_path: [`${SYSTEM32}\\svchost.exe`, `${SYSTEM32}\\MoUsoCoreWorker.exe`, `${SYSTEM32}\\UsoClient.exe`],
     dst_domain: ['*.windowsupdate.com', '*.update.microsoft.com', '*.delivery.mp.microsoft.com'],
     port: WEB_PORTS,
     protocol: 'tcp',

@@ -14,16 +14,17 @@ const listed = (items: readonly string[], max = 5) =>
 
 /**
  * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
- * or a blocked indicator was reached despite the block.
+ * or a blocked indicator was reached despite the block (a reported success).
  * inconclusive: not breached, but part of the window could not be read or a host sent no telemetry at all;
  * a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
  */
 export function decideVerdict(watch: Watch, findings: readonly Finding[], coverage: readonly SourceHealth[]): VerdictResult {
   const live = findings.filter((finding) => finding.status !== 'benign');
+  // A finding on a blocked indicator (even one that also beacons: the retries are regular) is about the block:
+  // it is a breach only when a connection is shown to have got through.
   const breaches = live.filter(
-    (finding) =>
-      severityRank(finding.severity) >= MEDIUM && (finding.kind.some((kind) => kind !== 'blocked_retry') || finding.connected),
+    (finding) => severityRank(finding.severity) >= MEDIUM && (finding.kind.includes('blocked_retry') ? finding.connected : true),
   );
   const retries = live.filter((finding) => finding.kind.includes('blocked_retry') && !finding.connected);
   const retryNote = retries.length

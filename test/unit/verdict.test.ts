@@ -82,6 +82,11 @@ describe('the verdict at close', () => {
     expect(result.reasons[1]).toMatch(/still trying the blocked address from FIN-WS-042 \(40 attempts, all blocked\)/);
   });
 
+  it('retries that also beacon are still retries: held while none is shown to get through', () => {
+    const beaconingRetry = finding({ kind: ['blocked_retry', 'beaconing'], connected: false, dst: { ip: '203.0.113.7', port: 443 } });
+    expect(decideVerdict(watch, [beaconingRetry], fullCoverage).verdict).toBe('held');
+  });
+
   it('a connection that reached the blocked address despite the block is a breach', () => {
     expect(decideVerdict(watch, [finding({ kind: ['blocked_retry'], connected: true })], fullCoverage).verdict).toBe('breached');
   });

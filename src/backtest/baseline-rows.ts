@@ -1,0 +1,55 @@
+import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import type { HostMatcher } from '../detect/host-match.js';
+import { hostLabel } from '../detect/host-match.js';
+
+/**
+ * Aggregates pre-block events into the rows a source's baseline query returns: one per (host, process, sha1,
+ * destination, port, protocol), with a count and first/last seen. Inbound and listening sockets are not network
+ * history of a process, as in the connectors' baseline queries. A watched host's rows carry its label, so
+ * `buildBaseline` finds it again whatever the telemetry called the device.
+ */
+export class BaselineRows {
+  private readonly rows = new Map<string, BaselineEntry>();
+  private eventCount = 0;
+
+  constructor(private readonly matchHost: HostMatcher) {}
+
+  get events(): number {
+    return this.eventCount;
+  }
+
+  add(event: ConnectionEvent): void {
+    if (event.direction === 'inbound' || event.direction === 'listen') return;
+    const watched = this.matchHost(event);
+    const host = watched ? hostLabel(watched) : (event.device.hostname ?? event.device.uid ?? event.device.ip);
+    if (host === undefined) return;
+    const process = event.process;
+    const { ip, hostname, port } = event.dst_endpoint;
+    const key = JSON.stringify([host, process?.path, process?.name, process?.sha1, ip, hostname, port, event.protocol]);
+    this.eventCount += 1;
+    const row = this.rows.get(key);
+    if (row) {
+      row.count += 1;
+      row.first_seen = Math.min(row.first_seen, event.time);
+      row.last_seen = Math.max(row.last_seen, event.time);
+      return;
+    }
+    this.rows.set(key, {
+      host,
+      ...(process?.path !== undefined && { process_path: process.path }),
+      ...(process?.name !== undefined && { process_name: process.name }),
+      ...(process?.sha1 !== undefined && { sha1: process.sha1 }),
+      ...(ip !== undefined && { dst_ip: ip }),
+      ...(hostname !== undefined && { dst_hostname: hostname }),
+      ...(port !== undefined && { dst_port: port }),
+      protocol: event.protocol,
+      count: 1,
+      first_seen: event.time,
+      last_seen: event.time,
+    });
+  }
+
+  entries(): BaselineEntry[] {
+    return [...this.rows.values()];
+  }
+}

@@ -1,0 +1,134 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { TextDecoder } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
+import { InputError } from '../input-error.js';
+
+/** One text stream of an input: the file itself, the content of a .gz, or one member of a .zip. */
+export interface TextEntry {
+  /** What error messages call it: the file, or `file.zip:member.json`. */
+  name: string;
+  chunks: AsyncIterable<string>;
+}
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+const startsWith = (bytes: Uint8Array, magic: readonly number[]) => magic.every((byte, index) => bytes[index] === byte);
+
+/**
+ * The text entries of a telemetry file, recognised by content rather than by name: zip and gzip are decompressed
+ * as they are read, so a recording of hundreds of MB never sits in memory whole. Each entry must be drained
+ * before the next is asked for (they share one read stream).
+ */
+export async function* openTextEntries(path: string): AsyncGenerator<TextEntry> {
+  const head = await readHead(path);
+  if (startsWith(head, ZIP_MAGIC) || startsWith(head, EMPTY_ZIP_MAGIC)) {
+    yield* zipEntries(path);
+  } else if (startsWith(head, GZIP_MAGIC)) {
+    yield { name: path, chunks: decode(createReadStream(path).pipe(createGunzip()), path) };
+  } else {
+    yield { name: path, chunks: decode(createReadStream(path), path) };
+  }
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new InputError(path, `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const buffer = new Uint8Array(4);
+    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new InputError(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bytes to text. A UTF-16 byte order mark (PowerShell's `Out-File` default) switches the decoder. */
+async function* decode(bytes: AsyncIterable<Uint8Array | string>, name: string): AsyncGenerator<string> {
+  let decoder: TextDecoder | undefined;
+  try {
+    for await (const chunk of bytes) {
+      const data = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      if (!decoder) decoder = new TextDecoder(data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : 'utf-8');
+      const text = decoder.decode(data, { stream: true });
+      if (text !== '') yield text;
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(name, `cannot decompress or read: ${(error as Error).message}`);
+  }
+  const rest = decoder?.decode() ?? '';
+  if (rest !== '') yield rest;
+}
+
+interface Piece {
+  member: number;
+  name: string;
+  data: Uint8Array;
+}
+
+/** Zip members as they are inflated, in archive order; directories and macOS resource forks are skipped. */
+async function* zipPieces(path: string): AsyncGenerator<Piece> {
+  const ready: Piece[] = [];
+  let members = 0;
+  let failure: Error | undefined;
+  const unzip = new Unzip((file: UnzipFile) => {
+    if (file.name.endsWith('/') || file.name.startsWith('__MACOSX/')) return;
+    const member = members++;
+    file.ondata = (error, data) => {
+      if (error) failure = error;
+      else ready.push({ member, name: file.name, data });
+    };
+    try {
+      file.start();
+    } catch (error) {
+      failure = error as Error;
+    }
+  });
+  unzip.register(UnzipInflate);
+  const push = (chunk: Uint8Array, final: boolean) => {
+    try {
+      unzip.push(chunk, final);
+    } catch (error) {
+      failure = error as Error;
+    }
+    if (failure) throw new InputError(path, `not a readable zip archive: ${failure.message}`);
+  };
+  for await (const chunk of createReadStream(path)) {
+    push(chunk as Buffer, false);
+    yield* ready.splice(0);
+  }
+  push(new Uint8Array(0), true);
+  yield* ready.splice(0);
+  if (members === 0) throw new InputError(path, 'no file could be read from the zip archive (empty or truncated)');
+}
+
+async function* zipEntries(path: string): AsyncGenerator<TextEntry> {
+  const pieces = zipPieces(path);
+  try {
+    let next = await pieces.next();
+    while (!next.done) {
+      const { member, name } = next.value;
+      async function* bytes(): AsyncGenerator<Uint8Array> {
+        while (!next.done && next.value.member === member) {
+          yield next.value.data;
+          next = await pieces.next();
+        }
+      }
+      yield { name: `${path}:${name}`, chunks: decode(bytes(), `${path}:${name}`) };
+      while (!next.done && next.value.member === member) next = await pieces.next();
+    }
+  } finally {
+    // A reader that stopped early (a bad line) must not leave the file open.
+    await pieces.return(undefined);
+  }
+}

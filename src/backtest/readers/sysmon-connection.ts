@@ -1,0 +1,43 @@
+import { integer, optional, utcTime } from './fields.js';
+import { positionId, recordError, type RecordPosition } from './record-reader.js';
+import { endpointsOf, processFields, socketKey, type PendingConnection } from './windows-connection.js';
+import type { WindowsRecord } from './windows-record.js';
+
+export const SYSMON_SOURCE = 'sysmon';
+
+/** Sysmon Event ID 3 (network connection detected). */
+export function sysmonConnection(event: WindowsRecord, at: RecordPosition): PendingConnection {
+  const time = utcTime(event.get('UtcTime')) ?? event.timestamp;
+  if (time === undefined) throw recordError(at, 'UtcTime: missing or not a date-time');
+  const ends = endpointsOf(event, at, ['SourceIp', 'SourcePort', 'DestinationIp', 'DestinationPort']);
+  const protocol = (event.get('Protocol') ?? 'unknown').toLowerCase();
+  const initiated = event.get('Initiated')?.toLowerCase();
+  const outbound = initiated !== 'false';
+  const pid = integer(event.get('ProcessId'));
+  const computer = event.computer;
+  return {
+    event: {
+      id: event.recordId === undefined || computer === undefined ? positionId(at) : `sysmon:${computer}:${event.recordId}`,
+      source: SYSMON_SOURCE,
+      time,
+      device: { ...optional('hostname', computer), ...optional('ip', outbound ? ends.srcIp : undefined) },
+      process: {
+        ...processFields(event.get('Image')),
+        ...optional('pid', typeof pid === 'number' ? pid : undefined),
+        ...optional('user', event.get('User')),
+      },
+      src_endpoint: { ...optional('ip', ends.srcIp), ...optional('port', ends.srcPort) },
+      dst_endpoint: {
+        ...optional('ip', ends.dstIp),
+        ...optional('port', ends.dstPort),
+        ...optional('hostname', event.get('DestinationHostname')),
+      },
+      protocol,
+      direction: initiated === undefined ? 'unknown' : outbound ? 'outbound' : 'inbound',
+      // Sysmon logs that a socket connected or sent; whether the peer answered is not in the event.
+      outcome: 'unknown',
+    },
+    socket: socketKey(computer, protocol, ends),
+    guid: event.get('ProcessGuid'),
+  };
+}

@@ -1,0 +1,112 @@
+import { at, integer, isRecord, text, utcTime, type Fields } from './fields.js';
+
+/**
+ * One Windows event in any of the shapes exports give it, read by its Windows field names:
+ * - NXLog/Logstash (OTRF Security-Datasets): `EventID`, `Channel`, `Hostname` and the event data at the top level;
+ * - winlogbeat: `winlog.event_id`, `winlog.channel`, `winlog.computer_name`, data under `winlog.event_data`;
+ * - ECS after Elastic's ingest pipelines: what moved out of `event_data` is read from its ECS field.
+ */
+export interface WindowsRecord {
+  eventId: number;
+  /** Lower-case channel, or provider when no channel was exported. */
+  channel: string;
+  computer: string | undefined;
+  recordId: string | undefined;
+  /** An event data field by its Windows name (`Image`, `DestinationIp`, `DestAddress`...). */
+  get(name: string): string | undefined;
+  /** `@timestamp` in epoch ms, when present and valid. */
+  timestamp: number | undefined;
+  /** NXLog's `EventTime` as written (local time of the collector, no zone), and its receive time. */
+  nxlog: { eventTime: string; receivedTime: string | undefined } | undefined;
+}
+
+/** Where ECS keeps what Sysmon and the Security log call by these names. */
+const ECS_FIELDS: Readonly<Record<string, string>> = {
+  Image: 'process.executable',
+  Application: 'process.executable',
+  ProcessGuid: 'process.entity_id',
+  ProcessId: 'process.pid',
+  CommandLine: 'process.command_line',
+  ParentImage: 'process.parent.executable',
+  SourceIp: 'source.ip',
+  SourceAddress: 'source.ip',
+  SourcePort: 'source.port',
+  DestinationIp: 'destination.ip',
+  DestAddress: 'destination.ip',
+  DestinationPort: 'destination.port',
+  DestPort: 'destination.port',
+  DestinationHostname: 'destination.domain',
+  Protocol: 'network.transport',
+};
+
+const OUTBOUND_DIRECTIONS = new Set(['egress', 'outbound', 'outgoing']);
+const INBOUND_DIRECTIONS = new Set(['ingress', 'inbound', 'incoming']);
+
+/** ECS values rebuilt into the Windows field's own form. */
+function fromEcs(record: Fields, name: string): string | undefined {
+  switch (name) {
+    case 'User': {
+      const user = text(at(record, 'user.name'));
+      const domain = text(at(record, 'user.domain'));
+      return user && domain ? `${domain}\\${user}` : user;
+    }
+    case 'Initiated':
+    case 'Direction': {
+      const direction = text(at(record, 'network.direction'))?.toLowerCase();
+      if (direction === undefined) return undefined;
+      if (OUTBOUND_DIRECTIONS.has(direction)) return name === 'Initiated' ? 'true' : '%%14593';
+      if (INBOUND_DIRECTIONS.has(direction)) return name === 'Initiated' ? 'false' : '%%14592';
+      return undefined;
+    }
+    case 'Hashes': {
+      const hashes = ['md5', 'sha1', 'sha256']
+        .map((algorithm) => [algorithm, text(at(record, `process.hash.${algorithm}`))] as const)
+        .filter(([, value]) => value !== undefined)
+        .map(([algorithm, value]) => `${algorithm.toUpperCase()}=${value}`);
+      return hashes.length ? hashes.join(',') : undefined;
+    }
+    default: {
+      const path = Object.hasOwn(ECS_FIELDS, name) ? ECS_FIELDS[name] : undefined;
+      return path === undefined ? undefined : text(at(record, path));
+    }
+  }
+}
+
+/** The record as a Windows event, or undefined when it is not one (no event id). */
+export function windowsRecord(record: Fields): WindowsRecord | undefined {
+  const winlog = isRecord(record.winlog) ? record.winlog : undefined;
+  const data = winlog && isRecord(winlog.event_data) ? winlog.event_data : record;
+  const eventId = integer(record.EventID ?? winlog?.event_id ?? at(record, 'event.code'));
+  if (eventId === undefined || eventId === 'invalid') return undefined;
+  const channel =
+    text(record.Channel) ?? text(winlog?.channel) ?? text(record.SourceName) ?? text(winlog?.provider_name) ?? text(at(record, 'event.provider')) ?? '';
+  const eventTime = text(record.EventTime);
+  const stamp = Date.parse(text(record['@timestamp']) ?? '');
+  return {
+    eventId,
+    channel: channel.toLowerCase(),
+    computer: text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
+    recordId: text(record.RecordNumber) ?? text(winlog?.record_id),
+    get: (name) => (Object.hasOwn(data, name) ? text(data[name]) : undefined) ?? fromEcs(record, name),
+    timestamp: Number.isNaN(stamp) ? undefined : stamp,
+    nxlog: eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
+  };
+}
+
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * When the event happened, for events without a UTC field (the Security log's WFP events). NXLog writes
+ * `EventTime` in the collector's local time without a zone; Logstash's `@timestamp` is the UTC time it received
+ * the line, close to NXLog's local `EventReceivedTime`. Their difference, rounded to a quarter hour, is the zone
+ * offset. winlogbeat's `@timestamp` is the event's own time.
+ */
+export function securityEventTime(event: WindowsRecord): number | undefined {
+  const { nxlog, timestamp } = event;
+  if (!nxlog) return timestamp;
+  const local = utcTime(nxlog.eventTime);
+  if (local === undefined) return undefined;
+  const received = utcTime(nxlog.receivedTime);
+  if (received === undefined || timestamp === undefined) return local;
+  return local + Math.round((timestamp - received) / QUARTER_HOUR) * QUARTER_HOUR;
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { zipSync, strToU8 } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { EntryStats } from '../../src/backtest/input/read-entry.js';
+import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
+import { splitLines } from '../../src/backtest/input/lines.js';
+import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-input-'));
+
+async function read(name: string, content: Uint8Array | string): Promise<{ events: ConnectionEvent[]; stats: EntryStats[] }> {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  const stats: EntryStats[] = [];
+  const events: ConnectionEvent[] = [];
+  for await (const event of readTelemetryFile(path, { processes: new SysmonProcesses() }, stats)) events.push(event);
+  return { events, stats };
+}
+
+const line = (id: string) =>
+  JSON.stringify({ id, source: 's', time: 1, device: { hostname: 'h' }, dst_endpoint: { ip: '192.0.2.1' }, protocol: 'tcp', direction: 'outbound', outcome: 'unknown' });
+
+describe('telemetry files are recognised by content, compressed or not', () => {
+  it('reads every member of a zip, whatever the file is called', async () => {
+    const zip = zipSync({ 'a.jsonl': strToU8(`${line('a1')}\n${line('a2')}\n`), 'dir/': new Uint8Array(0), 'b.json': strToU8(line('b1')) });
+    const { events, stats } = await read('export.bin', zip);
+    expect(events.map((event) => event.id)).toEqual(['a1', 'a2', 'b1']);
+    expect(stats.map((entry) => entry.entry)).toEqual([`${join(dir, 'export.bin')}:a.jsonl`, `${join(dir, 'export.bin')}:b.json`]);
+  });
+
+  it('names the zip member and line of a broken record', async () => {
+    const zip = zipSync({ 'day1.jsonl': strToU8(`${line('a1')}\n{"id":`) });
+    await expect(read('days.zip', zip)).rejects.toThrow(/days\.zip:day1\.jsonl line 2: not valid JSON/);
+  });
+
+  it('reads gzip, and says so when a gzip or zip is corrupt', async () => {
+    const { events } = await read('events.jsonl.gz', gzipSync(`${line('g1')}\n`));
+    expect(events.map((event) => event.id)).toEqual(['g1']);
+    const truncated = gzipSync(`${line('g1')}\n${line('g2')}\n`.repeat(50)).subarray(0, 40);
+    await expect(read('cut.gz', truncated)).rejects.toThrow(/cut\.gz: cannot decompress or read/);
+    await expect(read('cut.zip', zipSync({ 'a.jsonl': strToU8(line('z')) }).subarray(0, 20))).rejects.toThrow(/cut\.zip/);
+  });
+
+  it('fails, rather than waits forever, on a truncated gzip of a CSV export', async () => {
+    const rows = ['Timestamp,DeviceName,ActionType,RemoteIP', ...Array.from({ length: 5_000 }, (_, i) => `2026-01-01T00:00:0${i % 10}Z,ws${i},ConnectionSuccess,192.0.2.1`)];
+    const gz = gzipSync(rows.join('\n'));
+    await expect(read('cut.csv.gz', gz.subarray(0, gz.length >> 1))).rejects.toThrow(/cut\.csv\.gz: cannot decompress or read: unexpected end of file/);
+  });
+
+  it('reads UTF-16 with a byte order mark, as PowerShell writes files', async () => {
+    const { events } = await read('utf16.jsonl', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${line('u1')}\r\n`, 'utf16le')]));
+    expect(events.map((event) => event.id)).toEqual(['u1']);
+  });
+
+  it('names a file that does not exist', async () => {
+    const path = join(dir, 'never-written.jsonl');
+    const reading = readTelemetryFile(path, { processes: new SysmonProcesses() }, []);
+    await expect(reading.next()).rejects.toThrow(/never-written\.jsonl: cannot open: ENOENT/);
+  });
+
+  it('an empty file is no events, not an error', async () => {
+    const { events, stats } = await read('empty.jsonl', '\n\n');
+    expect(events).toEqual([]);
+    expect(stats[0]?.format).toBe('empty');
+  });
+});
+
+describe('lines', () => {
+  it('splits across chunk boundaries, strips CR and a leading byte order mark, and numbers from 1', async () => {
+    async function* chunks() {
+      yield '\uFEFFfirst\r';
+      yield '\nsec';
+      yield 'ond\n\nlast';
+    }
+    const lines = [];
+    for await (const item of splitLines(chunks())) lines.push(item);
+    expect(lines).toEqual([
+      { text: 'first', number: 1 },
+      { text: 'second', number: 2 },
+      { text: '', number: 3 },
+      { text: 'last', number: 4 },
+    ]);
+  });
+});

@@ -1,0 +1,236 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
+import type { EntryStats } from '../../src/backtest/input/read-entry.js';
+import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-windows-'));
+
+async function read(name: string, lines: readonly unknown[]): Promise<{ events: ConnectionEvent[]; stats: EntryStats[] }> {
+  const path = join(dir, name);
+  writeFileSync(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+  const stats: EntryStats[] = [];
+  const events: ConnectionEvent[] = [];
+  for await (const event of readTelemetryFile(path, { processes: new SysmonProcesses() }, stats)) events.push(event);
+  return { events, stats };
+}
+
+const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
+const GUID = '{b34bc01c-add5-5f66-2210-000000000400}';
+
+/** Lines as OTRF Security-Datasets has them: NXLog fields at the top level, Logstash's ingest @timestamp. */
+const nxlogProcessCreate = {
+  EventID: 1,
+  Channel: SYSMON,
+  Hostname: 'WORKSTATION5.theshire.local',
+  RecordNumber: 1819000,
+  ProcessGuid: GUID,
+  Image: 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe',
+  CommandLine: 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe  /logfile= /LogToConsole=false /u c:\\ProgramData\\GruntHTTP.dll',
+  ParentImage: 'C:\\Windows\\System32\\cmd.exe',
+  User: 'THESHIRE\\pgustavo',
+  Hashes: [
+    'SHA1=BE9360E88838D064C2A13E8F154FD79D3B8BA0E1',
+    'MD5=4E481FD8FB0F3BDEE93ABF6D3C614EB7',
+    'SHA256=9E8EB9A066BCC4DCC56AED56B73688922B5F921901938D8C02817D5390543585',
+    'IMPHASH=00000000000000000000000000000000',
+  ].join(','),
+  UtcTime: '2020-09-20 01:18:13.416',
+  EventTime: '2020-09-19 21:18:13',
+  EventReceivedTime: '2020-09-19 21:18:13',
+  '@timestamp': '2020-09-20T01:18:13.927Z',
+};
+const nxlogConnection = {
+  EventID: 3,
+  Channel: SYSMON,
+  Hostname: 'WORKSTATION5.theshire.local',
+  RecordNumber: 1819168,
+  ProcessGuid: GUID,
+  Image: 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe',
+  User: 'THESHIRE\\pgustavo',
+  Protocol: 'tcp',
+  Initiated: 'true',
+  SourceIp: '172.18.39.5',
+  SourcePort: '63102',
+  DestinationIp: '10.10.10.5',
+  DestinationHostname: '-',
+  DestinationPort: '80',
+  UtcTime: '2020-09-20 01:18:16.318',
+  EventTime: '2020-09-19 21:18:16',
+  EventReceivedTime: '2020-09-19 21:18:17',
+  '@timestamp': '2020-09-20T01:18:17.044Z',
+};
+const socket = (source: string, destination: string) => {
+  const [SourceAddress, SourcePort] = source.split(':');
+  const [DestAddress, DestPort] = destination.split(':');
+  return { SourceAddress, SourcePort, DestAddress, DestPort };
+};
+const wfp = (fields: Record<string, unknown>) => ({
+  EventID: 5156,
+  Channel: 'Security',
+  Hostname: 'WORKSTATION5.theshire.local',
+  Direction: '%%14593',
+  Protocol: '6',
+  EventTime: '2020-09-19 21:17:07',
+  EventReceivedTime: '2020-09-19 21:17:09',
+  '@timestamp': '2020-09-20T01:17:09.386Z',
+  ...fields,
+});
+
+describe('Sysmon and Security events in the OTRF (NXLog/Logstash) shape', () => {
+  it('joins a network connection with its process creation for command line, hashes, parent and user', async () => {
+    const { events, stats } = await read('otrf.json', [nxlogConnection, { EventID: 10, Channel: SYSMON, Hostname: 'x' }, nxlogProcessCreate]);
+    expect(events).toEqual([
+      {
+        id: 'sysmon:WORKSTATION5.theshire.local:1819168',
+        source: 'sysmon',
+        time: Date.parse('2020-09-20T01:18:16.318Z'),
+        device: { hostname: 'WORKSTATION5.theshire.local', ip: '172.18.39.5' },
+        process: {
+          path: 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe',
+          user: 'THESHIRE\\pgustavo',
+          cmd_line: nxlogProcessCreate.CommandLine,
+          sha1: 'be9360e88838d064c2a13e8f154fd79d3b8ba0e1',
+          sha256: '9e8eb9a066bcc4dcc56aed56b73688922b5f921901938d8c02817d5390543585',
+          parent_name: 'cmd.exe',
+        },
+        src_endpoint: { ip: '172.18.39.5', port: 63102 },
+        dst_endpoint: { ip: '10.10.10.5', port: 80 },
+        protocol: 'tcp',
+        direction: 'outbound',
+        outcome: 'unknown',
+      },
+    ]);
+    expect(stats[0]).toMatchObject({ format: 'windows-events (JSON lines)', records: 3, events: 1, skipped: 1 });
+  });
+
+  it('reads WFP 5156 in the collector local time, corrected by the Logstash receive time, with drive paths', async () => {
+    const { events } = await read('wfp.json', [
+      wfp({ RecordNumber: 7, Application: '\\device\\harddiskvolume2\\windowsazure\\guestagent\\waappagent.exe', ...socket('172.18.39.5:63095', '168.63.129.16:80') }),
+      wfp({ RecordNumber: 8, EventID: 5157, Protocol: '17', Application: '\\device\\harddiskvolume4\\users\\public\\x.exe', ...socket('172.18.39.5:5000', '198.51.100.53:53') }),
+      wfp({ RecordNumber: 9, Direction: '%%14592', Application: 'System', ...socket('172.18.39.6:54102', '172.18.39.5:445') }),
+    ]);
+    const summary = events.map((event) => [event.time, event.process?.path ?? event.process?.name, event.protocol, event.direction, event.outcome]);
+    expect(summary).toEqual([
+      [Date.parse('2020-09-20T01:17:07Z'), 'C:\\windowsazure\\guestagent\\waappagent.exe', 'tcp', 'outbound', 'unknown'],
+      [Date.parse('2020-09-20T01:17:07Z'), 'C:\\users\\public\\x.exe', 'udp', 'outbound', 'blocked'],
+      [Date.parse('2020-09-20T01:17:07Z'), 'System', 'tcp', 'inbound', 'unknown'],
+    ]);
+  });
+
+  it('keeps one event per socket when Sysmon and WFP both logged it', async () => {
+    const { events, stats } = await read('both.json', [
+      wfp({
+        RecordNumber: 1,
+        EventTime: '2020-09-19 21:18:14',
+        Application: '\\device\\harddiskvolume2\\windows\\microsoft.net\\framework64\\v4.0.30319\\installutil.exe',
+        ...socket('172.18.39.5:63102', '10.10.10.5:80'),
+      }),
+      nxlogConnection,
+    ]);
+    expect(events.map((event) => event.source)).toEqual(['sysmon']);
+    expect(stats[0]?.skipped).toBe(1);
+  });
+
+  it('marks Sysmon connections the host did not initiate as inbound', async () => {
+    const { events } = await read('inbound.json', [{ ...nxlogConnection, Initiated: 'false', SourceIp: '172.18.39.6', DestinationIp: '172.18.39.5' }]);
+    expect(events[0]).toMatchObject({ direction: 'inbound', device: { hostname: 'WORKSTATION5.theshire.local' } });
+    expect(events[0]?.device.ip).toBeUndefined();
+  });
+});
+
+describe('Sysmon events as winlogbeat ships them', () => {
+  const winlogbeat = (eventId: string, data: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    '@timestamp': '2026-03-10T09:00:05.120Z',
+    event: { code: eventId, provider: 'Microsoft-Windows-Sysmon', kind: 'event' },
+    host: { name: 'fin-ws-042' },
+    winlog: { channel: SYSMON, event_id: eventId, computer_name: 'FIN-WS-042.corp.example', record_id: 77, event_data: data },
+    ...extra,
+  });
+
+  it('reads event_data under winlog, with the event id as a string', async () => {
+    const { events } = await read('winlogbeat.jsonl', [
+      winlogbeat('1', {
+        ProcessGuid: '{A}',
+        Image: 'C:\\Users\\Public\\u.exe',
+        CommandLine: 'u.exe',
+        Hashes: `SHA1=${'A'.repeat(40)}`,
+        ParentImage: 'C:\\Windows\\explorer.exe',
+      }),
+      winlogbeat('3', {
+        ProcessGuid: '{a}',
+        ProcessId: '4242',
+        Image: 'C:\\Users\\Public\\u.exe',
+        Protocol: 'tcp',
+        Initiated: 'true',
+        SourceIp: '10.20.1.42',
+        SourcePort: '50123',
+        DestinationIp: '192.0.2.44',
+        DestinationHostname: 'cdn.example',
+        DestinationPort: '8443',
+        UtcTime: '2026-03-10 09:00:05.118',
+      }),
+    ]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      id: 'sysmon:FIN-WS-042.corp.example:77',
+      time: Date.parse('2026-03-10T09:00:05.118Z'),
+      process: { path: 'C:\\Users\\Public\\u.exe', pid: 4242, cmd_line: 'u.exe', sha1: 'a'.repeat(40), parent_name: 'explorer.exe' },
+      dst_endpoint: { ip: '192.0.2.44', port: 8443, hostname: 'cdn.example' },
+    });
+  });
+
+  it('falls back to the ECS fields an ingest pipeline moved out of event_data, and to @timestamp', async () => {
+    const { events } = await read('ecs.jsonl', [
+      {
+        '@timestamp': '2026-03-10T09:01:00.000Z',
+        event: { code: '3', provider: 'Microsoft-Windows-Sysmon' },
+        winlog: { channel: SYSMON, computer_name: 'FIN-WS-042.corp.example', record_id: '78' },
+        host: { name: 'FIN-WS-042' },
+        process: { executable: 'C:\\Windows\\System32\\rundll32.exe', entity_id: '{B}', pid: 900 },
+        user: { name: 'bernard', domain: 'CORP' },
+        source: { ip: '10.20.1.42', port: 50999 },
+        destination: { ip: '203.0.113.9', port: 443 },
+        network: { transport: 'tcp', direction: 'egress' },
+      },
+    ]);
+    expect(events[0]).toMatchObject({
+      time: Date.parse('2026-03-10T09:01:00.000Z'),
+      device: { hostname: 'FIN-WS-042.corp.example', ip: '10.20.1.42' },
+      process: { path: 'C:\\Windows\\System32\\rundll32.exe', pid: 900, user: 'CORP\\bernard' },
+      dst_endpoint: { ip: '203.0.113.9', port: 443 },
+      direction: 'outbound',
+    });
+  });
+});
+
+describe('hostile or broken Windows events', () => {
+  it('names the file and line of a port that is not a port', async () => {
+    await expect(read('bad-port.json', [nxlogProcessCreate, { ...nxlogConnection, DestinationPort: '99999' }])).rejects.toThrow(
+      /bad-port\.json line 2: DestinationPort: not a port number/,
+    );
+  });
+
+  it('names the line of a connection without a usable time', async () => {
+    await expect(read('bad-time.json', [{ ...nxlogConnection, UtcTime: 'yesterday', '@timestamp': undefined }])).rejects.toThrow(
+      /bad-time\.json line 1: UtcTime: missing or not a date-time/,
+    );
+  });
+
+  it('names the line that is not JSON at all', async () => {
+    await expect(read('truncated.json', [nxlogProcessCreate, '{"EventID":3,"Channel":"Microsoft-Windows-Sysmon/Oper'])).rejects.toThrow(
+      /truncated\.json line 2: not valid JSON/,
+    );
+  });
+
+  it('keeps telemetry text as text: prototype keys, control characters and markup do not change the event', async () => {
+    const { events } = await read('hostile.json', [
+      JSON.stringify({ ...nxlogConnection, constructor: 'x', Image: 'C:\\Temp\\<@channel>|`x`\u0007.exe' }).replace('{', '{"__proto__":{"polluted":true},'),
+    ]);
+    expect(events[0]?.process?.path).toBe('C:\\Temp\\<@channel>|`x`\u0007.exe');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

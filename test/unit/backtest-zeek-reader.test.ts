@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
+import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-zeek-'));
+
+async function read(name: string, lines: readonly string[]): Promise<ConnectionEvent[]> {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  const events: ConnectionEvent[] = [];
+  for await (const event of readTelemetryFile(path, { processes: new SysmonProcesses() }, [])) events.push(event);
+  return events;
+}
+
+/** conn.log lines as Zeek's JSON writer emits them: flat dotted keys, epoch-seconds `ts`, absent fields left out. */
+const dns = {
+  ts: 1773133323.512345,
+  uid: 'CHhAvVGS1DHFjwGM9',
+  'id.orig_h': '10.40.10.7',
+  'id.orig_p': 53211,
+  'id.resp_h': '198.51.100.53',
+  'id.resp_p': 53,
+  proto: 'udp',
+  service: 'dns',
+  duration: 0.0213,
+  orig_bytes: 212,
+  resp_bytes: 148,
+  conn_state: 'SF',
+  local_orig: true,
+  local_resp: false,
+  missed_bytes: 0,
+  history: 'Dd',
+  orig_pkts: 1,
+  orig_ip_bytes: 240,
+  resp_pkts: 1,
+  resp_ip_bytes: 176,
+};
+
+describe('Zeek conn.log JSON lines', () => {
+  it('names the host by the originator address and keeps the bytes', async () => {
+    const [event] = await read('conn.log', [JSON.stringify(dns)]);
+    expect(event).toEqual({
+      id: 'zeek:CHhAvVGS1DHFjwGM9',
+      source: 'zeek',
+      time: 1773133323512,
+      device: { ip: '10.40.10.7' },
+      src_endpoint: { ip: '10.40.10.7', port: 53211 },
+      dst_endpoint: { ip: '198.51.100.53', port: 53 },
+      protocol: 'udp',
+      direction: 'outbound',
+      outcome: 'success',
+      bytes_out: 212,
+      bytes_in: 148,
+    });
+  });
+
+  it('drops ICMP type and code, which Zeek writes in the port fields', async () => {
+    const [event] = await read('icmp.log', [JSON.stringify({ ...dns, proto: 'icmp', 'id.orig_p': 8, 'id.resp_p': 0, conn_state: 'OTH', service: undefined })]);
+    expect(event?.dst_endpoint).toEqual({ ip: '198.51.100.53' });
+    expect(event?.src_endpoint).toEqual({ ip: '10.40.10.7' });
+    expect(event?.outcome).toBe('unknown');
+  });
+
+  it('reads ISO 8601 timestamps and nested id objects; unanswered and refused connections failed', async () => {
+    const iso = { ...dns, ts: '2026-03-10T09:02:03.512345Z', conn_state: 'S0' };
+    const nested = { ts: 1773133323.5, uid: 'C2', id: { orig_h: '10.40.10.8', orig_p: 1, resp_h: '192.0.2.1', resp_p: 443 }, proto: 'tcp', conn_state: 'REJ' };
+    const events = await read('iso.log', [JSON.stringify(iso), JSON.stringify(nested)]);
+    expect(events.map((event) => [event.time, event.device.ip, event.outcome])).toEqual([
+      [Date.parse('2026-03-10T09:02:03.512Z'), '10.40.10.7', 'failure'],
+      [1773133323500, '10.40.10.8', 'failure'],
+    ]);
+  });
+
+  it('says how to fix a TSV log instead of guessing', async () => {
+    await expect(read('tsv.log', ['#separator \\x09', '#fields\tts\tuid'])).rejects.toThrow(/tsv\.log line 1: a Zeek TSV log; write conn\.log as JSON/);
+  });
+
+  it('names the line of a timestamp that is not one, and of a port that is not one', async () => {
+    await expect(read('bad-ts.log', [JSON.stringify(dns), JSON.stringify({ ...dns, ts: 'soon' })])).rejects.toThrow(/bad-ts\.log line 2: ts: not a Zeek timestamp/);
+    await expect(read('bad-port.log', [JSON.stringify({ ...dns, 'id.resp_p': -53 })])).rejects.toThrow(/bad-port\.log line 1: .*not a port number/);
+  });
+});
