@@ -20,6 +20,8 @@ export const AuditEntrySchema = z.object({
   actor: z.string(),
   action: z.string(),
   detail: z.string().optional(),
+  /** The interaction (Slack action, command) behind the entry; a retried interaction is recorded once. */
+  ref: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
@@ -73,6 +75,8 @@ export const SourceHealthSchema = z.object({
   hosts_seen: z.array(z.string()),
   /** Hosts the source said it cannot see at all (unknown to the EDR, no IP for a firewall), with its reason. */
   hosts_invisible: z.array(z.object({ host: z.string(), reason: z.string() })).optional(),
+  /** What this source's telemetry cannot show even when every poll succeeds (e.g. Elastic Defend's de-duplication). */
+  notes: z.string().optional(),
   gaps: z.array(SourceGapSchema),
 });
 export type SourceHealth = z.infer<typeof SourceHealthSchema>;
@@ -82,6 +86,16 @@ export const SourceCoverageSchema = SourceHealthSchema.extend({ hosts_unseen: z.
 
 export const FindingCountsSchema = z.record(SeveritySchema, z.number().int().nonnegative());
 
+/** The incident channel could not be used: the watch's messages went to the fallback channel instead. */
+export const SlackDeliveryProblemSchema = z.object({
+  /** Slack's error, e.g. `channel_not_found` or `not_in_channel`. */
+  problem: z.string(),
+  channel: z.string(),
+  fallback_channel: z.string(),
+  at: z.string(),
+});
+export type SlackDeliveryProblem = z.infer<typeof SlackDeliveryProblemSchema>;
+
 /** What `GET /v1/watches/{id}` returns and what reporters render. */
 export const WatchViewSchema = WatchSchema.omit({ audit: true }).extend({
   findings: z.object({ total: z.number().int(), by_severity: FindingCountsSchema }),
@@ -89,5 +103,7 @@ export const WatchViewSchema = WatchSchema.omit({ audit: true }).extend({
   coverage: z.array(SourceCoverageSchema),
   audit: z.array(AuditEntrySchema),
   status_url: z.string(),
+  /** Set when the incident channel could not be used and Slack messages went to the default channel. */
+  slack_delivery: SlackDeliveryProblemSchema.optional(),
 });
 export type WatchView = z.infer<typeof WatchViewSchema>;

@@ -1,9 +1,24 @@
 import type { BaselineEntry } from '../contracts/connection-event.js';
+import type { Watch } from '../contracts/watch.js';
 import { buildBaseline } from '../detect/baseline.js';
+import { createHostMatcher, hostLabel } from '../detect/host-match.js';
 import { SourceError } from '../sources/source-error.js';
-import type { WatchRuntime } from './runtime.js';
+import type { HostRef, SourceConnector } from '../sources/types.js';
 import { hostKey } from './host-key.js';
+import type { WatchRuntime } from './runtime.js';
 import { emptyHealth } from './source-health.js';
+
+interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/** What one source said about the watch's hosts before the block. */
+interface SourceBaseline {
+  entries: BaselineEntry[];
+  /** Hosts the source cannot see, or sent nothing about in the whole baseline window, with the reason. */
+  outOfSight: { host: string; reason: string }[];
+}
 
 /**
  * Takes the baseline of every host of a watch from every source of the watch: the hosts' network history
@@ -16,30 +31,14 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   if (!watch || watch.state === 'closed') return;
   const blockedAt = Date.parse(watch.blocked_at);
   const range = { from: new Date(blockedAt - watch.baseline_ms), to: new Date(blockedAt) };
-  const hosts = watch.hosts.map(({ hostname, ip, edr_id }) => ({ hostname, ip, edr_id }));
 
-  const entries: BaselineEntry[] = [];
+  const read = new Map<string, SourceBaseline>();
   const failures = new Map<string, SourceError>();
-  const invisible = new Map<string, { host: string; reason: string }[]>();
   for (const sourceId of watch.sources) {
     const connector = runtime.connectors.get(sourceId);
-    if (!connector) {
-      failures.set(sourceId, new SourceError('terminal', sourceId, 'source is no longer configured'));
-      continue;
-    }
     try {
-      if (connector.resolveHosts) {
-        const visibility = await connector.resolveHosts(hosts);
-        invisible.set(
-          sourceId,
-          visibility
-            .filter((entry) => !entry.visible)
-            .map((entry) => ({ host: entry.host.hostname ?? entry.host.ip ?? entry.host.edr_id ?? '?', reason: entry.reason ?? 'unknown to this source' })),
-        );
-      }
-      for (let start = 0; start < hosts.length; start += connector.maxHostsPerQuery) {
-        entries.push(...(await connector.fetchBaseline({ ...range, hosts: hosts.slice(start, start + connector.maxHostsPerQuery) })));
-      }
+      if (!connector) throw new SourceError('terminal', sourceId, 'source is no longer configured');
+      read.set(sourceId, await readSourceBaseline(connector, watch, range));
     } catch (error) {
       const sourceError = error instanceof SourceError ? error : new SourceError('retryable', sourceId, String(error), { cause: error });
       if (sourceError.kind !== 'terminal' && !lastAttempt) throw sourceError;
@@ -47,6 +46,7 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
     }
   }
 
+  const entries = [...read.values()].flatMap((source) => source.entries);
   // Rows to a blocked indicator are left out: the implant's own beacon before the block is not "normal".
   const snapshot = buildBaseline(entries, watch.hosts, runtime.detection, {
     blocked: watch.blocked,
@@ -54,34 +54,10 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   });
   await runtime.store.saveBaseline(watch.id, JSON.stringify(snapshot));
   const takenAt = new Date().toISOString();
-  const allFailed = failures.size === watch.sources.length;
-  const updated = await runtime.store.update(watch.id, (current) => {
-    if (current.state === 'closed') return undefined;
-    const baselined = new Set(hosts.map(hostKey));
-    current.hosts = current.hosts.map((host) =>
-      baselined.has(hostKey(host))
-        ? { ...host, baseline: allFailed ? 'unavailable' : 'ready' }
-        : host,
-    );
-    current.baseline_taken_at = takenAt;
-    if (current.state === 'baseline') current.state = 'watching';
-    return current;
-  });
-  if (!updated || updated.state === 'closed') return;
+  const updated = await markBaselined(runtime, watch, takenAt, failures.size === watch.sources.length);
+  if (!updated) return;
 
-  for (const [sourceId, hostsOutOfSight] of invisible) {
-    const health = (await runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
-    await runtime.store.saveSourceHealth(watch.id, { ...health, hosts_invisible: hostsOutOfSight });
-  }
-  for (const [sourceId, error] of failures) {
-    const health = (await runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
-    await runtime.store.saveSourceHealth(watch.id, {
-      ...health,
-      last_error_at: takenAt,
-      last_error: `baseline unavailable: ${error.message}`,
-      gaps: [...health.gaps, { from: range.from.toISOString(), to: range.to.toISOString(), reason: `baseline unavailable: ${error.message}` }],
-    });
-  }
+  await recordCoverage(runtime, watch.id, read, failures, range, takenAt);
   runtime.logger.info(
     { watch_id: watch.id, incident_id: watch.incident_id, entries: entries.length, failed_sources: [...failures.keys()] },
     'baseline taken',
@@ -89,6 +65,72 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   await runtime.queues.closeAt(updated.id, new Date(updated.expires_at));
   await scheduleSourcePolls(runtime, updated.sources);
   await runtime.queues.sync(updated.id);
+}
+
+async function readSourceBaseline(connector: SourceConnector, watch: Watch, range: TimeRange): Promise<SourceBaseline> {
+  const hosts: HostRef[] = watch.hosts.map(({ hostname, ip, edr_id }) => ({ hostname, ip, edr_id }));
+  const outOfSight: SourceBaseline['outOfSight'] = [];
+  if (connector.resolveHosts) {
+    for (const visibility of await connector.resolveHosts(hosts)) {
+      if (!visibility.visible) {
+        const host = visibility.host;
+        outOfSight.push({ host: host.hostname ?? host.ip ?? host.edr_id ?? '?', reason: visibility.reason ?? 'unknown to this source' });
+      }
+    }
+  }
+  const entries: BaselineEntry[] = [];
+  for (let start = 0; start < hosts.length; start += connector.maxHostsPerQuery) {
+    entries.push(...(await connector.fetchBaseline({ ...range, hosts: hosts.slice(start, start + connector.maxHostsPerQuery) })));
+  }
+
+  // A host the source knows but sent nothing about for the whole baseline window is as blind as an unknown one.
+  const matchHost = createHostMatcher(watch.hosts);
+  const heard = new Set(entries.map((entry) => matchHost.byRef({ hostname: entry.host, ip: entry.host })).filter((host) => host !== undefined).map(hostLabel));
+  const named = new Set(outOfSight.map((entry) => entry.host));
+  for (const host of watch.hosts) {
+    const label = hostLabel(host);
+    if (!heard.has(label) && !named.has(label)) outOfSight.push({ host: label, reason: 'no telemetry from this source in the baseline window' });
+  }
+  return { entries, outOfSight };
+}
+
+async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: string, allFailed: boolean): Promise<Watch | undefined> {
+  const baselined = new Set(watch.hosts.map(hostKey));
+  const updated = await runtime.store.update(watch.id, (current) => {
+    if (current.state === 'closed') return undefined;
+    current.hosts = current.hosts.map((host) =>
+      baselined.has(hostKey(host)) ? { ...host, baseline: allFailed ? 'unavailable' : 'ready' } : host,
+    );
+    current.baseline_taken_at = takenAt;
+    if (current.state === 'baseline') current.state = 'watching';
+    return current;
+  });
+  return updated && updated.state !== 'closed' ? updated : undefined;
+}
+
+async function recordCoverage(
+  runtime: WatchRuntime,
+  watchId: string,
+  read: ReadonlyMap<string, SourceBaseline>,
+  failures: ReadonlyMap<string, SourceError>,
+  range: TimeRange,
+  takenAt: string,
+): Promise<void> {
+  for (const [sourceId, source] of read) {
+    const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
+    const notes = runtime.connectors.get(sourceId)?.coverageNotes;
+    await runtime.store.saveSourceHealth(watchId, { ...health, hosts_invisible: source.outOfSight, ...(notes && { notes }) });
+  }
+  for (const [sourceId, error] of failures) {
+    const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
+    const reason = `baseline unavailable: ${error.message}`;
+    await runtime.store.saveSourceHealth(watchId, {
+      ...health,
+      last_error_at: takenAt,
+      last_error: reason,
+      gaps: [...health.gaps, { from: range.from.toISOString(), to: range.to.toISOString(), reason }],
+    });
+  }
 }
 
 /** Keeps one poll scheduler per source at the shortest interval of its active watches, none when idle. */

@@ -100,6 +100,10 @@ export function evidenceMarkdown(report: EvidenceReport): string {
       `| ${cell(health.source)} | ${health.polled_until ?? 'never'} | ${health.events_seen} | ${health.hosts_seen.length} | ${health.gaps.length ? health.gaps.map((gap) => `${gap.from} to ${gap.to}: ${cell(gap.reason)}`).join('; ') : 'none'} |`,
     );
   }
+  for (const health of report.coverage) {
+    for (const blind of health.hosts_invisible ?? []) lines.push(`- ${cell(health.source)} cannot see ${cell(blind.host)}: ${cell(blind.reason)}`);
+    if (health.notes) lines.push(`- ${cell(health.source)}: ${cell(health.notes)}`);
+  }
   lines.push('', '## Audit trail', '');
   for (const entry of report.audit) lines.push(`- ${entry.at} ${cell(entry.actor)}: ${entry.action}${entry.detail ? ` (${cell(entry.detail)})` : ''}`);
   lines.push('');

@@ -140,6 +140,23 @@ describe('when the source misbehaves', () => {
     expect(pipeline.mde.requests.filter((request) => request.status === 429)).toHaveLength(2);
   });
 
+  it('a host the source has no telemetry for is named from the start, and the watch cannot end held', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign' });
+    const hosts = [...(pipeline.request().hosts as object[]), { hostname: 'FIN-WS-099', ip: '10.20.1.99' }];
+    const opened = await pipeline.send(pipeline.request({ hosts, watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    const watchId = opened.data.watch_id as string;
+    const watching = await waitFor(async () => {
+      const view = await pipeline!.watch(watchId);
+      return view.state === 'watching' && view.coverage.length > 0 ? view : undefined;
+    }, { what: 'baseline' });
+    expect(watching.coverage[0]!.hosts_invisible).toEqual([{ host: 'FIN-WS-099', reason: 'no telemetry from this source in the baseline window' }]);
+
+    const view = await pipeline.closed(watchId);
+    expect(view.verdict).toBe('inconclusive');
+    expect(view.verdict_reasons).toContain('no telemetry at all during the window from FIN-WS-099');
+    expect(await pipeline.get<string>(`/v1/watches/${watchId}/report?format=md`)).toContain('mde-prod cannot see FIN-WS-099: no telemetry from this source in the baseline window');
+  });
+
   it('a source that stays down leaves the watch inconclusive, with the outage in its coverage', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign', sourceYaml: '    max_retries: 0\n' });
     const opened = await pipeline.send(pipeline.request({ watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
