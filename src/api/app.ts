@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import type { RedisKeys } from '../lib/keys.js';
@@ -26,14 +26,16 @@ export interface ApiDeps {
   rateLimitPerMinute: number;
   metrics: Metrics;
   logger: Logger;
+  /** Slack's `POST /slack/events` (Bolt's receiver), when Slack runs over HTTP. @defaultValue none */
+  slackRouter?: Router | undefined;
 }
 
 /** The caller authenticated for this request, set by `requireAuth`. */
 export const principalOf = (res: Response): string => String(res.locals.principal);
 
 /**
- * The HTTP API. Slack's routes (a later issue) mount on the same app before the raw-body reader, so Bolt
- * can verify Slack signatures on its own raw body.
+ * The HTTP API. Slack's route mounts on the same app before the `/v1` raw-body reader, so Bolt reads and verifies
+ * Slack's signature on its own raw body, and Slack's signature check never applies to the webhook.
  */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -49,6 +51,7 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  if (deps.slackRouter) app.use(deps.slackRouter);
   app.use('/v1', rawBody, requireAuth);
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));

@@ -71,6 +71,13 @@ export function openApiDocument(): unknown {
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { security: [], summary: 'Readiness: Redis reachable, workers alive', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } } },
+      '/slack/events': {
+        post: {
+          security: [],
+          summary: "Slack buttons, modals, /containment and events (HTTP mode only; Bolt checks Slack's request signature)",
+          responses: { 200: { description: 'acknowledged' }, 401: { description: 'bad or missing Slack signature' } },
+        },
+      },
     },
   };
   return document;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationString } from '../contracts/duration.js';
 import { AllowRulesSchema, DetectionTuningSchema, NetworksSchema, PortsSchema } from '../detect/settings.js';
+import { SlackSettingsSchema } from '../slack/settings.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -27,5 +28,7 @@ export const FileConfigSchema = z.strictObject({
   networks: NetworksSchema.prefault({}),
   ports: PortsSchema.prefault({}),
   detection: DetectionTuningSchema.prefault({}),
+  /** Slack interactivity: who may act on watches, whom Escalate mentions, delivery pacing. */
+  slack: SlackSettingsSchema.prefault({}),
 });
 export type FileConfig = z.infer<typeof FileConfigSchema>;

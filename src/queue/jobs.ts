@@ -8,6 +8,8 @@ export const QUEUE = {
   poll: '{poll}',
   /** Reporting: status message, findings, verdict. */
   notify: '{notify}',
+  /** Slack interactivity: responders' actions, App Home publications. */
+  slack: '{slack}',
 } as const;
 
 export const WatchJobDataSchema = z.object({ watch_id: z.string() });

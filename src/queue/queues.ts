@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DELIVERY_RETRIES } from './delivery-backoff.js';
 import { JOB, QUEUE } from './jobs.js';
 
 /** Completed jobs are trimmed; failed ones are kept a week for post-mortems. */
@@ -19,7 +20,7 @@ export class WatchQueues {
   constructor(connection: Redis | ConnectionOptions, prefix: string) {
     this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
     this.poll = new Queue(QUEUE.poll, { connection, prefix, defaultJobOptions: { ...RETENTION, attempts: 1 } });
-    this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: RETRIED });
+    this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: { ...RETENTION, ...DELIVERY_RETRIES } });
   }
 
   /** (Re)takes the baseline of a watch; a merge that adds hosts or sources makes a new one. */

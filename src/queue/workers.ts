@@ -7,6 +7,7 @@ import { publishVerdict, syncWatch } from '../watch/publisher.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { SourcePoller } from '../watch/source-poller.js';
 import { closeWatch } from '../watch/watch-closer.js';
+import { deliveryBackoff } from './delivery-backoff.js';
 import { JOB, PollJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
 
 export interface WorkerOptions {
@@ -49,7 +50,7 @@ export function startWorkers(
       else if (job.name === JOB.verdict) await publishVerdict(runtime, watch_id);
     }),
     // Slack allows about one message per second per channel: a few deliveries at a time is plenty.
-    { ...common, concurrency: Math.min(concurrency, 2) },
+    { ...common, concurrency: Math.min(concurrency, 2), settings: { backoffStrategy: deliveryBackoff } },
   );
 
   const workers = [watchWorker, pollWorker, notifyWorker];

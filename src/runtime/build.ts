@@ -12,10 +12,12 @@ import { createSlackReporter } from '../report/slack/slack-reporter.js';
 import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-budget.js';
 import { connectorFor } from '../sources/registry.js';
 import type { SourceConnector } from '../sources/types.js';
+import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
+import { slackReporterOptions } from './slack.js';
 
 export const keysFor = (config: AppConfig): RedisKeys => redisKeys(config.env.CW_PREFIX);
 
@@ -47,19 +49,13 @@ export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKey
 }
 
 /** Slack when a bot token is configured; otherwise the console and, if configured, a JSON-lines file. */
-export function createReporter(config: AppConfig, redis: Redis, keys: RedisKeys, logger: Logger, out: NodeJS.WritableStream): Reporter {
+export function createReporter(
+  config: AppConfig,
+  deps: { redis: Redis; keys: RedisKeys; logger: Logger; out: NodeJS.WritableStream; store: WatchStore; queues: WatchQueues },
+): Reporter {
   const { env } = config;
-  if (env.SLACK_BOT_TOKEN) {
-    return createSlackReporter({
-      token: env.SLACK_BOT_TOKEN,
-      apiUrl: env.SLACK_API_URL,
-      defaultChannel: config.defaults.slackChannel,
-      redis,
-      keys,
-      logger,
-    });
-  }
-  return createConsoleReporter({ out, jsonlPath: env.FINDINGS_JSONL, redis, keys, logger });
+  if (env.SLACK_BOT_TOKEN) return createSlackReporter(slackReporterOptions(config, deps));
+  return createConsoleReporter({ out: deps.out, jsonlPath: env.FINDINGS_JSONL, redis: deps.redis, keys: deps.keys, logger: deps.logger });
 }
 
 /** Builds the watch runtime shared by the worker's jobs. */
@@ -75,17 +71,19 @@ export function createWatchRuntime(options: {
   const keys = keysFor(config);
   const store = new WatchStore(redis, keys);
   const findings = new FindingStore(redis, keys);
+  const queues = new WatchQueues(redis, keys.bullPrefix);
   return {
     redis,
     keys,
     store,
     findings,
     views: new WatchViews(store, findings, publicUrlOf(config)),
-    queues: new WatchQueues(redis, keys.bullPrefix),
+    queues,
     connectors: createConnectors(config, redis, keys, logger),
     detection: detectionSettingsOf(config),
+    allowRules: new AllowRuleStore(redis, keys),
     reporter: (options.decorateReporter ?? ((reporter: Reporter) => reporter))(
-      createReporter(config, redis, keys, logger, options.reporterOut ?? process.stdout),
+      createReporter(config, { redis, keys, logger, out: options.reporterOut ?? process.stdout, store, queues }),
     ),
     logger,
     metrics,

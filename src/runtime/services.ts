@@ -16,6 +16,7 @@ import { WatchService } from '../watch/watch-service.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
 import { createWatchRuntime, keysFor, newWorkerId, publicUrlOf } from './build.js';
+import { createSlackApi, createSlackWorker, slackInteractive } from './slack.js';
 
 /** A long-lived part of the product: started once, closed once, in order, on shutdown. */
 export interface Service {
@@ -42,6 +43,10 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
   const store = new WatchStore(redis, keys);
   const findings = new FindingStore(redis, keys);
   const queues = new WatchQueues(queueRedis, keys.bullPrefix);
+  const views = new WatchViews(store, findings, publicUrlOf(config));
+  const slack = slackInteractive(config)
+    ? createSlackApi(config, { redis, queueConnection: queueRedis, keys, store, findings, views, logger })
+    : undefined;
   const service = new WatchService({
     redis,
     keys,
@@ -56,25 +61,28 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     keys,
     store,
     findings,
-    views: new WatchViews(store, findings, publicUrlOf(config)),
+    views,
     service,
     auth: { tokens: env.WEBHOOK_TOKENS ?? [], hmacSecret: env.WEBHOOK_HMAC_SECRET },
     rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     metrics,
     logger,
+    slackRouter: slack?.router,
   });
   const server = app.listen(env.PORT, env.HOST);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
-  logger.info({ url }, 'API listening');
+  logger.info({ url, slack: slack === undefined ? 'off' : env.SLACK_APP_TOKEN ? 'socket mode' : 'http' }, 'API listening');
+  await slack?.start();
   return {
     server,
     url,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await slack?.close();
       await queues.close();
       await quit(queueRedis);
       await quit(redis);
@@ -100,15 +108,18 @@ export async function startWorker(
   } = {},
 ): Promise<WorkerService> {
   const redis = createWorkerConnection(config.env.REDIS_URL);
+  const slack = slackInteractive(config) ? createSlackWorker(config, redis, keysFor(config), logger) : undefined;
+  const decorate = options.decorateReporter ?? ((reporter: Reporter) => reporter);
   const runtime = createWatchRuntime({
     config,
     redis,
     logger,
     metrics: options.metrics ?? createMetrics(),
-    decorateReporter: options.decorateReporter,
+    decorateReporter: (reporter) => decorate(slack === undefined ? reporter : slack.decorate(reporter)),
     reporterOut: options.reporterOut,
   });
   const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency });
+  if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const workerId = newWorkerId();
   const beat = () =>
@@ -130,6 +141,7 @@ export async function startWorker(
       await Promise.all(workers.map((worker) => worker.close()));
       await redis.zrem(runtime.keys.workerHeartbeats, workerId).catch(() => undefined);
       await runtime.queues.close();
+      await slack?.close();
       await Promise.all([...runtime.connectors.values()].map((connector) => connector.close()));
       await runtime.reporter.close();
       await quit(redis);

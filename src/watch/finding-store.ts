@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
-import { severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
-import { FindingSchema, type Finding } from '../contracts/finding.js';
+import { SEVERITY_ORDER, severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
+import { FindingSchema, FindingStatusSchema, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
 import type { Assessment } from '../detect/types.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
+import { TRIAGE_SCRIPT } from './triage-script.js';
 
 export interface AssessedEvent {
   eventId: string;
@@ -33,6 +34,23 @@ type StoredFinding = z.infer<typeof StoredFindingSchema>;
 const ARRAY_FIELDS = ['kind', 'reasons', 'sources'] as const;
 
 const BATCH = 500;
+
+/** A responder's decision on a finding: the mark records who, when and through which interaction (`ref`). */
+export type TriageDecision =
+  | { op: 'acknowledge'; mark: FindingMark }
+  | { op: 'benign'; mark: NonNullable<Finding['benign']> }
+  | { op: 'escalate'; mark: Omit<NonNullable<Finding['escalated']>, 'from'> };
+
+export interface TriageResult {
+  /** `repeat`: this interaction was applied before; `unchanged`: an earlier decision stands (see `earlier`). */
+  outcome: 'changed' | 'repeat' | 'unchanged' | 'missing';
+  status?: FindingStatus;
+  severity?: Severity;
+  /** The mark already there when nothing changed (who acknowledged or marked it benign first). */
+  earlier?: FindingMark;
+}
+
+const EarlierMarkSchema = z.object({ by: z.string(), slack_user_id: z.string().optional(), at: z.string(), ref: z.string().optional() });
 
 /** Findings, suppression counts and de-duplication of one watch's events, in Redis. */
 export class FindingStore {
@@ -75,6 +93,31 @@ export class FindingStore {
     }
     result.changes = [...merged].map(([findingId, change]) => ({ findingId, change }));
     return result;
+  }
+
+  /**
+   * Applies a responder's decision atomically and bumps the finding's version, so the reporter edits its message.
+   * Escalation raises the severity one step (critical stays critical). Repeating the same `mark.ref` changes nothing.
+   */
+  async triage(watchId: string, findingId: string, decision: TriageDecision): Promise<TriageResult> {
+    const reply = (await this.redis.eval(
+      TRIAGE_SCRIPT,
+      1,
+      this.keys.findings(watchId),
+      findingId,
+      decision.op,
+      JSON.stringify(decision.mark),
+      ...SEVERITY_ORDER,
+    )) as string[];
+    const [outcome, status, severity, earlier] = reply;
+    if (outcome === 'missing') return { outcome };
+    const parsedEarlier = earlier ? EarlierMarkSchema.safeParse(JSON.parse(earlier)) : undefined;
+    return {
+      outcome: outcome === 'changed' || outcome === 'repeat' ? outcome : 'unchanged',
+      status: FindingStatusSchema.parse(status),
+      severity: SeveritySchema.parse(severity),
+      ...(parsedEarlier?.success ? { earlier: parsedEarlier.data } : {}),
+    };
   }
 
   async list(watchId: string): Promise<Finding[]> {

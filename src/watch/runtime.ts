@@ -6,6 +6,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { WatchQueues } from '../queue/queues.js';
 import type { Reporter } from '../report/reporter.js';
 import type { SourceConnector } from '../sources/types.js';
+import type { AllowRuleStore } from './allow-rule-store.js';
 import type { FindingStore } from './finding-store.js';
 import type { WatchStore } from './watch-store.js';
 import type { WatchViews } from './watch-view.js';
@@ -20,6 +21,8 @@ export interface WatchRuntime {
   queues: WatchQueues;
   connectors: ReadonlyMap<string, SourceConnector>;
   detection: DetectionSettings;
+  /** Allow-rules responders added from Slack, applied on top of `detection.allow`. */
+  allowRules: AllowRuleStore;
   reporter: Reporter;
   logger: Logger;
   metrics: Metrics;

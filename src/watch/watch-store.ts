@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import { SourceHealthSchema, WatchSchema, type SourceHealth, type Watch } from '../contracts/watch.js';
+import {
+  SlackDeliveryProblemSchema,
+  SourceHealthSchema,
+  WatchSchema,
+  type SlackDeliveryProblem,
+  type SourceHealth,
+  type Watch,
+} from '../contracts/watch.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 
@@ -91,6 +98,15 @@ export class WatchStore {
 
   async baseline(id: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.baseline(id))) ?? undefined;
+  }
+
+  async slackDelivery(id: string): Promise<SlackDeliveryProblem | undefined> {
+    const json = await this.redis.get(this.keys.slackDelivery(id));
+    return json ? SlackDeliveryProblemSchema.parse(JSON.parse(json)) : undefined;
+  }
+
+  async saveSlackDelivery(id: string, problem: SlackDeliveryProblem): Promise<void> {
+    await this.redis.set(this.keys.slackDelivery(id), JSON.stringify(problem));
   }
 
   private indexPipeline(pipeline: ReturnType<Redis['multi']>, before: Watch | undefined, after: Watch): void {

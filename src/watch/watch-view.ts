@@ -16,10 +16,11 @@ export class WatchViews {
   }
 
   async build(watch: Watch, findings?: readonly Finding[]): Promise<WatchView> {
-    const [list, suppressed, coverage] = await Promise.all([
+    const [list, suppressed, coverage, slackDelivery] = await Promise.all([
       findings ?? this.findings.list(watch.id),
       this.findings.suppressed(watch.id),
       this.store.sourceHealth(watch.id),
+      this.store.slackDelivery(watch.id),
     ]);
     const labels = watch.hosts.map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?');
     return {
@@ -31,6 +32,7 @@ export class WatchViews {
         return { ...health, hosts_unseen: labels.filter((label) => !seen.has(label.toLowerCase())) };
       }),
       status_url: this.statusUrl(watch.id),
+      ...(slackDelivery === undefined ? {} : { slack_delivery: slackDelivery }),
     };
   }
 

@@ -27,6 +27,28 @@ export interface FakeSlackMessage {
   edits: number;
 }
 
+/** An ephemeral message (`chat.postEphemeral`): seen by `user` only. */
+export interface FakeSlackEphemeral {
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: unknown;
+}
+
+/** A view opened (`views.open`), published (`views.publish`, App Home) or updated (`views.update`). */
+export interface FakeSlackView {
+  method: 'views.open' | 'views.publish' | 'views.update';
+  trigger_id?: string;
+  user_id?: string;
+  view: Record<string, unknown>;
+}
+
+/** A POST the app made to a slash command's `response_url`. */
+export interface FakeSlackResponse {
+  id: string;
+  body: Record<string, unknown>;
+}
+
 export type FakeSlackFailure =
   | { status: 429; retryAfter: number }
   /** `commit: true` performs the call before answering 500: the ambiguous failure a client cannot tell apart. */
@@ -39,6 +61,19 @@ export interface FakeSlack {
   readonly calls: readonly FakeSlackCall[];
   /** Channels that answer `channel_not_found`. */
   readonly unknownChannels: Set<string>;
+  /** Channels where the bot is not a member: posting answers `not_in_channel`. */
+  readonly foreignChannels: Set<string>;
+  /** Members of each channel, for `conversations.members`; an unlisted channel answers `channel_not_found`. */
+  readonly channelMembers: Map<string, string[]>;
+  /** Members of each user group, for `usergroups.users.list`; an unlisted group answers `no_such_subteam`. */
+  readonly userGroups: Map<string, string[]>;
+  /** Ephemeral messages, in order. */
+  ephemerals(): FakeSlackEphemeral[];
+  /** Views opened, published and updated, in order. */
+  views(): FakeSlackView[];
+  /** A `response_url` for a slash command payload; what is posted to it shows up in `responses()`. */
+  responseUrl(id: string): string;
+  responses(): FakeSlackResponse[];
   /** Messages created by chat.postMessage, in order, with their current content. */
   posts(): FakeSlackMessage[];
   /** Successful chat.update calls, in order. */
@@ -53,9 +88,11 @@ export interface FakeSlack {
 export interface FakeSlackOptions {
   /** Delay before answering chat.postMessage, to make concurrent posts overlap. @defaultValue 0 */
   postLatencyMs?: number;
+  /** What `apps.connections.open` hands out (a Socket Mode fake). @defaultValue none: `not_allowed_token_type` */
+  socketModeUrl?: string;
 }
 
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view']);
 const BOOLEAN_FIELDS = new Set(['reply_broadcast', 'include_all_metadata', 'unfurl_links', 'unfurl_media', 'as_user', 'link_names']);
 
 /** Form bodies carry everything as strings; turn the JSON and boolean fields back into values. */
@@ -87,6 +124,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const updateCalls: FakeSlackCall[] = [];
   const failures = new Map<string, FakeSlackFailure[]>();
   const unknownChannels = new Set<string>();
+  const foreignChannels = new Set<string>();
+  const channelMembers = new Map<string, string[]>();
+  const userGroups = new Map<string, string[]>();
+  const ephemerals: FakeSlackEphemeral[] = [];
+  const views: FakeSlackView[] = [];
+  const responses: FakeSlackResponse[] = [];
   let lastSeconds = 0;
   let sequence = 0;
 
@@ -106,6 +149,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const channel = text(body.channel);
       if (channel === undefined) return { ok: false, error: 'channel_not_found' };
       if (unknownChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
+      if (foreignChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
       const threadTs = text(body.thread_ts);
       if (threadTs !== undefined && !messages.some((message) => message.channel === channel && message.ts === threadTs)) {
         return { ok: false, error: 'thread_not_found' };
@@ -143,6 +187,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         .map((message) => view(message, body.include_all_metadata === true));
       return { ok: true, messages: found, has_more: false };
     },
+    'chat.postEphemeral': (body) => {
+      const channel = text(body.channel);
+      const user = text(body.user);
+      if (channel === undefined || unknownChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
+      if (user === undefined) return { ok: false, error: 'user_not_found' };
+      ephemerals.push({ channel, user, ...(text(body.text) === undefined ? {} : { text: text(body.text) }), ...(body.blocks === undefined ? {} : { blocks: body.blocks }) });
+      return { ok: true, message_ts: nextTs() };
+    },
+    'apps.connections.open': () =>
+      options.socketModeUrl === undefined ? { ok: false, error: 'not_allowed_token_type' } : { ok: true, url: options.socketModeUrl },
+    'views.open': (body) => recordView('views.open', body),
+    'views.publish': (body) => recordView('views.publish', body),
+    'views.update': (body) => recordView('views.update', body),
+    'usergroups.users.list': (body) => {
+      const users = userGroups.get(text(body.usergroup) ?? '');
+      return users === undefined ? { ok: false, error: 'no_such_subteam' } : { ok: true, users };
+    },
+    'conversations.members': (body) => {
+      const members = channelMembers.get(text(body.channel) ?? '');
+      return members === undefined ? { ok: false, error: 'channel_not_found' } : { ok: true, members, response_metadata: { next_cursor: '' } };
+    },
     'conversations.replies': (body) => {
       const channel = text(body.channel);
       const parent = text(body.ts);
@@ -154,16 +219,34 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
   };
 
+  function recordView(method: FakeSlackView['method'], body: Record<string, unknown>): Record<string, unknown> {
+    const view = body.view;
+    if (typeof view !== 'object' || view === null) return { ok: false, error: 'invalid_arguments' };
+    if (method === 'views.open' && text(body.trigger_id) === undefined) return { ok: false, error: 'invalid_trigger_id' };
+    views.push({
+      method,
+      view: view as Record<string, unknown>,
+      ...(text(body.trigger_id) === undefined ? {} : { trigger_id: text(body.trigger_id) }),
+      ...(text(body.user_id) === undefined ? {} : { user_id: text(body.user_id) }),
+    });
+    return { ok: true, view: { id: `V${String(views.length).padStart(8, '0')}`, ...(view as Record<string, unknown>) } };
+  }
+
   const app = express();
   app.use(express.urlencoded({ extended: false }));
   app.use(express.json());
+  app.post('/respond/:id', (req: Request, res: Response) => {
+    responses.push({ id: String(req.params.id), body: normalise(req.body) });
+    res.json({ ok: true });
+  });
   app.post('/api/:method', async (req: Request, res: Response) => {
     const method = String(req.params.method);
     const body = normalise(req.body);
     calls.push({ method, body, at: Date.now() });
 
     const authorization = req.get('authorization') ?? '';
-    if (!/^Bearer xoxb-\S+$/.test(authorization)) {
+    const token = method === 'apps.connections.open' ? /^Bearer xapp-\S+$/ : /^Bearer xoxb-\S+$/;
+    if (!token.test(authorization)) {
       res.json({ ok: false, error: 'not_authed' });
       return;
     }
@@ -200,6 +283,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     unknownChannels,
+    foreignChannels,
+    channelMembers,
+    userGroups,
+    ephemerals: () => [...ephemerals],
+    views: () => [...views],
+    responseUrl: (id) => `http://127.0.0.1:${port}/respond/${encodeURIComponent(id)}`,
+    responses: () => [...responses],
     posts: () => messages.map((message) => ({ ...message })),
     updates: () => [...updateCalls],
     messagesIn: (channel) => messages.filter((message) => message.channel === channel).map((message) => ({ ...message })),

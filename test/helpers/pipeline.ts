@@ -6,7 +6,7 @@ import { startApi, startWorker, type ApiService, type WorkerService } from '../.
 import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario, type Scenario, type ScenarioName } from '../../src/simulator/scenario/index.js';
 import { sendContainment } from '../../src/simulator/webhook-client.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/fake-slack.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from './config.js';
 import { dropPrefix, uniquePrefix } from './redis.js';
 import { waitFor } from './wait.js';
@@ -23,6 +23,10 @@ export interface PipelineOptions {
   extraYaml?: string;
   /** Where the API and workers log; default silent. */
   logger?: Logger;
+  /** Extra environment, e.g. SLACK_SIGNING_SECRET to turn on Slack interactivity. */
+  env?: Record<string, string>;
+  /** Options of the fake Slack Web API (e.g. latency, to make workers' posts overlap). */
+  slack?: FakeSlackOptions;
 }
 
 /**
@@ -61,11 +65,11 @@ export class Pipeline {
       clientSecret: 'test-secret',
       ingestionDelayMs: this.options.ingestionDelayMs ?? 0,
     });
-    this.slack = await startFakeSlack();
+    this.slack = await startFakeSlack(this.options.slack);
     this.config = testConfig({
       prefix: this.prefix,
       yaml: `sources:\n${mdeSourceYaml(this.mde.url, this.options.sourceYaml ?? '')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.53]\n${this.options.extraYaml ?? ''}`,
-      env: { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: this.slack.url, SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL },
+      env: { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: this.slack.url, SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL, ...this.options.env },
     });
     this.api = await startApi(this.config, this.options.logger ?? silentLogger());
     await this.startWorker();

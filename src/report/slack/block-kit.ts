@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import type { FindingStatus } from '../../contracts/finding.js';
 import { plainText } from '../text/mrkdwn.js';
 
 /** Slack's documented limits for a message (reference/soar-and-slack.md section 4). */
@@ -18,10 +19,10 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-/** Identifies what a message is about, so a later issue can add buttons whose values carry ids only. */
+/** Identifies what a message is about, so buttons can carry ids only, and which buttons still make sense. */
 export type MessageContext =
-  | { kind: 'status'; watchId: string; incidentId: string }
-  | { kind: 'finding'; watchId: string; incidentId: string; findingId: string }
+  | { kind: 'status'; watchId: string; incidentId: string; closed: boolean }
+  | { kind: 'finding'; watchId: string; incidentId: string; findingId: string; status: FindingStatus; closed: boolean }
   | { kind: 'verdict'; watchId: string; incidentId: string };
 
 /** Returns extra blocks (such as an actions block) appended to a message; see `BuildOptions.actions`. */

@@ -19,6 +19,8 @@ import type { RedisKeys } from '../../lib/keys.js';
 export const STATUS_SLOT = 'status';
 export const VERDICT_SLOT = 'verdict';
 export const findingSlot = (findingId: string): string => `finding:${findingId}`;
+/** A one-off note in the thread (who extended, who escalated), keyed by the interaction that caused it. */
+export const noteSlot = (key: string): string => `note:${key}`;
 
 export const MessageRefSchema = z.object({
   channel: z.string().min(1),

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
@@ -7,8 +6,10 @@ import type { Finding } from '../../contracts/finding.js';
 import type { WatchView } from '../../contracts/watch.js';
 import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
+import type { SlackDeliveryProblem } from '../../contracts/watch.js';
 import type { Reporter } from '../reporter.js';
 import type { ActionsBuilder, SlackMessage } from './block-kit.js';
+import { pacedSend, type ChannelPacer, type PaceLane } from './channel-pacer.js';
 import { findingMessage, statusMessage, verdictMessage } from './blocks.js';
 import { SlackDeliveryError, isAmbiguousFailure, isChannelError, platformErrorCode, toDeliveryError } from './errors.js';
 import {
@@ -17,10 +18,12 @@ import {
   STATUS_SLOT,
   VERDICT_SLOT,
   findingSlot,
+  noteSlot,
   type MessageRef,
   type PreviousClaim,
   type PublishResult,
 } from './message-store.js';
+import { webClientLogger } from './slack-logger.js';
 
 export interface SlackReporterOptions {
   /** Bot token (`xoxb-…`); sent only in the Authorization header, never logged. */
@@ -47,6 +50,13 @@ export interface SlackReporterOptions {
   claimStaleAfterMs?: number;
   /** Extra blocks for messages (the buttons seam). @defaultValue none */
   actions?: ActionsBuilder;
+  /**
+   * Per-channel pacing shared by every worker (posts and edits wait for their slot; a 429 holds the channel off for
+   * everyone). @defaultValue none: each call is sent at once and a 429 is waited out by this process alone
+   */
+  pacer?: ChannelPacer;
+  /** Told when the incident channel could not be used and the default channel was used instead. @defaultValue none */
+  onChannelProblem?: (watchId: string, problem: SlackDeliveryProblem) => Promise<void>;
   /** @defaultValue `Date.now` */
   now?: () => number;
 }
@@ -76,32 +86,24 @@ function isOlder(version: string | undefined, than: string | undefined): boolean
   return !Number.isNaN(a) && !Number.isNaN(b) && a < b;
 }
 
-/** The WebClient's own logging, through pino. Debug lines carry request bodies (telemetry) and are dropped. */
-function webClientLogger(logger: Logger): webApi.Logger {
-  const log = logger.child({ component: 'slack-web-api' });
-  const text = (parts: unknown[]) => parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ');
-  let level = webApi.LogLevel.INFO;
-  return {
-    debug: () => undefined,
-    info: (...parts: unknown[]) => log.info(text(parts)),
-    warn: (...parts: unknown[]) => log.warn(text(parts)),
-    error: (...parts: unknown[]) => log.error(text(parts)),
-    setLevel: (next: webApi.LogLevel) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
 interface Described {
   hash: string;
   version?: string;
   final?: boolean;
 }
 
-class SlackReporter implements Reporter {
+/** The Slack reporter, plus notes in a watch's thread for what responders did. */
+export interface SlackThreadReporter extends Reporter {
+  /**
+   * Posts `message` once as a reply in the watch's thread (posting the status message first if there is none yet);
+   * calling again with the same `key` edits that reply instead.
+   */
+  publishNote(view: WatchView, key: string, message: SlackMessage): Promise<void>;
+}
+
+class SlackReporter implements SlackThreadReporter {
   private readonly client: webApi.WebClient;
+  private readonly editor: webApi.WebClient;
   private readonly poster: webApi.WebClient;
   private readonly store: MessageStore;
   private readonly log: Logger;
@@ -116,6 +118,8 @@ class SlackReporter implements Reporter {
       timeout: options.timeoutMs ?? 30_000,
     };
     this.client = new webApi.WebClient(options.token, { ...common, retryConfig });
+    // Edits are retried on 5xx (an edit is idempotent), but a 429 comes back here so the whole channel is held off.
+    this.editor = new webApi.WebClient(options.token, { ...common, retryConfig, rejectRateLimitedCalls: true });
     // The WebClient retries 5xx and network errors of every method, and a post is not idempotent: this client makes
     // one attempt and reports a 429 instead of waiting, so `postMessage` below decides what is safe to repeat.
     this.poster = new webApi.WebClient(options.token, { ...common, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
@@ -145,6 +149,11 @@ class SlackReporter implements Reporter {
     const status = await this.syncStatus(view, true);
     const message = verdictMessage(view, findings, this.buildOptions());
     await this.publishReply(view, VERDICT_SLOT, status, message, { hash: digest(message), version: view.updated_at }, true);
+  }
+
+  async publishNote(view: WatchView, key: string, message: SlackMessage): Promise<void> {
+    const status = await this.syncStatus(view, false);
+    await this.publishReply(view, noteSlot(key), status, message, { hash: digest(message) }, false);
   }
 
   async close(): Promise<void> {
@@ -230,7 +239,9 @@ class SlackReporter implements Reporter {
     if (ref.final === true && described.final !== true) return ref;
     if (isOlder(described.version, ref.version)) return ref;
     try {
-      await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      await this.paced('edit', view, ref.channel, () =>
+        this.editor.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }),
+      );
     } catch (error) {
       throw toDeliveryError('chat.update', view.id, error);
     }
@@ -266,25 +277,30 @@ class SlackReporter implements Reporter {
         { watch_id: view.id, incident_id: view.incident_id, channel, fallback_channel: fallback, error: code },
         'incident channel unusable; posting to the default channel',
       );
-      return post(fallback);
+      const posted = await post(fallback);
+      // The message exists now: failing to record the problem must not make the claim protocol post it again.
+      await this.options
+        .onChannelProblem?.(view.id, { problem: code, channel, fallback_channel: fallback, at: new Date(this.now()).toISOString() })
+        .catch((error: Error) => this.log.warn({ watch_id: view.id, err: error.message }, 'could not record the channel problem on the watch'));
+      return posted;
     }
   }
 
   /** One post: 429s wait for Retry-After; anything else is thrown for the claim protocol to classify. */
   private async postMessage(view: WatchView, args: webApi.ChatPostMessageArguments): Promise<{ channel: string; ts: string }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const response = await this.poster.chat.postMessage(args);
-        if (response.ts === undefined || response.channel === undefined) {
-          throw new Error('Slack chat.postMessage answered ok without channel and ts');
-        }
-        return { channel: response.channel, ts: response.ts };
-      } catch (error) {
-        if (!(error instanceof webApi.WebAPIRateLimitedError) || attempt >= this.rateLimitRetries) throw error;
-        this.log.info({ watch_id: view.id, channel: args.channel, retry_after_s: error.retryAfter }, 'Slack rate limit; waiting before posting');
-        await sleep(Math.max(1, error.retryAfter) * 1_000);
-      }
+    const response = await this.paced('post', view, args.channel, () => this.poster.chat.postMessage(args));
+    if (response.ts === undefined || response.channel === undefined) {
+      throw new Error('Slack chat.postMessage answered ok without channel and ts');
     }
+    return { channel: response.channel, ts: response.ts };
+  }
+
+  private paced<T>(lane: PaceLane, view: WatchView, channel: string, send: () => Promise<T>): Promise<T> {
+    return pacedSend(this.options.pacer, lane, channel, send, {
+      rateLimitRetries: this.rateLimitRetries,
+      onRateLimited: (retryAfterS) =>
+        this.log.info({ watch_id: view.id, channel, lane, retry_after_s: retryAfterS }, 'Slack rate limit; waiting before sending'),
+    });
   }
 
   private metadata(view: WatchView, slot: string, token: string) {
@@ -364,6 +380,6 @@ class SlackReporter implements Reporter {
  * token in its metadata (`conversations.history`/`replies`, which need the `channels:history`/`groups:history`
  * scopes) before posting again.
  */
-export function createSlackReporter(options: SlackReporterOptions): Reporter {
+export function createSlackReporter(options: SlackReporterOptions): SlackThreadReporter {
   return new SlackReporter(options);
 }

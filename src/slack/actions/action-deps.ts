@@ -1,0 +1,28 @@
+import type { Logger } from '../../lib/logger.js';
+import type { WatchQueues } from '../../queue/queues.js';
+import type { SlackThreadReporter } from '../../report/slack/slack-reporter.js';
+import type { AllowRuleStore } from '../../watch/allow-rule-store.js';
+import type { FindingStore } from '../../watch/finding-store.js';
+import type { WatchService } from '../../watch/watch-service.js';
+import type { WatchStore } from '../../watch/watch-store.js';
+import type { WatchViews } from '../../watch/watch-view.js';
+import type { SlackAuthorizer } from '../authorizer.js';
+import type { SlackReplies } from '../delivery/slack-replies.js';
+import type { SlackSettings } from '../settings.js';
+
+/** What a worker needs to carry out responders' actions. */
+export interface SlackActionDeps {
+  store: WatchStore;
+  findings: FindingStore;
+  views: WatchViews;
+  queues: WatchQueues;
+  service: WatchService;
+  allowRules: AllowRuleStore;
+  authorizer: SlackAuthorizer;
+  replies: SlackReplies;
+  /** Posts notes in the watch's thread (escalations, extensions, stops), once per interaction. */
+  notes: SlackThreadReporter;
+  settings: SlackSettings;
+  logger: Logger;
+  now?: () => number;
+}

@@ -1,0 +1,31 @@
+import type { WatchView } from '../../contracts/watch.js';
+import { SLACK_LIMITS, context, divider, section, type Block, type SlackMessage } from '../../report/slack/block-kit.js';
+import { statusMessage } from '../../report/slack/blocks.js';
+import { watchSummary } from './watch-summary.js';
+
+/** Room for a header section and the "and N more" line inside Slack's 50 blocks. */
+const LISTED = 22;
+
+export function helpReply(command: string): SlackMessage {
+  const lines = [
+    `*${command}*: the containment watches, from Slack.`,
+    `• \`${command} status [incident]\`: the watch of this channel, or of the incident you name`,
+    `• \`${command} list\`: every active watch`,
+    `• \`${command} extend <incident> <duration>\`: watch longer, e.g. \`${command} extend INC-2041 12h\``,
+    `• \`${command} stop <incident> [reason]\`: stop now; the verdict follows`,
+    `• \`${command} help\`: this help`,
+    'The buttons under the status message and each finding do the same; the App Home shows every active watch.',
+  ];
+  return { text: `${command} help`, blocks: [section('cw-help', lines.join('\n'))] };
+}
+
+export function listReply(views: readonly WatchView[], now: number): SlackMessage {
+  if (views.length === 0) return { text: 'No active watches', blocks: [section('cw-list', 'No active watches right now.')] };
+  const blocks: Block[] = [section('cw-list', `*Active watches (${views.length})*`)];
+  views.slice(0, LISTED).forEach((view, index) => blocks.push(divider(), section(`cw-list-${index}`, watchSummary(view, now))));
+  if (views.length > LISTED) blocks.push(context('cw-list-more', [`… and ${views.length - LISTED} more: see the App Home or GET /v1/watches.`]));
+  return { text: `${views.length} active watches`, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+/** The status message itself, without buttons: the one person asking sees what the channel sees. */
+export const statusReply = (view: WatchView, now: number): SlackMessage => statusMessage(view, { now });
