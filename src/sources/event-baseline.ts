@@ -3,7 +3,10 @@ import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-eve
 const baselineKey = (entry: BaselineEntry) =>
   JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
 
-/** Entries that normalize alike (a vendor's `TCP` and `tcp` groups) become one, counts added, first/last widened. */
+/**
+ * Entries that normalize alike become one, counts added, first/last widened: a vendor's `TCP` and `tcp` groups,
+ * MDE's `Tcp` and `TcpV4`, a URL and its bare host, Falcon's unset hash sent as "" and as zeros.
+ */
 export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): BaselineEntry[] {
   const merged = new Map<string, BaselineEntry>();
   for (const entry of entries) {

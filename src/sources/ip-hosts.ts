@@ -1,5 +1,7 @@
 import { IpSchema } from '../contracts/common.js';
+import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { HostRef, HostVisibility } from './types.js';
+import { batches } from './batches.js';
 
 /**
  * Host identity for sources that only see addresses (firewalls): traffic is logged per source IP, with no host
@@ -14,10 +16,7 @@ export function hostIp(host: HostRef): string | undefined {
 
 /** The distinct valid IPs of `hosts`, in batches of at most `size`. */
 export function ipBatches(hosts: readonly HostRef[], size: number): string[][] {
-  const ips = [...new Set(hosts.map(hostIp).filter((ip): ip is string => ip !== undefined))];
-  const out: string[][] = [];
-  for (let start = 0; start < ips.length; start += size) out.push(ips.slice(start, start + size));
-  return out;
+  return batches([...new Set(hosts.map(hostIp).filter((ip): ip is string => ip !== undefined))], size);
 }
 
 /** Which hosts a firewall source can see: those with a valid IP, and why the others cannot be. */
@@ -30,4 +29,17 @@ export function visibilityByIp(hosts: readonly HostRef[], vendor: string): HostV
         : `${vendor} logs traffic by IP address only; the ip given is not a valid IPv4 or IPv6 address`;
     return { host, visible: false, reason };
   });
+}
+
+/** `read` once per batch of the hosts' IPs; a session two batches both return is kept once. */
+export async function readIpBatches(
+  hosts: readonly HostRef[],
+  size: number,
+  read: (ips: string[]) => Promise<ConnectionEvent[]>,
+): Promise<ConnectionEvent[]> {
+  const events = new Map<string, ConnectionEvent>();
+  for (const ips of ipBatches(hosts, size)) {
+    for (const event of await read(ips)) events.set(event.id, event);
+  }
+  return [...events.values()];
 }

@@ -1,19 +1,7 @@
 import type { Scenario } from '../../src/simulator/scenario/index.js';
+import type { VendorFailure } from '../../src/simulator/vendor-failure.js';
 
-/** A failure the vendor fake answers its next data-API request with (never the auth endpoint). */
-export type VendorFailure =
-  /** The vendor's own "bad credentials / token rejected" answer on a data call (401 or its equivalent). */
-  | { kind: 'unauthorized' }
-  /** The vendor's throttle answer, with its own retry hint header(s) saying `retryAfterSeconds`. */
-  | { kind: 'rate_limited'; retryAfterSeconds: number }
-  /** A 5xx (503 for Splunk's concurrency limit is fine). */
-  | { kind: 'server_error' }
-  /** No answer until the client gives up (hold the request longer than the configured 1 s timeout). */
-  | { kind: 'timeout' }
-  /** A 200 whose body is not what the vendor documents (HTML or unrelated JSON). */
-  | { kind: 'garbage' }
-  /** A 200 whose body is cut in the middle. */
-  | { kind: 'truncated' };
+export type { VendorFailure } from '../../src/simulator/vendor-failure.js';
 
 /** A loopback fake of one vendor API, speaking its documented wire format and playing a scenario. */
 export interface FakeVendor {

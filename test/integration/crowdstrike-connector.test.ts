@@ -1,38 +1,25 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { startFakeCrowdstrike, type FakeCrowdstrike } from '../../src/simulator/crowdstrike/fake-crowdstrike-server.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { CrowdstrikeConfigSchema, crowdstrikeConnector } from '../../src/sources/crowdstrike/index.js';
 import { parseFalconRetryAfter } from '../../src/sources/crowdstrike/rate-limit.js';
-import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
 
 const SOURCE = 'falcon-test';
 const CLIENT = { id: 'falcon-client-01', secret: 'not-a-real-falcon-secret-42' };
-const MINUTE = 60_000;
-const DAY_MS = 86_400_000;
 
 let fake: FakeCrowdstrike;
 let scenario: Scenario;
 let logLines: Record<string, unknown>[];
 let budget: CountingBudget;
 
-class CountingBudget implements RequestBudget {
-  acquired = 0;
-  acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    this.acquired += 1;
-    return Promise.resolve();
-  }
-}
-
 beforeEach(async () => {
   logLines = [];
   budget = new CountingBudget();
-  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  scenario = fallbackScenario();
   fake = await startFakeCrowdstrike({ scenario, clientId: CLIENT.id, clientSecret: CLIENT.secret });
 });
 
@@ -41,12 +28,6 @@ afterEach(async () => {
 });
 
 function connector(overrides: Record<string, unknown> = {}): SourceConnector {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = CrowdstrikeConfigSchema.parse({
     id: SOURCE,
     type: 'crowdstrike',
@@ -57,13 +38,10 @@ function connector(overrides: Record<string, unknown> = {}): SourceConnector {
     max_retries: 2,
     ...overrides,
   });
-  return crowdstrikeConnector.create(config, { logger: pino({ level: 'debug' }, sink), budget });
+  return crowdstrikeConnector.create(config, { logger: capturingLogger(logLines, 'debug'), budget });
 }
 
-const around = (beforeMs: number, afterMs: number) => ({
-  from: new Date(scenario.blockedAt.getTime() - beforeMs),
-  to: new Date(scenario.blockedAt.getTime() + afterMs),
-});
+const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, beforeMs, afterMs);
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
 const devicePath = (path: string) => path.replace(/^C:\\/, '\\Device\\HarddiskVolume3\\');
 
@@ -89,13 +67,10 @@ const fromSim = (connection: SimConnection) => ({
   dst: `${connection.dst.ip}:${connection.dst.port}`,
   protocol: connection.protocol,
 });
-const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
 
 function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }, hostnames?: string[]) {
   const expected = scenario.connections(range.from, range.to).filter((c) => !hostnames || hostnames.includes(c.host.hostname));
-  expect(expected.length).toBeGreaterThan(10);
-  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
-  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+  expectSameConnections(events, expected, fromEvent, fromSim);
 }
 
 const jobQueries = () => fake.requests.filter((request) => request.method === 'POST' && request.query).map((request) => request.query!);

@@ -1,38 +1,25 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { startFakeElastic, type FakeElastic } from '../../src/simulator/elastic/fake-elastic-server.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { ElasticConfigSchema, elasticConnector } from '../../src/sources/elastic/index.js';
 import { requireComplete } from '../../src/sources/elastic/parse.js';
-import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
 
 const SOURCE = 'elastic-test';
 const API_KEY = Buffer.from('VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw').toString('base64');
-const MINUTE = 60_000;
-const DAY_MS = 86_400_000;
 
 let fake: FakeElastic;
 let scenario: Scenario;
 let logLines: Record<string, unknown>[];
 let budget: CountingBudget;
 
-class CountingBudget implements RequestBudget {
-  acquired = 0;
-  acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    this.acquired += 1;
-    return Promise.resolve();
-  }
-}
-
 beforeEach(async () => {
   logLines = [];
   budget = new CountingBudget();
-  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  scenario = fallbackScenario();
   fake = await startFakeElastic({ scenario, apiKey: API_KEY });
 });
 
@@ -41,20 +28,11 @@ afterEach(async () => {
 });
 
 function connector(overrides: Record<string, unknown> = {}): SourceConnector {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = ElasticConfigSchema.parse({ id: SOURCE, type: 'elastic', base_url: fake.url, api_key: API_KEY, timeout: '1s', max_retries: 2, ...overrides });
-  return elasticConnector.create(config, { logger: pino({ level: 'debug' }, sink), budget });
+  return elasticConnector.create(config, { logger: capturingLogger(logLines, 'debug'), budget });
 }
 
-const around = (beforeMs: number, afterMs: number) => ({
-  from: new Date(scenario.blockedAt.getTime() - beforeMs),
-  to: new Date(scenario.blockedAt.getTime() + afterMs),
-});
+const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, beforeMs, afterMs);
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
 const defendHost = (connection: SimConnection) => connection.host.hostname === 'FIN-WS-042';
 
@@ -81,13 +59,10 @@ const fromSim = (connection: SimConnection) => ({
   protocol: connection.protocol,
   outcome: defendHost(connection) ? connection.outcome : 'unknown',
 });
-const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
 
 function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }) {
   const expected = scenario.connections(range.from, range.to);
-  expect(expected.length).toBeGreaterThan(10);
-  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
-  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+  expectSameConnections(events, expected, fromEvent, fromSim);
 }
 
 const searches = () => fake.requests.filter((request) => request.path === '/_search');

@@ -1,22 +1,19 @@
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { RedisRequestBudget, type RequestBudget } from '../../src/sources/http/request-budget.js';
 import { MdeConfigSchema, mdeConnector } from '../../src/sources/mde/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
 import { TEST_REDIS_URL, dropPrefix, uniquePrefix } from '../helpers/redis.js';
+import { DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
 
 const SOURCE = 'mde-test';
 const TENANT = 'contoso-test';
 const CLIENT = { id: 'app-0001', secret: 'not-a-real-secret-0123' };
-const MINUTE = 60_000;
-const DAY_MS = 86_400_000;
 
 let redis: Redis;
 let prefix: string;
@@ -35,7 +32,7 @@ afterAll(async () => {
 beforeEach(async () => {
   prefix = uniquePrefix('mde');
   logLines = [];
-  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  scenario = fallbackScenario();
   fake = await startFakeMde({ scenario, tenantId: TENANT, clientId: CLIENT.id, clientSecret: CLIENT.secret });
 });
 
@@ -48,12 +45,6 @@ const budget = (requestsPerMinute = 600): RequestBudget =>
   new RedisRequestBudget({ redis, keyPrefix: prefix, sourceId: SOURCE, requestsPerMinute });
 
 function connector(overrides: Record<string, unknown> = {}, requestBudget: RequestBudget = budget()): SourceConnector {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = MdeConfigSchema.parse({
     id: SOURCE,
     type: 'mde',
@@ -64,13 +55,10 @@ function connector(overrides: Record<string, unknown> = {}, requestBudget: Reque
     token_url: fake.url,
     ...overrides,
   });
-  return mdeConnector.create(config, { logger: pino({ level: 'warn' }, sink), budget: requestBudget });
+  return mdeConnector.create(config, { logger: capturingLogger(logLines, 'warn'), budget: requestBudget });
 }
 
-const around = (beforeMs: number, afterMs: number) => ({
-  from: new Date(scenario.blockedAt.getTime() - beforeMs),
-  to: new Date(scenario.blockedAt.getTime() + afterMs),
-});
+const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, beforeMs, afterMs);
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
 
 /** What any source must report about a connection, whatever its wire format. */
@@ -98,13 +86,10 @@ const fromSim = (connection: SimConnection) => ({
   protocol: connection.protocol,
   outcome: connection.outcome,
 });
-const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
 
 function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }, fqdns?: string[]) {
   const expected = scenario.connections(range.from, range.to).filter((c) => !fqdns || fqdns.includes(c.host.fqdn));
-  expect(expected.length).toBeGreaterThan(10);
-  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
-  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+  expectSameConnections(events, expected, fromEvent, fromSim);
 }
 
 describe('MDE connector against the Graph runHuntingQuery fake', () => {

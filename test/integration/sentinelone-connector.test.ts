@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/simulator/sentinelone/fake-sentinelone-server.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
-import type { RequestBudget } from '../../src/sources/http/request-budget.js';
+import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { SentineloneConfigSchema, sentineloneConnector } from '../../src/sources/sentinelone/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario } from '../helpers/connector-test.js';
 
 const SOURCE = 's1-test';
-const MINUTE = 60_000;
-const DAY_MS = 86_400_000;
 
 let fake: FakeSentinelone;
 let scenario: Scenario;
@@ -20,15 +16,6 @@ let logLines: Record<string, unknown>[];
 let budget: CountingBudget;
 /** A token per test: query-status is limited per token, and tests should not wait on each other. */
 let token: string;
-
-class CountingBudget implements RequestBudget {
-  acquired = 0;
-  acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    this.acquired += 1;
-    return Promise.resolve();
-  }
-}
 
 async function startFake(options: Partial<FakeSentineloneOptions> = {}): Promise<void> {
   fake = await startFakeSentinelone({ scenario, apiToken: token, ...options });
@@ -38,7 +25,7 @@ beforeEach(async () => {
   logLines = [];
   budget = new CountingBudget();
   token = `s1-${randomBytes(16).toString('hex')}`;
-  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  scenario = fallbackScenario();
   await startFake();
 });
 
@@ -47,12 +34,6 @@ afterEach(async () => {
 });
 
 function connector(overrides: Record<string, unknown> = {}): SourceConnector {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = SentineloneConfigSchema.parse({
     id: SOURCE,
     type: 'sentinelone',
@@ -62,13 +43,10 @@ function connector(overrides: Record<string, unknown> = {}): SourceConnector {
     max_retries: 2,
     ...overrides,
   });
-  return sentineloneConnector.create(config, { logger: pino({ level: 'debug' }, sink), budget });
+  return sentineloneConnector.create(config, { logger: capturingLogger(logLines, 'debug'), budget });
 }
 
-const around = (beforeMs: number, afterMs: number) => ({
-  from: new Date(scenario.blockedAt.getTime() - beforeMs),
-  to: new Date(scenario.blockedAt.getTime() + afterMs),
-});
+const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, beforeMs, afterMs);
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
 
 const fromEvent = (event: ConnectionEvent) => ({
@@ -95,13 +73,10 @@ const fromSim = (connection: SimConnection) => ({
   protocol: connection.protocol,
   outcome: connection.outcome,
 });
-const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
 
 function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }) {
   const expected = scenario.connections(range.from, range.to);
-  expect(expected.length).toBeGreaterThan(10);
-  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
-  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+  expectSameConnections(events, expected, fromEvent, fromSim);
 }
 
 const requestsTo = (path: string) => fake.requests.filter((request) => request.path === `/web/api/v2.1/dv/${path}`);

@@ -1,37 +1,24 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { startFakeSplunk, type FakeSplunk } from '../../src/simulator/splunk/fake-splunk-server.js';
-import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import { SplunkConfigSchema, splunkConnector } from '../../src/sources/splunk/index.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
 
 const SOURCE = 'splunk-test';
 const TOKEN = 'splunk-token-not-real-0001';
-const MINUTE = 60_000;
-const DAY_MS = 86_400_000;
 
 let fake: FakeSplunk;
 let scenario: Scenario;
 let logLines: Record<string, unknown>[];
 let budget: CountingBudget;
 
-class CountingBudget implements RequestBudget {
-  acquired = 0;
-  acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    this.acquired += 1;
-    return Promise.resolve();
-  }
-}
-
 beforeEach(async () => {
   logLines = [];
   budget = new CountingBudget();
-  scenario = createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+  scenario = fallbackScenario();
   fake = await startFakeSplunk({ scenario, token: TOKEN });
 });
 
@@ -40,12 +27,6 @@ afterEach(async () => {
 });
 
 function connector(overrides: Record<string, unknown> = {}): SourceConnector {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = SplunkConfigSchema.parse({
     id: SOURCE,
     type: 'splunk',
@@ -55,15 +36,11 @@ function connector(overrides: Record<string, unknown> = {}): SourceConnector {
     timeout: '1s',
     ...overrides,
   });
-  return splunkConnector.create(config, { logger: pino({ level: 'warn' }, sink), budget });
+  return splunkConnector.create(config, { logger: capturingLogger(logLines, 'warn'), budget });
 }
 
-const around = (beforeMs: number, afterMs: number) => ({
-  from: new Date(scenario.blockedAt.getTime() - beforeMs),
-  to: new Date(scenario.blockedAt.getTime() + afterMs),
-});
+const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, beforeMs, afterMs);
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
-const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
 
 /** What Sysmon Event ID 3 can tell about a connection: no hashes, no command line, no outcome. */
 const fromEvent = (event: ConnectionEvent) => ({
@@ -93,9 +70,7 @@ const fromSim = (connection: SimConnection) => ({
 
 function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to: Date }, fqdns?: string[]) {
   const expected = scenario.connections(range.from, range.to).filter((c) => !fqdns || fqdns.includes(c.host.fqdn));
-  expect(expected.length).toBeGreaterThan(10);
-  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
-  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+  expectSameConnections(events, expected, fromEvent, fromSim);
 }
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);

@@ -1,17 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as z from 'zod';
 import type { Scenario } from '../scenario/index.js';
+import { VendorFake } from '../vendor-fake.js';
+import type { FakeFailure } from '../vendor-failure.js';
 import { CqlSyntaxError } from './cql-lexer.js';
-import { answerFailure, falconEnvelope, falconError, type FakeFailure } from './falcon-failures.js';
+import { answerFailure, falconEnvelope, falconError } from './falcon-failures.js';
 import { readJobQuery, type JobQuery } from './cql-reader.js';
 import { aidOf, deviceRecord } from './falcon-data.js';
 import { readDeviceFilter, type FqlTerm } from './fql-reader.js';
 import { runJob } from './job-engine.js';
 
-export type { FakeFailure } from './falcon-failures.js';
+export type { FakeFailure } from '../vendor-failure.js';
 
 export interface FakeCrowdstrikeOptions {
   scenario: Scenario;
@@ -67,28 +67,18 @@ const epochMs = (value: string | number | undefined, fallback: number): number =
 };
 
 /** Loopback fake of the Falcon gateway: OAuth2, the Hosts API and NG-SIEM query jobs, in their wire formats. */
-export class FakeCrowdstrike {
+export class FakeCrowdstrike extends VendorFake<FakeFailure> {
   readonly requests: FalconRequestRecord[] = [];
   tokenRequests = 0;
   ingestionDelayMs: number;
-  private readonly failures: FakeFailure[] = [];
   private readonly tokens = new Map<string, number>();
   private readonly jobs = new Map<string, QueryJob>();
   private readonly now: () => number;
-  private server: Server | undefined;
-  private baseUrl = '';
 
   constructor(private readonly options: FakeCrowdstrikeOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-  }
-
-  get url(): string {
-    return this.baseUrl;
-  }
-
-  failNext(...failures: FakeFailure[]): void {
-    this.failures.push(...failures);
   }
 
   /** Data requests served so far (token requests not counted). */
@@ -105,26 +95,7 @@ export class FakeCrowdstrike {
     this.tokens.clear();
   }
 
-  async start(): Promise<this> {
-    const server = createServer(this.app());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.use((_req, res, next) => {
       res.set({ 'X-Cs-Traceid': randomUUID(), 'X-Ratelimit-Limit': String(RATE_LIMIT), 'X-Ratelimit-Remaining': String(RATE_LIMIT - 1) });
@@ -171,7 +142,7 @@ export class FakeCrowdstrike {
         record.error = error instanceof Error ? error.message : String(error);
       }
     }
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       record.status = answerFailure(failure, req, res, this.now());
       return;

@@ -1,19 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-
-/** A failure the next data request gets instead of its answer (the FakeVendor contract's six kinds, and one more). */
-export type FakeFailure =
-  | { kind: 'unauthorized' }
-  | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'server_error' }
-  | { kind: 'timeout' }
-  | { kind: 'garbage' }
-  | { kind: 'truncated' }
-  /** A 200 whose body is JSON, but not the shape the call documents. */
-  | { kind: 'unexpected_json' };
-
-/** Longer than any client timeout the tests configure. */
-const HANG_MS = 3_000;
+import { answerAfterHang, type FakeFailure } from '../vendor-failure.js';
 
 /** Falcon's `msa` envelope: `{meta, resources, errors}`. */
 export function falconEnvelope(resources: unknown[], errors: { code: number; message: string }[] = [], pagination?: object) {
@@ -39,9 +26,7 @@ export function answerFailure(failure: FakeFailure, req: Request, res: Response,
       falconError(res, 500, 'internal server error');
       return 500;
     case 'timeout':
-      setTimeout(() => {
-        if (!res.headersSent && !req.socket.destroyed) falconError(res, 504, 'gateway timeout');
-      }, HANG_MS).unref();
+      answerAfterHang(req, res, () => falconError(res, 504, 'gateway timeout'));
       return 504;
     case 'garbage':
       res.status(200).type('text/html').send('<html><body><h1>502 Bad Gateway</h1></body></html>');

@@ -1,18 +1,5 @@
 import type { Request, Response } from 'express';
-
-/** A failure the next request gets instead of its answer (the FakeVendor contract's six kinds, and one more). */
-export type FakeFailure =
-  | { kind: 'unauthorized' }
-  | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'server_error' }
-  | { kind: 'timeout' }
-  | { kind: 'garbage' }
-  | { kind: 'truncated' }
-  /** A 200 whose body is JSON, but not the shape the call documents. */
-  | { kind: 'unexpected_json' };
-
-/** Longer than any client timeout the tests configure. */
-const HANG_MS = 3_000;
+import { answerAfterHang, type FakeFailure } from '../vendor-failure.js';
 
 /** Elasticsearch's error envelope: `{error: {root_cause, type, reason}, status}`. */
 export function esError(res: Response, status: number, type: string, reason: string): void {
@@ -39,9 +26,7 @@ export function answerFailure(failure: FakeFailure, req: Request, res: Response)
       esError(res, 503, 'search_phase_execution_exception', 'all shards failed');
       return 503;
     case 'timeout':
-      setTimeout(() => {
-        if (!res.headersSent && !req.socket.destroyed) esError(res, 504, 'timeout_exception', 'gateway timeout');
-      }, HANG_MS).unref();
+      answerAfterHang(req, res, () => esError(res, 504, 'timeout_exception', 'gateway timeout'));
       return 504;
     case 'garbage':
       res.status(200).type('text/html').send('<html><head><title>Kibana</title></head><body>Loading Elastic</body></html>');

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Scenario } from '../scenario/index.js';
+import { VendorFake } from '../vendor-fake.js';
+import type { FakeFailure } from '../vendor-failure.js';
 import { hash32 } from '../scenario/stable-hash.js';
 import { CompositeSearchBodySchema, DslParsingError, PitSearchBodySchema, clauseValues, readBody, readClause, type Clause } from './dsl-reader.js';
 import { DATA_STREAMS, ecsDocs, type EcsDoc } from './ecs-docs.js';
-import { answerFailure, esError, unauthenticated, type FakeFailure } from './es-failures.js';
+import { answerFailure, esError, unauthenticated } from './es-failures.js';
 import { compositePage, matches } from './search-engine.js';
 
-export type { FakeFailure } from './es-failures.js';
+export type { FakeFailure } from '../vendor-failure.js';
 
 export interface FakeElasticOptions {
   scenario: Scenario;
@@ -71,26 +71,16 @@ const nanos = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000000Z');
 const millis = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.replace(/\.(\d{3})\d*Z$/, '.$1Z')));
 
 /** Loopback fake of Elasticsearch: point in time, `_search` with search_after and composite aggregations. */
-export class FakeElastic {
+export class FakeElastic extends VendorFake<FakeFailure> {
   readonly requests: EsRequestRecord[] = [];
   ingestionDelayMs: number;
-  private readonly failures: FakeFailure[] = [];
   private readonly pits = new Map<string, Pit>();
   private readonly now: () => number;
-  private server: Server | undefined;
-  private baseUrl = '';
 
   constructor(private readonly options: FakeElasticOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-  }
-
-  get url(): string {
-    return this.baseUrl;
-  }
-
-  failNext(...failures: FakeFailure[]): void {
-    this.failures.push(...failures);
   }
 
   requestCount(): number {
@@ -107,26 +97,7 @@ export class FakeElastic {
     return this.pits.size;
   }
 
-  async start(): Promise<this> {
-    const server = createServer(this.app());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.use((_req, res, next) => {
       res.set('X-Elastic-Product', 'Elasticsearch');
@@ -153,7 +124,7 @@ export class FakeElastic {
     const record: EsRequestRecord = { method: req.method, path: req.path, status: 0 };
     this.requests.push(record);
     res.locals.record = record;
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       record.status = answerFailure(failure, req, res);
       return;

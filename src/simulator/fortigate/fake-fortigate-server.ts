@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { LoopbackServer } from '../loopback-server.js';
 import type { Scenario } from '../scenario/index.js';
-import { HANG_MS, type VendorFailure } from '../vendor-failure.js';
+import { VendorFake } from '../vendor-fake.js';
+import { answerAfterHang, type VendorFailure } from '../vendor-failure.js';
 import { FortiFilterError, matchesFilters, parseFortiFilter, valuesOf, type FortiFilter } from './forti-filter.js';
 import { recordsJson, toTrafficRecord, type RecordOptions, type TrafficRecord } from './traffic-records.js';
 
@@ -47,26 +47,17 @@ const BUILD = { serial: 'FGT60FTK2209A1B2', version: 'v7.4.4', build: 2662 };
  * `results` envelope, `start`/`rows` paging, and for FortiAnalyzer the `session_id` + `completed` progress flow.
  * Filters are read with a real tokenizer for FortiOS filter syntax; refusals come as FortiOS error envelopes.
  */
-export class FakeFortigate {
+export class FakeFortigate extends VendorFake<VendorFailure> {
   readonly requests: FortigateRequestRecord[] = [];
   ingestionDelayMs: number;
-  private readonly failures: VendorFailure[] = [];
   private readonly sessions = new Map<number, AnalyzerSession>();
-  private readonly server = new LoopbackServer();
   private readonly now: () => number;
   private nextSession = 4_100;
 
   constructor(private readonly options: FakeFortigateOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  failNext(...failures: VendorFailure[]): void {
-    this.failures.push(...failures);
   }
 
   /** API requests served so far; every one is a data call (the key is static, there is no token endpoint). */
@@ -84,16 +75,7 @@ export class FakeFortigate {
     return this.requests.flatMap((request) => (request.filters ? valuesOf(request.filters, 'srcip').map((term) => term.value) : []));
   }
 
-  async start(): Promise<this> {
-    await this.server.listen(this.app(), this.options.port ?? 0);
-    return this;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.get('/api/v2/log/:device/traffic/:subtype', (req, res) => this.logs(req, res));
     app.use((req: Request, res: Response) => this.error(res, 404, req.path));
@@ -109,7 +91,7 @@ export class FakeFortigate {
     const query = req.query as Record<string, string | string[]>;
     const record: FortigateRequestRecord = { path: req.path, query, status: 200 };
     this.requests.push(record);
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       record.status = this.fail(failure, req, res);
       return;
@@ -169,9 +151,7 @@ export class FakeFortigate {
         this.error(res, 500, req.path, 'Internal Server Error');
         return 500;
       case 'timeout':
-        setTimeout(() => {
-          if (!res.headersSent && !req.socket.destroyed) this.error(res, 504, req.path);
-        }, HANG_MS).unref();
+        answerAfterHang(req, res, () => this.error(res, 504, req.path));
         return 504;
       case 'garbage':
         res.status(200).type('text/html').send('<html><head><title>FortiGate</title></head><body>Please login</body></html>');

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as z from 'zod';
 import type { Scenario } from '../scenario/index.js';
+import { VendorFake } from '../vendor-fake.js';
 import { executeHuntingQuery } from './hunting-engine.js';
 import { KqlSyntaxError } from './kql-lexer.js';
 import { readHuntingQuery, type HuntingQuery } from './kql-reader.js';
@@ -62,28 +61,17 @@ function graphError(res: Response, status: number, message: string, code = GRAPH
 }
 
 /** Loopback fake of the Entra token endpoint and Graph `runHuntingQuery`, speaking their wire formats. */
-export class FakeMde {
+export class FakeMde extends VendorFake<ScriptedResponse> {
   readonly requests: HuntingRequestRecord[] = [];
   tokenRequests = 0;
   ingestionDelayMs: number;
-  private readonly scripted: ScriptedResponse[] = [];
   private readonly tokens = new Map<string, number>();
   private readonly now: () => number;
-  private server: Server | undefined;
-  private baseUrl = '';
 
   constructor(private readonly options: FakeMdeOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-  }
-
-  get url(): string {
-    return this.baseUrl;
-  }
-
-  /** The next hunting requests get these answers, in order, instead of running their query. */
-  failNext(...responses: ScriptedResponse[]): void {
-    this.scripted.push(...responses);
   }
 
   /** Every issued token stops working, as when a secret is rotated or a token revoked. */
@@ -91,26 +79,7 @@ export class FakeMde {
     this.tokens.clear();
   }
 
-  async start(): Promise<this> {
-    const server = createServer(this.app());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.post('/:tenant/oauth2/v2.0/token', express.urlencoded({ extended: false }), (req, res) => this.token(req, res));
     app.post('/v1.0/security/runHuntingQuery', express.json({ limit: '1mb' }), (req, res) => this.hunt(req, res));
@@ -167,7 +136,7 @@ export class FakeMde {
     } catch (error) {
       record.error = error instanceof Error ? error.message : String(error);
     }
-    const scripted = this.scripted.shift();
+    const scripted = this.nextFailure();
     if (scripted) {
       this.answerScripted(scripted, record, req, res);
       return;
@@ -191,7 +160,7 @@ export class FakeMde {
         window: this.window(body.data.Timespan),
       });
       record.status = 200;
-      res.json({ '@odata.context': `${this.baseUrl}/v1.0/$metadata#microsoft.graph.security.huntingQueryResults`, ...result });
+      res.json({ '@odata.context': `${this.url}/v1.0/$metadata#microsoft.graph.security.huntingQueryResults`, ...result });
     } catch (error) {
       record.status = 400;
       record.error = error instanceof Error ? error.message : String(error);

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { XMLBuilder } from 'fast-xml-parser';
-import { LoopbackServer } from '../loopback-server.js';
 import type { Scenario } from '../scenario/index.js';
-import { HANG_MS, type VendorFailure } from '../vendor-failure.js';
+import { VendorFake } from '../vendor-fake.js';
+import { answerAfterHang, type VendorFailure } from '../vendor-failure.js';
 import { PanFilterError, matchesFilter, parsePanFilter, valuesOf, type PanFilter } from './panos-filter.js';
 import { localClock, toTrafficEntry, type TrafficEntry } from './traffic-entries.js';
 
@@ -53,33 +53,27 @@ function apiError(res: Response, httpStatus: number, code: string | undefined, m
  * then FIN with the entries (and deletes the job once read), `action=finish` deletes a job. Filters are read with a
  * real tokenizer for the Monitor-tab query syntax; errors come in the API's `<response status="error">` envelope.
  */
-export class FakePanos {
+/** The contract's failures, and an `<response status="error">` with the API's own code and message. */
+type PanosFailure = VendorFailure | { kind: 'api_error'; code: string; message: string };
+
+export class FakePanos extends VendorFake<PanosFailure> {
   readonly requests: PanosRequestRecord[] = [];
   ingestionDelayMs: number;
-  private readonly failures: (VendorFailure | { kind: 'api_error'; code: string; message: string })[] = [];
   private readonly jobs = new Map<string, LogJob>();
-  private readonly server = new LoopbackServer();
   private readonly timeZone: string;
   private readonly now: () => number;
   private nextJob = 1;
 
   constructor(private readonly options: FakePanosOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.timeZone = options.timeZone ?? 'UTC';
     this.now = options.now ?? Date.now;
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  failNext(...failures: VendorFailure[]): void {
-    this.failures.push(...failures);
-  }
-
   /** The next request gets a 200 `<response status="error" code=..>` with this PAN-OS error code and message. */
   failNextWith(code: string, message: string): void {
-    this.failures.push({ kind: 'api_error', code, message });
+    this.failNext({ kind: 'api_error', code, message });
   }
 
   /** API requests served so far; every one is a data call (the key is static, there is no token endpoint). */
@@ -102,16 +96,7 @@ export class FakePanos {
     return [...this.jobs.keys()];
   }
 
-  async start(): Promise<this> {
-    await this.server.listen(this.app(), this.options.port ?? 0);
-    return this;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.all('/api', express.urlencoded({ extended: false, limit: '1mb' }), (req, res) => this.api(req, res));
     app.use((_req: Request, res: Response) => apiError(res, 404, undefined, 'Not found'));
@@ -129,7 +114,7 @@ export class FakePanos {
     }
     const record: PanosRequestRecord = { params, status: 200 };
     this.requests.push(record);
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       record.status = this.fail(failure, req, res);
       return;
@@ -148,7 +133,7 @@ export class FakePanos {
     this.enqueue(params, record, res);
   }
 
-  private fail(failure: VendorFailure | { kind: 'api_error'; code: string; message: string }, req: Request, res: Response): number {
+  private fail(failure: PanosFailure, req: Request, res: Response): number {
     switch (failure.kind) {
       case 'api_error':
         apiError(res, 200, failure.code, failure.message);
@@ -165,9 +150,7 @@ export class FakePanos {
         apiError(res, 500, '5', 'Internal error');
         return 500;
       case 'timeout':
-        setTimeout(() => {
-          if (!res.headersSent && !req.socket.destroyed) apiError(res, 504, undefined, 'Gateway timeout');
-        }, HANG_MS).unref();
+        answerAfterHang(req, res, () => apiError(res, 504, undefined, 'Gateway timeout'));
         return 504;
       case 'garbage':
         res.status(200).type('text/html').send('<html><head><title>GlobalProtect Portal</title></head><body>Login</body></html>');

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as z from 'zod';
 import type { Scenario } from '../scenario/index.js';
+import { VendorFake } from '../vendor-fake.js';
+import type { FakeFailure } from '../vendor-failure.js';
 import { agentRecord, agentUuidOf, ipConnectEvent, type DvEvent } from './dv-data.js';
-import { answerFailure, s1Error, type FakeFailure } from './s1-failures.js';
+import { answerFailure, s1Error } from './s1-failures.js';
 import { readDvQuery, type DvQuery } from './s1ql-reader.js';
 
-export type { FakeFailure } from './s1-failures.js';
+export type { FakeFailure } from '../vendor-failure.js';
 
 export interface FakeSentineloneOptions {
   scenario: Scenario;
@@ -66,29 +66,19 @@ function decodeCursor(cursor: unknown): number | undefined {
 }
 
 /** Loopback fake of the SentinelOne management API: agents and Deep Visibility, in their wire formats. */
-export class FakeSentinelone {
+export class FakeSentinelone extends VendorFake<FakeFailure> {
   readonly requests: S1RequestRecord[] = [];
   ingestionDelayMs: number;
   /** query-status calls refused for coming within a second of the previous one. */
   statusRateViolations = 0;
-  private readonly failures: FakeFailure[] = [];
   private readonly jobs = new Map<string, DvJob>();
   private lastStatusAt = -Infinity;
   private readonly now: () => number;
-  private server: Server | undefined;
-  private baseUrl = '';
 
   constructor(private readonly options: FakeSentineloneOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
-  }
-
-  get url(): string {
-    return this.baseUrl;
-  }
-
-  failNext(...failures: FakeFailure[]): void {
-    this.failures.push(...failures);
   }
 
   requestCount(): number {
@@ -100,26 +90,7 @@ export class FakeSentinelone {
     return this.requests.flatMap((request) => [...(request.query?.agentNames ?? []), ...(request.agentNames ?? [])]);
   }
 
-  async start(): Promise<this> {
-    const server = createServer(this.app());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.use((req, res, next) => this.gate(req, res, next));
     app.get('/web/api/v2.1/agents', (req, res) => this.agents(req, res));
@@ -143,7 +114,7 @@ export class FakeSentinelone {
     const record: S1RequestRecord = { method: req.method, path: req.path, status: 0 };
     this.requests.push(record);
     res.locals.record = record;
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       record.status = answerFailure(failure, req, res);
       return;

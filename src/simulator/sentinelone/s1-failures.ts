@@ -1,18 +1,6 @@
 import type { Request, Response } from 'express';
+import { answerAfterHang, type FakeFailure } from '../vendor-failure.js';
 
-/** A failure the next data request gets instead of its answer (the FakeVendor contract's six kinds, and one more). */
-export type FakeFailure =
-  | { kind: 'unauthorized' }
-  | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'server_error' }
-  | { kind: 'timeout' }
-  | { kind: 'garbage' }
-  | { kind: 'truncated' }
-  /** A 200 whose body is JSON, but not the shape the call documents. */
-  | { kind: 'unexpected_json' };
-
-/** Longer than any client timeout the tests configure. */
-const HANG_MS = 3_000;
 const ERROR_CODES: Readonly<Record<number, [number, string]>> = {
   400: [4000010, 'Validation Error'],
   401: [4010010, 'Authentication Failed'],
@@ -43,9 +31,7 @@ export function answerFailure(failure: FakeFailure, req: Request, res: Response)
       s1Error(res, 500, 'Internal server error');
       return 500;
     case 'timeout':
-      setTimeout(() => {
-        if (!res.headersSent && !req.socket.destroyed) s1Error(res, 504, 'Gateway timeout');
-      }, HANG_MS).unref();
+      answerAfterHang(req, res, () => s1Error(res, 504, 'Gateway timeout'));
       return 504;
     case 'garbage':
       res.status(200).type('text/html').send('<!DOCTYPE html><html><body>Maintenance</body></html>');

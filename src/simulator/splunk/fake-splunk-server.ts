@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { LoopbackServer } from '../loopback-server.js';
 import type { Scenario } from '../scenario/index.js';
-import { HANG_MS, type VendorFailure } from '../vendor-failure.js';
+import { VendorFake } from '../vendor-fake.js';
+import { answerAfterHang, type VendorFailure } from '../vendor-failure.js';
 import { runSearch, validateCommands, type ResultRow } from './spl-engine.js';
 import { SplSyntaxError } from './spl-lexer.js';
 import { parseSpl, type SplCommand, type SplExpr } from './spl-parser.js';
@@ -77,33 +77,23 @@ const EPOCH = /^\d{1,12}(?:\.\d{1,6})?$/;
  * results, delete it; errors in splunkd's `{"messages":[...]}` envelope. Searches are read with a real SPL
  * tokenizer and run over the scenario's connections as Sysmon Event ID 3 events.
  */
-export class FakeSplunk {
+export class FakeSplunk extends VendorFake<VendorFailure> {
   readonly requests: SplunkRequestRecord[] = [];
   ingestionDelayMs: number;
-  private readonly failures: VendorFailure[] = [];
   private readonly jobFailures: string[] = [];
   private readonly jobs = new Map<string, Job>();
-  private readonly server = new LoopbackServer();
   private readonly location: IndexLocation;
   private readonly now: () => number;
   private sequence = 0;
 
   constructor(private readonly options: FakeSplunkOptions) {
+    super(options.port);
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.now = options.now ?? Date.now;
     this.location = {
       index: options.index ?? 'sysmon',
       sourcetype: options.sourcetype ?? 'XmlWinEventLog:Microsoft-Windows-Sysmon/Operational',
     };
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  /** The next API requests get these answers, in order, instead of being served. */
-  failNext(...failures: VendorFailure[]): void {
-    this.failures.push(...failures);
   }
 
   /** The next jobs created end FAILED with these messages, in order, as a search that fails at run time does. */
@@ -126,16 +116,7 @@ export class FakeSplunk {
     return [...this.jobs.keys()];
   }
 
-  async start(): Promise<this> {
-    await this.server.listen(this.app(), this.options.port ?? 0);
-    return this;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private app() {
+  protected app() {
     const app = express();
     app.use((req, res, next) => this.gate(req, res, next));
     for (const prefix of ['/services/search/jobs', '/services/search/v2/jobs']) {
@@ -159,7 +140,7 @@ export class FakeSplunk {
 
   /** Scripted failures first, then authentication: every route is a data call. */
   private gate(req: Request, res: Response, next: NextFunction): void {
-    const failure = this.failures.shift();
+    const failure = this.nextFailure();
     if (failure) {
       this.record(req).status = this.fail(failure, req, res);
       return;
@@ -187,9 +168,7 @@ export class FakeSplunk {
         messages(res, 500, 'ERROR', 'Internal Server Error');
         return 500;
       case 'timeout':
-        setTimeout(() => {
-          if (!res.headersSent && !req.socket.destroyed) messages(res, 504, 'ERROR', 'Gateway Timeout');
-        }, HANG_MS).unref();
+        answerAfterHang(req, res, () => messages(res, 504, 'ERROR', 'Gateway Timeout'));
         return 504;
       case 'garbage':
         res.status(200).type('text/html').send('<html><head><title>Splunk</title></head><body>Loading...</body></html>');

@@ -1,14 +1,18 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
+import { batches } from '../batches.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
 import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { CrowdstrikeConfig } from './config.js';
 import { buildBaselineQuery, buildConnectionsQuery } from './cql.js';
 import { DeviceDirectory, visibilityOf } from './devices.js';
 import { createFalconApi } from './falcon-api.js';
-import { mergeBaselineEntries, toBaselineEntry, toConnectionEvent } from './normalize.js';
+import { toBaselineEntry, toConnectionEvent } from './normalize.js';
 import { BaselineRowSchema, NetworkEventSchema, parseRows, type FalconDevice, type NetworkEvent } from './parse.js';
 import { createQueryJobRunner, type QueryJobRunner } from './query-job.js';
 import { FalconRateGate, falconRetryHint } from './rate-limit.js';
@@ -16,12 +20,6 @@ import { createFalconTokenProvider } from './token.js';
 
 /** A paging loop past this many query jobs is a service that ignores the paging filter, not a busy host. */
 const MAX_PAGES = 1_000;
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 export class CrowdstrikeConnector implements SourceConnector {
   readonly id: string;
@@ -40,15 +38,8 @@ export class CrowdstrikeConnector implements SourceConnector {
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
     this.processLookbackMs = durationMs(config.process_lookback);
-    const common = {
-      sourceId: config.id,
-      baseURL: config.base_url,
-      timeoutMs: durationMs(config.timeout),
-      maxRetries: config.max_retries,
-      logger: deps.logger,
-      retryHint: falconRetryHint,
-    };
-    const gate = new FalconRateGate(deps.budget ?? unlimitedBudget);
+    const common = { ...sourceHttpOptions(config, deps), retryHint: falconRetryHint };
+    const gate = new FalconRateGate(common.budget);
     // The token endpoint has its own (per-IP) limit: token calls do not spend the source's budget.
     const tokens = createFalconTokenProvider({
       sourceId: config.id,
@@ -101,7 +92,7 @@ export class CrowdstrikeConnector implements SourceConnector {
         ({ start, excludeIds } = next);
       }
     }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    return [...events.values()].sort(byTimeThenId);
   }
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {

@@ -75,22 +75,3 @@ export function toBaselineEntry(row: BaselineRow, device: FalconDevice | undefin
     last_seen: row.LastSeen,
   };
 }
-
-const baselineKey = (entry: BaselineEntry) =>
-  JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
-
-/** Groups that normalize alike (an unset hash as "" and as zeros) become one entry, counts added. */
-export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): BaselineEntry[] {
-  const merged = new Map<string, BaselineEntry>();
-  for (const entry of entries) {
-    const key = baselineKey(entry);
-    const seen = merged.get(key);
-    merged.set(
-      key,
-      seen
-        ? { ...seen, count: seen.count + entry.count, first_seen: Math.min(seen.first_seen, entry.first_seen), last_seen: Math.max(seen.last_seen, entry.last_seen) }
-        : entry,
-    );
-  }
-  return [...merged.values()];
-}

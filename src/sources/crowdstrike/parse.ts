@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SourceError } from '../source-error.js';
+import { describeFirstIssue, parseEach } from '../vendor-body.js';
 
 /** Falcon envelope (`msa.*`): `{meta, resources, errors}`. */
 const EnvelopeMetaSchema = z.looseObject({
@@ -77,23 +77,9 @@ export const BaselineRowSchema = z.looseObject({
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
 
-const describeIssue = (error: z.ZodError) => {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`;
-};
-
-/** A vendor body that is JSON but not the documented shape: terminal, naming the call and the first bad field. */
-export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw new SourceError('terminal', sourceId, `${what} answered an unexpected body (${describeIssue(parsed.error)})`);
-}
+export { parseBody } from '../vendor-body.js';
 
 /** Every row validated; a bad row is an error naming the row and field, never a silent skip. */
 export function parseRows<S extends z.ZodType>(sourceId: string, what: string, schema: S, rows: readonly unknown[]): z.output<S>[] {
-  return rows.map((row, index) => {
-    const parsed = schema.safeParse(row);
-    if (parsed.success) return parsed.data;
-    throw new SourceError('terminal', sourceId, `${what} event ${index} is not a readable event (${describeIssue(parsed.error)})`);
-  });
+  return parseEach(sourceId, schema, rows, (index, error) => `${what} event ${index} is not a readable event (${describeFirstIssue(error)})`);
 }

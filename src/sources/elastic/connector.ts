@@ -1,12 +1,15 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
-import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
+import { batches } from '../batches.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
 import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { ElasticConfig } from './config.js';
 import { baselinePage, connectionFilter, hostClauses, type Json } from './dsl.js';
-import { hostNameMatches, mergeBaselineEntries, toBaselineEntry, toConnectionEvent } from './normalize.js';
+import { hostNameMatches, toBaselineEntry, toConnectionEvent } from './normalize.js';
 import { BucketSchema, CompositeResponseSchema, parseBody, parseItems, requireComplete } from './parse.js';
 import { indexPath, searchAll, type PitSearchOptions } from './pit-search.js';
 
@@ -14,12 +17,6 @@ import { indexPath, searchAll, type PitSearchOptions } from './pit-search.js';
 const DEFEND_DEDUP_NOTE =
   'Elastic Defend drops repeated network events of the same process by default (deduplicate_network_events), ' +
   'so a beacon that keeps reconnecting may show once; Sysmon Event ID 3 events are not deduplicated.';
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 const given = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
 
@@ -56,14 +53,7 @@ export class ElasticConnector implements SourceConnector {
     this.coverageNotes = config.defend_deduplicates && readsDefend ? DEFEND_DEDUP_NOTE : undefined;
     this.authorization = `ApiKey ${config.api_key}`;
     // A 429 from Elasticsearch (es_rejected_execution_exception) is rate_limited through the shared classification.
-    this.http = createSourceHttpClient({
-      sourceId: config.id,
-      baseURL: config.base_url,
-      timeoutMs: durationMs(config.timeout),
-      maxRetries: config.max_retries,
-      budget: deps.budget ?? unlimitedBudget,
-      logger: deps.logger,
-    });
+    this.http = createSourceHttpClient(sourceHttpOptions(config, deps));
     this.search = {
       sourceId: config.id,
       http: this.http,
@@ -92,7 +82,7 @@ export class ElasticConnector implements SourceConnector {
         if (belongs(event.device)) events.set(event.id, event);
       }
     }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    return [...events.values()].sort(byTimeThenId);
   }
 
   /** Aggregated by Elasticsearch (composite aggregation), paged by `after_key`. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { SourceError } from '../source-error.js';
+import { describeFirstIssue, parseEach } from '../vendor-body.js';
 
 export const PitOpenedSchema = z.looseObject({ id: z.string().min(1) });
 
@@ -41,24 +42,10 @@ export const CompositeResponseSchema = z.looseObject({
   }),
 });
 
-const describeIssue = (error: z.ZodError) => {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`;
-};
-
-/** A body that is JSON but not the documented shape: terminal, naming the call and the first bad field. */
-export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw new SourceError('terminal', sourceId, `${what} answered an unexpected body (${describeIssue(parsed.error)})`);
-}
+export { parseBody } from '../vendor-body.js';
 
 export function parseItems<S extends z.ZodType>(sourceId: string, what: string, schema: S, items: readonly unknown[]): z.output<S>[] {
-  return items.map((item, index) => {
-    const parsed = schema.safeParse(item);
-    if (parsed.success) return parsed.data;
-    throw new SourceError('terminal', sourceId, `${what} ${index} is unreadable (${describeIssue(parsed.error)})`);
-  });
+  return parseEach(sourceId, schema, items, (index, error) => `${what} ${index} is unreadable (${describeFirstIssue(error)})`);
 }
 
 /** A search that timed out or lost shards returned part of the data: not a result to judge a host by. */

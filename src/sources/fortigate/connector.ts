@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import { baselineFromEvents } from '../event-baseline.js';
-import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
-import { ipBatches, visibilityByIp } from '../ip-hosts.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
+import { readIpBatches, visibilityByIp } from '../ip-hosts.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
@@ -35,14 +36,7 @@ export class FortigateConnector implements SourceConnector {
     this.lookbackMs = durationMs(config.lookback);
     this.logger = deps.logger;
     this.rows = config.log_device === 'fortianalyzer' ? Math.min(config.page_size, FORTIANALYZER_MAX_ROWS) : config.page_size;
-    const http = createSourceHttpClient({
-      sourceId: config.id,
-      baseURL: config.base_url,
-      timeoutMs: durationMs(config.timeout),
-      maxRetries: config.max_retries,
-      budget: deps.budget ?? unlimitedBudget,
-      logger: deps.logger,
-    });
+    const http = createSourceHttpClient(sourceHttpOptions(config, deps));
     this.readers = createLogReader({
       sourceId: config.id,
       http,
@@ -86,20 +80,14 @@ export class FortigateConnector implements SourceConnector {
   }
 
   async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
-    const events = new Map<string, ConnectionEvent>();
-    for (const ips of ipBatches(query.hosts, this.maxHostsPerQuery)) {
-      for (const event of await this.read(query, ips, 'fail')) events.set(event.id, event);
-    }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'fail'));
+    return events.sort(byTimeThenId);
   }
 
   /** The log API does not aggregate: the baseline is built from the sessions read, within `max_pages`. */
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const events = new Map<string, ConnectionEvent>();
-    for (const ips of ipBatches(query.hosts, this.maxHostsPerQuery)) {
-      for (const event of await this.read(query, ips, 'cut')) events.set(event.id, event);
-    }
-    return baselineFromEvents(events.values());
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'cut'));
+    return baselineFromEvents(events);
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { IpSchema } from '../../contracts/common.js';
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { SourceError } from '../source-error.js';
+import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 
 /** FortiOS sends numbers as JSON numbers; some builds and FortiAnalyzer relays send them as strings. */
 const integer = z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/).transform(Number)]);
@@ -44,14 +45,9 @@ export const TrafficRecordSchema = z.object({
 });
 export type TrafficRecord = z.output<typeof TrafficRecordSchema>;
 
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
-
 /** The envelope; a body that is JSON but not this shape, or a 200 saying error, is terminal. */
 export function parseLogResponse(sourceId: string, body: unknown): LogResponse {
-  const parsed = LogResponseSchema.safeParse(body);
-  if (!parsed.success) throw new SourceError('terminal', sourceId, `log API answered an unexpected body (${describeIssues(parsed.error)})`);
-  const response = parsed.data;
+  const response = parseBody(sourceId, 'log API', LogResponseSchema, body, describeIssues);
   if (response.status === 'error') {
     const detail = [response.http_status && `http_status ${response.http_status}`, response.error !== undefined && `error ${response.error}`];
     throw new SourceError('terminal', sourceId, `log API refused the request (${detail.filter(Boolean).join(', ') || 'no detail'})`);
@@ -61,16 +57,12 @@ export function parseLogResponse(sourceId: string, body: unknown): LogResponse {
 
 /** Validates every record; a bad record is an error naming the record and field, never a silent skip. */
 export function parseRecords(sourceId: string, records: readonly unknown[], start: number): TrafficRecord[] {
-  return records.map((record, index) => {
-    const parsed = TrafficRecordSchema.safeParse(record);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    throw new SourceError(
-      'terminal',
-      sourceId,
-      `traffic log record ${start + index} has an invalid ${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  });
+  return parseEach(
+    sourceId,
+    TrafficRecordSchema,
+    records,
+    (index, error) => `traffic log record ${start + index} has an invalid ${describeFirstIssue(error, '(record)')}`,
+  );
 }
 
 /**

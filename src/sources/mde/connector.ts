@@ -1,8 +1,12 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
+import { batches } from '../batches.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
 import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { MdeConfig } from './config.js';
 import { createHuntingClient, type HuntingClient } from './hunting-client.js';
@@ -17,21 +21,14 @@ import {
 import {
   BaselineRowSchema,
   ConnectionRowSchema,
-  mergeBaselineEntries,
   parseRows,
   toBaselineEntry,
   toConnectionEvent,
 } from './parse.js';
-import { createClientCredentialsTokenProvider } from './token.js';
+import { createEntraTokenProvider } from './token.js';
 
 /** Summarize pages re-run the whole aggregation; past this many the baseline is cut and a warning logged. */
 const MAX_BASELINE_PAGES = 50;
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 export class MdeConnector implements SourceConnector {
   readonly id: string;
@@ -47,11 +44,11 @@ export class MdeConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
-    const common = { sourceId: config.id, timeoutMs: durationMs(config.timeout), maxRetries: config.max_retries, logger: deps.logger };
-    const graph = createSourceHttpClient({ ...common, baseURL: config.base_url, budget: deps.budget ?? unlimitedBudget });
+    const graphOptions = sourceHttpOptions(config, deps);
+    const graph = createSourceHttpClient(graphOptions);
     // Token calls go to Entra, not Graph: they do not spend the hunting budget.
-    const entra = createSourceHttpClient({ ...common, baseURL: config.token_url, budget: unlimitedBudget });
-    const tokens = createClientCredentialsTokenProvider({
+    const entra = createSourceHttpClient({ ...graphOptions, baseURL: config.token_url, budget: unlimitedBudget });
+    const tokens = createEntraTokenProvider({
       sourceId: config.id,
       http: entra,
       tenantId: config.tenant_id,
@@ -92,7 +89,7 @@ export class MdeConnector implements SourceConnector {
         after = next;
       }
     }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    return [...events.values()].sort(byTimeThenId);
   }
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
-import { SourceError } from '../source-error.js';
+import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 import { BASELINE_COLUMNS } from './kql.js';
 
 /** MDE `Timestamp`: UTC ISO 8601, normally with 7 fractional digits. Kept raw for the paging cursor. */
@@ -79,31 +79,14 @@ export const BaselineRowSchema = z.object({
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
 
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
-
 /** The Graph envelope; a body that is JSON but not this shape is terminal (not what the vendor documents). */
 export function parseHuntingResponse(sourceId: string, body: unknown): HuntingResponse {
-  const parsed = HuntingResponseSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new SourceError('terminal', sourceId, `runHuntingQuery answered an unexpected body (${describeIssues(parsed.error)})`);
-  }
-  return parsed.data;
+  return parseBody(sourceId, 'runHuntingQuery', HuntingResponseSchema, body, describeIssues);
 }
 
 /** Validates every row; a bad row is an error naming the row and column, never a silent skip. */
 export function parseRows<S extends z.ZodType>(sourceId: string, schema: S, rows: readonly unknown[]): z.output<S>[] {
-  return rows.map((row, index) => {
-    const parsed = schema.safeParse(row);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const column = issue?.path.join('.') || '(row)';
-    throw new SourceError(
-      'terminal',
-      sourceId,
-      `runHuntingQuery row ${index} has an invalid ${column}: ${issue?.message ?? 'invalid'}`,
-    );
-  });
+  return parseEach(sourceId, schema, rows, (index, error) => `runHuntingQuery row ${index} has an invalid ${describeFirstIssue(error, '(row)')}`);
 }
 
 /** Epoch ms of an MDE timestamp; the sub-millisecond digits are dropped. */
@@ -190,28 +173,4 @@ export function toBaselineEntry(row: BaselineRow): BaselineEntry {
     first_seen: timestampMs(row[BASELINE_COLUMNS.first]),
     last_seen: timestampMs(row[BASELINE_COLUMNS.last]),
   };
-}
-
-const baselineKey = (entry: BaselineEntry) =>
-  JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
-
-/** MDE groups that normalize alike (`Tcp` and `TcpV4`, a URL and its bare host) become one entry. */
-export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): BaselineEntry[] {
-  const merged = new Map<string, BaselineEntry>();
-  for (const entry of entries) {
-    const key = baselineKey(entry);
-    const seen = merged.get(key);
-    merged.set(
-      key,
-      seen
-        ? {
-            ...seen,
-            count: seen.count + entry.count,
-            first_seen: Math.min(seen.first_seen, entry.first_seen),
-            last_seen: Math.max(seen.last_seen, entry.last_seen),
-          }
-        : entry,
-    );
-  }
-  return [...merged.values()];
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { IpSchema } from '../../contracts/common.js';
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { SourceError } from '../source-error.js';
+import { describeFirstIssue, describeIssues, parseEach } from '../vendor-body.js';
 import { parsePanTime } from './zoned-time.js';
 
 /** `<result><job>18</job></result>` after a log query is enqueued. */
@@ -62,28 +63,21 @@ export function entriesOf(result: JobResult): unknown[] {
   return typeof logs === 'object' ? (logs.entry ?? []) : [];
 }
 
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(result)'}: ${issue.message}`).join('; ');
-
 /** A `<result>` that is not the documented shape is terminal: not what the vendor documents. */
 export function parseResult<S extends z.ZodType>(sourceId: string, what: string, schema: S, result: unknown): z.output<S> {
   const parsed = schema.safeParse(result);
-  if (!parsed.success) throw new SourceError('terminal', sourceId, `${what} answered an unexpected result (${describeIssues(parsed.error)})`);
+  if (!parsed.success) throw new SourceError('terminal', sourceId, `${what} answered an unexpected result (${describeIssues(parsed.error, '(result)')})`);
   return parsed.data;
 }
 
 /** Validates every entry; a bad entry is an error naming the entry and field, never a silent skip. */
 export function parseEntries(sourceId: string, entries: readonly unknown[], skip: number): TrafficEntry[] {
-  return entries.map((entry, index) => {
-    const parsed = TrafficEntrySchema.safeParse(entry);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    throw new SourceError(
-      'terminal',
-      sourceId,
-      `traffic log entry ${skip + index} has an invalid ${issue?.path.join('.') || '(entry)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  });
+  return parseEach(
+    sourceId,
+    TrafficEntrySchema,
+    entries,
+    (index, error) => `traffic log entry ${skip + index} has an invalid ${describeFirstIssue(error, '(entry)')}`,
+  );
 }
 
 /** `high_res_timestamp`: ISO 8601 with milliseconds and the firewall's offset, e.g. 2026-11-29T11:00:00.123+01:00. */

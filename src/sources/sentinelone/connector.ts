@@ -1,8 +1,10 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
-import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
+import { batches } from '../batches.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
 import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
 import { resolveAgents } from './agents.js';
 import type { SentineloneConfig } from './config.js';
@@ -15,12 +17,6 @@ import { budgetThenGate, statusGateFor } from './status-gate.js';
 
 /** A query that fills its limit is split in halves of its time range, at most this many times deep. */
 const MAX_SPLIT_DEPTH = 6;
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 function agentMatch(hosts: readonly HostRef[]): AgentMatch {
   const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
@@ -59,13 +55,12 @@ export class SentineloneConnector implements SourceConnector {
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
     this.authorization = `ApiToken ${config.api_token}`;
-    const budget = deps.budget ?? unlimitedBudget;
-    const common = { sourceId: config.id, baseURL: config.base_url, timeoutMs: durationMs(config.timeout), maxRetries: config.max_retries, logger: deps.logger };
-    this.http = createSourceHttpClient({ ...common, budget });
+    const common = sourceHttpOptions(config, deps);
+    this.http = createSourceHttpClient(common);
     this.dv = createDvQueryRunner({
       sourceId: config.id,
       http: this.http,
-      statusHttp: createSourceHttpClient({ ...common, budget: budgetThenGate(budget, statusGateFor(config.api_token)) }),
+      statusHttp: createSourceHttpClient({ ...common, budget: budgetThenGate(common.budget, statusGateFor(config.api_token)) }),
       authorization: this.authorization,
       accountIds: config.account_ids,
       siteIds: config.site_ids,
@@ -91,7 +86,7 @@ export class SentineloneConnector implements SourceConnector {
         if (event.time >= query.from.getTime() && event.time < query.to.getTime() && belongs(event)) events.set(event.id, event);
       }
     }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    return [...events.values()].sort(byTimeThenId);
   }
 
   /** Every event of the range: a query that fills `query_limit` is read again as two half ranges. */

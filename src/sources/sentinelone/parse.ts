@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SourceError } from '../source-error.js';
+import { describeFirstIssue, parseEach } from '../vendor-body.js';
 
 export const InitQuerySchema = z.looseObject({ data: z.looseObject({ queryId: z.string().min(1) }) });
 
@@ -53,22 +53,13 @@ export type Agent = z.output<typeof AgentSchema>;
 
 export const AgentsPageSchema = z.looseObject({ data: z.array(AgentSchema), pagination: PaginationSchema.nullish() });
 
-const describeIssue = (error: z.ZodError) => {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`;
-};
-
-/** A body that is JSON but not the documented shape: terminal, naming the call and the first bad field. */
-export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw new SourceError('terminal', sourceId, `${what} answered an unexpected body (${describeIssue(parsed.error)})`);
-}
+export { parseBody } from '../vendor-body.js';
 
 export function parseEvents(sourceId: string, rows: readonly unknown[]): IpConnectEvent[] {
-  return rows.map((row, index) => {
-    const parsed = IpConnectEventSchema.safeParse(row);
-    if (parsed.success) return parsed.data;
-    throw new SourceError('terminal', sourceId, `Deep Visibility event ${index} is not a readable IP Connect event (${describeIssue(parsed.error)})`);
-  });
+  return parseEach(
+    sourceId,
+    IpConnectEventSchema,
+    rows,
+    (index, error) => `Deep Visibility event ${index} is not a readable IP Connect event (${describeFirstIssue(error)})`,
+  );
 }

@@ -1,7 +1,9 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import { mergeBaselineEntries } from '../event-baseline.js';
-import { unlimitedBudget } from '../http/request-budget.js';
+import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
+import { batches } from '../batches.js';
+import { sourceHttpOptions } from '../http/source-http-options.js';
 import { durationMs } from '../source-config.js';
 import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { SplunkConfig } from './config.js';
@@ -9,12 +11,6 @@ import { BaselineRowSchema, ConnectionRowSchema, toBaselineEntry, toConnectionEv
 import { createSearchJobs, type SearchJobs } from './search-job.js';
 import { buildBaselineSearch, buildConnectionsSearch, eventSelection, hostMatch, isEmptyHostMatch } from './spl.js';
 import { splunkErrorReader } from './splunk-errors.js';
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
-}
 
 /**
  * Splunk through the search jobs API. No `resolveHosts`: whether a host has events is only known by searching,
@@ -37,15 +33,7 @@ export class SplunkConnector implements SourceConnector {
     this.lookbackMs = durationMs(config.lookback);
     this.selection = eventSelection(config);
     const timeoutMs = durationMs(config.timeout);
-    const http = createSourceHttpClient({
-      sourceId: config.id,
-      baseURL: config.base_url,
-      timeoutMs,
-      maxRetries: config.max_retries,
-      budget: deps.budget ?? unlimitedBudget,
-      logger: deps.logger,
-      vendorError: splunkErrorReader,
-    });
+    const http = createSourceHttpClient({ ...sourceHttpOptions(config, deps), vendorError: splunkErrorReader });
     this.jobs = createSearchJobs({
       sourceId: config.id,
       http,
@@ -80,7 +68,7 @@ export class SplunkConnector implements SourceConnector {
         if (event.time >= from && event.time < to) events.set(event.id, event);
       }
     }
-    return [...events.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
+    return [...events.values()].sort(byTimeThenId);
   }
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {

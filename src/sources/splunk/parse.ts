@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
-import { SourceError } from '../source-error.js';
+import { describeFirstIssue, describeIssues, parseBody as parseVendorBody, parseEach } from '../vendor-body.js';
 import { BASELINE_STATS } from './spl.js';
 
 /** Splunk's JSON output renders every value as a string, a multivalue field as an array of them. */
@@ -99,28 +99,14 @@ export const BaselineRowSchema = z.object({
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
 
-const describeIssues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
-
-/** A JSON body that is not the documented shape is terminal: not what the vendor documents. */
+/** A JSON body that is not the documented shape is terminal, naming every bad field. */
 export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new SourceError('terminal', sourceId, `${what} answered an unexpected body (${describeIssues(parsed.error)})`);
-  return parsed.data;
+  return parseVendorBody(sourceId, what, schema, body, describeIssues);
 }
 
 /** Validates every row; a bad row is an error naming the row and field, never a silent skip. */
 export function parseRows<S extends z.ZodType>(sourceId: string, schema: S, rows: readonly unknown[], offset: number): z.output<S>[] {
-  return rows.map((row, index) => {
-    const parsed = schema.safeParse(row);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    throw new SourceError(
-      'terminal',
-      sourceId,
-      `search result ${offset + index} has an invalid ${issue?.path.join('.') || '(row)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  });
+  return parseEach(sourceId, schema, rows, (index, error) => `search result ${offset + index} has an invalid ${describeFirstIssue(error, '(row)')}`);
 }
 
 /** Sysmon writes "-" for what it could not resolve; Splunk omits empty fields. */

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import pino, { type Level, type Logger } from 'pino';
+import { expect } from 'vitest';
+import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import type { RequestBudget } from '../../src/sources/http/request-budget.js';
+
+export const MINUTE = 60_000;
+export const DAY_MS = 86_400_000;
+
+/** Never waits; counts the requests a connector took from its budget. */
+export class CountingBudget implements RequestBudget {
+  acquired = 0;
+  acquire(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.acquired += 1;
+    return Promise.resolve();
+  }
+}
+
+/** A logger whose lines land, parsed, in `lines`, so tests can check what was (and never was) logged. */
+export function capturingLogger(lines: Record<string, unknown>[], level: Level): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return pino({ level }, sink);
+}
+
+/** The fallback scenario, blocked five minutes ago: its beacon and retries are all searchable now. */
+export const fallbackScenario = (): Scenario => createScenario('fallback', { blockedAt: new Date(Date.now() - 5 * MINUTE) });
+
+/** The range from `beforeMs` before the block to `afterMs` after it. */
+export const aroundBlock = (scenario: Scenario, beforeMs: number, afterMs: number) => ({
+  from: new Date(scenario.blockedAt.getTime() - beforeMs),
+  to: new Date(scenario.blockedAt.getTime() + afterMs),
+});
+
+/** Order-free comparison of plain records. */
+export const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
+
+/**
+ * The source returned each expected connection once and nothing else, as far as the vendor can tell:
+ * `fromEvent` and `fromSim` pick what the vendor's telemetry carries.
+ */
+export function expectSameConnections(
+  events: ConnectionEvent[],
+  expected: SimConnection[],
+  fromEvent: (event: ConnectionEvent) => unknown,
+  fromSim: (connection: SimConnection) => unknown,
+): void {
+  expect(expected.length).toBeGreaterThan(10);
+  expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+  expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
+}
