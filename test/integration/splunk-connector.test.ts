@@ -106,7 +106,8 @@ describe('Splunk connector against the search jobs API fake', () => {
     const events = await connector({ page_size: 20 }).fetchConnections({ hosts: allHosts(), ...range });
 
     expect(events).toHaveLength(expected);
-    const pages = Math.floor(expected / 20) + 1;
+    // The job says how many results it has, so a last full page is not followed by an empty one.
+    const pages = Math.max(1, Math.ceil(expected / 20));
     expect(fake.requests.map((request) => `${request.method} ${request.status}`)).toEqual([
       'POST 201',
       'GET 200',
