@@ -73,6 +73,8 @@ export const SourceHealthSchema = z.object({
   lag_ms: z.number().int().nonnegative().optional(),
   events_seen: z.number().int().nonnegative(),
   hosts_seen: z.array(z.string()),
+  /** Per host (as in hosts_seen), the time of its newest event from this source during the window. */
+  hosts_last_seen: z.record(z.string(), z.string()).optional(),
   /** Hosts the source said it cannot see at all (unknown to the EDR, no IP for a firewall), with its reason. */
   hosts_invisible: z.array(z.object({ host: z.string(), reason: z.string() })).optional(),
   /** What this source's telemetry cannot show even when every poll succeeds (e.g. Elastic Defend's de-duplication). */

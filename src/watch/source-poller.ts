@@ -122,13 +122,16 @@ export class SourcePoller {
     const detector = await this.detectors.for(watch);
     const observed: ObservedEvent[] = [];
     const hostsSeen = new Set(health.hosts_seen);
+    const lastSeen = { ...health.hosts_last_seen };
     let newest = 0;
     for (const event of events) {
       const host = detector.matchHost(event);
       if (!host) continue;
       const readFrom = plan.readFrom.get(hostKey(host));
       if (readFrom === undefined || event.time < readFrom || event.time >= plan.until) continue;
-      hostsSeen.add(host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host));
+      const label = host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host);
+      hostsSeen.add(label);
+      if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
       newest = Math.max(newest, event.time);
       observed.push({ event, observation: detector.observe(event) });
     }
@@ -170,6 +173,7 @@ export class SourcePoller {
           lag_ms: newest > 0 ? Math.max(0, now - newest) : health.lag_ms,
           events_seen: health.events_seen + applied.newEvents,
           hosts_seen: [...hostsSeen],
+          hosts_last_seen: lastSeen,
           gaps: closeGap(health, at),
         };
     await runtime.store.saveSourceHealth(watch.id, next);

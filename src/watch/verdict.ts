@@ -15,8 +15,8 @@ const listed = (items: readonly string[], max = 5) =>
 /**
  * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
  * or a blocked indicator was reached despite the block (a reported success).
- * inconclusive: not breached, but part of the window could not be read or a host sent no telemetry at all;
- * a blind window is never called held.
+ * inconclusive: not breached, but part of the window could not be read, a host sent no telemetry at all, or a
+ * host's telemetry stopped for a significant part of the window; a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
  */
 export function decideVerdict(watch: Watch, findings: readonly Finding[], coverage: readonly SourceHealth[]): VerdictResult {
@@ -82,7 +82,32 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
     .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
     .filter((label) => !seen.has(label.toLowerCase()));
   if (silent.length > 0) reasons.push(`no telemetry at all during the window from ${listed(silent)}`);
+  const fallenSilent = silentAtTheEnd(watch, coverage).filter((label) => seen.has(label.toLowerCase()));
+  if (fallenSilent.length > 0) reasons.push(`telemetry stopped long before the end of the window from ${listed(fallenSilent)}`);
   const invisible = coverage.flatMap((health) => (health.hosts_invisible ?? []).map((entry) => `${entry.host} (${health.source}: ${entry.reason})`));
   if (invisible.length > 0 && silent.length > 0) reasons.push(`sources that cannot see some hosts: ${listed(invisible)}`);
   return reasons;
+}
+
+/** A host counts as blind when its last event is older than a quarter of the window, and at least 10 minutes. */
+const SILENCE_SHARE = 0.25;
+const SILENCE_FLOOR_MS = 10 * 60_000;
+
+/** Hosts every source stopped hearing from for a significant part of the window, before its end. */
+function silentAtTheEnd(watch: Watch, coverage: readonly SourceHealth[]): string[] {
+  const end = Date.parse(watch.expires_at);
+  const allowedSilence = Math.max(SILENCE_SHARE * windowMs(watch), SILENCE_FLOOR_MS);
+  const lastHeard = new Map<string, number>();
+  for (const health of coverage) {
+    for (const [label, at] of Object.entries(health.hosts_last_seen ?? {})) {
+      const key = label.toLowerCase();
+      lastHeard.set(key, Math.max(lastHeard.get(key) ?? 0, Date.parse(at)));
+    }
+  }
+  return watch.hosts
+    .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
+    .filter((label) => {
+      const heard = lastHeard.get(label.toLowerCase());
+      return heard !== undefined && end - heard > allowedSilence;
+    });
 }

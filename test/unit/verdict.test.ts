@@ -106,6 +106,19 @@ describe('the verdict at close', () => {
     });
   });
 
+  it('is inconclusive when a host fell silent for a significant part of the window', () => {
+    const coverage = [{ ...fullCoverage[0]!, hosts_last_seen: { 'FIN-WS-041': '2026-11-29T10:59:30.000Z', 'fin-ws-042': '2026-11-29T10:30:00.000Z' } }];
+    expect(decideVerdict(watch, [], coverage)).toMatchObject({
+      verdict: 'inconclusive',
+      reasons: ['telemetry stopped long before the end of the window from FIN-WS-042'],
+    });
+  });
+
+  it('a quiet stretch shorter than a quarter of the window (and ten minutes) is not blindness', () => {
+    const coverage = [{ ...fullCoverage[0]!, hosts_last_seen: { 'FIN-WS-041': '2026-11-29T10:59:30.000Z', 'fin-ws-042': '2026-11-29T10:46:00.000Z' } }];
+    expect(decideVerdict(watch, [], coverage).verdict).toBe('held');
+  });
+
   it('a breach outweighs blind spots', () => {
     expect(decideVerdict(watch, [finding({})], []).verdict).toBe('breached');
   });
