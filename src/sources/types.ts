@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import type { SourcePrevalence } from '../contracts/prevalence.js';
 import type { RequestBudget } from './http/request-budget.js';
 import type { SourceCommonConfig } from './source-config.js';
 
@@ -30,6 +31,19 @@ export interface TimeRangeQuery {
   signal?: AbortSignal;
 }
 
+/** An estate-wide aggregate: every host the source sees, no host filter. */
+export interface PrevalenceQuery {
+  /** Inclusive start. */
+  from: Date;
+  /** Exclusive end. */
+  to: Date;
+  /** Only destinations contacted by at least this many hosts are returned. */
+  minDestinationHosts: number;
+  /** At most this many destinations, those contacted by the most hosts first. */
+  maxDestinations: number;
+  signal?: AbortSignal;
+}
+
 /**
  * A vendor API that can tell which outbound connections a set of hosts made. One instance per configured
  * source; it holds its own token cache and request budget. Errors are `SourceError`s.
@@ -50,6 +64,13 @@ export interface SourceConnector {
   fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]>;
   /** The hosts' network history in [from, to), aggregated per (host, process, destination, port, protocol). */
   fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]>;
+  /**
+   * Optional: the estate's port/protocol and destination prevalence in [from, to), from one aggregate query (or, for
+   * log APIs without aggregation, a capped read marked `partial`). Protocols as in `ConnectionEvent`; destinations
+   * as the vendor reports them (IPs and host names, normalized by the caller). Sources without it contribute no
+   * estate prevalence; the watch's own hosts still do.
+   */
+  fetchPrevalence?(query: PrevalenceQuery): Promise<SourcePrevalence>;
   /**
    * Optional: which of `hosts` this source can see (an EDR that does not know the host, a firewall given a host
    * without an IP). Sources without it are assumed to see every host; telemetry then tells.

@@ -1,9 +1,11 @@
 import { readdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { SourcePrevalenceSchema, type SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createScenario, FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
+import { createScenario, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { connectorFor } from '../../src/sources/registry.js';
 import { SourceError } from '../../src/sources/source-error.js';
@@ -32,6 +34,30 @@ const HOSTILE_NAMES = [
   '[subsearch index=*]',
   'name // comment',
 ];
+
+/** The prevalence a source must report for `connections`: counted here by hand, not by the product's helpers. */
+function expectedPrevalence(connections: readonly SimConnection[], minDestinationHosts: number) {
+  const hosts = new Set<string>();
+  const ports = new Map<string, Set<string>>();
+  const destinations = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, host: string) => map.set(key, (map.get(key) ?? new Set()).add(host));
+  for (const connection of connections) {
+    hosts.add(connection.host.ip);
+    add(ports, `${connection.protocol}/${connection.dst.port}`, connection.host.ip);
+    add(destinations, connection.dst.ip, connection.host.ip);
+    if (connection.dst.hostname) add(destinations, connection.dst.hostname.toLowerCase(), connection.host.ip);
+  }
+  const widespread = [...destinations].filter(([, seen]) => seen.size >= minDestinationHosts);
+  return {
+    host_count: hosts.size,
+    ports: [...ports].map(([key, seen]) => `${key}=${seen.size}`).sort(),
+    destinations: widespread.map(([destination, seen]) => `${destination}=${seen.size}`).sort(),
+  };
+}
+
+const portRows = (answer: SourcePrevalence) => answer.ports.map((row) => `${row.protocol}/${row.port ?? ''}=${row.hosts}`).sort();
+const destinationRows = (answer: SourcePrevalence) => answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort();
+const isIpRow = (row: string) => isIP(row.slice(0, row.lastIndexOf('='))) !== 0;
 
 class CountingBudget implements RequestBudget {
   acquired = 0;
@@ -174,5 +200,45 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     } else {
       expect(queried).toEqual([]);
     }
+  });
+
+  describe('estate prevalence', () => {
+    const cut = { minDestinationHosts: 2, maxDestinations: 1_000 };
+    const prevalence = (overrides: Partial<typeof cut> = {}) => {
+      if (!connector.fetchPrevalence) throw new Error(`${harness.type} has no fetchPrevalence`);
+      return connector.fetchPrevalence({ ...range, ...cut, ...overrides });
+    };
+
+    it('counts every host of the estate per port/protocol and per widespread destination, with no host filter', async () => {
+      const answer = SourcePrevalenceSchema.parse(await prevalence());
+      const expected = expectedPrevalence(scenario.connections(range.from, range.to), cut.minDestinationHosts);
+      expect(answer.host_count).toBe(expected.host_count);
+      expect(answer.host_count).toBe(scenario.hosts.length);
+      expect(portRows(answer)).toEqual(expected.ports);
+      expect(destinationRows(answer).filter(isIpRow)).toEqual(expected.destinations.filter(isIpRow));
+      if (harness.destinationNames) expect(destinationRows(answer)).toEqual(expected.destinations);
+      expect(answer.partial).toBe(false);
+    });
+
+    it('keeps only the most widespread destinations when asked for fewer', async () => {
+      const whole = await prevalence();
+      const cutDown = await prevalence({ maxDestinations: 2 });
+      expect(cutDown.destinations).toHaveLength(Math.min(2, whole.destinations.length));
+      const least = Math.min(...cutDown.destinations.map((row) => row.hosts));
+      const kept = new Set(cutDown.destinations.map((row) => row.destination));
+      for (const row of whole.destinations) if (!kept.has(row.destination)) expect(row.hosts).toBeLessThanOrEqual(least);
+      expect(portRows(cutDown)).toEqual(portRows(whole));
+    });
+
+    it('takes its requests from the budget, retries a server error, and names the source on garbage', async () => {
+      const before = fake.requestCount();
+      const expected = await prevalence();
+      expect(budget.acquired).toBeGreaterThanOrEqual(fake.requestCount() - before);
+      fake.failNext({ kind: 'server_error' });
+      expect(portRows(await prevalence())).toEqual(portRows(expected));
+      fake.failNext(...Array.from({ length: 4 }, () => ({ kind: 'garbage' as const })));
+      const error = await failure(prevalence());
+      expect(['retryable', 'terminal']).toContain(error.kind);
+    });
   });
 });

@@ -25,6 +25,8 @@ export interface ConnectorHarness {
   type: string;
   /** Host fields the source can match on: EDR/SIEM sources see host names, firewalls only IPs. */
   matchesBy: 'hostname' | 'ip';
+  /** Whether the source's records name the destination host (DNS name, URL host), besides its IP. */
+  destinationNames: boolean;
   /**
    * Starts the fake playing `scenario` and returns it with a source config (the YAML entry as an object, with
    * `id`, `type`, `base_url` and credentials) that points at it. `pageSize` must force multi-page answers for a

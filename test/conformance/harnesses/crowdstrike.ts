@@ -4,6 +4,7 @@ import type { ConnectorHarness } from '../harness.js';
 export const harness: ConnectorHarness = {
   type: 'crowdstrike',
   matchesBy: 'hostname',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeCrowdstrike({ scenario, clientId: 'conformance-client', clientSecret: 'conformance-secret' });
     return {

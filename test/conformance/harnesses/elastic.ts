@@ -6,6 +6,7 @@ const API_KEY = Buffer.from('conformance-key-id:conformance-key-secret').toStrin
 export const harness: ConnectorHarness = {
   type: 'elastic',
   matchesBy: 'hostname',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeElastic({ scenario, apiKey: API_KEY });
     return {

@@ -6,6 +6,7 @@ const TOKEN = 'conformance-fortigate-token';
 export const harness: ConnectorHarness = {
   type: 'fortigate',
   matchesBy: 'ip',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeFortigate({ scenario, token: TOKEN });
     return {

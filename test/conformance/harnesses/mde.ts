@@ -13,6 +13,7 @@ const SCRIPTED: Record<VendorFailure['kind'], (failure: VendorFailure) => Script
 export const harness: ConnectorHarness = {
   type: 'mde',
   matchesBy: 'hostname',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeMde({ scenario, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
     return {

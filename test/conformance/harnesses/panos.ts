@@ -6,6 +6,7 @@ const API_KEY = 'conformance-panos-key';
 export const harness: ConnectorHarness = {
   type: 'panos',
   matchesBy: 'ip',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakePanos({ scenario, apiKey: API_KEY });
     return {

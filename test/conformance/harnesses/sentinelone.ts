@@ -4,6 +4,7 @@ import type { ConnectorHarness } from '../harness.js';
 export const harness: ConnectorHarness = {
   type: 'sentinelone',
   matchesBy: 'hostname',
+  destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeSentinelone({ scenario, apiToken: 'conformance-api-token' });
     return {
