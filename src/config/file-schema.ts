@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BaselineSettingsSchema } from '../baseline/settings.js';
 import { durationString } from '../contracts/duration.js';
 import { AllowRulesSchema, DetectionTuningSchema, NetworksSchema, PortsSchema } from '../detect/settings.js';
 import { SlackSettingsSchema } from '../slack/settings.js';
@@ -28,6 +29,8 @@ export const FileConfigSchema = z.strictObject({
   networks: NetworksSchema.prefault({}),
   ports: PortsSchema.prefault({}),
   detection: DetectionTuningSchema.prefault({}),
+  /** Per-host baselines reused across watches, and the estate-wide prevalence refreshed per source. */
+  baselines: BaselineSettingsSchema.prefault({}),
   /** Slack interactivity: who may act on watches, whom Escalate mentions, delivery pacing. */
   slack: SlackSettingsSchema.prefault({}),
 });

@@ -59,6 +59,20 @@ export type Watch = z.infer<typeof WatchSchema>;
 export const SourceGapSchema = z.object({ from: z.string(), to: z.string(), reason: z.string() });
 
 /** How one source has served one watch: what was covered, what failed, which hosts it never saw. */
+export const EstatePrevalenceUseSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('used'),
+    host_count: z.number().int().nonnegative(),
+    from: z.string(),
+    to: z.string(),
+    refreshed_at: z.string(),
+    /** The source cut its answer: counts are lower bounds. */
+    partial: z.boolean(),
+  }),
+  z.object({ status: z.literal('unavailable'), reason: z.string() }),
+]);
+export type EstatePrevalenceUse = z.infer<typeof EstatePrevalenceUseSchema>;
+
 export const SourceHealthSchema = z.object({
   source: z.string(),
   /** The end of the telemetry window successfully read for this watch. */
@@ -79,6 +93,10 @@ export const SourceHealthSchema = z.object({
   hosts_invisible: z.array(z.object({ host: z.string(), reason: z.string() })).optional(),
   /** What this source's telemetry cannot show even when every poll succeeds (e.g. Elastic Defend's de-duplication). */
   notes: z.string().optional(),
+  /** Hosts whose baseline from this source was reused from an earlier watch, and when that one was taken. */
+  baseline_reused: z.array(z.object({ host: z.string(), taken_at: z.string() })).optional(),
+  /** The estate-wide prevalence from this source that the watch's baseline used, or why it had none. */
+  prevalence: EstatePrevalenceUseSchema.optional(),
   gaps: z.array(SourceGapSchema),
 });
 export type SourceHealth = z.infer<typeof SourceHealthSchema>;

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import * as z from 'zod';
 import type { BaselineEntry } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
+import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
@@ -59,6 +61,21 @@ export const BaselineSnapshotSchema = z.object({
      * this field existed read as empty.
      */
     sha1_names: z.array(z.tuple([z.string(), z.array(z.string())])).default([]),
+    /**
+     * The estate-wide prevalence reads merged in (counts above are the larger of theirs and the watch's own rows).
+     * Snapshots taken before this field existed read as empty.
+     */
+    estate: z
+      .array(
+        z.object({
+          source: z.string(),
+          from: z.string(),
+          to: z.string(),
+          host_count: z.number().int().nonnegative(),
+          partial: z.boolean(),
+        }),
+      )
+      .default([]),
     /** [protocol, from, to]: `ports.known_good` at build time, never uncommon. */
     known_good: z.array(z.tuple([z.string(), z.number().int(), z.number().int()])),
   }),
@@ -73,6 +90,11 @@ export interface BuildBaselineOptions {
   blocked?: readonly Indicator[];
   /** The baseline window in epoch ms. Default: from the rows' first_seen/last_seen. */
   window?: { from: number; to: number };
+  /**
+   * Estate-wide prevalence reads (one per source): host, port and destination counts across every host the sources
+   * see, not only the watch's. Sources overlap, so each count is the largest any of them reports. Default: none.
+   */
+  estate?: readonly PrevalenceSnapshot[];
 }
 
 /**
@@ -83,13 +105,20 @@ export const MAX_NAMES_PER_SHA1 = 8;
 
 class Counter {
   readonly hosts = new Map<string, Set<string>>();
+  /** Counts reported by estate-wide reads, kept when larger than the hosts seen here. */
+  private readonly reported = new Map<string, number>();
   add(key: string, host: string): void {
     const set = this.hosts.get(key);
     if (set) set.add(host);
     else this.hosts.set(key, new Set([host]));
   }
+  report(key: string, hosts: number): void {
+    this.reported.set(key, Math.max(this.reported.get(key) ?? 0, hosts));
+  }
   entries(): [string, number][] {
-    return [...this.hosts].map(([key, set]) => [key, set.size]);
+    const counts = new Map<string, number>(this.reported);
+    for (const [key, set] of this.hosts) counts.set(key, Math.max(counts.get(key) ?? 0, set.size));
+    return [...counts];
   }
 }
 
@@ -184,6 +213,19 @@ export function buildBaseline(
     acc.tuples.set(JSON.stringify(tuple), tuple);
   }
 
+  let estateHosts = 0;
+  for (const read of options.estate ?? []) {
+    estateHosts = Math.max(estateHosts, read.host_count);
+    for (const row of read.ports) ports.report(portKey(row.protocol.toLowerCase(), row.port ?? undefined), row.hosts);
+    for (const row of read.destinations) {
+      const destination = estateDestination(row.destination);
+      if (destination === undefined) continue;
+      const [ip, hostname] = destination;
+      if (blocked.match(ip, hostname) !== undefined || (ip !== undefined && (isLoopbackOrLinkLocal(ip) || isMulticastOrBroadcast(ip)))) continue;
+      destinations.report(ip ?? hostname ?? '', row.hosts);
+    }
+  }
+
   const window = options.window ?? (from <= to ? { from, to } : undefined);
   return {
     version: 1,
@@ -200,7 +242,7 @@ export function buildBaseline(
       destinations: [...acc.destinations],
     })),
     environment: {
-      host_count: environmentHosts.size,
+      host_count: Math.max(environmentHosts.size, estateHosts),
       ports: ports.entries().map(([key, count]) => {
         const [protocol, port] = splitPortKey(key);
         return [protocol, port, count];
@@ -209,12 +251,26 @@ export function buildBaseline(
       processes: processes.entries(),
       sha1s: sha1s.entries(),
       sha1_names: [...sha1Names].map(([sha1, names]) => [sha1, [...names]]),
+      estate: (options.estate ?? []).map((read) => ({
+        source: read.source,
+        from: read.from,
+        to: read.to,
+        host_count: read.host_count,
+        partial: read.partial,
+      })),
       known_good: settings.ports.known_good.flatMap((known) => {
         const range = parsePortSpec(known.port);
         return range ? [[known.protocol, range[0], range[1]] as [string, number, number]] : [];
       }),
     },
   };
+}
+
+/** An estate read's destination as [ip, undefined] or [undefined, host name], normalized like baseline rows. */
+function estateDestination(text: string): [string | undefined, string | undefined] | undefined {
+  if (isIP(text) !== 0) return [normalizeIp(text), undefined];
+  const hostname = normalizeHostname(text);
+  return hostname === undefined ? undefined : [undefined, hostname];
 }
 
 /** The lower-cased image file name of a baseline row, from its path, else its reported name. */

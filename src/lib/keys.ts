@@ -35,6 +35,12 @@ export function redisKeys(prefix: string) {
     sourcePollLock: (sourceId: string) => `${global}:source:${sourceId}:poll-lock`,
     requestBudget: (sourceId: string) => `${global}:source:${sourceId}:budget`,
     tokenCache: (sourceId: string) => `${global}:source:${sourceId}:token`,
+    /** One host's raw baseline rows from one source (gzipped JSON), reused by later watches of that host. */
+    hostBaseline: (sourceId: string, host: string) => `${global}:source:${sourceId}:host-baseline:${host}`,
+    /** The source's latest estate-wide prevalence reads (gzipped JSON), newest first. */
+    prevalence: (sourceId: string) => `${global}:source:${sourceId}:prevalence`,
+    /** When the source's prevalence was last read, and the last failure (JSON). */
+    prevalenceStatus: (sourceId: string) => `${global}:source:${sourceId}:prevalence-status`,
     webhookRate: (principal: string) => `${global}:rate:${principal}`,
     workerHeartbeat: (workerId: string) => `${global}:worker:${workerId}`,
     workerHeartbeats: `${global}:workers`,

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /** Queue names carry their own hash tag, so each queue's keys share one Redis Cluster slot. */
 export const QUEUE = {
-  /** Watch lifecycle: baseline, close. */
+  /** Watch lifecycle: baseline, close; and each source's estate-prevalence refresh. */
   watch: '{watch}',
   /** One coalesced poll per source per tick. */
   poll: '{poll}',
@@ -14,11 +14,13 @@ export const QUEUE = {
 
 export const WatchJobDataSchema = z.object({ watch_id: z.string() });
 export const PollJobDataSchema = z.object({ source_id: z.string() });
+export const PrevalenceJobDataSchema = z.object({ source_id: z.string() });
 
 export const JOB = {
   baseline: 'baseline',
   close: 'close',
   poll: 'poll',
+  prevalence: 'prevalence',
   sync: 'sync',
   verdict: 'verdict',
 } as const;

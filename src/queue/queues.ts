@@ -11,6 +11,9 @@ const RETENTION: DefaultJobOptions = {
 
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
 
+const PREVALENCE_SCHEDULER = 'prevalence-';
+const prevalenceSchedulerId = (sourceId: string) => `${PREVALENCE_SCHEDULER}${sourceId}`;
+
 /** The product's three queues and every way a job is put on them; job ids make each add idempotent. */
 export class WatchQueues {
   readonly watch: Queue;
@@ -64,6 +67,25 @@ export class WatchQueues {
       { every: everyMs },
       { name: JOB.poll, data: { source_id: sourceId } },
     );
+  }
+
+  /**
+   * One estate-prevalence refresh scheduler per source in `sourceIds`, every `everyMs` (BullMQ runs the first one
+   * at once); schedulers
+   * of sources no longer listed are removed.
+   */
+  async schedulePrevalenceRefreshes(sourceIds: readonly string[], everyMs: number): Promise<void> {
+    const wanted = new Set(sourceIds.map(prevalenceSchedulerId));
+    for (const scheduler of await this.watch.getJobSchedulers()) {
+      if (scheduler.key.startsWith(PREVALENCE_SCHEDULER) && !wanted.has(scheduler.key)) await this.watch.removeJobScheduler(scheduler.key);
+    }
+    for (const sourceId of sourceIds) {
+      await this.watch.upsertJobScheduler(
+        prevalenceSchedulerId(sourceId),
+        { every: everyMs },
+        { name: JOB.prevalence, data: { source_id: sourceId } },
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -2,13 +2,14 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bu
 import type { Redis } from 'ioredis';
 import { SlackDeliveryError } from '../report/slack/errors.js';
 import { SourceError } from '../sources/source-error.js';
+import { refreshPrevalence } from '../baseline/prevalence-reader.js';
 import { takeBaseline } from '../watch/baseline-taker.js';
 import { publishVerdict, syncWatch } from '../watch/publisher.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { SourcePoller } from '../watch/source-poller.js';
 import { closeWatch } from '../watch/watch-closer.js';
 import { deliveryBackoff } from './delivery-backoff.js';
-import { JOB, PollJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
+import { JOB, PollJobDataSchema, PrevalenceJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
 
 export interface WorkerOptions {
   /** Parallel jobs per queue in this process. Default 4. */
@@ -28,6 +29,10 @@ export function startWorkers(
   const watchWorker = new Worker(
     QUEUE.watch,
     guard(async (job) => {
+      if (job.name === JOB.prevalence) {
+        const { source_id } = PrevalenceJobDataSchema.parse(job.data);
+        return refreshPrevalence(runtime, source_id);
+      }
       const { watch_id } = WatchJobDataSchema.parse(job.data);
       if (job.name === JOB.baseline) await takeBaseline(runtime, watch_id, isLastAttempt(job));
       else if (job.name === JOB.close) await closeWatch(runtime, poller, watch_id);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { createBaselineServices } from '../baseline/services.js';
+import { baselinePolicyOf } from '../baseline/settings.js';
 import type { AppConfig } from '../config/load.js';
 import { DetectionSettingsSchema, type DetectionSettings } from '../detect/settings.js';
 import { redisKeys, type RedisKeys } from '../lib/keys.js';
@@ -81,6 +83,7 @@ export function createWatchRuntime(options: {
     queues,
     connectors: createConnectors(config, redis, keys, logger),
     detection: detectionSettingsOf(config),
+    baselines: createBaselineServices(redis, keys, baselinePolicyOf(config.file.baselines)),
     allowRules: new AllowRuleStore(redis, keys),
     reporter: (options.decorateReporter ?? ((reporter: Reporter) => reporter))(
       createReporter(config, { redis, keys, logger, out: options.reporterOut ?? process.stdout, store, queues }),

@@ -121,6 +121,7 @@ export async function startWorker(
   const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency });
   if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await scheduleEstatePrevalence(runtime);
   const workerId = newWorkerId();
   const beat = () =>
     redis
@@ -147,6 +148,13 @@ export async function startWorker(
       await quit(redis);
     },
   };
+}
+
+/** Each source that can aggregate gets its prevalence refresh scheduled (or unscheduled when turned off). */
+async function scheduleEstatePrevalence(runtime: WatchRuntime): Promise<void> {
+  const { enabled, refreshEveryMs } = runtime.baselines.policy.prevalence;
+  const sourceIds = enabled ? [...runtime.connectors].filter(([, connector]) => connector.fetchPrevalence).map(([id]) => id) : [];
+  await runtime.queues.schedulePrevalenceRefreshes(sourceIds, refreshEveryMs);
 }
 
 /** The API's fail-fast connection refuses commands until connected: wait for it once at start-up. */

@@ -1,4 +1,5 @@
-import type { BaselineEntry } from '../contracts/connection-event.js';
+import { estatePrevalence, type EstateUse } from '../baseline/estate-prevalence.js';
+import { readHostRows, type HostRows } from '../baseline/host-rows.js';
 import type { Watch } from '../contracts/watch.js';
 import { buildBaseline } from '../detect/baseline.js';
 import { createHostMatcher, hostLabel } from '../detect/host-match.js';
@@ -14,8 +15,7 @@ interface TimeRange {
 }
 
 /** What one source said about the watch's hosts before the block. */
-interface SourceBaseline {
-  entries: BaselineEntry[];
+interface SourceBaseline extends HostRows {
   /** Hosts the source cannot see, or sent nothing about in the whole baseline window, with the reason. */
   outOfSight: { host: string; reason: string }[];
 }
@@ -38,7 +38,7 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
     const connector = runtime.connectors.get(sourceId);
     try {
       if (!connector) throw new SourceError('terminal', sourceId, 'source is no longer configured');
-      read.set(sourceId, await readSourceBaseline(connector, watch, range));
+      read.set(sourceId, await readSourceBaseline(runtime, connector, watch, range));
     } catch (error) {
       const sourceError = error instanceof SourceError ? error : new SourceError('retryable', sourceId, String(error), { cause: error });
       if (sourceError.kind !== 'terminal' && !lastAttempt) throw sourceError;
@@ -47,17 +47,19 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   }
 
   const entries = [...read.values()].flatMap((source) => source.entries);
+  const estate = await estatePrevalence(runtime, watch.sources, blockedAt);
   // Rows to a blocked indicator are left out: the implant's own beacon before the block is not "normal".
   const snapshot = buildBaseline(entries, watch.hosts, runtime.detection, {
     blocked: watch.blocked,
     window: { from: range.from.getTime(), to: range.to.getTime() },
+    estate: [...estate.values()].flatMap((use) => (use.snapshot ? [use.snapshot] : [])),
   });
   await runtime.store.saveBaseline(watch.id, JSON.stringify(snapshot));
   const takenAt = new Date().toISOString();
   const updated = await markBaselined(runtime, watch, takenAt, failures.size === watch.sources.length);
   if (!updated) return;
 
-  await recordCoverage(runtime, watch.id, read, failures, range, takenAt);
+  await recordCoverage(runtime, watch.id, { read, failures, estate }, range, takenAt);
   runtime.logger.info(
     { watch_id: watch.id, incident_id: watch.incident_id, entries: entries.length, failed_sources: [...failures.keys()] },
     'baseline taken',
@@ -67,7 +69,7 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   await runtime.queues.sync(updated.id);
 }
 
-async function readSourceBaseline(connector: SourceConnector, watch: Watch, range: TimeRange): Promise<SourceBaseline> {
+async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnector, watch: Watch, range: TimeRange): Promise<SourceBaseline> {
   const hosts: HostRef[] = watch.hosts.map(({ hostname, ip, edr_id }) => ({ hostname, ip, edr_id }));
   const outOfSight: SourceBaseline['outOfSight'] = [];
   if (connector.resolveHosts) {
@@ -78,10 +80,7 @@ async function readSourceBaseline(connector: SourceConnector, watch: Watch, rang
       }
     }
   }
-  const entries: BaselineEntry[] = [];
-  for (let start = 0; start < hosts.length; start += connector.maxHostsPerQuery) {
-    entries.push(...(await connector.fetchBaseline({ ...range, hosts: hosts.slice(start, start + connector.maxHostsPerQuery) })));
-  }
+  const { entries, reused } = await readHostRows(runtime.baselines, connector, watch.hosts, range);
 
   // A host the source knows but sent nothing about for the whole baseline window is as blind as an unknown one.
   const matchHost = createHostMatcher(watch.hosts);
@@ -91,7 +90,7 @@ async function readSourceBaseline(connector: SourceConnector, watch: Watch, rang
     const label = hostLabel(host);
     if (!heard.has(label) && !named.has(label)) outOfSight.push({ host: label, reason: 'no telemetry from this source in the baseline window' });
   }
-  return { entries, outOfSight };
+  return { entries, outOfSight, reused };
 }
 
 async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: string, allFailed: boolean): Promise<Watch | undefined> {
@@ -111,21 +110,34 @@ async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: strin
 async function recordCoverage(
   runtime: WatchRuntime,
   watchId: string,
-  read: ReadonlyMap<string, SourceBaseline>,
-  failures: ReadonlyMap<string, SourceError>,
+  outcome: {
+    read: ReadonlyMap<string, SourceBaseline>;
+    failures: ReadonlyMap<string, SourceError>;
+    estate: ReadonlyMap<string, EstateUse>;
+  },
   range: TimeRange,
   takenAt: string,
 ): Promise<void> {
+  const { read, failures, estate } = outcome;
   for (const [sourceId, source] of read) {
     const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
     const notes = runtime.connectors.get(sourceId)?.coverageNotes;
-    await runtime.store.saveSourceHealth(watchId, { ...health, hosts_invisible: source.outOfSight, ...(notes && { notes }) });
+    const prevalence = estate.get(sourceId)?.use;
+    await runtime.store.saveSourceHealth(watchId, {
+      ...health,
+      hosts_invisible: source.outOfSight,
+      ...(notes && { notes }),
+      ...(source.reused.length > 0 && { baseline_reused: source.reused }),
+      ...(prevalence && { prevalence }),
+    });
   }
   for (const [sourceId, error] of failures) {
     const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
     const reason = `baseline unavailable: ${error.message}`;
+    const prevalence = estate.get(sourceId)?.use;
     await runtime.store.saveSourceHealth(watchId, {
       ...health,
+      ...(prevalence && { prevalence }),
       last_error_at: takenAt,
       last_error: reason,
       gaps: [...health.gaps, { from: range.from.toISOString(), to: range.to.toISOString(), reason }],

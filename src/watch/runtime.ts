@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BaselineServices } from '../baseline/services.js';
 import type { DetectionSettings } from '../detect/settings.js';
 import type { RedisKeys } from '../lib/keys.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,6 +22,8 @@ export interface WatchRuntime {
   queues: WatchQueues;
   connectors: ReadonlyMap<string, SourceConnector>;
   detection: DetectionSettings;
+  /** Per-host baselines reused across watches and each source's estate prevalence. */
+  baselines: BaselineServices;
   /** Allow-rules responders added from Slack, applied on top of `detection.allow`. */
   allowRules: AllowRuleStore;
   reporter: Reporter;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineEntry } from '../../src/contracts/connection-event.js';
+import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { BaselineSnapshotSchema, buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
 import { createDetector } from '../../src/detect/detector.js';
@@ -145,5 +146,89 @@ describe('process identity against the baseline', () => {
     if (result.type === 'finding') {
       expect(result.finding.reasons[0]).toBe('mshta.exe has made no network connection on WORKSTATION5 in the 1-day baseline');
     }
+  });
+});
+
+describe('estate-wide prevalence in the baseline', () => {
+  const read = (source: string, fields: Partial<PrevalenceSnapshot>): PrevalenceSnapshot => ({
+    version: 1,
+    source,
+    from: '2026-11-13T10:00:00.000Z',
+    to: '2026-11-20T10:00:00.000Z',
+    refreshed_at: '2026-11-20T10:00:05.000Z',
+    host_count: 0,
+    ports: [],
+    destinations: [],
+    partial: false,
+    ...fields,
+  });
+  const ESTATE = [
+    read('mde', {
+      host_count: 412,
+      ports: [
+        { protocol: 'tcp', port: 443, hosts: 405 },
+        { protocol: 'TCP', port: 8530, hosts: 380 },
+        { protocol: 'icmp', port: null, hosts: 12 },
+      ],
+      destinations: [
+        { destination: 'Updates.Vendor.Example.', hosts: 300 },
+        { destination: '10.10.10.5', hosts: 3 },
+        { destination: '0:0:0:0:0:ffff:c000:25b', hosts: 40 },
+        { destination: '127.0.0.1', hosts: 400 },
+      ],
+    }),
+    read('panos', { host_count: 398, ports: [{ protocol: 'tcp', port: 443, hosts: 410 }], partial: true }),
+  ];
+  const snapshot = () => buildBaseline(ENTRIES, [HOST, PEER], settings, { blocked: [{ type: 'ip', value: '10.10.10.5' }], estate: ESTATE });
+
+  it('counts hosts, ports and destinations across the estate, each the largest any source reports', () => {
+    const compiled = compileBaseline(snapshot());
+    expect(compiled.hostCount).toBe(412);
+    expect(compiled.portHosts('tcp', 443)).toBe(410);
+    expect(compiled.portHosts('tcp', 8530)).toBe(380);
+    expect(compiled.portHosts('icmp', undefined)).toBe(12);
+    expect(compiled.portHosts('tcp', 10000)).toBe(1);
+    expect(compiled.destinationHosts('updates.vendor.example')).toBe(300);
+    expect(compiled.destinationHosts('192.0.2.91')).toBe(40);
+    expect(snapshot().environment.estate).toEqual([
+      { source: 'mde', from: ESTATE[0]!.from, to: ESTATE[0]!.to, host_count: 412, partial: false },
+      { source: 'panos', from: ESTATE[1]!.from, to: ESTATE[1]!.to, host_count: 398, partial: true },
+    ]);
+  });
+
+  it('never lets the estate make the blocked C2 or loopback look normal', () => {
+    const compiled = compileBaseline(snapshot());
+    expect(compiled.destinationHosts('10.10.10.5')).toBe(0);
+    expect(compiled.destinationHosts('127.0.0.1')).toBe(0);
+  });
+
+  it('judges a port against the estate: common across it is not uncommon, unseen in it says so out of the estate size', () => {
+    const detector = createDetector({
+      context: { watchId: 'w', incidentId: 'i', blocked: [{ type: 'ip', value: '10.10.10.5' }], hosts: [HOST, PEER] },
+      baseline: compileBaseline(snapshot()),
+      settings,
+    });
+    const assess = (port: number) =>
+      detector.assess({
+        id: `e-${port}`,
+        source: 'mde',
+        time: T0 + 8 * DAY,
+        device: { hostname: 'WORKSTATION5' },
+        process: { path: TOOL, sha1: TOOL_SHA1 },
+        dst_endpoint: { ip: '198.51.100.7', port },
+        protocol: 'tcp',
+        direction: 'outbound',
+        outcome: 'success',
+      });
+    const unseen = assess(8443);
+    expect(unseen.type === 'finding' && unseen.finding.reasons).toContain('port 8443/tcp was seen on 0 of 412 hosts in the baseline');
+    const common = assess(8530);
+    expect(common.type === 'finding' && common.finding.kind).not.toContain('uncommon_port');
+  });
+
+  it('a snapshot stored before estate reads existed reads as having none', () => {
+    const older = JSON.parse(JSON.stringify(snapshotOf())) as { environment: Record<string, unknown> };
+    delete older.environment.estate;
+    expect(BaselineSnapshotSchema.parse(older).environment.estate).toEqual([]);
   });
 });

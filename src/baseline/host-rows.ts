@@ -1,0 +1,62 @@
+import type { BaselineEntry } from '../contracts/connection-event.js';
+import type { WatchedHost } from '../contracts/watch.js';
+import { createHostMatcher, hostLabel } from '../detect/host-match.js';
+import type { SourceConnector } from '../sources/types.js';
+import { hostKey } from '../watch/host-key.js';
+import { canReuse, rowsWithin } from './host-baseline-cache.js';
+import type { BaselineServices } from './services.js';
+
+export interface HostRows {
+  entries: BaselineEntry[];
+  /** Hosts whose rows came from an earlier watch's cached baseline, and when that was taken. */
+  reused: { host: string; taken_at: string }[];
+}
+
+/**
+ * The hosts' baseline rows from one source: from the cache where an earlier watch's baseline can stand for this one,
+ * else read (in batches of the source's host limit) and cached per host for later watches. Rows the source returned
+ * for no watched host still count towards prevalence, but are not cached.
+ */
+export async function readHostRows(
+  baselines: BaselineServices,
+  connector: SourceConnector,
+  hosts: readonly WatchedHost[],
+  range: { from: Date; to: Date },
+): Promise<HostRows> {
+  const { cache, policy } = baselines;
+  const wanted = { from: range.from.getTime(), to: range.to.getTime() };
+  const entries: BaselineEntry[] = [];
+  const reused: HostRows['reused'] = [];
+  const toRead: WatchedHost[] = [];
+  for (const host of hosts) {
+    const cached = policy.reuseForMs > 0 ? await cache.get(connector.id, hostKey(host)) : undefined;
+    if (cached && canReuse(cached, wanted, policy.reuseForMs)) {
+      entries.push(...rowsWithin(cached, wanted));
+      reused.push({ host: hostLabel(host), taken_at: cached.taken_at });
+    } else {
+      toRead.push(host);
+    }
+  }
+
+  const fetched: BaselineEntry[] = [];
+  for (let start = 0; start < toRead.length; start += connector.maxHostsPerQuery) {
+    const batch = toRead.slice(start, start + connector.maxHostsPerQuery).map(({ hostname, ip, edr_id }) => ({ hostname, ip, edr_id }));
+    fetched.push(...(await connector.fetchBaseline({ ...range, hosts: batch })));
+  }
+  entries.push(...fetched);
+
+  if (policy.reuseForMs > 0 && toRead.length > 0) {
+    const matchHost = createHostMatcher(toRead);
+    const byHost = new Map<WatchedHost, BaselineEntry[]>();
+    for (const entry of fetched) {
+      const host = matchHost.byRef({ uid: entry.host, hostname: entry.host, ip: entry.host });
+      if (host) byHost.set(host, [...(byHost.get(host) ?? []), entry]);
+    }
+    const takenAt = new Date().toISOString();
+    // A host with no rows is not cached: it may have come back by the next block, and must be asked again.
+    for (const [host, rows] of byHost) {
+      await cache.save({ version: 1, source: connector.id, host: hostKey(host), ...wanted, taken_at: takenAt, entries: rows }, policy.reuseForMs);
+    }
+  }
+  return { entries, reused };
+}

@@ -1,0 +1,127 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canReuse, HostBaselineCache, rowsWithin, type CachedHostBaseline } from '../../src/baseline/host-baseline-cache.js';
+import { PrevalenceStore } from '../../src/baseline/prevalence-store.js';
+import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
+import { redisKeys } from '../../src/lib/keys.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const BLOCK = Date.parse('2026-11-29T08:00:00Z');
+
+describe('whether a cached host baseline can stand for a new watch', () => {
+  const cached = { from: BLOCK - 7 * DAY, to: BLOCK };
+  const wanted = (hoursLater: number, days = 7) => ({ from: BLOCK + hoursLater * HOUR - days * DAY, to: BLOCK + hoursLater * HOUR });
+
+  it('serves a block up to reuse_for after the cached window, for a window no longer than it', () => {
+    expect(canReuse(cached, wanted(0), DAY)).toBe(true);
+    expect(canReuse(cached, wanted(20), DAY)).toBe(true);
+    expect(canReuse(cached, wanted(1, 3), DAY)).toBe(true);
+    expect(canReuse(cached, wanted(25), DAY)).toBe(false);
+    expect(canReuse(cached, wanted(1, 14), DAY)).toBe(false);
+  });
+
+  it('never serves an earlier block: the cached window would reach past it', () => {
+    expect(canReuse(cached, wanted(-1), DAY)).toBe(false);
+  });
+
+  it('hands over only the rows that overlap the wanted window', () => {
+    const row = (lastSeen: number) => ({ host: 'h', protocol: 'tcp', count: 1, first_seen: lastSeen - HOUR, last_seen: lastSeen });
+    const baseline: CachedHostBaseline = {
+      version: 1,
+      source: 'mde',
+      host: 'h',
+      ...cached,
+      taken_at: new Date(BLOCK).toISOString(),
+      entries: [row(BLOCK - 6 * DAY), row(BLOCK - HOUR)],
+    };
+    expect(rowsWithin(baseline, wanted(2, 1))).toEqual([row(BLOCK - HOUR)]);
+  });
+});
+
+describe('baseline stores in Redis', () => {
+  const prefix = uniquePrefix('baseline-stores');
+  const keys = redisKeys(prefix);
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  it('keeps a host baseline, compressed, until it can no longer be reused, and never replaces a newer one', async () => {
+    const cache = new HostBaselineCache(redis, keys);
+    const now = Date.now();
+    const entries = Array.from({ length: 500 }, (_, index) => ({
+      host: 'FIN-WS-042',
+      process_path: 'C:\\Windows\\System32\\svchost.exe',
+      dst_ip: `10.20.0.${index % 250}`,
+      dst_port: 443,
+      protocol: 'tcp',
+      count: index + 1,
+      first_seen: now - DAY,
+      last_seen: now - HOUR,
+    }));
+    const baseline: CachedHostBaseline = { version: 1, source: 'mde', host: 'fin-ws-042||', from: now - 7 * DAY, to: now, taken_at: new Date(now).toISOString(), entries };
+    await cache.save(baseline, DAY);
+    expect(await cache.get('mde', 'fin-ws-042||')).toEqual(baseline);
+    const key = keys.hostBaseline('mde', 'fin-ws-042||');
+    expect(await redis.strlen(key)).toBeLessThan(JSON.stringify(baseline).length / 5);
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(DAY - 60_000);
+    expect(ttl).toBeLessThanOrEqual(DAY);
+
+    await cache.save({ ...baseline, from: now - 8 * DAY, to: now - HOUR, entries: [] }, DAY);
+    expect((await cache.get('mde', 'fin-ws-042||'))?.entries).toHaveLength(500);
+
+    await cache.save({ ...baseline, host: 'expired', to: now - 2 * DAY }, DAY);
+    expect(await cache.get('mde', 'expired')).toBeUndefined();
+    expect(await cache.get('other-source', 'fin-ws-042||')).toBeUndefined();
+  });
+
+  it('an unreadable cached value is a miss, not a crash', async () => {
+    await redis.set(keys.hostBaseline('mde', 'garbled'), 'not gzip');
+    expect(await new HostBaselineCache(redis, keys).get('mde', 'garbled')).toBeUndefined();
+  });
+
+  const snapshot = (to: number, hosts: number): PrevalenceSnapshot => ({
+    version: 1,
+    source: 'mde',
+    from: new Date(to - 7 * DAY).toISOString(),
+    to: new Date(to).toISOString(),
+    refreshed_at: new Date(to + 60_000).toISOString(),
+    host_count: hosts,
+    ports: [{ protocol: 'tcp', port: 443, hosts }],
+    destinations: [{ destination: 'login.microsoftonline.com', hosts }],
+    partial: false,
+  });
+
+  it('picks the newest prevalence read that ended before the block, within the allowed age', async () => {
+    const store = new PrevalenceStore(redis, keys);
+    for (const [to, hosts] of [
+      [BLOCK - 3 * DAY, 100],
+      [BLOCK - 2 * DAY, 200],
+      [BLOCK - DAY, 300],
+      [BLOCK - HOUR, 400],
+      [BLOCK + HOUR, 500],
+    ] as const) {
+      await store.save(snapshot(to, hosts));
+    }
+    expect((await store.list('mde')).map((read) => read.host_count)).toEqual([500, 400, 300, 200]);
+    expect((await store.forBlock('mde', BLOCK, 2 * DAY))?.host_count).toBe(400);
+    expect((await store.forBlock('mde', BLOCK - 2 * HOUR, 2 * DAY))?.host_count).toBe(300);
+    expect(await store.forBlock('mde', BLOCK + 5 * DAY, 2 * DAY)).toBeUndefined();
+    expect(await store.status('mde')).toEqual({ last_success_at: snapshot(BLOCK + HOUR, 0).refreshed_at });
+
+    await store.recordFailure('mde', '2026-11-29T09:00:00.000Z', 'mde-prod: HTTP 503');
+    expect(await store.status('mde')).toEqual({
+      last_success_at: snapshot(BLOCK + HOUR, 0).refreshed_at,
+      last_error_at: '2026-11-29T09:00:00.000Z',
+      last_error: 'mde-prod: HTTP 503',
+    });
+  });
+});
