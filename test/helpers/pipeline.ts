@@ -27,6 +27,8 @@ export interface PipelineOptions {
   env?: Record<string, string>;
   /** Options of the fake Slack Web API (e.g. latency, to make workers' posts overlap). */
   slack?: FakeSlackOptions;
+  /** Changes what the fake MDE plays, e.g. to add hosts the watch does not name. */
+  extendScenario?: (scenario: Scenario) => Scenario;
 }
 
 /**
@@ -44,11 +46,12 @@ export class Pipeline {
   workers: WorkerService[] = [];
 
   private constructor(private readonly options: PipelineOptions) {
-    this.scenario = createScenario(options.scenario, {
+    const scenario = createScenario(options.scenario, {
       blockedAt: this.blockedAt,
       fallbackAfterMs: options.fallbackAfterMs ?? 2_000,
       timeScale: 20,
     });
+    this.scenario = options.extendScenario ? options.extendScenario(scenario) : scenario;
   }
 
   static async start(options: PipelineOptions): Promise<Pipeline> {

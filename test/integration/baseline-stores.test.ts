@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canReuse, HostBaselineCache, rowsWithin, type CachedHostBaseline } from '../../src/baseline/host-baseline-cache.js';
+import { estatePrevalence } from '../../src/baseline/estate-prevalence.js';
 import { PrevalenceStore } from '../../src/baseline/prevalence-store.js';
+import { createBaselineServices } from '../../src/baseline/services.js';
+import { baselinePolicyOf } from '../../src/baseline/settings.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { SourceError } from '../../src/sources/source-error.js';
+import type { PrevalenceQuery, SourceConnector } from '../../src/sources/types.js';
 import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -123,5 +129,31 @@ describe('baseline stores in Redis', () => {
       last_error_at: '2026-11-29T09:00:00.000Z',
       last_error: 'mde-prod: HTTP 503',
     });
+  });
+
+  it('a source whose aggregate fails leaves the watch its own prevalence, says why, and records the failure', async () => {
+    const services = createBaselineServices(redis, keys, baselinePolicyOf({}));
+    const failing = {
+      fetchPrevalence: () => Promise.reject(new SourceError('retryable', 'splunk-prod', 'search job failed (HTTP 503)')),
+    } as unknown as SourceConnector;
+    const answering = {
+      fetchPrevalence: (query: PrevalenceQuery) =>
+        Promise.resolve({ host_count: 7, ports: [], destinations: [], partial: query.maxDestinations < 100 }),
+    } as unknown as SourceConnector;
+    const connectors = new Map([
+      ['splunk-prod', failing],
+      ['elastic-prod', answering],
+    ]);
+    const uses = await estatePrevalence({ connectors, baselines: services, logger: silentLogger() }, ['splunk-prod', 'elastic-prod', 'no-aggregate'], BLOCK);
+    expect(uses.get('splunk-prod')).toEqual({
+      use: {
+        status: 'unavailable',
+        reason: expect.stringMatching(/^estate prevalence unavailable \(splunk-prod: search job failed \(HTTP 503\)\); uncommon ports are judged on the watched hosts alone$/),
+      },
+    });
+    expect(uses.get('elastic-prod')?.use).toMatchObject({ status: 'used', host_count: 7, to: new Date(BLOCK).toISOString(), partial: false });
+    expect(uses.has('no-aggregate')).toBe(false);
+    expect(await services.prevalence.status('splunk-prod')).toMatchObject({ last_error: 'splunk-prod: search job failed (HTTP 503)' });
+    expect((await services.prevalence.forBlock('elastic-prod', BLOCK, DAY))?.host_count).toBe(7);
   });
 });

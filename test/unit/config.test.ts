@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { baselinePolicyOf } from '../../src/baseline/settings.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 
 const yamlFile = (text: string) => {
@@ -82,6 +83,19 @@ describe('configuration', () => {
 
   it('a bad default names its YAML path', () => {
     expect(problemsOf({ CW_CONFIG: yamlFile('defaults:\n  duration: forever\n') })).toEqual([expect.stringMatching(/^defaults\.duration: /)]);
+  });
+
+  it('baseline reuse and estate prevalence have working defaults, and a bad value names its YAML path', () => {
+    expect(baselinePolicyOf(loadConfig({}).file.baselines)).toEqual({
+      reuseForMs: 86_400_000,
+      prevalence: { enabled: true, refreshEveryMs: 86_400_000, windowMs: 7 * 86_400_000, maxDestinations: 20_000, minDestinationHosts: 2 },
+    });
+    const off = loadConfig({ CW_CONFIG: yamlFile('baselines:\n  reuse: false\n  prevalence:\n    refresh_every: 6h\n') });
+    expect(baselinePolicyOf(off.file.baselines)).toMatchObject({ reuseForMs: 0, prevalence: { refreshEveryMs: 6 * 3_600_000 } });
+    expect(problemsOf({ CW_CONFIG: yamlFile('baselines:\n  prevalence:\n    window: 5s\n    min_destination_hosts: 1\n') })).toEqual([
+      expect.stringMatching(/^baselines\.prevalence\.window: /),
+      expect.stringMatching(/^baselines\.prevalence\.min_destination_hosts: /),
+    ]);
   });
 
   it('an unknown top-level section is rejected', () => {
