@@ -4,9 +4,10 @@ import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Watch } from '../contracts/watch.js';
 import { buildBaseline, compileBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
-import { createHostMatcher } from '../detect/host-match.js';
+import { createHostMatcher, hostLabel } from '../detect/host-match.js';
 import type { DetectionSettings } from '../detect/settings.js';
 import type { Assessment } from '../detect/types.js';
+import { heardBitmap, longestSilence, type Silence } from '../watch/silence.js';
 import { decideVerdict } from '../watch/verdict.js';
 import { BaselineRows } from './baseline-rows.js';
 import { CoverageTracker, type SourceSpan } from './coverage.js';
@@ -88,6 +89,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const assessStart = performance.now();
   const window = split.window.sort((a, b) => a.time - b.time);
   const watched: ConnectionEvent[] = [];
+  const heard = new Map<string, number[]>();
   let otherHosts = 0;
   for (const event of window) {
     const host = matchHost(event);
@@ -97,6 +99,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     coverage.watched(event, host);
     watched.push(event);
+    const label = hostLabel(host).toLowerCase();
+    const times = heard.get(label);
+    if (times) times.push(event.time);
+    else heard.set(label, [event.time]);
   }
   const ledger = new FindingLedger();
   await replayWindow({
@@ -118,7 +124,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const watch = watchOf(request, defaults, split.sources);
   const findings = ledger.list();
   const health = coverage.health(watch.sources, { from: blockedAt, to: windowEnd });
-  const verdict = decideVerdict(watch, findings, health);
+  const silences = new Map<string, Silence>();
+  for (const [label, times] of heard) {
+    const silence = longestSilence(heardBitmap(times, blockedAt), blockedAt, windowEnd);
+    if (silence) silences.set(label, silence);
+  }
+  const verdict = decideVerdict(watch, findings, health, silences);
   watch.verdict = verdict.verdict;
   watch.verdict_reasons = verdict.reasons;
 

@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     /** Connections counted per tuple, including those dropped from its bounded history. */
     beaconCounts: (id: string) => `${watch(id)}:beacon-counts`,
     baseline: (id: string) => `${watch(id)}:baseline`,
+    /** One bit per minute of the window in which the host (lower-cased label) was heard from by any source. */
+    heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,
     sourceHealth: (id: string) => `${watch(id)}:sources`,
     slackMessages: (id: string) => `${watch(id)}:slack`,
     /** Why the watch's messages went to the fallback channel (JSON), if they did. */

@@ -16,6 +16,7 @@ import { connectorFor } from '../sources/registry.js';
 import type { SourceConnector } from '../sources/types.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
+import { HeardTimeline } from '../watch/heard-timeline.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
@@ -79,6 +80,7 @@ export function createWatchRuntime(options: {
     keys,
     store,
     findings,
+    heard: new HeardTimeline(redis, keys),
     views: new WatchViews(store, findings, publicUrlOf(config)),
     queues,
     connectors: createConnectors(config, redis, keys, logger),

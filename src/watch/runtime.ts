@@ -9,6 +9,7 @@ import type { Reporter } from '../report/reporter.js';
 import type { SourceConnector } from '../sources/types.js';
 import type { AllowRuleStore } from './allow-rule-store.js';
 import type { FindingStore } from './finding-store.js';
+import type { HeardTimeline } from './heard-timeline.js';
 import type { WatchStore } from './watch-store.js';
 import type { WatchViews } from './watch-view.js';
 
@@ -18,6 +19,8 @@ export interface WatchRuntime {
   keys: RedisKeys;
   store: WatchStore;
   findings: FindingStore;
+  /** When each watched host was heard from, minute by minute: mid-window blindness. */
+  heard: HeardTimeline;
   views: WatchViews;
   queues: WatchQueues;
   connectors: ReadonlyMap<string, SourceConnector>;

@@ -123,6 +123,7 @@ export class SourcePoller {
     const observed: ObservedEvent[] = [];
     const hostsSeen = new Set(health.hosts_seen);
     const lastSeen = { ...health.hosts_last_seen };
+    const heard = new Map<string, number[]>();
     let newest = 0;
     for (const event of events) {
       const host = detector.matchHost(event);
@@ -132,6 +133,9 @@ export class SourcePoller {
       const label = host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host);
       hostsSeen.add(label);
       if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
+      const times = heard.get(label);
+      if (times) times.push(event.time);
+      else heard.set(label, [event.time]);
       newest = Math.max(newest, event.time);
       observed.push({ event, observation: detector.observe(event) });
     }
@@ -147,6 +151,7 @@ export class SourcePoller {
       assessment: judged[index] ?? observation.assessment,
     }));
     const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
+    await runtime.heard.record(watch, heard);
     runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
     for (const change of applied.changes) {
       if (change.change === 'updated') continue;

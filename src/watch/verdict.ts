@@ -2,6 +2,7 @@ import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
+import type { Silence } from './silence.js';
 
 export interface VerdictResult {
   verdict: Verdict;
@@ -19,7 +20,12 @@ const listed = (items: readonly string[], max = 5) =>
  * host's telemetry stopped for a significant part of the window; a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
  */
-export function decideVerdict(watch: Watch, findings: readonly Finding[], coverage: readonly SourceHealth[]): VerdictResult {
+export function decideVerdict(
+  watch: Watch,
+  findings: readonly Finding[],
+  coverage: readonly SourceHealth[],
+  silences: ReadonlyMap<string, Silence> = new Map(),
+): VerdictResult {
   const live = findings.filter((finding) => finding.status !== 'benign');
   // A finding on a blocked indicator (even one that also beacons: the retries are regular) is about the block:
   // it is a breach only when a connection is shown to have got through.
@@ -49,7 +55,7 @@ export function decideVerdict(watch: Watch, findings: readonly Finding[], covera
     };
   }
 
-  const blind = blindSpots(watch, coverage);
+  const blind = blindSpots(watch, coverage, silences);
   if (blind.length > 0) return { verdict: 'inconclusive', reasons: [...blind, ...retryNote] };
 
   return {
@@ -63,7 +69,7 @@ export function decideVerdict(watch: Watch, findings: readonly Finding[], covera
 
 const windowMs = (watch: Watch) => Math.max(0, Date.parse(watch.expires_at) - Date.parse(watch.blocked_at));
 
-function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
+function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: ReadonlyMap<string, Silence>): string[] {
   const reasons: string[] = [];
   const end = Date.parse(watch.expires_at);
   const tolerance = Math.max(watch.poll_interval_ms, 1_000);
@@ -84,6 +90,11 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
   if (silent.length > 0) reasons.push(`no telemetry at all during the window from ${listed(silent)}`);
   const fallenSilent = silentAtTheEnd(watch, coverage).filter((label) => seen.has(label.toLowerCase()));
   if (fallenSilent.length > 0) reasons.push(`telemetry stopped long before the end of the window from ${listed(fallenSilent)}`);
+  const darkStretches = silentMidWindow(watch, silences).filter(({ label }) => !fallenSilent.includes(label));
+  for (const { label, silence } of darkStretches.slice(0, 5)) {
+    reasons.push(`no telemetry from ${label} for ${formatDuration(silence.to - silence.from)} (${clock(silence.from)} to ${clock(silence.to)})`);
+  }
+  if (darkStretches.length > 5) reasons.push(`and ${darkStretches.length - 5} more hosts with a stretch of no telemetry`);
   const invisible = coverage.flatMap((health) => (health.hosts_invisible ?? []).map((entry) => `${entry.host} (${health.source}: ${entry.reason})`));
   if (invisible.length > 0 && silent.length > 0) reasons.push(`sources that cannot see some hosts: ${listed(invisible)}`);
   return reasons;
@@ -92,6 +103,22 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[]): string[] {
 /** A host counts as blind when its last event is older than a quarter of the window, and at least 10 minutes. */
 const SILENCE_SHARE = 0.25;
 const SILENCE_FLOOR_MS = 10 * 60_000;
+
+const clock = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
+
+/**
+ * Hosts that were heard from, then not at all for a significant stretch inside the window (at its start, or in the
+ * middle), by their longest such stretch. A stretch reaching the end of the window is `silentAtTheEnd`'s.
+ */
+function silentMidWindow(watch: Watch, silences: ReadonlyMap<string, Silence>): { label: string; silence: Silence }[] {
+  const end = Date.parse(watch.expires_at);
+  const allowedSilence = Math.max(SILENCE_SHARE * windowMs(watch), SILENCE_FLOOR_MS);
+  return watch.hosts.flatMap((host) => {
+    const label = host.hostname ?? host.ip ?? host.edr_id ?? '?';
+    const silence = silences.get(label.toLowerCase());
+    return silence && silence.to < end && silence.to - silence.from > allowedSilence ? [{ label, silence }] : [];
+  });
+}
 
 /** Hosts every source stopped hearing from for a significant part of the window, before its end. */
 function silentAtTheEnd(watch: Watch, coverage: readonly SourceHealth[]): string[] {

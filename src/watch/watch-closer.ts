@@ -29,8 +29,12 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     }
   }
 
-  const [findings, coverage] = await Promise.all([runtime.findings.list(watch.id), runtime.store.sourceHealth(watch.id)]);
-  const { verdict, reasons } = decideVerdict(watch, findings, coverage);
+  const [findings, coverage, silences] = await Promise.all([
+    runtime.findings.list(watch.id),
+    runtime.store.sourceHealth(watch.id),
+    runtime.heard.silences(watch),
+  ]);
+  const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences);
   const closed = await runtime.store.update(watch.id, (current) => {
     if (current.state === 'closed') return undefined;
     current.state = 'closed';

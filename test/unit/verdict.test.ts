@@ -119,6 +119,18 @@ describe('the verdict at close', () => {
     expect(decideVerdict(watch, [], coverage).verdict).toBe('held');
   });
 
+  it('is inconclusive when a host went dark in the middle of the window, naming the stretch', () => {
+    const start = Date.parse(watch.blocked_at);
+    const minute = 60_000;
+    const silences = new Map([['fin-ws-042', { from: start + 20 * minute, to: start + 41 * minute }]]);
+    expect(decideVerdict(watch, [], fullCoverage, silences)).toMatchObject({
+      verdict: 'inconclusive',
+      reasons: ['no telemetry from FIN-WS-042 for 21m (2026-11-29T10:20Z to 2026-11-29T10:41Z)'],
+    });
+    const brief = new Map([['fin-ws-042', { from: start + 20 * minute, to: start + 34 * minute }]]);
+    expect(decideVerdict(watch, [], fullCoverage, brief).verdict).toBe('held');
+  });
+
   it('a breach outweighs blind spots', () => {
     expect(decideVerdict(watch, [finding({})], []).verdict).toBe('breached');
   });

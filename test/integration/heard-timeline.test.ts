@@ -1,0 +1,48 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Watch } from '../../src/contracts/watch.js';
+import { redisKeys } from '../../src/lib/keys.js';
+import { HeardTimeline } from '../../src/watch/heard-timeline.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const MINUTE = 60_000;
+const START = Date.parse('2026-11-29T10:00:00Z');
+
+describe('heard timeline in Redis', () => {
+  const prefix = uniquePrefix('heard');
+  const keys = redisKeys(prefix);
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  const watch = {
+    id: 'w-heard',
+    blocked_at: new Date(START).toISOString(),
+    expires_at: new Date(START + 60 * MINUTE).toISOString(),
+    hosts: [
+      { hostname: 'FIN-WS-041', baseline: 'ready' },
+      { hostname: 'FIN-WS-042', baseline: 'ready' },
+      { ip: '10.20.1.43', baseline: 'ready' },
+    ],
+  } as Watch;
+  const at = (...offsets: number[]) => offsets.map((offset) => START + offset * MINUTE + 1_000);
+
+  it('any source hearing a host fills its minute: the longest stretch heard by none is its silence', async () => {
+    const timeline = new HeardTimeline(redis, keys);
+    const minutes = Array.from({ length: 60 }, (_, minute) => minute);
+    // The EDR loses FIN-WS-042 from minute 15; the firewall still sees it until minute 30.
+    await timeline.record(watch, new Map([['FIN-WS-041', at(...minutes)], ['FIN-WS-042', at(...minutes.filter((m) => m < 15 || m >= 50))]]));
+    await timeline.record(watch, new Map([['fin-ws-042', at(...minutes.filter((m) => m >= 15 && m < 30))]]));
+    await timeline.record(watch, new Map([['FIN-WS-041', at(-5)]]));
+
+    const silences = await timeline.silences(watch);
+    expect(silences.has('fin-ws-041')).toBe(false);
+    expect(silences.get('fin-ws-042')).toEqual({ from: START + 30 * MINUTE, to: START + 50 * MINUTE });
+    expect(silences.has('10.20.1.43')).toBe(false);
+  });
+});
