@@ -1,4 +1,5 @@
 import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
+import type { Networks } from '../detect/settings.js';
 import type { Logger } from '../lib/logger.js';
 import { SourceError } from '../sources/source-error.js';
 import type { SourceConnector } from '../sources/types.js';
@@ -7,6 +8,8 @@ import type { BaselineServices } from './services.js';
 export interface PrevalenceDeps {
   connectors: ReadonlyMap<string, SourceConnector>;
   baselines: BaselineServices;
+  /** `networks.internal`: sessions known only by a source IP count from these ranges alone. */
+  detection: { networks: Pick<Networks, 'internal'> };
   logger: Logger;
 }
 
@@ -20,7 +23,8 @@ export async function readPrevalence(deps: PrevalenceDeps, sourceId: string, to:
   const { windowMs, maxDestinations, minDestinationHosts } = deps.baselines.policy.prevalence;
   const from = new Date(to.getTime() - windowMs);
   try {
-    const answer = await connector.fetchPrevalence({ from, to, maxDestinations, minDestinationHosts });
+    const hostNetworks = deps.detection.networks.internal;
+    const answer = await connector.fetchPrevalence({ from, to, maxDestinations, minDestinationHosts, hostNetworks });
     const snapshot: PrevalenceSnapshot = {
       version: 1,
       source: sourceId,

@@ -1,8 +1,10 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
+import { compileCidrList } from '../detect/net.js';
 import type { SourcePrevalence } from '../contracts/prevalence.js';
 import type { PrevalenceQuery } from './types.js';
 
 type Cut = Pick<PrevalenceQuery, 'minDestinationHosts' | 'maxDestinations'>;
+type EventCut = Cut & Pick<PrevalenceQuery, 'hostNetworks'>;
 
 const portKey = (protocol: string, port: number | null) => `${protocol}/${port ?? ''}`;
 
@@ -45,9 +47,11 @@ export function finishPrevalence(answer: SourcePrevalence, cut: Cut): SourcePrev
 
 /**
  * Prevalence counted from raw connection events, for log APIs without aggregation (firewalls, Deep Visibility). The
- * host is the event's device name, else its IP; `partial` says whether the read was cut at a cap.
+ * host is the event's device name, else its IP (then only from `hostNetworks`, when given); `partial` says whether
+ * the read was cut at a cap.
  */
-export function prevalenceFromEvents(events: Iterable<ConnectionEvent>, cut: Cut, partial: boolean): SourcePrevalence {
+export function prevalenceFromEvents(events: Iterable<ConnectionEvent>, cut: EventCut, partial: boolean): SourcePrevalence {
+  const ours = cut.hostNetworks?.length ? compileCidrList(cut.hostNetworks) : undefined;
   const hosts = new Set<string>();
   const ports = new Map<string, { protocol: string; port: number | null; hosts: Set<string> }>();
   const destinations = new Map<string, Set<string>>();
@@ -61,6 +65,7 @@ export function prevalenceFromEvents(events: Iterable<ConnectionEvent>, cut: Cut
   for (const event of events) {
     const host = (event.device.hostname ?? event.device.ip ?? event.src_endpoint?.ip)?.toLowerCase();
     if (host === undefined) continue;
+    if (ours && event.device.hostname === undefined && !ours.contains(host)) continue;
     hosts.add(host);
     const port = event.dst_endpoint.port ?? null;
     const key = portKey(event.protocol, port);

@@ -41,6 +41,12 @@ export interface PrevalenceQuery {
   minDestinationHosts: number;
   /** At most this many destinations, those contacted by the most hosts first. */
   maxDestinations: number;
+  /**
+   * The estate's own ranges (`networks.internal`). A record known only by its source IP (a firewall session) counts
+   * towards prevalence only from these, so inbound traffic from the internet never makes a port look common.
+   * Default: every source counts.
+   */
+  hostNetworks?: readonly string[];
   signal?: AbortSignal;
 }
 

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakeFortigate, type FakeFortigate, type FakeFortigateOptions } from '../../src/simulator/fortigate/fake-fortigate-server.js';
 import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { buildTrafficFilters } from '../../src/sources/fortigate/filter.js';
 import { FortigateConfigSchema, fortigateConnector } from '../../src/sources/fortigate/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
@@ -66,6 +68,21 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to);
   expectSameConnections(events, expected, fromEvent, (c) => fromSim(c));
 }
+
+/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
+function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
+  const tally = (keyOf: (connection: SimConnection) => string) => {
+    const hosts = new Map<string, Set<string>>();
+    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
+    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
+  };
+  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
+}
+const prevalenceRows = (answer: SourcePrevalence) => ({
+  host_count: answer.host_count,
+  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
+  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
+});
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
@@ -201,6 +218,28 @@ describe('FortiGate connector against the FortiOS log API fake', () => {
     }
     const comparable = (entry: BaselineEntry) => JSON.parse(JSON.stringify(entry)) as BaselineEntry;
     expect(sorted(entries.map(comparable))).toEqual(sorted([...expected.values()]));
+  });
+
+  it('counts estate prevalence from every source address, and a read cut at prevalence_max_events is partial', async () => {
+    const range = around(2 * MINUTE, MINUTE);
+    const all = scenario.connections(range.from, range.to);
+    // The log API answers newest first.
+    const read = all.slice(-20);
+    expect(all.length).toBeGreaterThan(read.length);
+
+    const answer = await connector({ prevalence_max_events: 20, page_size: 7 }).fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+
+    expect(answer.partial).toBe(true);
+    expect(prevalenceRows(answer)).toEqual(countedByHand(read, (c) => c.host.ip));
+    expect(countedByHand(read, (c) => c.host.ip)).not.toEqual(countedByHand(all, (c) => c.host.ip));
+    expect(fake.requests.map(({ query }) => [query.start, query.rows])).toEqual([['0', '7'], ['7', '7'], ['14', '6']]);
+    for (const request of fake.requests) {
+      expect(request.query.filter).toEqual([`_metadata.timestamp>=${range.from.getTime()}`, `_metadata.timestamp<${range.to.getTime()}`]);
+    }
+    expect(fake.queriedAddresses()).toEqual([]);
+    expect(logLines.some((line) => line.msg === 'estate prevalence larger than prevalence_max_events; counted from the logs read')).toBe(true);
+    expect(budget.acquired).toBe(fake.requests.length);
+    expect(() => buildTrafficFilters({ ips: [], ...range, unit: 'ms' })).toThrow(RangeError);
   });
 
   it('names a misspelt config key', () => {

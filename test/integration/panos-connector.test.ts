@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakePanos, type FakePanos, type FakePanosOptions } from '../../src/simulator/panos/fake-panos-server.js';
 import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { buildTrafficQuery } from '../../src/sources/panos/filter.js';
 import { PanosConfigSchema, panosConnector } from '../../src/sources/panos/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
@@ -67,6 +69,21 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to).filter((c) => !ips || ips.includes(c.host.ip));
   expectSameConnections(events, expected, fromEvent, (c) => fromSim(c));
 }
+
+/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
+function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
+  const tally = (keyOf: (connection: SimConnection) => string) => {
+    const hosts = new Map<string, Set<string>>();
+    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
+    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
+  };
+  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
+}
+const prevalenceRows = (answer: SourcePrevalence) => ({
+  host_count: answer.host_count,
+  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
+  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
+});
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
@@ -211,6 +228,29 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
     }
     const comparable = (entry: BaselineEntry) => JSON.parse(JSON.stringify(entry)) as BaselineEntry;
     expect(sorted(entries.map(comparable))).toEqual(sorted([...expected.values()]));
+  });
+
+  it('counts estate prevalence from every source address, and a read cut at prevalence_max_events is partial', async () => {
+    // On a whole second, so that the firewall's whole-second filter brings nothing from before `from`.
+    const from = new Date(Math.floor((scenario.blockedAt.getTime() - 2 * MINUTE) / 1_000) * 1_000);
+    const range = { from, to: new Date(scenario.blockedAt.getTime() + MINUTE) };
+    const all = scenario.connections(range.from, range.to);
+    const read = all.slice(0, 20);
+    expect(all.length).toBeGreaterThan(read.length);
+
+    const answer = await connector({ prevalence_max_events: 20, page_size: 7 }).fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+
+    expect(answer.partial).toBe(true);
+    expect(prevalenceRows(answer)).toEqual(countedByHand(read, (c) => c.host.ip));
+    expect(countedByHand(read, (c) => c.host.ip)).not.toEqual(countedByHand(all, (c) => c.host.ip));
+    const jobs = fake.requests.filter((request) => request.params['log-type'] === 'traffic').map((request) => request.params);
+    expect(jobs.map(({ skip, nlogs }) => [skip, nlogs])).toEqual([['0', '7'], ['7', '7'], ['14', '6']]);
+    expect(new Set(jobs.map((params) => params.query))).toEqual(new Set([expect.stringMatching(/^\( receive_time geq '[^']+' \) and \( receive_time leq '[^']+' \)$/)]));
+    expect(fake.queriedAddresses()).toEqual([]);
+    expect(fake.openJobs()).toEqual([]);
+    expect(logLines.some((line) => line.msg === 'estate prevalence larger than prevalence_max_events; counted from the logs read')).toBe(true);
+    expect(budget.acquired).toBe(fake.requests.length);
+    expect(() => buildTrafficQuery({ ips: [], ...range, timeZone: 'UTC' })).toThrow(RangeError);
   });
 
   it('names a misspelt config key and an unknown time zone', () => {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/simulator/sentinelone/fake-sentinelone-server.js';
 import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { SentineloneConfigSchema, sentineloneConnector } from '../../src/sources/sentinelone/index.js';
+import { buildIpConnectQuery } from '../../src/sources/sentinelone/s1ql.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
 import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario } from '../helpers/connector-test.js';
@@ -78,6 +80,21 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to);
   expectSameConnections(events, expected, fromEvent, fromSim);
 }
+
+/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
+function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
+  const tally = (keyOf: (connection: SimConnection) => string) => {
+    const hosts = new Map<string, Set<string>>();
+    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
+    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
+  };
+  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
+}
+const prevalenceRows = (answer: SourcePrevalence) => ({
+  host_count: answer.host_count,
+  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
+  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
+});
 
 const requestsTo = (path: string) => fake.requests.filter((request) => request.path === `/web/api/v2.1/dv/${path}`);
 
@@ -255,6 +272,26 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
     const cut = await connector({ baseline_max_events: 50, page_size: 25 }).fetchBaseline({ hosts: allHosts(), ...range });
     expect(cut.reduce((sum, entry) => sum + entry.count, 0)).toBe(50);
     expect(logLines.some((line) => line.msg === 'baseline larger than baseline_max_events; the rest of it is not read')).toBe(true);
+  });
+
+  it('counts estate prevalence from one query with no agent term, and a read cut at prevalence_max_events is partial', async () => {
+    const range = around(2 * MINUTE, MINUTE);
+    const all = scenario.connections(range.from, range.to);
+    const read = all.slice(0, 20);
+    expect(all.length).toBeGreaterThan(read.length);
+
+    const answer = await connector({ prevalence_max_events: 20, page_size: 7 }).fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+
+    expect(answer.partial).toBe(true);
+    expect(prevalenceRows(answer)).toEqual(countedByHand(read, (c) => c.host.hostname.toLowerCase()));
+    expect(countedByHand(read, (c) => c.host.hostname)).not.toEqual(countedByHand(all, (c) => c.host.hostname));
+    expect(requestsTo('init-query').map((request) => request.query)).toEqual([
+      { eventType: 'IP Connect', agentNames: [], agentUuids: [], everyAgent: true, netEventDirection: 'OUTGOING' },
+    ]);
+    expect(requestsTo('events')).toHaveLength(3);
+    expect(logLines.some((line) => line.msg === 'estate prevalence larger than prevalence_max_events; counted from the events read')).toBe(true);
+    expect(budget.acquired).toBe(fake.requestCount());
+    expect(() => buildIpConnectQuery({ names: [], uuids: [] })).toThrow(RangeError);
   });
 
   it('does not return events before they are ingested, and returns the same ids once they are', async () => {

@@ -170,18 +170,20 @@ export class FakeSentinelone extends VendorFake<FakeFailure> {
       s1Error(res, 400, `Query syntax error: ${record.error}`);
       return;
     }
-    const { agentNames, agentUuids, eventType } = record.query;
+    const { agentNames, agentUuids, eventType, everyAgent, netEventDirection } = record.query;
     const nowMs = this.now();
     const events = this.options.scenario
       .connections(new Date(body.data.fromDate), new Date(Date.parse(body.data.toDate) + 1))
       .filter((connection) => connection.time + this.ingestionDelayMs <= nowMs)
       .filter(
         (connection) =>
+          everyAgent === true ||
           agentUuids.includes(agentUuidOf(connection.host)) ||
           agentNames.some((name) => connection.host.hostname.toLowerCase().includes(name.toLowerCase())),
       )
       .map(ipConnectEvent)
       .filter((event) => event.eventType === eventType)
+      .filter((event) => netEventDirection === undefined || String(event.netEventDirection).toUpperCase() === netEventDirection.toUpperCase())
       .slice(0, body.data.limit ?? 1_000);
     const queryId = `q${randomBytes(10).toString('hex')}`;
     this.jobs.set(queryId, { events, statusPolls: 0 });

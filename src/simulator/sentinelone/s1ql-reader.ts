@@ -1,8 +1,9 @@
 /**
- * Reads the S1QL 1.0 the fake understands: `EventType = "IP Connect" AND (<agent term> [OR <agent term>])`, an
- * agent term being `AgentName In Contains Anycase ("...", ...)` or `AgentUUID In ("...", ...)`. Strings are
- * double-quoted with `\"` and `\\` escapes; keywords are case-insensitive. Anything else is refused, as Deep
- * Visibility refuses a query it cannot parse.
+ * Reads the S1QL 1.0 the fake understands: `EventType = "IP Connect"`, then in any order and each at most once
+ * `AND NetEventDirection = "..."` and `AND (<agent term> [OR <agent term>])`, an agent term being
+ * `AgentName In Contains Anycase ("...", ...)` or `AgentUUID In ("...", ...)`. Without an agent group the query is
+ * about every agent. Strings are double-quoted with `\"` and `\\` escapes; keywords are case-insensitive.
+ * Anything else is refused, as Deep Visibility refuses a query it cannot parse.
  */
 
 export class S1qlSyntaxError extends Error {
@@ -15,6 +16,10 @@ export interface DvQuery {
   eventType: string;
   agentNames: string[];
   agentUuids: string[];
+  /** Set when the query has no agent group: it asks about every agent. */
+  everyAgent?: true;
+  /** `NetEventDirection`, when the query names one. */
+  netEventDirection?: string;
 }
 
 function tokenize(text: string): Token[] {
@@ -96,7 +101,27 @@ class Reader {
     if (this.take('word').toLowerCase() !== 'eventtype') this.fail('expected EventType');
     this.take('punct', '=');
     query.eventType = this.take('string');
-    this.take('word', 'and');
+    let agentGroup = false;
+    while (this.is('word', 'and')) {
+      this.position += 1;
+      if (this.is('punct', '(')) {
+        if (agentGroup) this.fail('a second agent group');
+        agentGroup = true;
+        this.agents(query);
+      } else if (this.is('word', 'neteventdirection') && query.netEventDirection === undefined) {
+        this.position += 1;
+        this.take('punct', '=');
+        query.netEventDirection = this.take('string');
+      } else {
+        this.fail('unsupported condition');
+      }
+    }
+    if (!agentGroup) query.everyAgent = true;
+    if (this.position !== this.tokens.length) this.fail('unexpected token');
+    return query;
+  }
+
+  private agents(query: DvQuery): void {
     this.take('punct', '(');
     do {
       if (this.is('word', 'or')) this.position += 1;
@@ -113,8 +138,6 @@ class Reader {
       }
     } while (this.is('word', 'or'));
     this.take('punct', ')');
-    if (this.position !== this.tokens.length) this.fail('unexpected token');
-    return query;
   }
 }
 

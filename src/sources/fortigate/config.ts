@@ -32,6 +32,13 @@ export const FortigateConfigSchema = SourceCommonConfigSchema.extend({
    * baseline needing more is cut at this many pages and a warning logged. Default 100.
    */
   max_pages: z.number().int().min(1).max(10_000).default(100),
+  /**
+   * Log records read at most for one estate prevalence refresh: every forward-traffic session of the VDOM in the
+   * prevalence window, whatever its source address, read `page_size` rows at a time and counted here. A refresh that
+   * reaches it is counted from the records read, marked partial and logged; `max_pages` does not apply to it.
+   * Default 100,000.
+   */
+  prevalence_max_events: z.number().int().min(1).max(1_000_000).default(100_000),
   /** FortiAnalyzer only: first wait between progress checks; it grows by half up to 5×. Default 1s. */
   job_poll_interval: durationString(50, 60_000).default('1s'),
   /** FortiAnalyzer only: a query not 100% complete after this is given up and the poll retried later. Default 2m. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { baselineFromEvents } from '../event-baseline.js';
 import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
@@ -7,11 +8,26 @@ import { sourceHttpOptions } from '../http/source-http-options.js';
 import { readIpBatches, visibilityByIp } from '../ip-hosts.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
-import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
+import { prevalenceFromEvents } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { FortigateConfig } from './config.js';
-import { buildTrafficFilters } from './filter.js';
+import { buildEstateTrafficFilters, buildTrafficFilters } from './filter.js';
 import { FORTIANALYZER_MAX_ROWS, createLogReader, type LogReader } from './log-reader.js';
 import { eventTimeMs, toConnectionEvent } from './parse.js';
+
+interface ReadRange {
+  from: Date;
+  to: Date;
+  signal?: AbortSignal;
+}
+
+interface ReadLimit {
+  /** Requests' worth of pages at most. */
+  pages: number;
+  /** Records at most; the last page asks for no more than remain. */
+  records: number;
+  onLimit: 'fail' | 'cut';
+}
 
 /** FortiGate forward-traffic logs through the FortiOS REST API; hosts are matched by source IP. */
 export class FortigateConnector implements SourceConnector {
@@ -53,41 +69,65 @@ export class FortigateConnector implements SourceConnector {
     return Promise.resolve(visibilityByIp(hosts, 'FortiGate'));
   }
 
-  /** Every session of the batch's IPs in [from, to), page by page with `start`; `onLimit` decides what running out of pages means. */
-  private async read(query: TimeRangeQuery, ips: string[], onLimit: 'fail' | 'cut'): Promise<ConnectionEvent[]> {
-    const filters = buildTrafficFilters({ ips, from: query.from, to: query.to, unit: this.config.time_filter_unit });
+  /**
+   * Every session matching `filters` in [from, to), page by page with `start`. It stops at `limit.pages` requests'
+   * worth of pages or `limit.records` records; `limit.onLimit` decides whether stopping there fails the read or
+   * cuts it (`cut: true`).
+   */
+  private async read(filters: readonly string[], range: ReadRange, limit: ReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
     const reader = this.readers();
-    const from = query.from.getTime();
-    const to = query.to.getTime();
+    const from = range.from.getTime();
+    const to = range.to.getTime();
     const events: ConnectionEvent[] = [];
-    for (let page = 0; ; page += 1) {
-      if (page >= this.config.max_pages) {
-        if (onLimit === 'fail') {
-          throw new SourceError('terminal', this.id, `more than ${this.config.max_pages} pages of ${this.rows} traffic logs; raise max_pages or shorten the lookback`);
+    for (let page = 0, start = 0; ; page += 1) {
+      if (page >= limit.pages || start >= limit.records) {
+        if (limit.onLimit === 'fail') {
+          throw new SourceError('terminal', this.id, `more than ${limit.pages} pages of ${this.rows} traffic logs; raise max_pages or shorten the lookback`);
         }
-        this.logger.warn({ source: this.id, pages: page, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
-        return events;
+        return { events, cut: true };
       }
-      const start = page * this.rows;
-      const records = await reader.page(filters, { rows: this.rows, start }, query.signal);
+      const rows = Math.min(this.rows, limit.records - start);
+      const records = await reader.page(filters, { rows, start }, range.signal);
       for (const record of records) {
         const time = eventTimeMs(record.eventtime);
         // The log timestamp filter is a coarse cut whose unit Fortinet leaves undocumented; eventtime decides.
         if (time >= from && time < to) events.push(toConnectionEvent(this.id, record, time));
       }
-      if (records.length < this.rows) return events;
+      if (records.length < rows) return { events, cut: false };
+      start += rows;
     }
   }
 
+  /** One host batch's sessions, within `max_pages`. */
+  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: ReadLimit['onLimit']): Promise<ConnectionEvent[]> {
+    const filters = buildTrafficFilters({ ips, from: query.from, to: query.to, unit: this.config.time_filter_unit });
+    const { events, cut } = await this.read(filters, query, { pages: this.config.max_pages, records: Number.POSITIVE_INFINITY, onLimit });
+    if (cut) this.logger.warn({ source: this.id, pages: this.config.max_pages, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
+    return events;
+  }
+
   async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
-    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'fail'));
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.readHosts(query, ips, 'fail'));
     return events.sort(byTimeThenId);
   }
 
   /** The log API does not aggregate: the baseline is built from the sessions read, within `max_pages`. */
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'cut'));
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.readHosts(query, ips, 'cut'));
     return baselineFromEvents(events);
+  }
+
+  /**
+   * Nor the estate's prevalence: it is counted from every forward-traffic log of the range, whatever its source
+   * address, read up to `prevalence_max_events`. A read cut there is a sample (the counts are lower bounds), not an
+   * error.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const maxRecords = this.config.prevalence_max_events;
+    const filters = buildEstateTrafficFilters({ from: query.from, to: query.to, unit: this.config.time_filter_unit });
+    const { events, cut } = await this.read(filters, query, { pages: Number.POSITIVE_INFINITY, records: maxRecords, onLimit: 'cut' });
+    if (cut) this.logger.warn({ source: this.id, logs: maxRecords }, 'estate prevalence larger than prevalence_max_events; counted from the logs read');
+    return prevalenceFromEvents(events, query, cut);
   }
 
   close(): Promise<void> {

@@ -11,18 +11,31 @@ export function fortiIp(value: string): string {
   return value;
 }
 
-export interface TrafficFilter {
-  ips: readonly string[];
+export interface TimeRange {
   from: Date;
   to: Date;
   unit: 'ms' | 's';
 }
 
-/** Sessions from any of `ips` whose log timestamp is in [from, to). */
-export function buildTrafficFilters({ ips, from, to, unit }: TrafficFilter): string[] {
-  // An empty address list would read every session of the VDOM.
-  if (ips.length === 0) throw new RangeError('no host IP to query');
+export interface TrafficFilter extends TimeRange {
+  ips: readonly string[];
+}
+
+/** Log timestamp in [from, to), one `filter` parameter per bound. */
+function timeFilters({ from, to, unit }: TimeRange): string[] {
   const stamp = (date: Date) => String(unit === 'ms' ? date.getTime() : Math.floor(date.getTime() / 1_000));
   const upper = unit === 'ms' ? stamp(to) : String(Math.ceil(to.getTime() / 1_000));
-  return [ips.map((ip) => `srcip==${fortiIp(ip)}`).join(','), `_metadata.timestamp>=${stamp(from)}`, `_metadata.timestamp<${upper}`];
+  return [`_metadata.timestamp>=${stamp(from)}`, `_metadata.timestamp<${upper}`];
+}
+
+/** Sessions from any of `ips` whose log timestamp is in [from, to). */
+export function buildTrafficFilters({ ips, ...range }: TrafficFilter): string[] {
+  // An empty address list would read every session of the VDOM: the estate read asks for that by name.
+  if (ips.length === 0) throw new RangeError('no host IP to query');
+  return [ips.map((ip) => `srcip==${fortiIp(ip)}`).join(','), ...timeFilters(range)];
+}
+
+/** Every forward-traffic session of the VDOM whose log timestamp is in [from, to): the estate-wide prevalence read. */
+export function buildEstateTrafficFilters(range: TimeRange): string[] {
+  return timeFilters(range);
 }

@@ -27,6 +27,12 @@ export const PanosConfigSchema = SourceCommonConfigSchema.extend({
    * needing more is cut at this many pages and a warning logged. Default 100.
    */
   max_pages: z.number().int().min(1).max(10_000).default(100),
+  /**
+   * Traffic logs read at most for one estate prevalence refresh: every session of the prevalence window, whatever
+   * its source address, read `page_size` at a time (one query job each) and counted here. A refresh that reaches it
+   * is counted from the logs read, marked partial and logged; `max_pages` does not apply to it. Default 100,000.
+   */
+  prevalence_max_events: z.number().int().min(1).max(1_000_000).default(100_000),
   /** First wait between job status checks; it grows by half up to 5× while the job runs. Default 1s. */
   job_poll_interval: durationString(50, 60_000).default('1s'),
   /** A log query job still running after this is finished (deleted) and the poll retried later. Default 2m. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { baselineFromEvents } from '../event-baseline.js';
 import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
@@ -7,12 +8,27 @@ import { sourceHttpOptions } from '../http/source-http-options.js';
 import { readIpBatches, visibilityByIp } from '../ip-hosts.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
-import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
+import { prevalenceFromEvents } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { PanosConfig } from './config.js';
-import { buildTrafficQuery } from './filter.js';
+import { buildEstateTrafficQuery, buildTrafficQuery } from './filter.js';
 import { createLogQueries, type LogQueries } from './log-query.js';
 import { entryTimeMs, toConnectionEvent } from './parse.js';
 import { panosErrorReader } from './xml-response.js';
+
+interface ReadRange {
+  from: Date;
+  to: Date;
+  signal?: AbortSignal;
+}
+
+interface ReadLimit {
+  /** Query jobs at most. */
+  pages: number;
+  /** Logs at most; the last page asks for no more than remain. */
+  logs: number;
+  onLimit: 'fail' | 'cut';
+}
 
 /** PAN-OS traffic logs through the XML API; hosts are matched by their (pre-NAT) source IP. */
 export class PanosConnector implements SourceConnector {
@@ -53,44 +69,65 @@ export class PanosConnector implements SourceConnector {
   }
 
   /**
-   * Every session of the batch's IPs in [from, to), page by page with `skip`, oldest first so that sessions
-   * logged while paging land after the pages already read. `onLimit` decides what running out of pages means.
+   * Every session matching `filter` in [from, to), page by page with `skip`, oldest first so that sessions logged
+   * while paging land after the pages already read. It stops at `limit.pages` query jobs or `limit.logs` logs;
+   * `limit.onLimit` decides whether stopping there fails the read or cuts it (`cut: true`).
    */
-  private async read(query: TimeRangeQuery, ips: string[], onLimit: 'fail' | 'cut'): Promise<ConnectionEvent[]> {
-    const { page_size: nlogs, max_pages: maxPages, timezone } = this.config;
-    const filter = buildTrafficQuery({ ips, from: query.from, to: query.to, timeZone: timezone });
-    const from = query.from.getTime();
-    const to = query.to.getTime();
+  private async read(filter: string, range: ReadRange, limit: ReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
+    const { page_size: pageSize, timezone } = this.config;
+    const from = range.from.getTime();
+    const to = range.to.getTime();
     const events: ConnectionEvent[] = [];
-    for (let page = 0; ; page += 1) {
-      if (page >= maxPages) {
-        if (onLimit === 'fail') {
-          throw new SourceError('terminal', this.id, `more than ${maxPages} pages of ${nlogs} traffic logs; raise max_pages or shorten the lookback`);
+    for (let page = 0, skip = 0; ; page += 1) {
+      if (page >= limit.pages || skip >= limit.logs) {
+        if (limit.onLimit === 'fail') {
+          throw new SourceError('terminal', this.id, `more than ${limit.pages} pages of ${pageSize} traffic logs; raise max_pages or shorten the lookback`);
         }
-        this.logger.warn({ source: this.id, pages: page, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
-        return events;
+        return { events, cut: true };
       }
-      const skip = page * nlogs;
-      const entries = await this.logs.page(filter, { nlogs, skip }, query.signal);
+      const nlogs = Math.min(pageSize, limit.logs - skip);
+      const entries = await this.logs.page(filter, { nlogs, skip }, range.signal);
       entries.forEach((entry, index) => {
         const time = entryTimeMs(entry, timezone);
         if (time === undefined) throw new SourceError('terminal', this.id, `traffic log entry ${skip + index} has no readable time`);
         // receive_time has whole seconds: the query's bounds are widened to them, the range is exact here.
         if (time >= from && time < to) events.push(toConnectionEvent(this.id, entry, time));
       });
-      if (entries.length < nlogs) return events;
+      if (entries.length < nlogs) return { events, cut: false };
+      skip += nlogs;
     }
   }
 
+  /** One host batch's sessions, within `max_pages`. */
+  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: ReadLimit['onLimit']): Promise<ConnectionEvent[]> {
+    const filter = buildTrafficQuery({ ips, from: query.from, to: query.to, timeZone: this.config.timezone });
+    const { events, cut } = await this.read(filter, query, { pages: this.config.max_pages, logs: Number.POSITIVE_INFINITY, onLimit });
+    if (cut) this.logger.warn({ source: this.id, pages: this.config.max_pages, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
+    return events;
+  }
+
   async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
-    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'fail'));
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.readHosts(query, ips, 'fail'));
     return events.sort(byTimeThenId);
   }
 
   /** PAN-OS log queries do not aggregate: the baseline is built from the sessions read, within `max_pages`. */
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.read(query, ips, 'cut'));
+    const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.readHosts(query, ips, 'cut'));
     return baselineFromEvents(events);
+  }
+
+  /**
+   * The log API does not aggregate either: the estate's prevalence is counted from every traffic log of the range,
+   * whatever its source address, read up to `prevalence_max_events`. A read cut there is a sample (the counts are
+   * lower bounds), not an error.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const maxLogs = this.config.prevalence_max_events;
+    const filter = buildEstateTrafficQuery({ from: query.from, to: query.to, timeZone: this.config.timezone });
+    const { events, cut } = await this.read(filter, query, { pages: Number.POSITIVE_INFINITY, logs: maxLogs, onLimit: 'cut' });
+    if (cut) this.logger.warn({ source: this.id, logs: maxLogs }, 'estate prevalence larger than prevalence_max_events; counted from the logs read');
+    return prevalenceFromEvents(events, query, cut);
   }
 
   close(): Promise<void> {

@@ -20,21 +20,34 @@ export function panosTime(ms: number, timeZone: string): string {
   return `'${text}'`;
 }
 
-export interface TrafficFilter {
-  ips: readonly string[];
+export interface TimeRange {
   from: Date;
   to: Date;
   timeZone: string;
 }
 
+export interface TrafficFilter extends TimeRange {
+  ips: readonly string[];
+}
+
 /**
- * Sessions from any of `ips` received in [from, to). `receive_time` has whole seconds and `leq` is inclusive, so
- * the upper bound is the last whole second before `to`; the connector trims both ends to the millisecond.
+ * Sessions received in [from, to). `receive_time` has whole seconds and `leq` is inclusive, so the upper bound is
+ * the last whole second before `to`; the connector trims both ends to the millisecond.
  */
-export function buildTrafficQuery({ ips, from, to, timeZone }: TrafficFilter): string {
-  // An empty address list would query every session the firewall logged.
+function timeTerms({ from, to, timeZone }: TimeRange): string {
+  const last = Math.max(from.getTime(), to.getTime() - 1);
+  return `( receive_time geq ${panosTime(from.getTime(), timeZone)} ) and ( receive_time leq ${panosTime(last, timeZone)} )`;
+}
+
+/** Sessions from any of `ips` received in [from, to). */
+export function buildTrafficQuery({ ips, ...range }: TrafficFilter): string {
+  // An empty address list would query every session the firewall logged: the estate read asks for that by name.
   if (ips.length === 0) throw new RangeError('no host IP to query');
   const sources = ips.map((ip) => `addr.src in ${panosIp(ip)}`).join(' or ');
-  const last = Math.max(from.getTime(), to.getTime() - 1);
-  return `( ${sources} ) and ( receive_time geq ${panosTime(from.getTime(), timeZone)} ) and ( receive_time leq ${panosTime(last, timeZone)} )`;
+  return `( ${sources} ) and ${timeTerms(range)}`;
+}
+
+/** Every session the firewall logged in [from, to), whatever its source: the estate-wide prevalence read. */
+export function buildEstateTrafficQuery(range: TimeRange): string {
+  return timeTerms(range);
 }

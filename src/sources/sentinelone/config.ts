@@ -38,6 +38,12 @@ export const SentineloneConfigSchema = SourceCommonConfigSchema.extend({
   query_timeout: durationString(1_000, 900_000).default('2m'),
   /** Events read at most for one baseline, which is aggregated here (S1QL has no aggregation). Default 100,000. */
   baseline_max_events: z.number().int().min(1).max(1_000_000).default(100_000),
+  /**
+   * Events read at most for one estate prevalence refresh: one Deep Visibility query of every agent's outgoing
+   * IP Connect events over the prevalence window, counted here. A refresh that reaches it is counted from the
+   * events read, marked partial and logged. Default 100,000, also the most one query keeps.
+   */
+  prevalence_max_events: z.number().int().min(1).max(100_000).default(100_000),
 }).strict();
 
 export type SentineloneConfig = z.infer<typeof SentineloneConfigSchema>;

@@ -1,18 +1,20 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
-import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
+import { prevalenceFromEvents } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import { resolveAgents } from './agents.js';
 import type { SentineloneConfig } from './config.js';
 import { createDvQueryRunner, type DvQueryRunner } from './dv-query.js';
 import { agentIsNamed, agentUuidOf, hostnameOf, searchNames } from './host-names.js';
 import { aggregateBaseline, toConnectionEvent } from './normalize.js';
 import { parseEvents } from './parse.js';
-import { buildIpConnectQuery, isEmptyMatch, type AgentMatch } from './s1ql.js';
+import { buildEstateIpConnectQuery, buildIpConnectQuery, isEmptyMatch, type AgentMatch } from './s1ql.js';
 import { budgetThenGate, statusGateFor } from './status-gate.js';
 
 /** A query that fills its limit is split in halves of its time range, at most this many times deep. */
@@ -118,6 +120,25 @@ export class SentineloneConnector implements SourceConnector {
       events.push(...parseEvents(this.id, result.events).map((row) => toConnectionEvent(this.id, row)).filter(belongs));
     }
     return aggregateBaseline(events);
+  }
+
+  /**
+   * S1QL 1.0 cannot aggregate: the estate's prevalence is counted from one query of every agent's outgoing events,
+   * read up to `prevalence_max_events`. A read cut there is a sample (the counts are lower bounds), not an error.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const maxEvents = this.config.prevalence_max_events;
+    const range = { from: query.from, to: query.to };
+    const result = await this.dv.run(buildEstateIpConnectQuery(), range, { queryLimit: maxEvents, maxEvents }, query.signal);
+    if (!result.complete) {
+      this.deps.logger.warn({ source: this.id, events: result.events.length }, 'estate prevalence larger than prevalence_max_events; counted from the events read');
+    }
+    const from = query.from.getTime();
+    const to = query.to.getTime();
+    const events = parseEvents(this.id, result.events)
+      .map((row) => toConnectionEvent(this.id, row))
+      .filter((event) => event.time >= from && event.time < to);
+    return prevalenceFromEvents(events, query, !result.complete);
   }
 
   close(): Promise<void> {

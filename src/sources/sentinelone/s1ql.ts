@@ -19,6 +19,8 @@ export const isEmptyMatch = (match: AgentMatch): boolean => match.names.length +
 
 const list = (values: readonly string[]) => `(${values.map(s1qlString).join(', ')})`;
 
+const IP_CONNECT = 'EventType = "IP Connect"';
+
 /** Every `IP Connect` event of the agents: outgoing and incoming, the caller reads the direction. */
 export function buildIpConnectQuery(match: AgentMatch): string {
   const terms: string[] = [];
@@ -26,5 +28,14 @@ export function buildIpConnectQuery(match: AgentMatch): string {
   if (match.uuids.length > 0) terms.push(`AgentUUID In ${list(match.uuids)}`);
   // An empty host filter would read every agent of the account.
   if (terms.length === 0) throw new RangeError('no agent to query');
-  return `EventType = "IP Connect" AND (${terms.join(' OR ')})`;
+  return `${IP_CONNECT} AND (${terms.join(' OR ')})`;
+}
+
+/**
+ * Every outgoing `IP Connect` event of every agent the token (and `account_ids`/`site_ids`) can see: the estate
+ * read, deliberately without an agent term. Incoming events are left out here, not by the caller, so that they do
+ * not use up the read's event cap.
+ */
+export function buildEstateIpConnectQuery(): string {
+  return `${IP_CONNECT} AND NetEventDirection = "OUTGOING"`;
 }
