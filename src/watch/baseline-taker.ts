@@ -54,7 +54,7 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
     window: { from: range.from.getTime(), to: range.to.getTime() },
     estate: [...estate.values()].flatMap((use) => (use.snapshot ? [use.snapshot] : [])),
   });
-  await runtime.store.saveBaseline(watch.id, JSON.stringify(snapshot));
+  await runtime.store.saveBaseline(watch.id, snapshot);
   const takenAt = new Date().toISOString();
   const updated = await markBaselined(runtime, watch, takenAt, failures.size === watch.sources.length);
   if (!updated) return;

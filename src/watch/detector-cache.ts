@@ -1,4 +1,4 @@
-import { BaselineSnapshotSchema, buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
+import { buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
 import { createHostMatcher } from '../detect/host-match.js';
 import type { AllowRule } from '../detect/settings.js';
@@ -28,11 +28,8 @@ export class DetectorCache {
     const cached = this.entries.get(watch.id);
     if (cached?.version === version) return cached.detector;
 
-    const snapshotJson = await this.runtime.store.baseline(watch.id);
     // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
-    const snapshot = snapshotJson
-      ? BaselineSnapshotSchema.parse(JSON.parse(snapshotJson))
-      : buildBaseline([], watch.hosts, this.runtime.detection);
+    const snapshot = (await this.runtime.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.runtime.detection);
     const baseline: CompiledBaseline = compileBaseline(snapshot);
     const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts };
     const detector = createDetector({ context, baseline, settings: this.runtime.detection, extraAllowRules });

@@ -7,7 +7,9 @@ import {
   type SourceHealth,
   type Watch,
 } from '../contracts/watch.js';
+import { BaselineSnapshotSchema, type BaselineSnapshot } from '../detect/baseline.js';
 import type { RedisKeys } from '../lib/keys.js';
+import { packJson, unpackJson } from '../lib/packed-json.js';
 import { withLock } from '../lib/lock.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
@@ -92,12 +94,17 @@ export class WatchStore {
     await this.redis.hset(this.keys.sourceHealth(id), health.source, JSON.stringify(health));
   }
 
-  async saveBaseline(id: string, snapshotJson: string): Promise<void> {
-    await this.redis.set(this.keys.baseline(id), snapshotJson);
+  /** Gzipped: with the estate's destinations a snapshot can reach megabytes of JSON. */
+  async saveBaseline(id: string, snapshot: BaselineSnapshot): Promise<void> {
+    await this.redis.set(this.keys.baseline(id), packJson(snapshot));
   }
 
-  async baseline(id: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.baseline(id))) ?? undefined;
+  /** The stored snapshot; one stored as plain JSON by an earlier version reads the same. */
+  async baseline(id: string): Promise<BaselineSnapshot | undefined> {
+    const stored = await this.redis.getBuffer(this.keys.baseline(id));
+    if (!stored) return undefined;
+    const value: unknown = stored[0] === 0x7b ? JSON.parse(stored.toString('utf8')) : unpackJson(stored);
+    return BaselineSnapshotSchema.parse(value);
   }
 
   async slackDelivery(id: string): Promise<SlackDeliveryProblem | undefined> {

@@ -119,7 +119,7 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
       }),
     );
     const snapshot = buildBaseline(rows, [HOST], runtime.detection, { blocked, window: { from: BLOCKED_AT - 7 * DAY, to: BLOCKED_AT } });
-    await runtime.store.saveBaseline(watchId, JSON.stringify(snapshot));
+    await runtime.store.saveBaseline(watchId, snapshot);
     const poller = new SourcePoller(runtime);
     for (let minute = 1; minute <= POLLS; minute += 1) expect(await poll(minute, poller)).toBe('polled');
   });
