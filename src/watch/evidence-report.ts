@@ -1,6 +1,6 @@
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
-import type { WatchView } from '../contracts/watch.js';
+import type { SourceHealth, WatchView } from '../contracts/watch.js';
 
 /**
  * The evidence an incident commander files with the incident: the same shape as the backtest's JSON output
@@ -104,8 +104,27 @@ export function evidenceMarkdown(report: EvidenceReport): string {
     for (const blind of health.hosts_invisible ?? []) lines.push(`- ${cell(health.source)} cannot see ${cell(blind.host)}: ${cell(blind.reason)}`);
     if (health.notes) lines.push(`- ${cell(health.source)}: ${cell(health.notes)}`);
   }
+  const baseline = report.coverage.flatMap(baselineLines);
+  if (baseline.length > 0) lines.push('', '## Baseline', '', ...baseline);
   lines.push('', '## Audit trail', '');
   for (const entry of report.audit) lines.push(`- ${entry.at} ${cell(entry.actor)}: ${entry.action}${entry.detail ? ` (${cell(entry.detail)})` : ''}`);
   lines.push('');
   return lines.join('\n');
+}
+
+function baselineLines(health: SourceHealth): string[] {
+  const source = cell(health.source);
+  const lines: string[] = [];
+  const reused = health.baseline_reused ?? [];
+  if (reused.length > 0) {
+    lines.push(`- ${source}: baseline of ${reused.map((entry) => `${cell(entry.host)} (taken ${entry.taken_at})`).join(', ')} reused from an earlier watch`);
+  }
+  const prevalence = health.prevalence;
+  if (prevalence?.status === 'used') {
+    const partial = prevalence.partial ? ', cut by the source (counts are lower bounds)' : '';
+    lines.push(`- ${source}: ports and destinations judged against the ${prevalence.host_count} hosts it saw from ${prevalence.from} to ${prevalence.to}${partial}`);
+  } else if (prevalence?.status === 'unavailable') {
+    lines.push(`- ${source}: ${cell(prevalence.reason)}`);
+  }
+  return lines;
 }
