@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import axios from 'axios';
 import { Redis } from 'ioredis';
 import type { BaselineEntry, ConnectionEvent } from '../src/contracts/connection-event.js';
+import type { PrevalenceSnapshot } from '../src/contracts/prevalence.js';
 import type { WatchedHost } from '../src/contracts/watch.js';
 import { buildBaseline, compileBaseline } from '../src/detect/baseline.js';
 import { createDetector } from '../src/detect/detector.js';
@@ -82,6 +83,47 @@ function benchDetector(): void {
   const referenceMs = performance.now() - start;
   print(`detector: ${rate(events.length, detectMs).toLocaleString('en')} events/s on one core (${[...outcomes].map(([type, n]) => `${type} ${n}`).join(', ')})`);
   print(`  reference (string key per event): ${rate(events.length, referenceMs).toLocaleString('en')} events/s; detector/reference time ratio ${(detectMs / referenceMs).toFixed(1)} (sink ${sink % 10})`);
+}
+
+/** A watch's baseline with three sources' estate reads of 20,000 destinations each, against one without. */
+function benchEstateBaseline(): void {
+  const { hosts, baselineRows, events } = scenarioEvents(100_000);
+  const settings = DetectionSettingsSchema.parse({ networks: { internal: ['10.20.0.0/16'] } });
+  const estate: PrevalenceSnapshot[] = ['mde', 'splunk', 'panos'].map((source, index) => ({
+    version: 1,
+    source,
+    from: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+    to: new Date().toISOString(),
+    refreshed_at: new Date().toISOString(),
+    host_count: 5_000 - index * 100,
+    ports: Array.from({ length: 2_000 }, (_, port) => ({ protocol: port % 3 === 0 ? 'udp' : 'tcp', port: 1_000 + port, hosts: 2 + (port % 4_000) })),
+    destinations: Array.from({ length: 20_000 }, (_, n) => ({ destination: n % 2 ? `198.51.${(n >> 8) & 255}.${n & 255}` : `cdn-${n}.example`, hosts: 2 + (n % 900) })),
+    partial: false,
+  }));
+  const build = (withEstate: boolean) => {
+    const start = performance.now();
+    const snapshot = buildBaseline(baselineRows, hosts, settings, withEstate ? { estate } : {});
+    const compiled = compileBaseline(snapshot);
+    return { ms: performance.now() - start, compiled, bytes: JSON.stringify(snapshot).length };
+  };
+  build(true);
+  const own = build(false);
+  const merged = build(true);
+  const detect = (compiled: ReturnType<typeof compileBaseline>) => {
+    const detector = createDetector({
+      context: { watchId: 'w-bench', incidentId: 'INC-BENCH', blocked: [{ type: 'ip', value: '203.0.113.7' }], hosts },
+      baseline: compiled,
+      settings,
+    });
+    const start = performance.now();
+    for (const event of events) detector.assess(event);
+    return performance.now() - start;
+  };
+  detect(merged.compiled);
+  const ownMs = detect(own.compiled);
+  const mergedMs = detect(merged.compiled);
+  print(`estate baseline: 3 sources x 20,000 destinations merged and compiled in ${merged.ms.toFixed(0)} ms (own rows only: ${own.ms.toFixed(0)} ms); snapshot ${(merged.bytes / 1e6).toFixed(1)} MB of JSON before gzip`);
+  print(`  detector with the estate merged: ${rate(events.length, mergedMs).toLocaleString('en')} events/s, ${(mergedMs / ownMs).toFixed(2)}x the time of the same baseline without it`);
 }
 
 async function benchFindingStore(): Promise<void> {
@@ -184,6 +226,7 @@ async function benchWebhook(): Promise<void> {
 }
 
 benchDetector();
+benchEstateBaseline();
 await benchFindingStore();
 await benchCoalescedPolling();
 await benchWebhook();
