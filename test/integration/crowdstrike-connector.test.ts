@@ -275,7 +275,7 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
 
     const entries = await connector().fetchBaseline({ hosts: allHosts(), ...range });
 
-    expect(jobQueries().map((query) => query.kind)).toEqual(['baseline']);
+    expect(jobQueries().map((query) => query.kind)).toEqual(['aggregate']);
     const expected = new Map<string, BaselineEntry>();
     for (const c of scenario.connections(range.from, range.to)) {
       const path = devicePath(c.process.path);
@@ -298,6 +298,57 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
     }
     expect(sorted(entries)).toEqual(sorted([...expected.values()]));
     expect(entries.find((entry) => entry.dst_ip === '203.0.113.7')).toMatchObject({ host: 'FIN-WS-042', process_name: 'powershell.exe', dst_port: 443 });
+  });
+
+  it('counts the estate prevalence per protocol/port and per destination in two aggregate jobs, with no device filter', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const answer = await connector().fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 50_000 });
+
+    const ports = new Map<string, Set<string>>();
+    const destinations = new Map<string, Set<string>>();
+    const add = (map: Map<string, Set<string>>, key: string, host: string) => map.set(key, (map.get(key) ?? new Set()).add(host));
+    for (const c of scenario.connections(range.from, range.to)) {
+      add(ports, `${c.protocol}/${c.dst.port}`, c.host.hostname);
+      add(destinations, c.dst.ip, c.host.hostname);
+    }
+    expect(answer.host_count).toBe(scenario.hosts.length);
+    expect(answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort()).toEqual([...ports].map(([key, hosts]) => `${key}=${hosts.size}`).sort());
+    const widespread = [...destinations].filter(([, hosts]) => hosts.size >= 2);
+    expect(answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort()).toEqual(widespread.map(([ip, hosts]) => `${ip}=${hosts.size}`).sort());
+    expect(answer.partial).toBe(false);
+
+    const queries = jobQueries();
+    expect(queries).toHaveLength(2);
+    expect(queries.every((query) => query.kind === 'aggregate' && query.aids === undefined && query.join === undefined)).toBe(true);
+    expect(fake.requests.some((request) => request.path.startsWith('/devices/'))).toBe(false);
+    // sort() returns at most 20,000 rows, whatever was asked for.
+    expect(queries[1]).toMatchObject({
+      stages: [
+        { aggregator: { fn: 'groupBy', fields: ['RemoteAddressIP4', 'RemoteAddressIP6'], limit: 100_000 } },
+        { aggregator: { fn: 'stats', functions: [{ fn: 'count' }, { fn: 'sort', field: 'Hosts', order: 'desc', limit: 20_000 }] } },
+        { kind: 'compare', field: 'Hosts', operator: '>=', value: 2 },
+      ],
+    });
+  });
+
+  it('marks the prevalence partial when a groupBy() reaches prevalence_max_groups, and logs it', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const answer = await connector({ prevalence_max_groups: 3 }).fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 1_000 });
+
+    expect(answer.partial).toBe(true);
+    expect(answer.host_count).toBe(scenario.hosts.length);
+    expect(answer.ports).toHaveLength(3);
+    expect(logLines.some((line) => line.msg === 'estate prevalence cut by LogScale limits; the counts are lower bounds')).toBe(true);
+  });
+
+  it('answers an empty estate prevalence, not an error, for a window with no telemetry yet', async () => {
+    const from = new Date(Date.now() + 10 * MINUTE);
+
+    const answer = await connector().fetchPrevalence!({ from, to: new Date(from.getTime() + 10 * MINUTE), minDestinationHosts: 2, maxDestinations: 100 });
+
+    expect(answer).toEqual({ host_count: 0, ports: [], destinations: [], partial: false });
   });
 
   it('picks the cloud’s gateway when base_url is left out, and names a misspelt key', () => {

@@ -193,6 +193,46 @@ describe('Elastic connector against the Elasticsearch fake', () => {
     expect(logLines.some((line) => line.msg === 'baseline larger than baseline_max_pages; the rest of it is not read')).toBe(true);
   });
 
+  it('aggregates the estate prevalence in size-0 searches: distinct host.id overall, per transport/port and per destination', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const answer = await connector({ page_size: 2 }).fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 50_000 });
+
+    const ports = new Map<string, Set<string>>();
+    const destinations = new Map<string, Set<string>>();
+    const add = (map: Map<string, Set<string>>, key: string, host: string) => map.set(key, (map.get(key) ?? new Set()).add(host));
+    for (const c of scenario.connections(range.from, range.to)) {
+      add(ports, `${c.protocol}/${c.dst.port}`, c.host.hostname);
+      add(destinations, c.dst.ip, c.host.hostname);
+      // Only Sysmon logs the name it resolved: names count the Sysmon hosts.
+      if (c.dst.hostname && !defendHost(c)) add(destinations, c.dst.hostname, c.host.hostname);
+    }
+    expect(answer.host_count).toBe(scenario.hosts.length);
+    expect(answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort()).toEqual([...ports].map(([key, hosts]) => `${key}=${hosts.size}`).sort());
+    const widespread = [...destinations].filter(([, hosts]) => hosts.size >= 2);
+    expect(widespread.some(([destination]) => destination.endsWith('.com'))).toBe(true);
+    expect(answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort()).toEqual(widespread.map(([key, hosts]) => `${key}=${hosts.size}`).sort());
+    expect(answer.partial).toBe(false);
+
+    const pages = fake.requests.filter((request) => request.path.endsWith('/_search') && request.path !== '/_search');
+    expect(pages).toHaveLength(Math.floor(ports.size / 2) + 1);
+    const [first, ...rest] = pages.map((request) => request.body as { aggs: Record<string, { terms?: { size: number }; composite?: { after?: unknown } }> });
+    expect(Object.keys(first!.aggs).sort()).toEqual(['destination_domains', 'destination_ips', 'estate_hosts', 'ports']);
+    // A terms aggregation returns at most 20,000 buckets, whatever was asked for.
+    expect(first!.aggs.destination_ips?.terms?.size).toBe(20_000);
+    expect(rest.every((body) => Object.keys(body.aggs).join() === 'ports' && body.aggs.ports?.composite?.after !== undefined)).toBe(true);
+    expect(fake.requests.some((request) => request.path.endsWith('/_pit'))).toBe(false);
+    expect(budget.acquired).toBe(fake.requestCount());
+  });
+
+  it('answers an empty estate prevalence, not an error, for a window with no telemetry yet', async () => {
+    const from = new Date(Date.now() + 10 * MINUTE);
+
+    const answer = await connector().fetchPrevalence!({ from, to: new Date(from.getTime() + 10 * MINUTE), minDestinationHosts: 2, maxDestinations: 100 });
+
+    expect(answer).toEqual({ host_count: 0, ports: [], destinations: [], partial: false });
+  });
+
   it('says in its coverage notes that Elastic Defend deduplicates repeated connections, unless told otherwise', () => {
     expect(connector().coverageNotes).toMatch(/Elastic Defend drops repeated network events/);
     expect(connector({ defend_deduplicates: false }).coverageNotes).toBeUndefined();

@@ -227,7 +227,7 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
 
     const events = await connector().fetchConnections({ hosts: [{ hostname: hostile }, { hostname: 'FIN-WS-042' }], ...range });
 
-    expect(fake.requests[0]?.query?.hosts.shortNames).toEqual([hostile, 'FIN-WS-042']);
+    expect(fake.requests[0]?.query?.hosts?.shortNames).toEqual([hostile, 'FIN-WS-042']);
     expect(fake.requests[0]?.query?.pipeline).toEqual(['where', 'where', 'where', 'project', 'order', 'take']);
     expectScenarioEvents(events, range, ['fin-ws-042.corp.example']);
   });
@@ -294,5 +294,26 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
     expect(blocked).toMatchObject({ name: 'TimeoutError' });
     expect(fake.requests).toHaveLength(2);
     expect(await redis.zcard(redisKeys(prefix).requestBudget(SOURCE))).toBe(2);
+  });
+
+  it('reads a 7-day estate prevalence in three aggregate queries over every device, uncut by the page size', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const answer = await connector({ page_size: 25 }).fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 20_000 });
+
+    expect(fake.requests.map((request) => [request.status, request.query?.kind, request.query?.hosts])).toEqual(
+      Array.from({ length: 3 }, () => [200, 'estate', undefined]),
+    );
+    expect(fake.requests.every((request) => request.timespan === `${range.from.toISOString()}/${range.to.toISOString()}`)).toBe(true);
+    const seen = new Map<string, Set<string>>();
+    for (const c of scenario.connections(range.from, range.to)) {
+      for (const destination of [c.dst.ip, c.dst.hostname?.toLowerCase()]) {
+        if (destination) seen.set(destination, (seen.get(destination) ?? new Set()).add(c.host.device_id));
+      }
+    }
+    const widespread = [...seen].filter(([, devices]) => devices.size >= 2);
+    expect(widespread.length).toBeGreaterThan(25);
+    expect(sorted(answer.destinations)).toEqual(sorted(widespread.map(([destination, devices]) => ({ destination, hosts: devices.size }))));
+    expect(answer).toMatchObject({ host_count: scenario.hosts.length, partial: false });
   });
 });

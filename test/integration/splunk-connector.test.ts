@@ -4,6 +4,7 @@ import type { Scenario, SimConnection } from '../../src/simulator/scenario/index
 import { startFakeSplunk, type FakeSplunk } from '../../src/simulator/splunk/fake-splunk-server.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import { SplunkConfigSchema, splunkConnector } from '../../src/sources/splunk/index.js';
+import { eventSelection } from '../../src/sources/splunk/spl.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
 import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
 
@@ -247,5 +248,41 @@ describe('Splunk connector against the search jobs API fake', () => {
     }
     expect(sorted(entries)).toEqual(sorted([...expected.values()]));
     expect(entries.some((entry) => entry.dst_hostname === undefined && entry.dst_port === 53)).toBe(true);
+  });
+
+  it('reads a 7-day estate prevalence as three stats jobs over the configured selection, none filtered by host', async () => {
+    const range = around(7 * DAY_MS, 0);
+
+    const answer = await connector({ page_size: 25 }).fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 20_000 });
+
+    const searches = fake.requests.filter((request) => request.method === 'POST');
+    expect(searches.map((request) => request.search?.split('\n')[0])).toEqual(Array.from({ length: 3 }, () => eventSelection({})));
+    expect(searches.map((request) => request.commands?.map((command) => command.kind))).toEqual([
+      ['search', 'stats'],
+      ['search', 'fillnull', 'stats'],
+      ['search', 'eval', 'stats', 'where', 'sort'],
+    ]);
+    expect(fake.queriedHostNames()).toEqual([]);
+    expect(fake.openJobs()).toEqual([]);
+    expect(budget.acquired).toBe(fake.requests.length);
+    const seen = new Map<string, Set<string>>();
+    for (const c of scenario.connections(range.from, range.to)) {
+      for (const destination of [c.dst.ip, c.dst.hostname?.toLowerCase()]) {
+        if (destination) seen.set(destination, (seen.get(destination) ?? new Set()).add(c.host.fqdn));
+      }
+    }
+    const widespread = [...seen].filter(([, hosts]) => hosts.size >= 2);
+    expect(widespread.length).toBeGreaterThan(25);
+    expect(sorted(answer.destinations)).toEqual(sorted(widespread.map(([destination, hosts]) => ({ destination, hosts: hosts.size }))));
+    expect(answer).toMatchObject({ host_count: scenario.hosts.length, partial: false });
+  });
+
+  it('marks the prevalence partial, not failed, when a job reached Splunk’s result cap', async () => {
+    const answer = await connector({ max_results: 3 }).fetchPrevalence!({ ...around(DAY_MS, 0), minDestinationHosts: 2, maxDestinations: 20_000 });
+
+    expect(answer.partial).toBe(true);
+    expect(answer.ports.length).toBeGreaterThan(0);
+    expect(logLines.some((line) => line.msg === 'search reached the result cap; its answer may be incomplete')).toBe(true);
+    expect(fake.openJobs()).toEqual([]);
   });
 });

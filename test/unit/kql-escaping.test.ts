@@ -60,8 +60,8 @@ describe('KQL host filters', () => {
         const fqdns = labels.map((label) => `${label}.corp.example`);
         const hosts = [...shortNames, ...fqdns].map((hostname) => ({ hostname }));
         const query = readHuntingQuery(buildConnectionsQuery({ hosts, from, to, pageSize: 500 }));
-        expect(query.hosts.shortNames).toEqual(uniq(shortNames));
-        expect(query.hosts.deviceNames).toEqual(uniq(fqdns));
+        expect(query.hosts?.shortNames).toEqual(uniq(shortNames));
+        expect(query.hosts?.deviceNames).toEqual(uniq(fqdns));
         expect(query.pipeline).toEqual(ROWS_PIPELINE);
         expect(query.take).toBe(500);
       }),

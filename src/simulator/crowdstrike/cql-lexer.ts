@@ -1,7 +1,7 @@
 /**
  * A tokenizer for the subset of LogScale's query language (CQL) the fake understands: double-quoted strings with
- * backslash escapes, field names (`aid`, `@timestamp`, `#event_simpleName`), integers and punctuation. Regex
- * literals, comments and single-quoted strings are refused.
+ * backslash escapes, field names (`aid`, `@timestamp`, `#event_simpleName`), integers, punctuation and the ordering
+ * comparisons (`<`, `<=`, `>`, `>=`). Regex literals, comments and single-quoted strings are refused.
  */
 
 export type TokenKind = 'name' | 'string' | 'number' | 'punct';
@@ -19,6 +19,7 @@ export class CqlSyntaxError extends Error {
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', r: '\r', t: '\t' };
 const PUNCTUATION = ['|', '(', ')', '[', ']', '{', '}', ',', '=', '!'];
+const COMPARISONS = ['<=', '>=', '<', '>'];
 const NAME_START = /[A-Za-z_@#]/;
 const NAME_PART = /[A-Za-z0-9_.@#]/;
 
@@ -69,6 +70,12 @@ export function tokenize(text: string): Token[] {
       while (NAME_PART.test(text[end] ?? '')) end += 1;
       tokens.push({ kind: 'name', value: text.slice(index, end), at: index });
       index = end;
+      continue;
+    }
+    const comparison = COMPARISONS.find((operator) => text.startsWith(operator, index));
+    if (comparison) {
+      tokens.push({ kind: 'punct', value: comparison, at: index });
+      index += comparison.length;
       continue;
     }
     if (!PUNCTUATION.includes(char)) throw new CqlSyntaxError(`unexpected character ${JSON.stringify(char)} at ${index}`);

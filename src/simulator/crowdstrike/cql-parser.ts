@@ -19,11 +19,16 @@ export interface Call {
   args: Argument[];
 }
 
+export type Comparison = '<' | '<=' | '>' | '>=';
+
 export type Filter =
   | { kind: 'or'; terms: Filter[] }
   | { kind: 'not'; inner: Filter }
   | { kind: 'field'; field: string; value: Value }
+  | { kind: 'compare'; field: string; operator: Comparison; value: number }
   | { kind: 'call'; call: Call };
+
+const COMPARISONS: readonly string[] = ['<', '<=', '>', '>='];
 
 /** `stage | stage | ...`, each stage a filter or a function call; subqueries `{...}` nest the same grammar. */
 class Parser {
@@ -94,6 +99,13 @@ class Parser {
     }
     const name = this.name();
     if (this.isPunct('(')) return { kind: 'call', call: this.call(name) };
+    const operator = this.peek();
+    if (operator?.kind === 'punct' && COMPARISONS.includes(operator.value)) {
+      this.position += 1;
+      const value = this.value();
+      if (value.kind !== 'number') this.fail('expected a number to compare with');
+      return { kind: 'compare', field: name, operator: operator.value as Comparison, value: value.value };
+    }
     this.expect('=');
     return { kind: 'field', field: name, value: this.value() };
   }

@@ -1,5 +1,6 @@
+import { isAggregateCall, readAggregator, type Aggregator } from './cql-aggregates.js';
 import { CqlSyntaxError } from './cql-lexer.js';
-import { parseQuery, type Argument, type Call, type Filter, type Value } from './cql-parser.js';
+import { parseQuery, type Argument, type Call, type Comparison, type Filter, type Value } from './cql-parser.js';
 
 /** The process join of a query: `ProcessRollup2` of these devices, from `startMs`. */
 export interface ProcessJoin {
@@ -10,13 +11,17 @@ export interface ProcessJoin {
 
 interface QueryBase {
   eventNames: string[];
-  aids: string[];
+  /** The devices read; absent for an estate-wide query. */
+  aids?: string[];
   join?: ProcessJoin;
 }
 
+/** A stage after the aggregation starts: another aggregate, or a comparison filter on its output. */
+export type AggregateStage = { kind: 'aggregate'; aggregator: Aggregator } | { kind: 'compare'; field: string; operator: Comparison; value: number };
+
 export type JobQuery =
   | (QueryBase & { kind: 'events'; excludeIds: string[]; limit: number })
-  | (QueryBase & { kind: 'baseline'; groupBy: string[]; aggregates: { fn: 'count' | 'min' | 'max'; as: string }[]; limit: number });
+  | (QueryBase & { kind: 'aggregate'; defaults?: { fields: string[]; value: string }; stages: AggregateStage[] });
 
 const reject = (message: string): never => {
   throw new CqlSyntaxError(message);
@@ -75,30 +80,27 @@ function readJoin(filter: Filter | undefined): ProcessJoin {
   return { aids: readIn(devices, 'aid'), startMs: numberOf(argument(call, 'start')), include: namesOf(argument(call, 'include')) };
 }
 
-function readAggregate(value: Value): { fn: 'count' | 'min' | 'max'; as: string } {
-  if (value.kind !== 'call') return reject('expected an aggregate function');
-  const { call } = value;
-  const as = stringOrName(argument(call, 'as'));
-  if (call.name === 'count' && call.args.length === 1) return { fn: 'count', as };
-  const field = argument(call, 'field');
-  if ((call.name === 'min' || call.name === 'max') && field?.kind === 'name' && field.name === '@timestamp') return { fn: call.name, as };
-  return reject(`unsupported aggregate ${call.name}()`);
-}
-
-function stringOrName(value: Value | undefined): string {
-  if (value?.kind === 'name') return value.name;
-  return stringOf(value);
+function readStage(filter: Filter): AggregateStage {
+  if (filter.kind === 'compare') return { kind: 'compare', field: filter.field, operator: filter.operator, value: filter.value };
+  if (filter.kind === 'call' && isAggregateCall(filter.call)) return { kind: 'aggregate', aggregator: readAggregator(filter.call) };
+  return reject('expected an aggregate function or a comparison after the aggregation');
 }
 
 /**
- * Reads a query job's query into what the fake runs. Only the shapes the Falcon connector builds are accepted;
- * anything else (an extra stage, a filter that is not a literal list) is refused, which is how a value that
- * escaped its string literal would show up.
+ * Reads a query job's query into what the fake runs. Only the shapes the Falcon connector builds are accepted: the
+ * event names, optionally the devices, the paging filter and the process join, then either `head()` or
+ * `default()` and aggregate stages. Anything else (an extra stage, a filter that is not a literal list) is refused,
+ * which is how a value that escaped its string literal would show up.
  */
 export function readJobQuery(text: string): JobQuery {
   const stages = parseQuery(text);
-  const base: QueryBase = { eventNames: readEventNames(stages[0]), aids: readIn(stages[1], 'aid') };
-  let index = 2;
+  const base: QueryBase = { eventNames: readEventNames(stages[0]) };
+  let index = 1;
+  const devices = stages[index];
+  if (devices?.kind === 'call' && devices.call.name === 'in') {
+    base.aids = readIn(devices, 'aid');
+    index += 1;
+  }
   const excludeIds: string[] = [];
   const maybeNot = stages[index];
   if (maybeNot?.kind === 'not') {
@@ -110,24 +112,15 @@ export function readJobQuery(text: string): JobQuery {
     base.join = readJoin(joinStage);
     index += 1;
   }
-  const rest = stages.slice(index);
-  const [first, second, ...extra] = rest;
-  if (extra.length > 0) reject('unexpected stage');
-  if (first?.kind === 'call' && first.call.name === 'head' && second === undefined) {
+  const [first, ...rest] = stages.slice(index);
+  if (first?.kind === 'call' && first.call.name === 'head') {
+    if (rest.length > 0) reject('unexpected stage after head()');
     return { ...base, kind: 'events', excludeIds, limit: numberOf(argument(first.call, 'limit')) };
   }
+  if (excludeIds.length > 0) reject('an aggregate query has no paging filter');
   const defaults = callOf(first, 'default');
   if (stringOf(argument(defaults, 'value')) !== '') reject('default() must set ""');
-  namesOf(argument(defaults, 'field'));
-  if (excludeIds.length > 0) reject('a baseline query has no paging filter');
-  const groupBy = callOf(second, 'groupBy');
-  const functions = argument(groupBy, 'function');
-  if (functions?.kind !== 'array') return reject('groupBy needs function=[...]');
-  return {
-    ...base,
-    kind: 'baseline',
-    groupBy: namesOf(groupBy.args.find((arg) => arg.name === undefined)?.value),
-    aggregates: functions.items.map(readAggregate),
-    limit: numberOf(argument(groupBy, 'limit')),
-  };
+  const aggregation = rest.map(readStage);
+  if (aggregation[0]?.kind !== 'aggregate') reject('default() must be followed by an aggregate function');
+  return { ...base, kind: 'aggregate', defaults: { fields: namesOf(argument(defaults, 'field')), value: '' }, stages: aggregation };
 }

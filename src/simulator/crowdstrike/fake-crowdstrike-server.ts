@@ -233,7 +233,7 @@ export class FakeCrowdstrike extends VendorFake<FakeFailure> {
       done,
       cancelled: false,
       events,
-      metaData: { pollAfter: 50, eventCount: events.length, isAggregate: job.query.kind === 'baseline', processedEvents: events.length, workDone: done ? 1 : 0, totalWork: 1 },
+      metaData: { pollAfter: 50, eventCount: events.length, isAggregate: job.query.kind === 'aggregate', processedEvents: events.length, workDone: done ? 1 : 0, totalWork: 1 },
       warnings: [],
     });
   }

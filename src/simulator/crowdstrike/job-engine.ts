@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario/index.js';
+import { aggregate, meetsComparison, type Row } from './cql-aggregates.js';
 import type { JobQuery } from './cql-reader.js';
 import { aidOf, networkEvent, processRollup, type FalconEvent } from './falcon-data.js';
 
@@ -16,12 +17,12 @@ const compare = (a: string | number, b: string | number): number => (a < b ? -1 
 
 /** The network events the query's filters select, with the joined process fields, oldest first. */
 function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
-  const aids = new Set(query.aids.map((aid) => aid.toLowerCase()));
+  const aids = query.aids && new Set(query.aids.map((aid) => aid.toLowerCase()));
   const joinAids = new Set(query.join?.aids.map((aid) => aid.toLowerCase()));
   const excluded = new Set(query.kind === 'events' ? query.excludeIds : []);
   return context.scenario
     .connections(new Date(context.startMs), new Date(context.endMs))
-    .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs && aids.has(aidOf(connection.host)))
+    .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
     .map((connection) => {
       const event = networkEvent(connection);
       // The fake's processes all started inside any join window: the scenario knows no process start times.
@@ -33,26 +34,21 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
     .sort((a, b) => compare(a['@timestamp'] ?? 0, b['@timestamp'] ?? 0) || compare(a['@id'] ?? '', b['@id'] ?? ''));
 }
 
-function groupRows(query: Extract<JobQuery, { kind: 'baseline' }>, events: FalconEvent[]): FalconEvent[] {
-  const groups = new Map<string, FalconEvent>();
-  for (const event of events) {
-    const values = query.groupBy.map((field) => String(event[field] ?? ''));
-    const key = JSON.stringify(values);
-    const group = groups.get(key) ?? Object.fromEntries(query.groupBy.map((field, index) => [field, values[index] ?? '']));
-    const time = Number(event['@timestamp']);
-    for (const { fn, as } of query.aggregates) {
-      const current = group[as] === undefined ? undefined : Number(group[as]);
-      const next = fn === 'count' ? (current ?? 0) + 1 : current === undefined ? time : fn === 'min' ? Math.min(current, time) : Math.max(current, time);
-      // Aggregate results come back as strings, like every LogScale field.
-      group[as] = String(next);
-    }
-    groups.set(key, group);
+function runAggregation(query: Extract<JobQuery, { kind: 'aggregate' }>, events: FalconEvent[]): Row[] {
+  if (query.defaults) {
+    const { fields, value } = query.defaults;
+    // The events are this job's own copies: default() sets the missing fields in place.
+    for (const event of events) for (const field of fields) event[field] ??= value;
   }
-  return [...groups.values()].slice(0, query.limit);
+  let rows: Row[] = events;
+  for (const stage of query.stages) {
+    rows = stage.kind === 'aggregate' ? aggregate(stage.aggregator, rows) : rows.filter((row) => meetsComparison(row, stage.field, stage.operator, stage.value));
+  }
+  return rows;
 }
 
 /** Runs a read query job over the scenario as NG-SIEM would. */
-export function runJob(query: JobQuery, context: JobContext): FalconEvent[] {
+export function runJob(query: JobQuery, context: JobContext): Row[] {
   const events = selectedEvents(query, context);
-  return query.kind === 'events' ? events.slice(0, query.limit) : groupRows(query, events);
+  return query.kind === 'events' ? events.slice(0, query.limit) : runAggregation(query, events);
 }

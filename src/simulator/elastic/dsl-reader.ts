@@ -2,8 +2,9 @@ import * as z from 'zod';
 
 /**
  * Reads the Query DSL the fake runs. JSON is its own tokenizer; this is the parser of the query clauses the
- * connector sends (bool, term, terms, prefix, range) and of the two request bodies. Anything else is refused as
- * Elasticsearch refuses an unknown query, with a 400 `parsing_exception`.
+ * connector sends (bool, term, terms, prefix, range) and of the request bodies (their aggregations are read by
+ * `aggregations.ts`). Anything else is refused as Elasticsearch refuses an unknown query, with a 400
+ * `parsing_exception`.
  */
 
 export class DslParsingError extends Error {
@@ -101,25 +102,12 @@ export const PitSearchBodySchema = z.strictObject({
   fields: z.array(z.string()).optional(),
 });
 
-const CompositeSourceSchema = z.record(z.string(), z.strictObject({ terms: z.strictObject({ field: z.string(), missing_bucket: z.boolean().optional() }) }));
-
-export const CompositeSearchBodySchema = z.strictObject({
+/** A size-0 search of aggregations only; `aggs` is read by `readAggregations`. */
+export const AggregationSearchBodySchema = z.strictObject({
   size: z.literal(0),
   track_total_hits: z.boolean().optional(),
   query: z.unknown(),
-  aggs: z.strictObject({
-    baseline: z.strictObject({
-      composite: z.strictObject({
-        size: z.number().int().min(1).max(65_536),
-        sources: z.array(CompositeSourceSchema),
-        after: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
-      }),
-      aggs: z.strictObject({
-        first_seen: z.strictObject({ min: z.strictObject({ field: z.literal('@timestamp') }) }),
-        last_seen: z.strictObject({ max: z.strictObject({ field: z.literal('@timestamp') }) }),
-      }),
-    }),
-  }),
+  aggs: z.record(z.string(), z.unknown()),
 });
 
 export function readBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

@@ -4,10 +4,11 @@ import type { Scenario } from '../scenario/index.js';
 import { VendorFake } from '../vendor-fake.js';
 import type { FakeFailure } from '../vendor-failure.js';
 import { hash32 } from '../scenario/stable-hash.js';
-import { CompositeSearchBodySchema, DslParsingError, PitSearchBodySchema, clauseValues, readBody, readClause, type Clause } from './dsl-reader.js';
+import { readAggregations, runAggregations } from './aggregations.js';
+import { AggregationSearchBodySchema, DslParsingError, PitSearchBodySchema, clauseValues, readBody, readClause, type Clause } from './dsl-reader.js';
 import { DATA_STREAMS, ecsDocs, type EcsDoc } from './ecs-docs.js';
 import { answerFailure, esError, unauthenticated } from './es-failures.js';
-import { compositePage, matches } from './search-engine.js';
+import { matches } from './search-engine.js';
 
 export type { FakeFailure } from '../vendor-failure.js';
 
@@ -70,7 +71,7 @@ const shardDoc = (doc: EcsDoc): number => hash32(`${doc.index}/${doc.id}`);
 const nanos = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000000Z');
 const millis = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.replace(/\.(\d{3})\d*Z$/, '.$1Z')));
 
-/** Loopback fake of Elasticsearch: point in time, `_search` with search_after and composite aggregations. */
+/** Loopback fake of Elasticsearch: point in time, `_search` with search_after, and aggregations. */
 export class FakeElastic extends VendorFake<FakeFailure> {
   readonly requests: EsRequestRecord[] = [];
   ingestionDelayMs: number;
@@ -108,7 +109,7 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     app.post('/_search', (req, res) => this.pitSearch(req, res));
     app.delete('/_pit', (req, res) => this.closePit(req, res));
     app.post('/:indices/_pit', (req, res) => this.openPit(req, res));
-    app.post('/:indices/_search', (req, res) => this.compositeSearch(req, res));
+    app.post('/:indices/_search', (req, res) => this.aggregationSearch(req, res));
     app.use((req: Request, res: Response) => esError(res, 404, 'illegal_argument_exception', `no handler found for uri [${req.path}] and method [${req.method}]`));
     app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
       esError(res, 400, 'parse_exception', `request body is required and must be JSON: ${error instanceof Error ? error.message : 'unreadable'}`);
@@ -212,7 +213,7 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     }
   }
 
-  private compositeSearch(req: Request, res: Response): void {
+  private aggregationSearch(req: Request, res: Response): void {
     const record = this.record(res);
     record.body = req.body;
     try {
@@ -222,16 +223,11 @@ export class FakeElastic extends VendorFake<FakeFailure> {
         esError(res, 404, 'index_not_found_exception', `no such index [${String(req.params.indices)}]`);
         return;
       }
-      const body = readBody(CompositeSearchBodySchema, req.body);
+      const body = readBody(AggregationSearchBodySchema, req.body);
       record.query = readClause(body.query);
-      const { composite } = body.aggs.baseline;
-      const sources = composite.sources.map((source) => {
-        const [name, spec] = Object.entries(source)[0] ?? ['', { terms: { field: '' } }];
-        return { name, field: spec.terms.field, missing: spec.terms.missing_bucket ?? false };
-      });
-      const page = compositePage(this.documents(indices, record.query), sources, composite.size, composite.after);
+      const aggregations = runAggregations(this.documents(indices, record.query), readAggregations(body.aggs));
       record.status = 200;
-      res.json({ took: 5, timed_out: false, _shards: { total: 2, successful: 2, skipped: 0, failed: 0 }, hits: { max_score: null, hits: [] }, aggregations: { baseline: page } });
+      res.json({ took: 5, timed_out: false, _shards: { total: 2, successful: 2, skipped: 0, failed: 0 }, hits: { max_score: null, hits: [] }, aggregations });
     } catch (error) {
       this.badRequest(record, res, error);
     }

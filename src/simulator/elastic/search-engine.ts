@@ -46,37 +46,3 @@ export function compareKeys(a: readonly KeyValue[], b: readonly KeyValue[]): num
   }
   return 0;
 }
-
-export interface CompositeBucket {
-  key: Record<string, KeyValue>;
-  doc_count: number;
-  first_seen: { value: number; value_as_string: string };
-  last_seen: { value: number; value_as_string: string };
-}
-
-/** A composite aggregation of terms sources with min/max `@timestamp`, one page after `after`. */
-export function compositePage(docs: readonly EcsDoc[], sources: readonly { name: string; field: string; missing: boolean }[], size: number, after?: Record<string, KeyValue>) {
-  const groups = new Map<string, { values: KeyValue[]; count: number; first: number; last: number }>();
-  for (const doc of docs) {
-    const values = sources.map((source) => doc.fields[source.field]?.[0] ?? null);
-    if (values.some((value, index) => value === null && !sources[index]?.missing)) continue;
-    const time = Date.parse(String(doc.fields['@timestamp']?.[0]));
-    const key = JSON.stringify(values);
-    const group = groups.get(key) ?? { values, count: 0, first: time, last: time };
-    group.count += 1;
-    group.first = Math.min(group.first, time);
-    group.last = Math.max(group.last, time);
-    groups.set(key, group);
-  }
-  const afterValues = after ? sources.map((source) => after[source.name] ?? null) : undefined;
-  const ordered = [...groups.values()].sort((a, b) => compareKeys(a.values, b.values)).filter((group) => !afterValues || compareKeys(group.values, afterValues) > 0);
-  const page = ordered.slice(0, size);
-  const buckets: CompositeBucket[] = page.map((group) => ({
-    key: Object.fromEntries(sources.map((source, index) => [source.name, group.values[index] ?? null])),
-    doc_count: group.count,
-    first_seen: { value: group.first, value_as_string: new Date(group.first).toISOString() },
-    last_seen: { value: group.last, value_as_string: new Date(group.last).toISOString() },
-  }));
-  const last = buckets.at(-1);
-  return { buckets, ...(last ? { after_key: last.key } : {}) };
-}

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Scenario } from '../scenario/index.js';
+import { runPipeline } from './kql-pipeline.js';
+import type { KqlRow } from './kql-scalar.js';
 import type { HostFilter, HuntingQuery } from './kql-reader.js';
 import { columnType, fromTicks, toMdeRow, toTicks, type MdeRow, type StoredRow } from './mde-rows.js';
 
 export interface HuntingResult {
   schema: { name: string; type: string }[];
-  results: MdeRow[];
+  results: (MdeRow | KqlRow)[];
 }
 
 export interface EngineContext {
@@ -42,7 +44,10 @@ function filteredRows(query: HuntingQuery, context: EngineContext): StoredRow[] 
     .connections(new Date(fromMs), new Date(toMs))
     .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs)
     .map(toMdeRow)
-    .filter(({ ticks, row }) => ticks >= from && ticks < to && query.actionTypes.includes(String(row.ActionType)) && matchesHost(row, query.hosts));
+    .filter(
+      ({ ticks, row }) =>
+        ticks >= from && ticks < to && query.actionTypes.includes(String(row.ActionType)) && (query.hosts === undefined || matchesHost(row, query.hosts)),
+    );
 }
 
 const compareValues = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -100,8 +105,14 @@ function runSummarize(query: Extract<HuntingQuery, { kind: 'summarize' }>, rows:
   return { schema, results: page.map((group) => Object.fromEntries(schema.map(({ name }) => [name, group[name] ?? '']))) };
 }
 
+function runEstate(query: Extract<HuntingQuery, { kind: 'estate' }>, rows: StoredRow[]): HuntingResult {
+  const results = runPipeline(query.stages, rows.map(({ row }) => row));
+  return { schema: query.columns, results: results.map((row) => Object.fromEntries(query.columns.map(({ name }) => [name, row[name] ?? null]))) };
+}
+
 /** Runs a read query over the scenario as advanced hunting would. */
 export function executeHuntingQuery(query: HuntingQuery, context: EngineContext): HuntingResult {
   const rows = filteredRows(query, context);
-  return query.kind === 'rows' ? runRows(query, rows) : runSummarize(query, rows);
+  if (query.kind === 'rows') return runRows(query, rows);
+  return query.kind === 'summarize' ? runSummarize(query, rows) : runEstate(query, rows);
 }

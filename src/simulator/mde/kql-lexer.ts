@@ -19,7 +19,7 @@ export class KqlSyntaxError extends Error {
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\\': '\\', n: '\n', r: '\r', t: '\t' };
-const PUNCTUATION = ['==', '!=', '>=', '<=', '=~', '!~', '|', '(', ')', '[', ']', ',', '>', '<', '=', '!', '.', '~'];
+const PUNCTUATION = ['==', '!=', '>=', '<=', '=~', '!~', '|', '(', ')', '[', ']', ',', '>', '<', '=', '!', '.', '~', '-'];
 const IDENT_START = /[A-Za-z_$]/;
 const IDENT_PART = /[A-Za-z0-9_]/;
 

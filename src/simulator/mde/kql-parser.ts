@@ -7,23 +7,32 @@ export type Expr =
   | { kind: 'column'; name: string }
   | { kind: 'call'; name: string; args: Expr[] }
   | { kind: 'index'; target: Expr; index: number }
+  | { kind: 'member'; target: Expr; name: string }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr }
   | { kind: 'in'; caseInsensitive: boolean; left: Expr; values: Expr[] };
 
-export type BinaryOp = 'and' | 'or' | '==' | '!=' | '<' | '<=' | '>' | '>=';
+export type BinaryOp = 'and' | 'or' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'startswith' | 'contains';
 
 export interface Assignment {
   name: string;
   expr: Expr;
 }
 
+export interface SortKey {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
 export type Operator =
   | { kind: 'where'; predicate: Expr }
   | { kind: 'project'; columns: string[] }
-  | { kind: 'order'; keys: { column: string; direction: 'asc' | 'desc' }[] }
+  | { kind: 'order'; keys: SortKey[] }
   | { kind: 'take'; count: number }
-  | { kind: 'summarize'; aggregates: Assignment[]; by: string[] }
-  | { kind: 'extend'; columns: Assignment[] };
+  | { kind: 'top'; count: number; key: SortKey }
+  /** `by` is empty for a summarize over the whole table; a plain column is `{ name: C, expr: C }`. */
+  | { kind: 'summarize'; aggregates: Assignment[]; by: Assignment[] }
+  | { kind: 'extend'; columns: Assignment[] }
+  | { kind: 'mv-expand'; column: string; type?: string };
 
 export interface Pipeline {
   table: string;
@@ -31,6 +40,7 @@ export interface Pipeline {
 }
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const STRING_OPERATORS = new Set(['startswith', 'contains']);
 
 /** A recursive-descent parser for `Table | op | op ...` with the operators and expressions the fake runs. */
 class Parser {
@@ -103,6 +113,7 @@ class Parser {
   }
 
   private operator(): Operator {
+    const token = this.peek();
     const name = this.identifier();
     switch (name) {
       case 'where':
@@ -112,32 +123,67 @@ class Parser {
       case 'order':
       case 'sort':
         this.expectKeyword('by');
-        return {
-          kind: 'order',
-          keys: this.list(() => {
-            const column = this.identifier();
-            if (this.isKeyword('asc') || this.isKeyword('desc')) return { column, direction: this.identifier() as 'asc' | 'desc' };
-            // KQL sorts descending by default; the builder always says which.
-            return { column, direction: 'desc' as const };
-          }),
-        };
+        return { kind: 'order', keys: this.list(() => this.sortKey()) };
       case 'take':
-      case 'limit': {
-        const token = this.next();
-        if (token.kind !== 'number') this.fail('expected a row count');
-        return { kind: 'take', count: Number(token.value) };
+      case 'limit':
+        return { kind: 'take', count: this.rowCount() };
+      case 'top': {
+        const count = this.rowCount();
+        this.expectKeyword('by');
+        return { kind: 'top', count, key: this.sortKey() };
       }
       case 'summarize': {
         const aggregates = this.list(() => this.assignment());
-        this.expectKeyword('by');
-        return { kind: 'summarize', aggregates, by: this.list(() => this.identifier()) };
+        if (!this.isKeyword('by')) return { kind: 'summarize', aggregates, by: [] };
+        this.position += 1;
+        return { kind: 'summarize', aggregates, by: this.list(() => this.groupKey()) };
       }
       case 'extend':
         return { kind: 'extend', columns: this.list(() => this.assignment()) };
+      case 'mv':
+        return this.mvExpand(token);
       default:
         this.position -= 1;
         return this.fail(`unsupported operator ${name}`);
     }
+  }
+
+  private rowCount(): number {
+    const token = this.next();
+    if (token.kind !== 'number') this.fail('expected a row count');
+    return Number(token.value);
+  }
+
+  private sortKey(): SortKey {
+    const column = this.identifier();
+    if (this.isKeyword('asc') || this.isKeyword('desc')) return { column, direction: this.identifier() as 'asc' | 'desc' };
+    // KQL sorts descending by default; the builder always says which.
+    return { column, direction: 'desc' };
+  }
+
+  /** `Name = expr`, or a bare column that keeps its name. */
+  private groupKey(): Assignment {
+    if (this.isPunct('=', 1)) return this.assignment();
+    const name = this.identifier();
+    return { name, expr: { kind: 'column', name } };
+  }
+
+  /** `mv-expand Column [to typeof(type)]`, the dash part of the operator's name. */
+  private mvExpand(start: Token | undefined): Operator {
+    const dash = this.peek();
+    const expand = this.peek(1);
+    if (dash?.value !== '-' || dash.at !== (start?.at ?? -1) + 2 || expand?.value !== 'expand' || expand.at !== dash.at + 1) {
+      this.fail('unsupported operator mv');
+    }
+    this.position += 2;
+    const column = this.identifier();
+    if (!this.isKeyword('to')) return { kind: 'mv-expand', column };
+    this.position += 1;
+    this.expectKeyword('typeof');
+    this.expectPunct('(');
+    const type = this.identifier();
+    this.expectPunct(')');
+    return { kind: 'mv-expand', column, type };
   }
 
   private assignment(): Assignment {
@@ -171,7 +217,7 @@ class Parser {
   private comparison(): Expr {
     const left = this.postfix();
     const token = this.peek();
-    if (token?.kind === 'punct' && COMPARISONS.has(token.value)) {
+    if ((token?.kind === 'punct' && COMPARISONS.has(token.value)) || (token?.kind === 'ident' && STRING_OPERATORS.has(token.value))) {
       this.position += 1;
       return { kind: 'binary', op: token.value as BinaryOp, left, right: this.postfix() };
     }
@@ -190,14 +236,19 @@ class Parser {
 
   private postfix(): Expr {
     let expr = this.primary();
-    while (this.isPunct('[')) {
+    for (;;) {
+      if (this.isPunct('.')) {
+        this.position += 1;
+        expr = { kind: 'member', target: expr, name: this.identifier() };
+        continue;
+      }
+      if (!this.isPunct('[')) return expr;
       this.position += 1;
       const index = this.next();
       if (index.kind !== 'number') this.fail('expected an array index');
       this.expectPunct(']');
       expr = { kind: 'index', target: expr, index: Number(index.value) };
     }
-    return expr;
   }
 
   private primary(): Expr {

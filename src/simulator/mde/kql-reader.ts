@@ -1,5 +1,6 @@
 import { KqlSyntaxError } from './kql-lexer.js';
 import { parsePipeline, type Assignment, type BinaryOp, type Expr, type Operator } from './kql-parser.js';
+import { checkPipeline, type ColumnType } from './kql-pipeline.js';
 import { MDE_COLUMNS } from './mde-rows.js';
 
 /** Which hosts a query asks for, per matcher. */
@@ -28,15 +29,20 @@ interface QueryBase {
   from: string;
   to: string;
   actionTypes: string[];
-  hosts: HostFilter;
   /** The operators in order, e.g. ["where", "where", "where", "project", "order", "take"]. */
   pipeline: Operator['kind'][];
+}
+
+interface HostQuery extends QueryBase {
+  hosts: HostFilter;
   take: number;
 }
 
 export type HuntingQuery =
-  | (QueryBase & { kind: 'rows'; columns: string[]; after?: RowsCursor })
-  | (QueryBase & { kind: 'summarize'; aggregates: Aggregate[]; by: string[]; keyColumn: string; afterKey?: string });
+  | (HostQuery & { kind: 'rows'; columns: string[]; after?: RowsCursor })
+  | (HostQuery & { kind: 'summarize'; aggregates: Aggregate[]; by: string[]; keyColumn: string; afterKey?: string })
+  /** An aggregate over every device: no host filter, any supported operators after the time and ActionType filters. */
+  | (QueryBase & { kind: 'estate'; hosts?: undefined; take?: undefined; stages: Operator[]; columns: ColumnType[] });
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
 const KNOWN_COLUMNS = new Set<string>(MDE_COLUMNS.map((column) => column.name));
@@ -208,25 +214,35 @@ function takeOf(operator: Operator | undefined): number {
 const predicateOf = (operator: Operator | undefined): Expr =>
   operator?.kind === 'where' ? operator.predicate : reject('expected a where filter');
 
+/** Estate-wide queries are aggregates: the fake serves no raw events without a host filter. */
+function readEstate(base: QueryBase, stages: Operator[]): HuntingQuery {
+  if (!stages.some((stage) => stage.kind === 'summarize')) reject('a query without a host filter must summarize');
+  return { ...base, kind: 'estate', stages, columns: checkPipeline(stages, MDE_COLUMNS) };
+}
+
+const plainColumn = ({ name, expr }: Assignment): string =>
+  expr.kind === 'column' && expr.name === name ? knownColumn(name) : reject('the baseline groups by plain columns');
+
 /**
- * Reads a hunting query into what the fake executes. Only the shapes the MDE connector builds are
- * accepted; anything else (an extra operator, a filter term that is not a literal list) is refused,
- * which is how a host name that escaped its string literal would show up.
+ * Reads a hunting query into what the fake executes. Queries with a host filter must have the shapes the MDE
+ * connector builds; anything else (an extra operator, a filter term that is not a literal list) is refused, which is
+ * how a host name that escaped its string literal would show up. Without a host filter only aggregates are served.
  */
 export function readHuntingQuery(text: string): HuntingQuery {
   const { table, operators } = parsePipeline(text);
   if (table !== 'DeviceNetworkEvents') reject(`unsupported table ${table}`);
   const [time, action, host, ...rest] = operators;
-  const base = {
+  const filters = {
     table: 'DeviceNetworkEvents' as const,
     ...readTimeRange(predicateOf(time)),
     actionTypes: readActionTypes(predicateOf(action)),
-    hosts: readHosts(predicateOf(host)),
     pipeline: operators.map((operator) => operator.kind),
   };
+  if (host?.kind !== 'where') return readEstate(filters, operators.slice(2));
+  const base = { ...filters, hosts: readHosts(host.predicate) };
   const first = rest[0];
   if (first?.kind === 'summarize') {
-    const by = first.by.map(knownColumn);
+    const by = first.by.map(plainColumn);
     const aggregates = first.aggregates.map(readAggregate);
     const keyColumn = readGroupKey(rest[1], by);
     const tail = rest.slice(2);

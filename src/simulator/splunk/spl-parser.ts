@@ -5,14 +5,21 @@ export type SplExpr =
   | { kind: 'number'; value: number }
   | { kind: 'field'; name: string }
   | { kind: 'call'; name: string; args: SplExpr[] }
-  | { kind: 'compare'; op: '==' | '!='; left: SplExpr; right: SplExpr }
+  | { kind: 'compare'; op: CompareOp; left: SplExpr; right: SplExpr }
   | { kind: 'and' | 'or'; left: SplExpr; right: SplExpr }
   | { kind: 'not'; operand: SplExpr };
 
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
 export interface StatsAggregate {
-  fn: 'count' | 'min' | 'max';
+  fn: 'count' | 'min' | 'max' | 'dc';
   field?: string;
   as: string;
+}
+
+export interface SortField {
+  field: string;
+  descending: boolean;
 }
 
 export type SplCommand =
@@ -20,10 +27,18 @@ export type SplCommand =
   | { kind: 'where'; predicate: SplExpr }
   | { kind: 'table'; fields: string[] }
   | { kind: 'fillnull'; value: string; fields: string[] }
-  | { kind: 'stats'; aggregates: StatsAggregate[]; by: string[] };
+  /** `by` is empty for stats over all events. */
+  | { kind: 'stats'; aggregates: StatsAggregate[]; by: string[] }
+  | { kind: 'eval'; assignments: { field: string; expr: SplExpr }[] }
+  /** `limit` 0 returns every row; without a count, sort keeps 10,000. */
+  | { kind: 'sort'; limit: number; fields: SortField[] };
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^\d+$/;
+const STATS_FUNCTIONS = ['count', 'min', 'max', 'dc'];
+const COMPARISONS = ['==', '=', '!=', '<', '<=', '>', '>='];
+/** sort's limit when the search gives none. */
+const SORT_DEFAULT_LIMIT = 10_000;
 
 /** A recursive-descent reader of the commands the fake runs; anything else is refused as splunkd would. */
 class SplParser {
@@ -107,6 +122,10 @@ class SplParser {
         return this.fillnull();
       case 'stats':
         return this.stats();
+      case 'eval':
+        return { kind: 'eval', assignments: this.assignments() };
+      case 'sort':
+        return this.sort();
       default:
         this.position -= 1;
         return this.fail(`Unknown search command '${name.value}'`);
@@ -152,14 +171,58 @@ class SplParser {
     return { kind: 'fillnull', value: value.value, fields: this.fieldList() };
   }
 
+  /** `field=expr[, field=expr]` */
+  private assignments(): { field: string; expr: SplExpr }[] {
+    const assignments: { field: string; expr: SplExpr }[] = [];
+    do {
+      if (this.isPunct(',')) this.position += 1;
+      const field = this.field();
+      this.expectPunct('=');
+      assignments.push({ field, expr: this.expression() });
+    } while (this.isPunct(','));
+    return assignments;
+  }
+
+  /** `sort [count] [+|-]field[, [+|-]field]`; the sign may be its own word or lead the field name. */
+  private sort(): SplCommand {
+    const count = this.peek();
+    let limit = SORT_DEFAULT_LIMIT;
+    if (count?.kind === 'word' && NUMBER.test(count.value)) {
+      limit = Number(count.value);
+      this.position += 1;
+    }
+    const fields: SortField[] = [];
+    do {
+      if (this.isPunct(',')) this.position += 1;
+      const token = this.next();
+      if (token.kind !== 'word') {
+        this.position -= 1;
+        this.fail('expected a sort field');
+      }
+      const sign = /^[+-]/.exec(token.value)?.[0];
+      const name = sign === undefined ? token.value : token.value.slice(1);
+      if (name === '') {
+        fields.push({ field: this.field(), descending: sign === '-' });
+        continue;
+      }
+      if (!FIELD.test(name)) {
+        this.position -= 1;
+        this.fail('expected a sort field');
+      }
+      fields.push({ field: name, descending: sign === '-' });
+    } while (this.isPunct(','));
+    if (!this.atCommandEnd()) this.fail('unexpected sort argument');
+    return { kind: 'sort', limit, fields };
+  }
+
   private stats(): SplCommand {
     const aggregates: StatsAggregate[] = [];
     do {
       if (this.isPunct(',')) this.position += 1;
       const fn = this.next();
-      if (fn.kind !== 'word' || !['count', 'min', 'max'].includes(fn.value)) {
+      if (fn.kind !== 'word' || !STATS_FUNCTIONS.includes(fn.value)) {
         this.position -= 1;
-        this.fail('expected count, min or max');
+        this.fail(`expected ${STATS_FUNCTIONS.join(', ')}`);
       }
       let field: string | undefined;
       if (fn.value !== 'count' || this.isPunct('(')) {
@@ -171,6 +234,7 @@ class SplParser {
       this.position += 1;
       aggregates.push({ fn: fn.value as StatsAggregate['fn'], field, as: this.field() });
     } while (this.isPunct(','));
+    if (this.atCommandEnd()) return { kind: 'stats', aggregates, by: [] };
     if (!this.isWord('BY')) this.fail('expected BY');
     this.position += 1;
     return { kind: 'stats', aggregates, by: this.fieldList() };
@@ -200,8 +264,10 @@ class SplParser {
       return { kind: 'not', operand: this.negation() };
     }
     const left = this.primary();
-    if (this.isPunct('==') || this.isPunct('=') || this.isPunct('!=')) {
-      const op = this.next().value === '!=' ? '!=' : '==';
+    const token = this.peek();
+    if (token?.kind === 'punct' && COMPARISONS.includes(token.value)) {
+      this.position += 1;
+      const op = token.value === '=' ? '==' : (token.value as CompareOp);
       return { kind: 'compare', op, left, right: this.primary() };
     }
     return left;

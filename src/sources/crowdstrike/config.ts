@@ -47,6 +47,12 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
   process_lookback: durationString(0, 30 * 86_400_000).default('7d'),
   /** Groups one baseline query returns at most; a larger baseline is cut with a warning. Default 20,000. */
   baseline_max_groups: z.number().int().min(1).max(200_000).default(20_000),
+  /**
+   * Groups each estate prevalence `groupBy()` keeps at most (protocol/port pairs, destination addresses); a refresh
+   * that reaches it is marked partial and logged. It must not exceed the cluster's GroupMaxLimit (200,000 on Falcon
+   * LogScale unless CrowdStrike raised it), or the query job is refused. Default 100,000.
+   */
+  prevalence_max_groups: z.number().int().min(1).max(1_000_000).default(100_000),
 }).strict();
 
 export const CrowdstrikeConfigSchema = FalconFieldsSchema.transform((config) => ({

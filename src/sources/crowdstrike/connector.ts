@@ -1,4 +1,5 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
@@ -7,13 +8,22 @@ import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
-import type { ConnectorDeps, HostRef, HostVisibility, SourceConnector, TimeRangeQuery } from '../types.js';
+import { finishPrevalence } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { CrowdstrikeConfig } from './config.js';
-import { buildBaselineQuery, buildConnectionsQuery } from './cql.js';
+import { SORT_MAX_ROWS, buildBaselineQuery, buildConnectionsQuery, buildDestinationPrevalenceQuery, buildPortPrevalenceQuery } from './cql.js';
 import { DeviceDirectory, visibilityOf } from './devices.js';
 import { createFalconApi } from './falcon-api.js';
-import { toBaselineEntry, toConnectionEvent } from './normalize.js';
-import { BaselineRowSchema, NetworkEventSchema, parseRows, type FalconDevice, type NetworkEvent } from './parse.js';
+import { toBaselineEntry, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
+import {
+  BaselineRowSchema,
+  DestinationPrevalenceRowSchema,
+  NetworkEventSchema,
+  PortPrevalenceRowSchema,
+  parseRows,
+  type FalconDevice,
+  type NetworkEvent,
+} from './parse.js';
 import { createQueryJobRunner, type QueryJobRunner } from './query-job.js';
 import { FalconRateGate, falconRetryHint } from './rate-limit.js';
 import { createFalconTokenProvider } from './token.js';
@@ -109,6 +119,29 @@ export class CrowdstrikeConnector implements SourceConnector {
       entries.push(...rows.map((row) => toBaselineEntry(row, devices.get(row.aid.toLowerCase()))));
     }
     return mergeBaselineEntries(entries);
+  }
+
+  /**
+   * Two aggregate query jobs over every device's network events, no aid filter: the host count with the hosts per
+   * protocol/port, then the hosts per destination address. Partial when a `groupBy()` reached
+   * `prevalence_max_groups`, or when more destinations were asked for than `sort()` can return.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const range = { fromMs: query.from.getTime(), toMs: query.to.getTime() };
+    const maxGroups = this.config.prevalence_max_groups;
+    const keep = Math.min(query.maxDestinations, SORT_MAX_ROWS);
+    const portRows = parseRows(this.id, 'NG-SIEM port prevalence', PortPrevalenceRowSchema, await this.jobs.run(buildPortPrevalenceQuery({ maxGroups }), range, query.signal));
+    const destinationQuery = buildDestinationPrevalenceQuery({ maxGroups, keep, minHosts: query.minDestinationHosts });
+    const destinationRows = parseRows(this.id, 'NG-SIEM destination prevalence', DestinationPrevalenceRowSchema, await this.jobs.run(destinationQuery, range, query.signal));
+    const ports = toPortPrevalence(portRows);
+    const cut = {
+      ports: ports.length >= maxGroups,
+      destinations: (destinationRows[0]?.Groups ?? 0) >= maxGroups,
+      sorted: keep < query.maxDestinations && destinationRows.length >= keep,
+    };
+    const partial = cut.ports || cut.destinations || cut.sorted;
+    if (partial) this.deps.logger.warn({ source: this.id, cut, max_groups: maxGroups }, 'estate prevalence cut by LogScale limits; the counts are lower bounds');
+    return finishPrevalence({ host_count: portRows[0]?.EstateHosts ?? 0, ports, destinations: toDestinationPrevalence(destinationRows), partial }, query);
   }
 
   close(): Promise<void> {

@@ -44,6 +44,13 @@ export const PROCESS_FIELDS = [
 export const BASELINE_GROUP_FIELDS = ['aid', 'ImageFileName', 'SHA1HashData', 'RemoteAddressIP4', 'RemoteAddressIP6', 'RemotePort', 'Protocol'] as const;
 export const BASELINE_AGGREGATES = { count: 'EventCount', first: 'FirstSeen', last: 'LastSeen' } as const;
 
+export const PORT_PREVALENCE_FIELDS = ['Protocol', 'RemotePort'] as const;
+export const DESTINATION_PREVALENCE_FIELDS = ['RemoteAddressIP4', 'RemoteAddressIP6'] as const;
+/** What the prevalence queries name their outputs: distinct aids per group, overall, and the number of groups. */
+export const PREVALENCE_OUTPUTS = { hosts: 'Hosts', estateHosts: 'EstateHosts', groups: 'Groups' } as const;
+/** The most rows `sort()` returns (LogScale's default StateRowLimit). */
+export const SORT_MAX_ROWS = 20_000;
+
 const list = (values: readonly string[]) => `[${values.join(', ')}]`;
 
 function aidFilter(aids: readonly string[]): string {
@@ -51,8 +58,10 @@ function aidFilter(aids: readonly string[]): string {
   return `in(field="aid", values=${list(aids.map(aidLiteral))})`;
 }
 
+const networkEventNames = () => `(${NETWORK_EVENTS.map((name) => `#event_simpleName=${cqlString(name)}`).join(' or ')})`;
+
 function networkEvents(aids: readonly string[]): string[] {
-  return [`(${NETWORK_EVENTS.map((name) => `#event_simpleName=${cqlString(name)}`).join(' or ')})`, `| ${aidFilter(aids)}`];
+  return [networkEventNames(), `| ${aidFilter(aids)}`];
 }
 
 /**
@@ -95,5 +104,37 @@ export function buildBaselineQuery(query: { aids: readonly string[]; processStar
     processJoin(query.aids, query.processStartMs),
     `| default(field=${list(defaulted)}, value="")`,
     `| groupBy(${list(BASELINE_GROUP_FIELDS)}, function=[count(as=${count}), min(field=@timestamp, as=${first}), max(field=@timestamp, as=${last})], limit=${cqlInteger(query.maxGroups)})`,
+  ].join('\n');
+}
+
+/**
+ * The estate's host count and, per protocol and port, on how many devices it was seen: every device's network events
+ * (no aid filter). `stats()` puts the overall distinct count on every group row (its outputs are combined as a
+ * Cartesian product), so one job answers both. `count(distinct=true)` is exact for small counts and an estimate for
+ * very large ones, as LogScale documents.
+ */
+export function buildPortPrevalenceQuery(query: { maxGroups: number }): string {
+  const { hosts, estateHosts } = PREVALENCE_OUTPUTS;
+  // groupBy() drops events missing a group field: a portless event must still count for its protocol.
+  return [
+    networkEventNames(),
+    `| default(field=${list(PORT_PREVALENCE_FIELDS)}, value="")`,
+    `| stats([count(aid, distinct=true, as=${estateHosts}), groupBy(${list(PORT_PREVALENCE_FIELDS)}, function=count(aid, distinct=true, as=${hosts}), limit=${cqlInteger(query.maxGroups)})])`,
+  ].join('\n');
+}
+
+/**
+ * Per destination address, on how many devices it was contacted: the `keep` most widespread with at least
+ * `minHosts`. The group count rides on every row (`stats()` again), so a groupBy() that reached `maxGroups`
+ * shows even after the sort and the filter have cut the rows.
+ */
+export function buildDestinationPrevalenceQuery(query: { maxGroups: number; keep: number; minHosts: number }): string {
+  const { hosts, groups } = PREVALENCE_OUTPUTS;
+  return [
+    networkEventNames(),
+    `| default(field=${list(DESTINATION_PREVALENCE_FIELDS)}, value="")`,
+    `| groupBy(${list(DESTINATION_PREVALENCE_FIELDS)}, function=count(aid, distinct=true, as=${hosts}), limit=${cqlInteger(query.maxGroups)})`,
+    `| stats([count(as=${groups}), sort(${hosts}, order=desc, limit=${cqlInteger(query.keep)})])`,
+    `| ${hosts} >= ${cqlInteger(query.minHosts)}`,
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { basename } from '../../detect/process-identity.js';
-import type { BaselineRow, FalconDevice, NetworkEvent } from './parse.js';
+import type { BaselineRow, DestinationPrevalenceRow, FalconDevice, NetworkEvent, PortPrevalenceRow } from './parse.js';
 
 const present = (value: string | null | undefined): string | undefined => (value ? value : undefined);
 const presentInt = (value: number | null | undefined): number | undefined =>
@@ -74,4 +75,18 @@ export function toBaselineEntry(row: BaselineRow, device: FalconDevice | undefin
     first_seen: row.FirstSeen,
     last_seen: row.LastSeen,
   };
+}
+
+/** Protocol and port read as `toConnectionEvent` reads them; the row without a group (no events at all) is left out. */
+export function toPortPrevalence(rows: readonly PortPrevalenceRow[]): SourcePrevalence['ports'] {
+  return rows.flatMap((row) =>
+    row.Hosts === undefined ? [] : [{ protocol: normalizeProtocol(row.Protocol), port: portOf(row.RemotePort) ?? null, hosts: row.Hosts }],
+  );
+}
+
+export function toDestinationPrevalence(rows: readonly DestinationPrevalenceRow[]): SourcePrevalence['destinations'] {
+  return rows.flatMap((row) => {
+    const destination = present(row.RemoteAddressIP4) ?? present(row.RemoteAddressIP6);
+    return destination === undefined ? [] : [{ destination, hosts: row.Hosts }];
+  });
 }

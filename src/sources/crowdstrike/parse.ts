@@ -77,6 +77,24 @@ export const BaselineRowSchema = z.looseObject({
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
 
+/** A row of the port prevalence job: the estate's host count, with one protocol/port group unless there is none. */
+export const PortPrevalenceRowSchema = z.looseObject({
+  EstateHosts: count,
+  Protocol: z.union([z.number(), z.string()]).nullish(),
+  RemotePort: z.union([z.number(), z.string()]).nullish(),
+  Hosts: count.optional(),
+});
+export type PortPrevalenceRow = z.output<typeof PortPrevalenceRowSchema>;
+
+/** A row of the destination prevalence job: one destination address, with the number of groups found. */
+export const DestinationPrevalenceRowSchema = z.looseObject({
+  Groups: count,
+  RemoteAddressIP4: text,
+  RemoteAddressIP6: text,
+  Hosts: count,
+});
+export type DestinationPrevalenceRow = z.output<typeof DestinationPrevalenceRowSchema>;
+
 export { parseBody } from '../vendor-body.js';
 
 /** Every row validated; a bad row is an error naming the row and field, never a silent skip. */

@@ -28,7 +28,7 @@ export const ElasticConfigSchema = SourceCommonConfigSchema.extend({
   rate_limit_per_minute: z.number().int().positive().default(300),
   /** Host names per query. Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
-  /** Hits per search page, and buckets per baseline page. Default 1,000; at most 10,000. */
+  /** Hits per search page, and buckets per baseline and prevalence (port) page. Default 1,000; at most 10,000. */
   page_size: z.number().int().min(1).max(10_000).default(1_000),
   /** How long a point in time is kept between pages. Default 1m. */
   keep_alive: durationString(1_000, 3_600_000).default('1m'),

@@ -1,4 +1,5 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
@@ -6,17 +7,35 @@ import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient, type SourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
-import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
+import { finishPrevalence } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { ElasticConfig } from './config.js';
-import { baselinePage, connectionFilter, hostClauses, type Json } from './dsl.js';
-import { hostNameMatches, toBaselineEntry, toConnectionEvent } from './normalize.js';
-import { BucketSchema, CompositeResponseSchema, parseBody, parseItems, requireComplete } from './parse.js';
+import { baselinePage, connectionFilter, estateFilter, hostClauses, prevalencePage, type Json } from './dsl.js';
+import { hostNameMatches, toBaselineEntry, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
+import {
+  BucketSchema,
+  CompositeResponseSchema,
+  DestinationBucketSchema,
+  PortBucketSchema,
+  PrevalenceResponseSchema,
+  parseBody,
+  parseItems,
+  requireComplete,
+} from './parse.js';
 import { indexPath, searchAll, type PitSearchOptions } from './pit-search.js';
 
 /** Elastic Defend's default since 8.15; Sysmon Event ID 3 is not deduplicated. */
 const DEFEND_DEDUP_NOTE =
   'Elastic Defend drops repeated network events of the same process by default (deduplicate_network_events), ' +
   'so a beacon that keeps reconnecting may show once; Sysmon Event ID 3 events are not deduplicated.';
+
+/**
+ * Destination buckets one terms aggregation returns at most: two of them plus a port page (`page_size`, at most
+ * 10,000) stay under Elasticsearch's `search.max_buckets` (65,536 by default).
+ */
+const MAX_DESTINATION_BUCKETS = 20_000;
+/** Port pages read at most; past it the ports are cut and the answer partial. */
+const MAX_PORT_PAGES = 1_000;
 
 const given = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
 
@@ -93,14 +112,8 @@ export class ElasticConnector implements SourceConnector {
       const belongs = belongsTo(hosts);
       let after: Record<string, Json> | undefined;
       for (let page = 1; ; page += 1) {
-        const response = await this.http.request<unknown>({
-          method: 'POST',
-          url: `/${indexPath(this.config.indices)}/_search`,
-          headers: { Authorization: this.authorization, 'Content-Type': 'application/json' },
-          data: baselinePage({ query: filter, size: this.config.page_size, after }),
-          signal: query.signal,
-        });
-        const body = parseBody(this.id, 'baseline _search', CompositeResponseSchema, response.data);
+        const response = await this.aggregate(baselinePage({ query: filter, size: this.config.page_size, after }), query.signal);
+        const body = parseBody(this.id, 'baseline _search', CompositeResponseSchema, response);
         requireComplete(this.id, body);
         const buckets = parseItems(this.id, 'baseline bucket', BucketSchema, body.aggregations.baseline.buckets);
         // Buckets are keyed by host.name: hosts known only by id or IP cannot be told apart here, and are kept.
@@ -117,6 +130,60 @@ export class ElasticConnector implements SourceConnector {
       }
     }
     return mergeBaselineEntries(entries);
+  }
+
+  /**
+   * Aggregated by Elasticsearch over every host's outbound connection starts (no host filter): the estate's distinct
+   * `host.id`s, per transport/port (composite, paged by `after_key`) and per destination address and DNS name (terms
+   * ordered by distinct hosts). Partial when the port pages or the destination buckets reach their caps.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const filter = estateFilter(query.from, query.to);
+    const destinationBuckets = Math.min(query.maxDestinations, MAX_DESTINATION_BUCKETS);
+    const size = this.config.page_size;
+    const answer: SourcePrevalence = { host_count: 0, ports: [], destinations: [], partial: false };
+    let after: Record<string, Json> | undefined;
+    for (let page = 1; ; page += 1) {
+      const first = page === 1;
+      const destinations = first ? { size: destinationBuckets, minHosts: query.minDestinationHosts } : undefined;
+      const body = parseBody(this.id, 'prevalence _search', PrevalenceResponseSchema, await this.aggregate(prevalencePage({ query: filter, size, after, destinations }), query.signal));
+      requireComplete(this.id, body);
+      const { aggregations } = body;
+      if (first) {
+        const { estate_hosts: hosts, destination_ips: ips, destination_domains: domains } = aggregations;
+        if (!hosts || !ips || !domains) throw new SourceError('terminal', this.id, 'prevalence _search answered without its host count or destination aggregations');
+        answer.host_count = hosts.value ?? 0;
+        for (const terms of [ips, domains]) {
+          const buckets = parseItems(this.id, 'prevalence destination bucket', DestinationBucketSchema, terms.buckets);
+          answer.destinations.push(...buckets.map(toDestinationPrevalence));
+          if (destinationBuckets < query.maxDestinations && buckets.length >= destinationBuckets) answer.partial = true;
+        }
+      }
+      const buckets = parseItems(this.id, 'prevalence port bucket', PortBucketSchema, aggregations.ports.buckets);
+      answer.ports.push(...buckets.map(toPortPrevalence));
+      const next = aggregations.ports.after_key;
+      if (buckets.length < size || !next) break;
+      if (JSON.stringify(next) === JSON.stringify(after)) throw new SourceError('terminal', this.id, 'prevalence paging did not advance; after_key repeated');
+      if (page >= MAX_PORT_PAGES) {
+        answer.partial = true;
+        break;
+      }
+      after = next;
+    }
+    if (answer.partial) this.deps.logger.warn({ source: this.id, ports: answer.ports.length, destinations: answer.destinations.length }, 'estate prevalence cut at its bucket caps; the counts are lower bounds');
+    return finishPrevalence(answer, query);
+  }
+
+  /** A size-0 `_search` of the configured indices: aggregations only. */
+  private async aggregate(body: Json, signal: AbortSignal | undefined): Promise<unknown> {
+    const response = await this.http.request<unknown>({
+      method: 'POST',
+      url: `/${indexPath(this.config.indices)}/_search`,
+      headers: { Authorization: this.authorization, 'Content-Type': 'application/json' },
+      data: body,
+      signal,
+    });
+    return response.data;
   }
 
   close(): Promise<void> {

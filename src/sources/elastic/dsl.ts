@@ -57,22 +57,27 @@ export function hostClauses(hosts: readonly HostRef[]): Json[] {
   });
 }
 
-/** Outbound connection starts of the hosts in [from, to); `disconnect_received` and flow ends are left out. */
+/** Outbound connection starts in [from, to); `disconnect_received` and flow ends are left out. */
+function outboundStarts(from: Date, to: Date): Json[] {
+  return [
+    { range: { '@timestamp': { gte: from.toISOString(), lt: to.toISOString(), format: 'strict_date_optional_time' } } },
+    { term: { 'event.category': 'network' } },
+    { term: { 'event.type': 'start' } },
+    { terms: { 'network.direction': OUTBOUND_DIRECTIONS } },
+  ];
+}
+
+/** Outbound connection starts of the hosts in [from, to). */
 export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date): Json {
   const clauses = hostClauses(hosts);
   // An empty host clause would read every host of the cluster.
   if (clauses.length === 0) throw new RangeError('no host to query');
-  return {
-    bool: {
-      filter: [
-        { range: { '@timestamp': { gte: from.toISOString(), lt: to.toISOString(), format: 'strict_date_optional_time' } } },
-        { term: { 'event.category': 'network' } },
-        { term: { 'event.type': 'start' } },
-        { terms: { 'network.direction': OUTBOUND_DIRECTIONS } },
-        { bool: { should: clauses, minimum_should_match: 1 } },
-      ],
-    },
-  };
+  return { bool: { filter: [...outboundStarts(from, to), { bool: { should: clauses, minimum_should_match: 1 } }] } };
+}
+
+/** Every host's outbound connection starts in [from, to): the estate, for prevalence. */
+export function estateFilter(from: Date, to: Date): Json {
+  return { bool: { filter: outboundStarts(from, to) } };
 }
 
 export function searchPage(options: { query: Json; pitId: string; keepAlive: string; size: number; after?: Json[] }): Json {
@@ -116,4 +121,61 @@ export function baselinePage(options: { query: Json; size: number; after?: Recor
       },
     },
   };
+}
+
+/** What tells hosts apart in prevalence counts: the agent's host id, the same whatever the host's name form. */
+const HOST_ID_FIELD = 'host.id';
+/**
+ * `cardinality` is close to exact up to its `precision_threshold` and a HyperLogLog++ estimate above it (off by a few
+ * percent at most). The estate count gets Elasticsearch's maximum; per-bucket counts 10,000, so a port or destination
+ * seen on up to 10,000 hosts is counted near exactly, at up to 80 kB of memory per bucket.
+ */
+const ESTATE_PRECISION = 40_000;
+const BUCKET_PRECISION = 10_000;
+
+/** Composite sources of the port prevalence: one bucket per transport and destination port. */
+export const PORT_PREVALENCE_SOURCES = { transport: 'network.transport', port: 'destination.port' } as const;
+/** Destinations counted: the address, and the DNS name Sysmon logs (Elastic Defend's network events carry none). */
+export const DESTINATION_PREVALENCE_FIELDS = { destination_ips: 'destination.ip', destination_domains: 'destination.domain' } as const;
+
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a non-negative integer: ${value}`);
+  return value;
+}
+
+const distinctHosts = (precision: number): Json => ({ cardinality: { field: HOST_ID_FIELD, precision_threshold: precision } });
+
+/**
+ * Destinations by the number of hosts that contacted them, most first, those with fewer than `minHosts` dropped.
+ * `min_doc_count` is a cheap pre-filter (a destination seen on n hosts has at least n events); `bucket_selector`
+ * is the real one, applied after the cut to `size`.
+ */
+function widespreadDestinations(field: string, size: number, minHosts: number): Json {
+  return {
+    terms: { field, size, min_doc_count: minHosts, order: [{ hosts: 'desc' }, { _key: 'asc' }] },
+    aggs: {
+      hosts: distinctHosts(BUCKET_PRECISION),
+      widespread: { bucket_selector: { buckets_path: { hosts: 'hosts' }, script: `params.hosts >= ${integer(minHosts)}` } },
+    },
+  };
+}
+
+/**
+ * One page of the estate prevalence: hosts per transport/port (composite, paged by `after`). The first page also
+ * carries the estate's host count and the most widespread destinations, which need no paging.
+ */
+export function prevalencePage(options: { query: Json; size: number; after?: Record<string, Json>; destinations?: { size: number; minHosts: number } }): Json {
+  const sources = Object.entries(PORT_PREVALENCE_SOURCES).map(([name, field]): Json => ({ [name]: { terms: { field, missing_bucket: true } } }));
+  const aggs: Record<string, Json> = {
+    ports: {
+      composite: { size: options.size, sources, ...(options.after ? { after: options.after } : {}) },
+      aggs: { hosts: distinctHosts(BUCKET_PRECISION) },
+    },
+  };
+  const { destinations } = options;
+  if (destinations) {
+    aggs.estate_hosts = distinctHosts(ESTATE_PRECISION);
+    for (const [name, field] of Object.entries(DESTINATION_PREVALENCE_FIELDS)) aggs[name] = widespreadDestinations(field, destinations.size, destinations.minHosts);
+  }
+  return { size: 0, track_total_hits: false, query: options.query, aggs };
 }

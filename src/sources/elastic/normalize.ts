@@ -1,8 +1,9 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { firstLabel } from '../../detect/net.js';
 import { basename } from '../../detect/process-identity.js';
 import { SourceError } from '../source-error.js';
-import type { Bucket, Hit } from './parse.js';
+import type { Bucket, DestinationBucket, Hit, PortBucket } from './parse.js';
 
 /** The first value of a `fields` entry, as text; empty and Sysmon's "-" are none. */
 function text(hit: Hit, field: string): string | undefined {
@@ -88,6 +89,20 @@ export function toBaselineEntry(sourceId: string, bucket: Bucket): BaselineEntry
     first_seen: Math.round(first),
     last_seen: Math.round(last),
   };
+}
+
+/** Transport and port read as `toConnectionEvent` reads them. */
+export function toPortPrevalence(bucket: PortBucket): SourcePrevalence['ports'][number] {
+  const port = Number(bucket.key.port);
+  return {
+    protocol: normalizeTransport(keyText(bucket.key.transport)),
+    port: bucket.key.port !== null && Number.isSafeInteger(port) ? port : null,
+    hosts: bucket.hosts.value,
+  };
+}
+
+export function toDestinationPrevalence(bucket: DestinationBucket): SourcePrevalence['destinations'][number] {
+  return { destination: bucket.key_as_string ?? String(bucket.key), hosts: bucket.hosts.value };
 }
 
 /** Whether a reported `host.name` is the watched name: equal, or equal first labels when one side is short. */

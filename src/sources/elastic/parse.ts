@@ -42,6 +42,34 @@ export const CompositeResponseSchema = z.looseObject({
   }),
 });
 
+const CompositeAggSchema = z.looseObject({ buckets: z.array(z.unknown()), after_key: z.record(z.string(), KeyValueSchema).optional() });
+const TermsAggSchema = z.looseObject({ buckets: z.array(z.unknown()) });
+
+/** A page of the estate prevalence; the first page also carries the host count and the destinations. */
+export const PrevalenceResponseSchema = z.looseObject({
+  timed_out: z.boolean(),
+  _shards: ShardsSchema.optional(),
+  aggregations: z.looseObject({
+    ports: CompositeAggSchema,
+    estate_hosts: MetricSchema.optional(),
+    destination_ips: TermsAggSchema.optional(),
+    destination_domains: TermsAggSchema.optional(),
+  }),
+});
+
+export const PortBucketSchema = z.looseObject({
+  key: z.looseObject({ transport: KeyValueSchema, port: KeyValueSchema }),
+  hosts: z.looseObject({ value: z.number().int().nonnegative() }),
+});
+export type PortBucket = z.output<typeof PortBucketSchema>;
+
+export const DestinationBucketSchema = z.looseObject({
+  key: z.union([z.string(), z.number()]),
+  key_as_string: z.string().optional(),
+  hosts: z.looseObject({ value: z.number().int().nonnegative() }),
+});
+export type DestinationBucket = z.output<typeof DestinationBucketSchema>;
+
 export { parseBody } from '../vendor-body.js';
 
 export function parseItems<S extends z.ZodType>(sourceId: string, what: string, schema: S, items: readonly unknown[]): z.output<S>[] {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { SourceCommonConfigSchema } from '../source-config.js';
+import { HUNTING_ROW_LIMIT } from './kql.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -22,7 +23,7 @@ export const MdeConfigSchema = SourceCommonConfigSchema.extend({
   /** Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
   /** Rows per query page. Default 10,000; at most 100,000, advanced hunting's own cap. */
-  page_size: z.number().int().min(1).max(100_000).default(10_000),
+  page_size: z.number().int().min(1).max(HUNTING_ROW_LIMIT).default(10_000),
 }).strict();
 
 export type MdeConfig = z.infer<typeof MdeConfigSchema>;

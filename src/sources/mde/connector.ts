@@ -1,4 +1,6 @@
+import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { mergeBaselineEntries } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
@@ -7,23 +9,34 @@ import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
-import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
+import { finishPrevalence } from '../prevalence.js';
+import type { ConnectorDeps, HostRef, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { MdeConfig } from './config.js';
 import { createHuntingClient, type HuntingClient } from './hunting-client.js';
 import {
   buildBaselineQuery,
   buildConnectionsQuery,
+  buildDestinationPrevalenceQuery,
+  buildHostCountQuery,
+  buildPortPrevalenceQuery,
   hostMatch,
+  HUNTING_ROW_LIMIT,
   isEmptyHostMatch,
+  PREVALENCE_COLUMNS,
   timespanOf,
   type ConnectionCursor,
 } from './kql.js';
 import {
   BaselineRowSchema,
   ConnectionRowSchema,
+  DestinationPrevalenceRowSchema,
+  HostCountRowSchema,
   parseRows,
+  PortPrevalenceRowSchema,
   toBaselineEntry,
   toConnectionEvent,
+  toDestinationPrevalence,
+  toPortPrevalence,
 } from './parse.js';
 import { createEntraTokenProvider } from './token.js';
 
@@ -119,6 +132,34 @@ export class MdeConnector implements SourceConnector {
       }
     }
     return mergeBaselineEntries(entries);
+  }
+
+  /**
+   * Three aggregates over every device, each one query: the device count, devices per (protocol, port), devices per
+   * destination. Partial only when an answer filled advanced hunting's row limit.
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const timespan = timespanOf(query.from, query.to);
+    const range = { from: query.from, to: query.to };
+    const rows = async <S extends z.ZodType>(kql: string, schema: S) =>
+      parseRows(this.id, schema, (await this.hunting.run(kql, timespan, query.signal)).results);
+    const [count] = await rows(buildHostCountQuery(range), HostCountRowSchema);
+    const ports = await rows(buildPortPrevalenceQuery({ ...range, limit: HUNTING_ROW_LIMIT }), PortPrevalenceRowSchema);
+    const destinationLimit = Math.max(0, Math.min(query.maxDestinations, HUNTING_ROW_LIMIT));
+    const destinations = await rows(
+      buildDestinationPrevalenceQuery({ ...range, minHosts: query.minDestinationHosts, limit: destinationLimit }),
+      DestinationPrevalenceRowSchema,
+    );
+    const destinationsCut = query.maxDestinations > HUNTING_ROW_LIMIT && destinations.length >= HUNTING_ROW_LIMIT;
+    return finishPrevalence(
+      {
+        host_count: count?.[PREVALENCE_COLUMNS.hosts] ?? 0,
+        ports: ports.map(toPortPrevalence),
+        destinations: destinations.map(toDestinationPrevalence),
+        partial: ports.length >= HUNTING_ROW_LIMIT || destinationsCut,
+      },
+      query,
+    );
   }
 
   close(): Promise<void> {

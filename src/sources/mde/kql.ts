@@ -46,6 +46,15 @@ export const BASELINE_GROUP_COLUMNS = [
 /** Names of the baseline query's computed columns. */
 export const BASELINE_COLUMNS = { count: 'EventCount', first: 'FirstSeen', last: 'LastSeen', key: 'GroupKey' } as const;
 
+/** Names of the prevalence queries' computed columns. */
+export const PREVALENCE_COLUMNS = { hosts: 'Hosts', destination: 'Destination' } as const;
+
+/** Advanced hunting returns at most this many rows; a query asking for no more sees a cut instead of suffering one. */
+export const HUNTING_ROW_LIMIT = 100_000;
+
+/** MDE protocol names by prefix, the longer prefix first: `TcpV4` is tcp, `IcmpV6` icmpv6. */
+export const PROTOCOL_PREFIXES = ['tcp', 'udp', 'icmpv6', 'icmp'] as const;
+
 const STRING_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
@@ -125,19 +134,26 @@ function hostPredicate(match: HostMatch): string {
   return terms.join(' or ');
 }
 
-export interface RangeFilter {
-  hosts: readonly HostRef[];
+export interface TimeFilter {
   from: Date;
   to: Date;
 }
 
-function filteredEvents({ hosts, from, to }: RangeFilter): string[] {
+export interface RangeFilter extends TimeFilter {
+  hosts: readonly HostRef[];
+}
+
+/** Outbound connection events of every device in [from, to). */
+function estateEvents({ from, to }: TimeFilter): string[] {
   return [
     'DeviceNetworkEvents',
     `| where Timestamp >= ${kqlDatetime(from)} and Timestamp < ${kqlDatetime(to)}`,
     `| where ActionType in ${kqlStringList(OUTBOUND_ACTION_TYPES)}`,
-    `| where ${hostPredicate(hostMatch(hosts))}`,
   ];
+}
+
+function filteredEvents(filter: RangeFilter): string[] {
+  return [...estateEvents(filter), `| where ${hostPredicate(hostMatch(filter.hosts))}`];
 }
 
 /** Where the previous page ended: the last row's raw Timestamp, DeviceId and ReportId. */
@@ -182,6 +198,49 @@ export function buildBaselineQuery(filter: RangeFilter & { pageSize: number; aft
   if (filter.afterKey !== undefined) lines.push(`| where strcmp(${key}, ${kqlString(filter.afterKey)}) > 0`);
   lines.push(`| order by ${key} asc`, `| take ${kqlLong(filter.pageSize)}`);
   return lines.join('\n');
+}
+
+/** How many devices made outbound connections in [from, to): one row, one column. */
+export function buildHostCountQuery(filter: TimeFilter): string {
+  return [...estateEvents(filter), `| summarize ${PREVALENCE_COLUMNS.hosts} = dcount(DeviceId)`].join('\n');
+}
+
+/**
+ * On how many devices each (protocol, remote port) was seen, protocols normalized in the query as `normalizeProtocol`
+ * does (so `TcpV4` and `TcpV6` devices are counted once, as tcp), the most widespread first, at most `limit` rows.
+ */
+export function buildPortPrevalenceQuery(filter: TimeFilter & { limit: number }): string {
+  const { hosts } = PREVALENCE_COLUMNS;
+  const prefixes = PROTOCOL_PREFIXES.map((prefix) => `Proto startswith ${kqlString(prefix)}, ${kqlString(prefix)}`).join(', ');
+  return [
+    ...estateEvents(filter),
+    `| extend Proto = tolower(trim(${kqlString('\\s+')}, Protocol))`,
+    `| summarize ${hosts} = dcount(DeviceId) by Protocol = case(Proto == "" or Proto == "unknown", "unknown", ${prefixes}, Proto), RemotePort`,
+    `| top ${kqlLong(filter.limit)} by ${hosts} desc`,
+  ].join('\n');
+}
+
+/**
+ * On how many devices each destination was contacted: the remote IP and the host of `RemoteUrl`, taken as `remoteHost`
+ * takes it (a URL's host, else the text before any path with a lone `:port` dropped), counted together so an address
+ * named both ways is one destination. Only those seen on `minHosts` devices or more, the most widespread first (ties
+ * by name), at most `limit` rows.
+ */
+export function buildDestinationPrevalenceQuery(filter: TimeFilter & { minHosts: number; limit: number }): string {
+  const { hosts, destination } = PREVALENCE_COLUMNS;
+  return [
+    ...estateEvents(filter),
+    `| extend Url = trim(${kqlString('\\s+')}, RemoteUrl)`,
+    `| extend Bare = extract(${kqlString('^[^/?#]*')}, 0, Url)`,
+    '| extend UrlHost = tolower(iff(Url contains "://", tostring(parse_url(Url).Host), iff(countof(Bare, ":") == 1, tostring(split(Bare, ":")[0]), Bare)))',
+    `| extend ${destination} = pack_array(RemoteIP, UrlHost)`,
+    `| mv-expand ${destination} to typeof(string)`,
+    `| where isnotempty(${destination})`,
+    `| summarize ${hosts} = dcount(DeviceId) by ${destination}`,
+    `| where ${hosts} >= ${kqlLong(filter.minHosts)}`,
+    `| order by ${hosts} desc, ${destination} asc`,
+    `| take ${kqlLong(filter.limit)}`,
+  ].join('\n');
 }
 
 /** Graph's `Timespan` for the same range, so the service-side window never clips the query's own. */

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
-import { BASELINE_COLUMNS } from './kql.js';
+import { BASELINE_COLUMNS, PREVALENCE_COLUMNS, PROTOCOL_PREFIXES } from './kql.js';
 
 /** MDE `Timestamp`: UTC ISO 8601, normally with 7 fractional digits. Kept raw for the paging cursor. */
 const TimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/, {
@@ -79,6 +80,24 @@ export const BaselineRowSchema = z.object({
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
 
+/** A `dcount()`: a long, which Graph serialises as a JSON number; a string is accepted too. */
+const tally = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/).transform(Number)]);
+
+export const HostCountRowSchema = z.object({ [PREVALENCE_COLUMNS.hosts]: tally });
+
+export const PortPrevalenceRowSchema = z.object({
+  Protocol: text,
+  RemotePort: z.number().int().min(0).max(65_535).nullish(),
+  [PREVALENCE_COLUMNS.hosts]: tally,
+});
+export type PortPrevalenceRow = z.output<typeof PortPrevalenceRowSchema>;
+
+export const DestinationPrevalenceRowSchema = z.object({
+  [PREVALENCE_COLUMNS.destination]: z.string(),
+  [PREVALENCE_COLUMNS.hosts]: tally,
+});
+export type DestinationPrevalenceRow = z.output<typeof DestinationPrevalenceRowSchema>;
+
 /** The Graph envelope; a body that is JSON but not this shape is terminal (not what the vendor documents). */
 export function parseHuntingResponse(sourceId: string, body: unknown): HuntingResponse {
   return parseBody(sourceId, 'runHuntingQuery', HuntingResponseSchema, body, describeIssues);
@@ -102,11 +121,7 @@ const presentInt = (value: number | null | undefined): number | undefined => val
 export function normalizeProtocol(protocol: string | null | undefined): string {
   const lower = (protocol ?? '').trim().toLowerCase();
   if (lower === '' || lower === 'unknown') return 'unknown';
-  if (lower.startsWith('tcp')) return 'tcp';
-  if (lower.startsWith('udp')) return 'udp';
-  if (lower.startsWith('icmpv6')) return 'icmpv6';
-  if (lower.startsWith('icmp')) return 'icmp';
-  return lower;
+  return PROTOCOL_PREFIXES.find((prefix) => lower.startsWith(prefix)) ?? lower;
 }
 
 /** The host of a `RemoteUrl`, which MDE fills with a bare FQDN or with a full URL. */
@@ -173,4 +188,13 @@ export function toBaselineEntry(row: BaselineRow): BaselineEntry {
     first_seen: timestampMs(row[BASELINE_COLUMNS.first]),
     last_seen: timestampMs(row[BASELINE_COLUMNS.last]),
   };
+}
+
+/** The query normalized the protocol already; normalizing again keeps it exactly as `toConnectionEvent` has it. */
+export function toPortPrevalence(row: PortPrevalenceRow): SourcePrevalence['ports'][number] {
+  return { protocol: normalizeProtocol(row.Protocol), port: row.RemotePort ?? null, hosts: row[PREVALENCE_COLUMNS.hosts] };
+}
+
+export function toDestinationPrevalence(row: DestinationPrevalenceRow): SourcePrevalence['destinations'][number] {
+  return { destination: row[PREVALENCE_COLUMNS.destination], hosts: row[PREVALENCE_COLUMNS.hosts] };
 }

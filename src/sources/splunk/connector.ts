@@ -1,15 +1,38 @@
+import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { mergeBaselineEntries } from '../event-baseline.js';
 import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
+import { finishPrevalence } from '../prevalence.js';
 import { durationMs } from '../source-config.js';
-import type { ConnectorDeps, HostRef, SourceConnector, TimeRangeQuery } from '../types.js';
+import type { ConnectorDeps, HostRef, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { SplunkConfig } from './config.js';
-import { BaselineRowSchema, ConnectionRowSchema, toBaselineEntry, toConnectionEvent } from './parse.js';
+import {
+  BaselineRowSchema,
+  ConnectionRowSchema,
+  DestinationPrevalenceRowSchema,
+  HostCountRowSchema,
+  PortPrevalenceRowSchema,
+  toBaselineEntry,
+  toConnectionEvent,
+  toDestinationPrevalence,
+  toPortPrevalence,
+} from './parse.js';
 import { createSearchJobs, type SearchJobs } from './search-job.js';
-import { buildBaselineSearch, buildConnectionsSearch, eventSelection, hostMatch, isEmptyHostMatch } from './spl.js';
+import {
+  buildBaselineSearch,
+  buildConnectionsSearch,
+  buildDestinationPrevalenceSearch,
+  buildHostCountSearch,
+  buildPortPrevalenceSearch,
+  eventSelection,
+  hostMatch,
+  isEmptyHostMatch,
+  PREVALENCE_STATS,
+} from './spl.js';
 import { splunkErrorReader } from './splunk-errors.js';
 
 /**
@@ -61,7 +84,7 @@ export class SplunkConnector implements SourceConnector {
     const to = query.to.getTime();
     for (const hosts of this.hostBatches(query.hosts)) {
       const spl = buildConnectionsSearch({ selection: this.selection, hosts });
-      const rows = await this.jobs.run({ spl, range: query, rowSchema: ConnectionRowSchema, atCap: 'fail', signal: query.signal });
+      const { rows } = await this.jobs.run({ spl, range: query, rowSchema: ConnectionRowSchema, atCap: 'fail', signal: query.signal });
       for (const row of rows) {
         const event = toConnectionEvent(this.id, row);
         // earliest/latest bound the job already; a custom search with its own time modifiers might not.
@@ -75,10 +98,34 @@ export class SplunkConnector implements SourceConnector {
     const entries: BaselineEntry[] = [];
     for (const hosts of this.hostBatches(query.hosts)) {
       const spl = buildBaselineSearch({ selection: this.selection, hosts });
-      const rows = await this.jobs.run({ spl, range: query, rowSchema: BaselineRowSchema, atCap: 'cut', signal: query.signal });
+      const { rows } = await this.jobs.run({ spl, range: query, rowSchema: BaselineRowSchema, atCap: 'cut', signal: query.signal });
       entries.push(...rows.map(toBaselineEntry));
     }
     return mergeBaselineEntries(entries);
+  }
+
+  /**
+   * Three `stats dc(Computer)` jobs over the configured selection with no host filter: the host count, hosts per
+   * (protocol, port), hosts per destination. Partial when a job reached Splunk's result cap (max_results).
+   */
+  async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
+    const range = { from: query.from, to: query.to };
+    const run = <S extends z.ZodType>(spl: string, rowSchema: S) => this.jobs.run({ spl, range, rowSchema, atCap: 'cut', signal: query.signal });
+    const count = await run(buildHostCountSearch(this.selection), HostCountRowSchema);
+    const ports = await run(buildPortPrevalenceSearch(this.selection), PortPrevalenceRowSchema);
+    const destinations = await run(
+      buildDestinationPrevalenceSearch({ selection: this.selection, minHosts: query.minDestinationHosts, limit: query.maxDestinations }),
+      DestinationPrevalenceRowSchema,
+    );
+    return finishPrevalence(
+      {
+        host_count: count.rows[0]?.[PREVALENCE_STATS.hosts] ?? 0,
+        ports: ports.rows.map(toPortPrevalence),
+        destinations: destinations.rows.map(toDestinationPrevalence),
+        partial: ports.cut || destinations.cut,
+      },
+      query,
+    );
   }
 
   close(): Promise<void> {

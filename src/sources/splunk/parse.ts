@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { describeFirstIssue, describeIssues, parseBody as parseVendorBody, parseEach } from '../vendor-body.js';
-import { BASELINE_STATS } from './spl.js';
+import { BASELINE_STATS, PREVALENCE_STATS } from './spl.js';
 
 /** Splunk's JSON output renders every value as a string, a multivalue field as an array of them. */
 const cell = z
@@ -98,6 +99,16 @@ export const BaselineRowSchema = z.object({
   [BASELINE_STATS.last]: time,
 });
 export type BaselineRow = z.output<typeof BaselineRowSchema>;
+
+const tally = z.string().regex(/^\d+$/).transform(Number);
+
+export const HostCountRowSchema = z.object({ [PREVALENCE_STATS.hosts]: tally });
+
+export const PortPrevalenceRowSchema = z.object({ Protocol: cell, DestinationPort: cell, [PREVALENCE_STATS.hosts]: tally });
+export type PortPrevalenceRow = z.output<typeof PortPrevalenceRowSchema>;
+
+export const DestinationPrevalenceRowSchema = z.object({ [PREVALENCE_STATS.destination]: requiredCell, [PREVALENCE_STATS.hosts]: tally });
+export type DestinationPrevalenceRow = z.output<typeof DestinationPrevalenceRowSchema>;
 
 /** A JSON body that is not the documented shape is terminal, naming every bad field. */
 export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
@@ -197,4 +208,14 @@ export function toBaselineEntry(row: BaselineRow): BaselineEntry {
     first_seen: row[BASELINE_STATS.first],
     last_seen: row[BASELINE_STATS.last],
   };
+}
+
+/** Protocol and port read as the baseline reads them; a port outside 0-65535 is no port. */
+export function toPortPrevalence(row: PortPrevalenceRow): SourcePrevalence['ports'][number] {
+  const port = integer(row.DestinationPort);
+  return { protocol: normalizeProtocol(row.Protocol), port: port !== undefined && port <= 65_535 ? port : null, hosts: row[PREVALENCE_STATS.hosts] };
+}
+
+export function toDestinationPrevalence(row: DestinationPrevalenceRow): SourcePrevalence['destinations'][number] {
+  return { destination: row[PREVALENCE_STATS.destination], hosts: row[PREVALENCE_STATS.hosts] };
 }

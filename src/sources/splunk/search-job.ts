@@ -31,9 +31,15 @@ export interface SearchRun<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
+export interface SearchRows<T> {
+  rows: T[];
+  /** The job reached Splunk's result cap and `atCap` was `cut`: rows may be missing. */
+  cut: boolean;
+}
+
 export interface SearchJobs {
   /** Runs one search over [from, to) as a job, reads every result row through `rowSchema`, and deletes the job. */
-  run<S extends z.ZodType>(search: SearchRun<S>): Promise<z.output<S>[]>;
+  run<S extends z.ZodType>(search: SearchRun<S>): Promise<SearchRows<z.output<S>>>;
 }
 
 /** `dispatchState` values after which the job will not change (Splunk also reports PAUSED, which a user resumes). */
@@ -109,8 +115,9 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
     }
   }
 
-  function checkCap(sid: string, job: JobStatus, atCap: 'fail' | 'cut'): void {
-    if (job.resultCount === undefined || job.resultCount < options.maxResults) return;
+  /** Whether the job was cut at the cap (and `atCap` allows keeping what there is). */
+  function checkCap(sid: string, job: JobStatus, atCap: 'fail' | 'cut'): boolean {
+    if (job.resultCount === undefined || job.resultCount < options.maxResults) return false;
     if (atCap === 'fail') {
       throw new SourceError(
         'terminal',
@@ -118,7 +125,8 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
         `search job ${sid} reached ${job.resultCount} results, Splunk's cap (max_results): some may be missing; lower max_hosts_per_query or lookback`,
       );
     }
-    logger.warn({ source: sourceId, sid, results: job.resultCount }, 'search reached the result cap; the baseline may be incomplete');
+    logger.warn({ source: sourceId, sid, results: job.resultCount }, 'search reached the result cap; its answer may be incomplete');
+    return true;
   }
 
   return {
@@ -133,8 +141,8 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
           timeoutMs: options.jobTimeoutMs,
           signal,
         });
-        checkCap(sid, job, atCap);
-        return await results(sid, job, rowSchema, signal);
+        const cut = checkCap(sid, job, atCap);
+        return { rows: await results(sid, job, rowSchema, signal), cut };
       } finally {
         await remove(sid, signal);
       }

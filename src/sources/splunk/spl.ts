@@ -33,12 +33,21 @@ export const SYSMON_FIELDS = [
 export const BASELINE_BY = ['Computer', 'Image', 'DestinationIp', 'DestinationHostname', 'DestinationPort', 'Protocol'] as const;
 export const BASELINE_STATS = { count: 'cw_count', first: 'cw_first_seen', last: 'cw_last_seen' } as const;
 
+/** Names of the prevalence searches' computed fields. */
+export const PREVALENCE_STATS = { hosts: 'cw_hosts', destination: 'cw_destination' } as const;
+
 /**
  * A double-quoted SPL string literal: inside one, only `"` ends the literal and `\` escapes, so escaping exactly
  * those two keeps any text (pipes, brackets, `*`, newlines) one literal value.
  */
 export function splString(value: string): string {
   return `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
+}
+
+/** A count or threshold as an SPL integer; the value must be a non-negative safe integer. */
+export function splCount(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a count: ${value}`);
+  return String(value);
 }
 
 /** Where the events come from: the configured `search`, or Sysmon EID 3 outbound connections in index/sourcetype. */
@@ -107,6 +116,37 @@ export function buildBaselineSearch({ selection, hosts }: SearchFilter): string 
     `| where ${hostPredicate(hostMatch(hosts))}`,
     `| fillnull value="" ${BASELINE_BY.join(' ')}`,
     `| stats count AS ${count}, min(_time) AS ${first}, max(_time) AS ${last} BY ${BASELINE_BY.join(', ')}`,
+  ].join('\n');
+}
+
+/** How many hosts (`Computer`) the selection has events of: one row. `dc` is exact, unlike `estdc`. */
+export function buildHostCountSearch(selection: string): string {
+  return [selection, `| stats dc(Computer) AS ${PREVALENCE_STATS.hosts}`].join('\n');
+}
+
+/** On how many hosts each (protocol, destination port) was seen; `fillnull` keeps events without one (see baseline). */
+export function buildPortPrevalenceSearch(selection: string): string {
+  return [
+    selection,
+    '| fillnull value="" Protocol DestinationPort',
+    `| stats dc(Computer) AS ${PREVALENCE_STATS.hosts} BY Protocol, DestinationPort`,
+  ].join('\n');
+}
+
+/**
+ * On how many hosts each destination was contacted: the IP and the host name (lower-cased, without the root dot,
+ * as the baseline reads it) counted together, since `stats ... BY` a multivalue field groups each value. Only those
+ * seen on `minHosts` hosts or more and not Sysmon's "-", the most widespread first (ties by name), at most `limit`.
+ */
+export function buildDestinationPrevalenceSearch(options: { selection: string; minHosts: number; limit: number }): string {
+  const { hosts, destination } = PREVALENCE_STATS;
+  return [
+    options.selection,
+    `| eval ${destination}=mvappend(DestinationIp, rtrim(lower(DestinationHostname), "."))`,
+    `| stats dc(Computer) AS ${hosts} BY ${destination}`,
+    `| where ${hosts}>=${splCount(options.minHosts)} AND ${destination}!="-"`,
+    // sort 0 would return every row.
+    `| sort ${splCount(Math.max(options.limit, 1))} -${hosts}, ${destination}`,
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@ import type { ConnectorHarness } from '../harness.js';
 export const harness: ConnectorHarness = {
   type: 'crowdstrike',
   matchesBy: 'hostname',
+  // NetworkConnectIP4/6 carry the remote address only; names live in separate DnsRequest events.
   destinationNames: false,
   async start(scenario, { pageSize }) {
     const fake = await startFakeCrowdstrike({ scenario, clientId: 'conformance-client', clientSecret: 'conformance-secret' });

@@ -13,7 +13,7 @@ const SCRIPTED: Record<VendorFailure['kind'], (failure: VendorFailure) => Script
 export const harness: ConnectorHarness = {
   type: 'mde',
   matchesBy: 'hostname',
-  destinationNames: false,
+  destinationNames: true,
   async start(scenario, { pageSize }) {
     const fake = await startFakeMde({ scenario, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
     return {
@@ -22,7 +22,7 @@ export const harness: ConnectorHarness = {
         failNext: (...failures) => fake.failNext(...failures.map((failure) => SCRIPTED[failure.kind](failure))),
         requestCount: () => fake.requests.length,
         queriedHostNames: () =>
-          fake.requests.flatMap((request) => (request.query ? [...request.query.hosts.deviceNames, ...request.query.hosts.shortNames] : [])),
+          fake.requests.flatMap((request) => (request.query?.hosts ? [...request.query.hosts.deviceNames, ...request.query.hosts.shortNames] : [])),
         close: () => fake.close(),
       },
       config: {

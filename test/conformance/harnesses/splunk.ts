@@ -6,7 +6,7 @@ const TOKEN = 'conformance-splunk-token';
 export const harness: ConnectorHarness = {
   type: 'splunk',
   matchesBy: 'hostname',
-  destinationNames: false,
+  destinationNames: true,
   async start(scenario, { pageSize }) {
     const fake = await startFakeSplunk({ scenario, token: TOKEN });
     return {
