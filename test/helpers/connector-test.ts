@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino, { type Level, type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 
@@ -56,3 +57,18 @@ export function expectSameConnections(
   expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
   expect(sorted(events.map(fromEvent))).toEqual(sorted(expected.map(fromSim)));
 }
+
+/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
+export function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
+  const tally = (keyOf: (connection: SimConnection) => string) => {
+    const hosts = new Map<string, Set<string>>();
+    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
+    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
+  };
+  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
+}
+export const prevalenceRows = (answer: SourcePrevalence) => ({
+  host_count: answer.host_count,
+  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
+  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
+});

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakeFortigate, type FakeFortigate, type FakeFortigateOptions } from '../../src/simulator/fortigate/fake-fortigate-server.js';
 import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
 import { buildTrafficFilters } from '../../src/sources/fortigate/filter.js';
 import { FortigateConfigSchema, fortigateConnector } from '../../src/sources/fortigate/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
-import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted, countedByHand, prevalenceRows } from '../helpers/connector-test.js';
 
 const SOURCE = 'fortigate-test';
 const TOKEN = 'fgt-api-token-not-real-0001';
@@ -68,21 +67,6 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to);
   expectSameConnections(events, expected, fromEvent, (c) => fromSim(c));
 }
-
-/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
-function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
-  const tally = (keyOf: (connection: SimConnection) => string) => {
-    const hosts = new Map<string, Set<string>>();
-    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
-    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
-  };
-  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
-}
-const prevalenceRows = (answer: SourcePrevalence) => ({
-  host_count: answer.host_count,
-  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
-  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
-});
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 

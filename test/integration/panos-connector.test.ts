@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakePanos, type FakePanos, type FakePanosOptions } from '../../src/simulator/panos/fake-panos-server.js';
 import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
 import { buildTrafficQuery } from '../../src/sources/panos/filter.js';
 import { PanosConfigSchema, panosConnector } from '../../src/sources/panos/index.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
-import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted } from '../helpers/connector-test.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, sorted, countedByHand, prevalenceRows } from '../helpers/connector-test.js';
 
 const SOURCE = 'panos-test';
 const API_KEY = 'LUFRPT1-not-a-real-key==';
@@ -69,21 +68,6 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to).filter((c) => !ips || ips.includes(c.host.ip));
   expectSameConnections(events, expected, fromEvent, (c) => fromSim(c));
 }
-
-/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
-function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
-  const tally = (keyOf: (connection: SimConnection) => string) => {
-    const hosts = new Map<string, Set<string>>();
-    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
-    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
-  };
-  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
-}
-const prevalenceRows = (answer: SourcePrevalence) => ({
-  host_count: answer.host_count,
-  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
-  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
-});
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 

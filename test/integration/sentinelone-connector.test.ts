@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/simulator/sentinelone/fake-sentinelone-server.js';
 import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { SentineloneConfigSchema, sentineloneConnector } from '../../src/sources/sentinelone/index.js';
 import { buildIpConnectQuery } from '../../src/sources/sentinelone/s1ql.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
-import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario } from '../helpers/connector-test.js';
+import { CountingBudget, DAY_MS, MINUTE, aroundBlock, capturingLogger, expectSameConnections, fallbackScenario, countedByHand, prevalenceRows } from '../helpers/connector-test.js';
 
 const SOURCE = 's1-test';
 
@@ -80,21 +79,6 @@ function expectScenarioEvents(events: ConnectionEvent[], range: { from: Date; to
   const expected = scenario.connections(range.from, range.to);
   expectSameConnections(events, expected, fromEvent, fromSim);
 }
-
-/** Hosts, and hosts per port/protocol and per destination, counted by hand from what the read returned. */
-function countedByHand(connections: readonly SimConnection[], hostOf: (connection: SimConnection) => string) {
-  const tally = (keyOf: (connection: SimConnection) => string) => {
-    const hosts = new Map<string, Set<string>>();
-    for (const c of connections) hosts.set(keyOf(c), (hosts.get(keyOf(c)) ?? new Set()).add(hostOf(c)));
-    return [...hosts].map(([key, seen]) => `${key}=${seen.size}`).sort();
-  };
-  return { host_count: new Set(connections.map(hostOf)).size, ports: tally((c) => `${c.protocol}/${c.dst.port}`), destinations: tally((c) => c.dst.ip) };
-}
-const prevalenceRows = (answer: SourcePrevalence) => ({
-  host_count: answer.host_count,
-  ports: answer.ports.map((row) => `${row.protocol}/${row.port}=${row.hosts}`).sort(),
-  destinations: answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort(),
-});
 
 const requestsTo = (path: string) => fake.requests.filter((request) => request.path === `/web/api/v2.1/dv/${path}`);
 
