@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     baseline: (id: string) => `${watch(id)}:baseline`,
     /** One bit per minute of the window in which the host (lower-cased label) was heard from by any source. */
     heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,
+    /** Epoch ms from which the heard bitmaps were recorded (the first poll's read start). */
+    heardFrom: (id: string) => `${watch(id)}:heard-from`,
     sourceHealth: (id: string) => `${watch(id)}:sources`,
     slackMessages: (id: string) => `${watch(id)}:slack`,
     /** Why the watch's messages went to the fallback channel (JSON), if they did. */

@@ -24,18 +24,22 @@ export function heardBitmap(times: Iterable<number>, start: number): Uint8Array 
   return bitmap;
 }
 
-/** The longest stretch of [start, end) in which no slot was heard; undefined when nothing was heard at all. */
-export function longestSilence(bitmap: Uint8Array, start: number, end: number): Silence | undefined {
+/**
+ * The longest stretch of [from, end) in which no slot was heard, for a bitmap whose slot 0 begins at `start`;
+ * undefined when nothing was heard at all.
+ */
+export function longestSilence(bitmap: Uint8Array, start: number, end: number, from = start): Silence | undefined {
   const slots = Math.ceil((end - start) / HEARD_SLOT_MS);
+  const first = Math.max(0, slotOf(from, start));
   let longest: [number, number] | undefined;
   let heardAny = false;
-  let runStart = 0;
-  for (let slot = 0; slot <= slots; slot += 1) {
+  let runStart = first;
+  for (let slot = first; slot <= slots; slot += 1) {
     if (slot < slots && !isHeard(bitmap, slot)) continue;
     if (slot < slots) heardAny = true;
     if (slot > runStart && (!longest || slot - runStart > longest[1] - longest[0])) longest = [runStart, slot];
     runStart = slot + 1;
   }
   if (!heardAny || !longest) return undefined;
-  return { from: start + longest[0] * HEARD_SLOT_MS, to: Math.min(end, start + longest[1] * HEARD_SLOT_MS) };
+  return { from: Math.max(from, start + longest[0] * HEARD_SLOT_MS), to: Math.min(end, start + longest[1] * HEARD_SLOT_MS) };
 }

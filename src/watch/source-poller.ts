@@ -151,7 +151,7 @@ export class SourcePoller {
       assessment: judged[index] ?? observation.assessment,
     }));
     const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
-    await runtime.heard.record(watch, heard);
+    await runtime.heard.record(watch, plan.from, heard);
     runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
     for (const change of applied.changes) {
       if (change.change === 'updated') continue;

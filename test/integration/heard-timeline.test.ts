@@ -36,13 +36,22 @@ describe('heard timeline in Redis', () => {
     const timeline = new HeardTimeline(redis, keys);
     const minutes = Array.from({ length: 60 }, (_, minute) => minute);
     // The EDR loses FIN-WS-042 from minute 15; the firewall still sees it until minute 30.
-    await timeline.record(watch, new Map([['FIN-WS-041', at(...minutes)], ['FIN-WS-042', at(...minutes.filter((m) => m < 15 || m >= 50))]]));
-    await timeline.record(watch, new Map([['fin-ws-042', at(...minutes.filter((m) => m >= 15 && m < 30))]]));
-    await timeline.record(watch, new Map([['FIN-WS-041', at(-5)]]));
+    await timeline.record(watch, START, new Map([['FIN-WS-041', at(...minutes)], ['FIN-WS-042', at(...minutes.filter((m) => m < 15 || m >= 50))]]));
+    await timeline.record(watch, START, new Map([['fin-ws-042', at(...minutes.filter((m) => m >= 15 && m < 30))]]));
+    await timeline.record(watch, START, new Map([['FIN-WS-041', at(-5)]]));
 
     const silences = await timeline.silences(watch);
     expect(silences.has('fin-ws-041')).toBe(false);
     expect(silences.get('fin-ws-042')).toEqual({ from: START + 30 * MINUTE, to: START + 50 * MINUTE });
     expect(silences.has('10.20.1.43')).toBe(false);
+  });
+
+  it('a watch whose timeline started late (opened by an older version) is judged only from then on', async () => {
+    const timeline = new HeardTimeline(redis, keys);
+    const late = { ...watch, id: 'w-upgraded' };
+    await timeline.record(late, START + 30 * MINUTE, new Map([['FIN-WS-041', at(30, 31, 32, 45, 59)]]));
+    await timeline.record(late, START + 45 * MINUTE, new Map([['FIN-WS-041', at(46)]]));
+    expect(await timeline.silences(late)).toEqual(new Map([['fin-ws-041', { from: START + 33 * MINUTE, to: START + 45 * MINUTE }]]));
+    expect(await timeline.silences({ ...watch, id: 'w-never-polled' })).toEqual(new Map());
   });
 });

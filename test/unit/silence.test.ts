@@ -28,4 +28,10 @@ describe('heard timeline', () => {
     expect(longestSilence(heardBitmap(minutes(0, 1, 2, 3, 4), START), START, end)).toBeUndefined();
     expect(longestSilence(new Uint8Array(0), START, end)).toBeUndefined();
   });
+
+  it('looks only from `from` on when the timeline started late', () => {
+    const end = START + 60 * MINUTE;
+    const heard = heardBitmap(minutes(40, 41), START);
+    expect(longestSilence(heard, START, end, START + 35 * MINUTE)).toEqual({ from: START + 42 * MINUTE, to: end });
+  });
 });
