@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import type { RedisKeys } from '../lib/keys.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { AllowRuleStore } from '../watch/allow-rule-store.js';
 import type { FindingStore } from '../watch/finding-store.js';
 import type { WatchService } from '../watch/watch-service.js';
 import type { WatchStore } from '../watch/watch-store.js';
@@ -11,6 +12,7 @@ import { authenticate, type AuthConfig } from './auth.js';
 import { rawBody, rawBodyOf } from './body.js';
 import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { allowRuleRoutes } from './routes/allow-rules.js';
 import { containmentRoutes } from './routes/containments.js';
 import { healthRoutes } from './routes/health.js';
 import { watchRoutes } from './routes/watches.js';
@@ -22,6 +24,8 @@ export interface ApiDeps {
   findings: FindingStore;
   views: WatchViews;
   service: WatchService;
+  /** Allow-rules responders created from Slack. */
+  allowRules: AllowRuleStore;
   auth: AuthConfig;
   rateLimitPerMinute: number;
   metrics: Metrics;
@@ -55,6 +59,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', rawBody, requireAuth);
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));
+  app.use('/v1', allowRuleRoutes(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

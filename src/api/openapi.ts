@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { FindingSchema } from '../contracts/finding.js';
 import { WatchViewSchema } from '../contracts/watch.js';
+import { ListedAllowRuleSchema } from '../watch/allow-rule-store.js';
 import { ExtendBodySchema, StopBodySchema } from './routes/watches.js';
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
@@ -67,6 +68,18 @@ export function openApiDocument(): unknown {
       },
       '/v1/watches/{id}/stop': {
         post: { summary: 'Stop the watch now; the verdict follows', requestBody: json(StopBodySchema), responses: { 202: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
+      },
+      '/v1/allow-rules': {
+        get: {
+          summary: 'Allow-rules responders created with "Mark benign" (rules in containment-watch.yaml are not listed)',
+          responses: { 200: { description: 'rules', ...json(z.object({ rules: z.array(ListedAllowRuleSchema) })) }, ...errors },
+        },
+      },
+      '/v1/allow-rules/{id}': {
+        delete: {
+          summary: 'Delete an allow-rule created from Slack; every worker stops applying it at its next poll',
+          responses: { 200: { description: 'the deleted rule', ...json(z.object({ removed: ListedAllowRuleSchema.omit({ expired: true }) })) }, 404: { description: 'no such rule', ...json(ErrorSchema) }, ...errors },
+        },
       },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { security: [], summary: 'Readiness: Redis reachable, workers alive', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },

@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
 import { startWorkers } from '../queue/workers.js';
 import type { Reporter } from '../report/reporter.js';
+import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchService } from '../watch/watch-service.js';
@@ -63,6 +64,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     findings,
     views,
     service,
+    allowRules: new AllowRuleStore(redis, keys),
     auth: { tokens: env.WEBHOOK_TOKENS ?? [], hmacSecret: env.WEBHOOK_HMAC_SECRET },
     rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     metrics,

@@ -13,6 +13,18 @@ export const StoredAllowRuleSchema = z.object({
 });
 export type StoredAllowRule = z.infer<typeof StoredAllowRuleSchema>;
 
+/** A stored rule as the API lists it: its id, and whether its expiry has passed. */
+export const ListedAllowRuleSchema = StoredAllowRuleSchema.extend({ id: z.string(), expired: z.boolean() });
+export type ListedAllowRule = z.infer<typeof ListedAllowRuleSchema>;
+
+/** Deletes the record and bumps the version; returns the deleted record, or nil. */
+const REMOVE = `
+local record = redis.call('HGET', KEYS[1], ARGV[1])
+if not record then return nil end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[2])
+return record`;
+
 /** Writes the record unless it is already stored as is; bumps the version when it wrote. */
 const SAVE_IF_CHANGED = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
@@ -44,6 +56,24 @@ export class AllowRuleStore {
 
   async get(id: string): Promise<StoredAllowRule | undefined> {
     const json = await this.redis.hget(this.keys.allowRules, id);
+    return json === null ? undefined : parseRecord(json);
+  }
+
+  /** Every stored rule, expired ones included (they no longer apply), by id. */
+  async list(nowMs = Date.now()): Promise<ListedAllowRule[]> {
+    const listed: ListedAllowRule[] = [];
+    for (const [id, json] of Object.entries(await this.redis.hgetall(this.keys.allowRules))) {
+      const record = parseRecord(json);
+      if (record === undefined) continue;
+      const expires = typeof record.rule.expires === 'string' ? Date.parse(record.rule.expires) : Number.NaN;
+      listed.push({ id, ...record, expired: expires <= nowMs });
+    }
+    return listed.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Deletes a rule; every worker's detector drops it at its next poll. Undefined when no such rule was stored. */
+  async remove(id: string): Promise<StoredAllowRule | undefined> {
+    const json = (await this.redis.eval(REMOVE, 2, this.keys.allowRules, this.keys.allowRulesVersion, id)) as string | null;
     return json === null ? undefined : parseRecord(json);
   }
 

@@ -119,6 +119,10 @@ export class Pipeline {
     return axios.post(`${this.api.url}${path}`, body, { headers: { Authorization: `Bearer ${TEST_TOKEN}` }, validateStatus: () => true });
   }
 
+  delete(path: string): Promise<AxiosResponse> {
+    return axios.delete(`${this.api.url}${path}`, { headers: { Authorization: `Bearer ${TEST_TOKEN}` }, validateStatus: () => true });
+  }
+
   /** An unauthenticated GET, as a load balancer or Prometheus makes it. */
   raw(path: string): Promise<AxiosResponse> {
     return axios.get(`${this.api.url}${path}`, { validateStatus: () => true });

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/lib/keys.js';
+import type { ListedAllowRule } from '../../src/watch/allow-rule-store.js';
 import { ACTION, VIEW, encodeValue } from '../../src/slack/ids.js';
 import { SLACK_CHANNEL, type Pipeline } from '../helpers/pipeline.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';
@@ -96,7 +97,7 @@ describe('responders act on a finding from its Slack message', () => {
     await waitFor(async () => /Critical/.test(blocksOf(replyOf(pipeline!, finding.id))), { what: 'the finding message to show the new severity' });
   });
 
-  it('Mark benign: the modal opens for a member only, checks the reason, and its rule silences the fallback in this incident from then on', async () => {
+  it('Mark benign: the modal opens for a member only, checks the reason, and its rule silences the fallback in this incident until it is deleted through the API', async () => {
     pipeline = await startSlackPipeline();
     const { watchId, finding } = await watchWithFinding(pipeline);
     const value = encodeValue({ watch_id: watchId, finding_id: finding.id });
@@ -153,5 +154,22 @@ describe('responders act on a finding from its Slack message', () => {
     // rundll32 beacons every ~7 s: the next beacon meets the new rule and is counted as suppressed, not reported.
     await waitFor(async () => ((await pipeline!.watch(watchId)).suppressed.by_rule[ruleId] ?? 0) > 0, { what: 'the rule to suppress the next beacon', timeoutMs: 30_000 });
     await waitFor(async () => /Marked benign\* by/.test(blocksOf(replyOf(pipeline!, finding.id))), { what: 'the finding message to show who marked it' });
+
+    const listed = await pipeline.get<{ rules: ListedAllowRule[] }>('/v1/allow-rules');
+    expect(listed.rules).toEqual([expect.objectContaining({ id: ruleId, created_by: 'slack:U0RESPOND1 (alice)', expired: false, origin: expect.objectContaining({ watch_id: watchId }) })]);
+    const deleted = await pipeline.delete(`/v1/allow-rules/${ruleId}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.data).toMatchObject({ removed: { id: ruleId, created_by: 'slack:U0RESPOND1 (alice)' } });
+    expect((await pipeline.delete(`/v1/allow-rules/${ruleId}`)).data).toMatchObject({ error: 'not_found' });
+    expect((await pipeline.get<{ rules: ListedAllowRule[] }>('/v1/allow-rules')).rules).toEqual([]);
+    expect((await auditOf(pipeline, watchId)).filter((entry) => entry.action === 'allow_rule_removed')).toEqual([
+      expect.objectContaining({ actor: expect.any(String), detail: expect.stringContaining(ruleId) }),
+    ]);
+
+    // Without the rule, the next beacon is counted on the finding again, and no longer as suppressed.
+    const suppressedBefore = (await pipeline.watch(watchId)).suppressed.by_rule[ruleId] ?? 0;
+    const countBefore = (await findingOf(pipeline, watchId, finding.id))!.count;
+    await waitFor(async () => (await findingOf(pipeline!, watchId, finding.id))!.count > countBefore, { what: 'the next beacon to count on the finding', timeoutMs: 30_000 });
+    expect((await pipeline.watch(watchId)).suppressed.by_rule[ruleId] ?? 0).toBeLessThanOrEqual(suppressedBefore + 1);
   });
 });

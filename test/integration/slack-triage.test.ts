@@ -75,5 +75,12 @@ describe("a responder's decision on a finding, stored next to the event merges",
     expect(await rules.save({ ...rule, expires: '2026-01-01T00:00:00Z' }, meta)).toBe(true);
     expect(await rules.version()).not.toBe(version);
     expect(await rules.active(Date.parse('2026-06-01T00:00:00Z'))).toEqual([]);
+    expect(await rules.list(Date.parse('2026-06-01T00:00:00Z'))).toEqual([{ id: 'allow-abc', rule: { ...rule, expires: '2026-01-01T00:00:00Z' }, ...meta, expired: true }]);
+
+    const beforeRemoval = await rules.version();
+    expect(await rules.remove('allow-abc')).toMatchObject({ created_by: 'slack:U0ALICE001' });
+    expect(await rules.version()).not.toBe(beforeRemoval);
+    expect(await rules.remove('allow-abc')).toBeUndefined();
+    expect(await rules.list()).toEqual([]);
   });
 });

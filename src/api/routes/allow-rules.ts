@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { principalOf, type ApiDeps } from '../app.js';
+import { ApiError } from '../errors.js';
+
+/**
+ * The allow-rules responders created with "Mark benign": list them, and delete one made by mistake. Rules from
+ * containment-watch.yaml are configuration and are changed there.
+ */
+export function allowRuleRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/allow-rules', async (_req, res) => {
+    res.json({ rules: await deps.allowRules.list() });
+  });
+
+  router.delete('/allow-rules/:id', async (req, res) => {
+    const id = req.params.id as string;
+    const removed = await deps.allowRules.remove(id);
+    if (!removed) {
+      throw new ApiError(404, 'not_found', `no allow-rule ${id} created from Slack (rules in containment-watch.yaml are changed in that file)`);
+    }
+    const actor = principalOf(res);
+    deps.logger.info({ rule_id: id, actor, origin: removed.origin }, 'allow-rule deleted');
+    await deps.service.recordAudit(removed.origin.watch_id, {
+      actor,
+      action: 'allow_rule_removed',
+      detail: `allow-rule ${id} (created by ${removed.created_by} at ${removed.created_at}) deleted through the API`,
+    });
+    res.json({ removed: { id, ...removed } });
+  });
+
+  return router;
+}
