@@ -75,8 +75,36 @@ describe('Zeek conn.log JSON lines', () => {
     ]);
   });
 
-  it('says how to fix a TSV log instead of guessing', async () => {
-    await expect(read('tsv.log', ['#separator \\x09', '#fields\tts\tuid'])).rejects.toThrow(/tsv\.log line 1: a Zeek TSV log; write conn\.log as JSON/);
+  describe('in Zeek\'s default TSV format', () => {
+    const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents'];
+    const TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'interval', 'count', 'count', 'string', 'bool', 'bool', 'count', 'string', 'count', 'count', 'count', 'count', 'set[string]'];
+    const header = (path = 'conn') => [
+      '#separator \\x09',
+      '#set_separator\t,',
+      '#empty_field\t(empty)',
+      '#unset_field\t-',
+      `#path\t${path}`,
+      '#open\t2026-03-10-09-02-03',
+      `#fields\t${FIELDS.join('\t')}`,
+      `#types\t${TYPES.join('\t')}`,
+    ];
+    const row = (values: Record<string, unknown>) => FIELDS.map((field) => (values[field] === undefined ? '-' : String(values[field]))).join('\t');
+
+    it('reads conn.log as the JSON writer would give it, unset fields left out, across rotated header blocks', async () => {
+      const icmp = { ...dns, uid: 'CICMP1', proto: 'icmp', 'id.orig_p': 8, 'id.resp_p': 0, conn_state: 'OTH', service: undefined, orig_bytes: undefined, resp_bytes: undefined };
+      const lines = [...header(), row(dns), '#close\t2026-03-10-10-00-00', ...header(), row(icmp), '#close\t2026-03-10-11-00-00'];
+      const [fromTsv, fromIcmp] = await read('conn.log', lines);
+      const [fromJson] = await read('conn.json.log', [JSON.stringify(dns)]);
+      expect(fromTsv).toEqual(fromJson);
+      expect(fromIcmp).toMatchObject({ id: 'zeek:CICMP1', protocol: 'icmp', dst_endpoint: { ip: '198.51.100.53' } });
+      expect(fromIcmp).not.toHaveProperty('bytes_out');
+    });
+
+    it('refuses other Zeek logs and lines that do not match their header, naming the line', async () => {
+      await expect(read('dns.log', header('dns'))).rejects.toThrow(/dns\.log line 5: a Zeek dns log; the backtest reads conn\.log/);
+      await expect(read('short.log', [...header(), 'x\ty'])).rejects.toThrow(/short\.log line 9: 2 values where the #fields header names 21/);
+      await expect(read('headless.log', ['#separator \\x09', row(dns)])).rejects.toThrow(/headless\.log line 2: a Zeek log line before any #fields header/);
+    });
   });
 
   it('names the line of a timestamp that is not one, and of a port that is not one', async () => {

@@ -12,6 +12,7 @@ import { splitLines } from './lines.js';
 import type { TextEntry } from './open-text.js';
 import { peekFirstLine } from './peek.js';
 import { documentRows, recordFormat, sniffLayout, type RecordFormat } from './sniff.js';
+import { zeekTsvRecords } from './zeek-tsv.js';
 
 /** What was read from one entry, for the report. */
 export interface EntryStats {
@@ -61,7 +62,23 @@ export async function* readEntry(entry: TextEntry, context: ReadContext, stats: 
     case 'csv':
       stats.format = 'mde-network-events (CSV)';
       yield* csvRows(entry.name, peeked.chunks, delimiterOf(peeked.firstLine), createMdeNetworkEventReader(), stats);
+      return;
+    case 'zeek-tsv':
+      stats.format = 'zeek-conn (TSV)';
+      yield* zeekTsv(entry.name, peeked.chunks, createZeekConnReader(), stats);
   }
+}
+
+async function* zeekTsv(name: string, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
+  for await (const { record, line } of zeekTsvRecords(name, chunks)) {
+    stats.records += 1;
+    const event = reader.read(record, { entry: name, line });
+    if (event) {
+      stats.events += 1;
+      yield event;
+    }
+  }
+  yield* finish(reader, stats);
 }
 
 async function* jsonLines(name: string, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {

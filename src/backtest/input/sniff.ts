@@ -8,6 +8,7 @@ export type Layout =
   | { layout: 'json-lines'; format: RecordFormat }
   | { layout: 'json-document' }
   | { layout: 'csv' }
+  | { layout: 'zeek-tsv' }
   | { layout: 'unknown'; reason: string };
 
 const has = (record: Fields, ...keys: string[]) => keys.every((key) => Object.hasOwn(record, key));
@@ -53,12 +54,10 @@ export function sniffLayout(firstLine: string, complete = true): Layout {
     const keys = isRecord(value) ? Object.keys(value).slice(0, 8).join(', ') : typeof value;
     return { layout: 'unknown', reason: `a JSON object of no known format (fields: ${keys})` };
   }
-  if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) {
-    return { layout: 'unknown', reason: 'a Zeek TSV log; write conn.log as JSON (redef LogAscii::use_json = T) and retry' };
-  }
+  if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return { layout: 'zeek-tsv' };
   if (MDE_CSV_COLUMNS.test(firstLine) && MDE_CSV_DEVICE.test(firstLine)) return { layout: 'csv' };
   return {
     layout: 'unknown',
-    reason: 'not a known format (ConnectionEvent, Sysmon or Windows event, Defender DeviceNetworkEvents or Zeek conn.log JSON lines, a Defender JSON or CSV export)',
+    reason: 'not a known format (ConnectionEvent, Sysmon or Windows event, Defender DeviceNetworkEvents or Zeek conn.log JSON lines, Zeek conn.log TSV, a Defender JSON or CSV export)',
   };
 }
