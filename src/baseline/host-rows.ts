@@ -10,6 +10,8 @@ export interface HostRows {
   entries: BaselineEntry[];
   /** Hosts whose rows came from an earlier watch's cached baseline, and when that was taken. */
   reused: { host: string; taken_at: string }[];
+  /** Per reused host (label), where its cached window ended (epoch ms); the others were read up to the block. */
+  readUntil: Map<string, number>;
 }
 
 /**
@@ -27,12 +29,14 @@ export async function readHostRows(
   const wanted = { from: range.from.getTime(), to: range.to.getTime() };
   const entries: BaselineEntry[] = [];
   const reused: HostRows['reused'] = [];
+  const readUntil = new Map<string, number>();
   const toRead: WatchedHost[] = [];
   for (const host of hosts) {
     const cached = policy.reuseForMs > 0 ? await cache.get(connector.id, hostKey(host)) : undefined;
     if (cached && canReuse(cached, wanted, policy.reuseForMs)) {
       entries.push(...rowsWithin(cached, wanted));
       reused.push({ host: hostLabel(host), taken_at: cached.taken_at });
+      readUntil.set(hostLabel(host), cached.to);
     } else {
       toRead.push(host);
     }
@@ -58,5 +62,5 @@ export async function readHostRows(
       await cache.save({ version: 1, source: connector.id, host: hostKey(host), ...wanted, taken_at: takenAt, entries: rows }, policy.reuseForMs);
     }
   }
-  return { entries, reused };
+  return { entries, reused, readUntil };
 }

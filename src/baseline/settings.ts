@@ -27,6 +27,11 @@ export const BaselineSettingsSchema = z.strictObject({
    * (and whose baseline window is no longer). Default 24h.
    */
   reuse_for: durationString(MINUTE, 7 * DAY).default('24h'),
+  /**
+   * A host whose newest telemetry from a source is older than this at the block is named in the coverage as out of
+   * sight of that source (agent broken, host off): the watch may see nothing from it. Default 24h.
+   */
+  stale_after: durationString(HOUR, 30 * DAY).default('24h'),
   prevalence: PrevalenceSettingsSchema.prefault({}),
 });
 export type BaselineSettingsInput = z.input<typeof BaselineSettingsSchema>;
@@ -35,6 +40,7 @@ export type BaselineSettingsInput = z.input<typeof BaselineSettingsSchema>;
 export interface BaselinePolicy {
   /** 0 when reuse is off. */
   reuseForMs: number;
+  staleAfterMs: number;
   prevalence: {
     enabled: boolean;
     refreshEveryMs: number;
@@ -48,6 +54,7 @@ export function baselinePolicyOf(input: BaselineSettingsInput = {}): BaselinePol
   const settings = BaselineSettingsSchema.parse(input);
   return {
     reuseForMs: settings.reuse ? (parseDuration(settings.reuse_for) ?? 0) : 0,
+    staleAfterMs: parseDuration(settings.stale_after) ?? DAY,
     prevalence: {
       enabled: settings.prevalence.enabled,
       refreshEveryMs: parseDuration(settings.prevalence.refresh_every) ?? DAY,

@@ -1,4 +1,5 @@
 import { estatePrevalence, type EstateUse } from '../baseline/estate-prevalence.js';
+import { formatDuration } from '../contracts/duration.js';
 import { readHostRows, type HostRows } from '../baseline/host-rows.js';
 import type { Watch } from '../contracts/watch.js';
 import { buildBaseline } from '../detect/baseline.js';
@@ -9,13 +10,15 @@ import { hostKey } from './host-key.js';
 import type { WatchRuntime } from './runtime.js';
 import { emptyHealth } from './source-health.js';
 
+const HOUR = 3_600_000;
+
 interface TimeRange {
   from: Date;
   to: Date;
 }
 
 /** What one source said about the watch's hosts before the block. */
-interface SourceBaseline extends HostRows {
+interface SourceBaseline extends Omit<HostRows, 'readUntil'> {
   /** Hosts the source cannot see, or sent nothing about in the whole baseline window, with the reason. */
   outOfSight: { host: string; reason: string }[];
 }
@@ -80,17 +83,36 @@ async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnec
       }
     }
   }
-  const { entries, reused } = await readHostRows(runtime.baselines, connector, watch.hosts, range);
+  const rows = await readHostRows(runtime.baselines, connector, watch.hosts, range);
 
-  // A host the source knows but sent nothing about for the whole baseline window is as blind as an unknown one.
+  // A host the source knows but sent nothing about for the whole baseline window is as blind as an unknown one; one
+  // it last heard long before the block (agent broken, host off) may well stay silent through the window.
   const matchHost = createHostMatcher(watch.hosts);
-  const heard = new Set(entries.map((entry) => matchHost.byRef({ hostname: entry.host, ip: entry.host })).filter((host) => host !== undefined).map(hostLabel));
+  const lastHeard = new Map<string, number>();
+  for (const entry of rows.entries) {
+    const host = matchHost.byRef({ hostname: entry.host, ip: entry.host });
+    if (host) lastHeard.set(hostLabel(host), Math.max(lastHeard.get(hostLabel(host)) ?? 0, entry.last_seen));
+  }
   const named = new Set(outOfSight.map((entry) => entry.host));
   for (const host of watch.hosts) {
     const label = hostLabel(host);
-    if (!heard.has(label) && !named.has(label)) outOfSight.push({ host: label, reason: 'no telemetry from this source in the baseline window' });
+    if (named.has(label)) continue;
+    const heard = lastHeard.get(label);
+    if (heard === undefined) {
+      outOfSight.push({ host: label, reason: 'no telemetry from this source in the baseline window' });
+      continue;
+    }
+    const until = rows.readUntil.get(label);
+    const quiet = (until ?? range.to.getTime()) - heard;
+    if (quiet > runtime.baselines.policy.staleAfterMs) {
+      const before = until === undefined ? 'the block' : 'the end of its reused baseline';
+      outOfSight.push({
+        host: label,
+        reason: `last telemetry from this source ${new Date(heard).toISOString()}, ${formatDuration(Math.round(quiet / HOUR) * HOUR)} before ${before}`,
+      });
+    }
   }
-  return { entries, outOfSight, reused };
+  return { entries: rows.entries, reused: rows.reused, outOfSight };
 }
 
 async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: string, allFailed: boolean): Promise<Watch | undefined> {

@@ -121,6 +121,20 @@ describe('baselines beyond one watch', () => {
     expect(view.verdict).toBe('breached');
   });
 
+  it('names a host the source last heard from days before the block: the watch may never see it', async () => {
+    const DAY = 24 * HOUR;
+    pipeline = await Pipeline.start({
+      scenario: 'benign',
+      extendScenario: (base) => ({
+        ...base,
+        connections: (from, to) => base.connections(from, to).filter((c) => c.host.hostname !== 'FIN-WS-043' || c.time < base.blockedAt.getTime() - 3 * DAY),
+      }),
+    });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '30s', baseline: '7d' } }));
+    const view = await watching(opened.data.watch_id);
+    expect(coverageOf(view).hosts_invisible).toEqual([{ host: 'FIN-WS-043', reason: expect.stringMatching(/^last telemetry from this source \S+Z, 3d before the block$/) }]);
+  });
+
   it('refreshes each source on a schedule and does not re-read it when another worker starts', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
     const store = pipeline.workers[0]!.runtime.baselines.prevalence;

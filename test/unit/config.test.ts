@@ -88,6 +88,7 @@ describe('configuration', () => {
   it('baseline reuse and estate prevalence have working defaults, and a bad value names its YAML path', () => {
     expect(baselinePolicyOf(loadConfig({}).file.baselines)).toEqual({
       reuseForMs: 86_400_000,
+      staleAfterMs: 86_400_000,
       prevalence: { enabled: true, refreshEveryMs: 86_400_000, windowMs: 7 * 86_400_000, maxDestinations: 20_000, minDestinationHosts: 2 },
     });
     const off = loadConfig({ CW_CONFIG: yamlFile('baselines:\n  reuse: false\n  prevalence:\n    refresh_every: 6h\n') });
