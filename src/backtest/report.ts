@@ -32,6 +32,7 @@ export function backtestReport(result: BacktestResult, files: readonly InputFile
       return { ...health, hosts_unseen: labels.filter((label) => !seen.has(label.toLowerCase())) };
     }),
     status_url: '',
+    quiet_hosts: [],
   };
   return {
     ...evidenceReport(view, findings),

@@ -125,5 +125,7 @@ export const WatchViewSchema = WatchSchema.omit({ audit: true }).extend({
   status_url: z.string(),
   /** Set when the incident channel could not be used and Slack messages went to the default channel. */
   slack_delivery: SlackDeliveryProblemSchema.optional(),
+  /** Hosts that were reporting during the window and then went quiet on every source, with when each was last heard. */
+  quiet_hosts: z.array(z.object({ host: z.string(), last_heard: z.string() })).default([]),
 });
 export type WatchView = z.infer<typeof WatchViewSchema>;

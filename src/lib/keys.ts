@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,
     /** Epoch ms from which the heard bitmaps were recorded (the first poll's read start). */
     heardFrom: (id: string) => `${watch(id)}:heard-from`,
+    /** Hosts that were reporting and went quiet: label -> when last heard (ISO 8601). */
+    quietHosts: (id: string) => `${watch(id)}:quiet`,
     sourceHealth: (id: string) => `${watch(id)}:sources`,
     slackMessages: (id: string) => `${watch(id)}:slack`,
     /** Why the watch's messages went to the fallback channel (JSON), if they did. */

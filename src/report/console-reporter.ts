@@ -72,7 +72,8 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
     (await redis.eval(SET_IF_CHANGED, 1, keys.slackMessages(watchId), field, value)) === 1;
 
   const publishStatus = async (view: WatchView): Promise<void> => {
-    const state = view.state === 'closed' ? `closed:${view.verdict ?? 'none'}` : view.state;
+    const quiet = view.quiet_hosts.map((host) => host.host).sort();
+    const state = `${view.state === 'closed' ? `closed:${view.verdict ?? 'none'}` : view.state}|quiet:${quiet.join(',')}`;
     if (!(await markChanged(view.id, 'console:status', state))) return;
     await write(statusText(view, now()), 'status', {
       watch_id: view.id,
@@ -154,6 +155,9 @@ function statusText(view: WatchView, now: number): string {
   const blocked = view.blocked.slice(0, 10).map((indicator) => escapeTerminal(indicator.value));
   const more = view.blocked.length > blocked.length ? ` and ${view.blocked.length - blocked.length} more` : '';
   lines.push(`${INDENT}blocked: ${blocked.join(', ')}${more}; watch ${escapeTerminal(view.id)}; ${escapeTerminal(view.status_url)}`);
+  for (const quiet of view.quiet_hosts.slice(0, 20)) {
+    lines.push(`${INDENT}gone quiet: ${truncateTerminal(quiet.host, 200)}, no telemetry from any source since ${utc(quiet.last_heard)}`);
+  }
   return lines.join('\n');
 }
 

@@ -23,11 +23,11 @@ export function destinationLabel(finding: Finding): string {
   return `${address}:${port}${hostname === undefined ? '' : ` (${hostname})`}`;
 }
 
-export type HostCoverage = 'ready' | 'pending' | 'unavailable' | 'no_telemetry';
+export type HostCoverage = 'ready' | 'pending' | 'unavailable' | 'no_telemetry' | 'quiet';
 
 /**
  * How well one host is covered: its baseline state, and once watching, whether any source has reported it at all
- * (a host no source has seen cannot support a "held" verdict).
+ * (a host no source has seen cannot support a "held" verdict), and whether it has gone quiet since.
  */
 export function hostCoverage(view: WatchView, host: WatchedHost): HostCoverage {
   if (host.baseline === 'unavailable') return 'unavailable';
@@ -36,7 +36,8 @@ export function hostCoverage(view: WatchView, host: WatchedHost): HostCoverage {
   // Sources record a host under its hostname, else its ip, else its EDR id.
   const names = [host.hostname, host.ip, host.edr_id].filter((name): name is string => name !== undefined).map((name) => name.toLowerCase());
   const seen = view.coverage.some((source) => source.hosts_seen.some((seenHost) => names.includes(seenHost.toLowerCase())));
-  return seen ? 'ready' : 'no_telemetry';
+  if (!seen) return 'no_telemetry';
+  return view.quiet_hosts.some((quiet) => names.includes(quiet.host.toLowerCase())) ? 'quiet' : 'ready';
 }
 
 /** Highest severity first, then highest score, then earliest. */

@@ -8,6 +8,7 @@ import { DetectorCache } from './detector-cache.js';
 import type { AssessedEvent } from './finding-store.js';
 import { closeGap, emptyHealth, recordGap } from './source-health.js';
 import { hostKey } from './host-key.js';
+import { quietHosts } from './quiet-hosts.js';
 import { RedisBeaconHistory } from './redis-beacon-history.js';
 import type { WatchRuntime } from './runtime.js';
 
@@ -116,6 +117,21 @@ export class SourcePoller {
     return failedHosts.size > 0;
   }
 
+  /**
+   * Records which hosts have gone quiet on every source (or started reporting again); true when that changed, so the
+   * status message shows it without waiting for a finding.
+   */
+  private async noteQuietHosts(watch: Watch, now: number): Promise<boolean> {
+    const { runtime } = this;
+    if (watch.state !== 'watching') return false;
+    const quiet = quietHosts(watch, await runtime.store.sourceHealth(watch.id), now);
+    const before = await runtime.store.quietHosts(watch.id);
+    if (sameHosts(quiet, before)) return false;
+    await runtime.store.saveQuietHosts(watch.id, quiet);
+    runtime.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, quiet_hosts: Object.fromEntries(quiet) }, 'quiet hosts changed');
+    return true;
+  }
+
   private async fanOut(plan: WatchPlan, events: readonly ConnectionEvent[], error: SourceError | undefined, now: number): Promise<void> {
     const { runtime } = this;
     const { watch, health } = plan;
@@ -182,7 +198,8 @@ export class SourcePoller {
           gaps: closeGap(health, at),
         };
     await runtime.store.saveSourceHealth(watch.id, next);
-    if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at) {
+    const quietChanged = await this.noteQuietHosts(watch, now);
+    if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged) {
       await runtime.queues.sync(watch.id);
     }
     runtime.logger.debug(
@@ -190,6 +207,10 @@ export class SourcePoller {
       'poll fanned out',
     );
   }
+}
+
+function sameHosts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...a.keys()].every((host) => b.has(host));
 }
 
 function asSourceError(error: unknown, sourceId: string): SourceError {

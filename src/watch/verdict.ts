@@ -2,6 +2,7 @@ import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
+import { SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
 
 export interface VerdictResult {
@@ -102,7 +103,6 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: R
 
 /** A host counts as blind when its last event is older than a quarter of the window, and at least 10 minutes. */
 const SILENCE_SHARE = 0.25;
-const SILENCE_FLOOR_MS = 10 * 60_000;
 
 const clock = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
 

@@ -107,6 +107,18 @@ export class WatchStore {
     return BaselineSnapshotSchema.parse(value);
   }
 
+  /** Hosts that went quiet, by label, with when each was last heard. */
+  async quietHosts(id: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.keys.quietHosts(id))));
+  }
+
+  async saveQuietHosts(id: string, quiet: ReadonlyMap<string, string>): Promise<void> {
+    const key = this.keys.quietHosts(id);
+    const transaction = this.redis.multi().del(key);
+    if (quiet.size > 0) transaction.hset(key, Object.fromEntries(quiet));
+    await transaction.exec();
+  }
+
   async slackDelivery(id: string): Promise<SlackDeliveryProblem | undefined> {
     const json = await this.redis.get(this.keys.slackDelivery(id));
     return json ? SlackDeliveryProblemSchema.parse(JSON.parse(json)) : undefined;

@@ -16,11 +16,12 @@ export class WatchViews {
   }
 
   async build(watch: Watch, findings?: readonly Finding[]): Promise<WatchView> {
-    const [list, suppressed, coverage, slackDelivery] = await Promise.all([
+    const [list, suppressed, coverage, slackDelivery, quiet] = await Promise.all([
       findings ?? this.findings.list(watch.id),
       this.findings.suppressed(watch.id),
       this.store.sourceHealth(watch.id),
       this.store.slackDelivery(watch.id),
+      this.store.quietHosts(watch.id),
     ]);
     const labels = watch.hosts.map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?');
     return {
@@ -32,6 +33,7 @@ export class WatchViews {
         return { ...health, hosts_unseen: labels.filter((label) => !seen.has(label.toLowerCase())) };
       }),
       status_url: this.statusUrl(watch.id),
+      quiet_hosts: [...quiet].map(([host, lastHeard]) => ({ host, last_heard: lastHeard })),
       ...(slackDelivery === undefined ? {} : { slack_delivery: slackDelivery }),
     };
   }

@@ -189,6 +189,18 @@ describe('the status message', () => {
     expect(text.indexOf('`FIN-WS-099`')).toBeLessThan(text.indexOf('`FIN-WS-042`'));
   });
 
+  it('flags a host that went quiet after reporting, with when it was last heard', () => {
+    const hosts = [
+      { hostname: 'FIN-WS-042', baseline: 'ready' as const },
+      { hostname: 'FIN-WS-043', baseline: 'ready' as const },
+    ];
+    const coverage = [{ ...view().coverage[0]!, hosts_seen: ['FIN-WS-042', 'FIN-WS-043'] }];
+    const text = sectionTexts(statusMessage(view({ hosts, coverage, quiet_hosts: [{ host: 'FIN-WS-043', last_heard: '2026-11-27T10:21:00Z' }] }), { now: NOW }));
+    expect(text).toContain('gone quiet 1');
+    expect(text).toMatch(/`FIN-WS-043` \(silent since [^)]*10:21[^)]*\)/);
+    expect(text.indexOf('`FIN-WS-043`')).toBeLessThan(text.indexOf('`FIN-WS-042`'));
+  });
+
   it('keeps stable block ids and takes extra blocks through the actions seam', () => {
     const message = statusMessage(view(), {
       now: NOW,

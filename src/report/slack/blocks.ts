@@ -44,17 +44,19 @@ const HOSTS_SHOWN_BUDGET = 2_200;
 const COVERAGE_EMOJI: Readonly<Record<HostCoverage, string>> = {
   unavailable: '⚠️',
   no_telemetry: '🔇',
+  quiet: '📴',
   pending: '⏳',
   ready: '✅',
 };
 const COVERAGE_LABEL: Readonly<Record<HostCoverage, string>> = {
   unavailable: 'baseline unavailable',
   no_telemetry: 'no telemetry yet',
+  quiet: 'gone quiet',
   pending: 'baseline pending',
   ready: 'covered',
 };
 /** Problems first: a responder needs to see the uncovered hosts without scrolling through 500 healthy ones. */
-const COVERAGE_ORDER: readonly HostCoverage[] = ['unavailable', 'no_telemetry', 'pending', 'ready'];
+const COVERAGE_ORDER: readonly HostCoverage[] = ['unavailable', 'no_telemetry', 'quiet', 'pending', 'ready'];
 
 /** Times come from the store, but an unparseable one is echoed back as-is, so it is escaped like telemetry. */
 const utc = (iso: string): string => escapeMrkdwn(formatUtc(iso));
@@ -110,7 +112,11 @@ function hostsText(view: WatchView): string {
     .filter(({ n }) => n > 0)
     .map(({ state, n }) => `${COVERAGE_EMOJI[state]} ${COVERAGE_LABEL[state]} ${n}`);
   const ordered = [...coverage].sort((a, b) => COVERAGE_ORDER.indexOf(a.state) - COVERAGE_ORDER.indexOf(b.state));
-  const names = ordered.map(({ host, state }) => `${COVERAGE_EMOJI[state]} ${inlineCode(hostName(host), 80)}`);
+  const lastHeard = new Map(view.quiet_hosts.map((quiet) => [quiet.host.toLowerCase(), quiet.last_heard]));
+  const names = ordered.map(({ host, state }) => {
+    const heard = state === 'quiet' ? lastHeard.get(hostName(host).toLowerCase()) : undefined;
+    return `${COVERAGE_EMOJI[state]} ${inlineCode(hostName(host), 80)}${heard === undefined ? '' : ` (silent since ${utc(heard)})`}`;
+  });
   return [`*Hosts (${view.hosts.length}):* ${tally.join(' · ')}`, joinCapped(names, HOSTS_SHOWN_BUDGET, '  ')].join('\n');
 }
 
