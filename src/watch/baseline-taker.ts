@@ -59,10 +59,11 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   });
   await runtime.store.saveBaseline(watch.id, snapshot);
   const takenAt = new Date().toISOString();
+  // Coverage first: a watch is never seen watching without the coverage its baseline found.
+  await recordCoverage(runtime, watch.id, { read, failures, estate }, range, takenAt);
   const updated = await markBaselined(runtime, watch, takenAt, failures.size === watch.sources.length);
   if (!updated) return;
 
-  await recordCoverage(runtime, watch.id, { read, failures, estate }, range, takenAt);
   runtime.logger.info(
     { watch_id: watch.id, incident_id: watch.incident_id, entries: entries.length, failed_sources: [...failures.keys()] },
     'baseline taken',
