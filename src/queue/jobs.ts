@@ -2,8 +2,10 @@ import * as z from 'zod';
 
 /** Queue names carry their own hash tag, so each queue's keys share one Redis Cluster slot. */
 export const QUEUE = {
-  /** Watch lifecycle: baseline, close; and each source's estate-prevalence refresh. */
+  /** Watch lifecycle: baseline, close. */
   watch: '{watch}',
+  /** Each source's estate-prevalence refresh: long reads kept apart, so they never hold up a watch's baseline. */
+  prevalence: '{prevalence}',
   /** One coalesced poll per source per tick. */
   poll: '{poll}',
   /** Reporting: status message, findings, verdict. */

@@ -11,17 +11,18 @@ const RETENTION: DefaultJobOptions = {
 
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
 
-const PREVALENCE_SCHEDULER = 'prevalence-';
-const prevalenceSchedulerId = (sourceId: string) => `${PREVALENCE_SCHEDULER}${sourceId}`;
+const prevalenceSchedulerId = (sourceId: string) => `prevalence-${sourceId}`;
 
-/** The product's three queues and every way a job is put on them; job ids make each add idempotent. */
+/** The product's queues and every way a job is put on them; job ids make each add idempotent. */
 export class WatchQueues {
   readonly watch: Queue;
+  readonly prevalence: Queue;
   readonly poll: Queue;
   readonly notify: Queue;
 
   constructor(connection: Redis | ConnectionOptions, prefix: string) {
     this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
+    this.prevalence = new Queue(QUEUE.prevalence, { connection, prefix, defaultJobOptions: RETRIED });
     this.poll = new Queue(QUEUE.poll, { connection, prefix, defaultJobOptions: { ...RETENTION, attempts: 1 } });
     this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: { ...RETENTION, ...DELIVERY_RETRIES } });
   }
@@ -76,11 +77,11 @@ export class WatchQueues {
    */
   async schedulePrevalenceRefreshes(sourceIds: readonly string[], everyMs: number): Promise<void> {
     const wanted = new Set(sourceIds.map(prevalenceSchedulerId));
-    for (const scheduler of await this.watch.getJobSchedulers()) {
-      if (scheduler.key.startsWith(PREVALENCE_SCHEDULER) && !wanted.has(scheduler.key)) await this.watch.removeJobScheduler(scheduler.key);
+    for (const scheduler of await this.prevalence.getJobSchedulers()) {
+      if (!wanted.has(scheduler.key)) await this.prevalence.removeJobScheduler(scheduler.key);
     }
     for (const sourceId of sourceIds) {
-      await this.watch.upsertJobScheduler(
+      await this.prevalence.upsertJobScheduler(
         prevalenceSchedulerId(sourceId),
         { every: everyMs },
         { name: JOB.prevalence, data: { source_id: sourceId } },
@@ -89,6 +90,6 @@ export class WatchQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.watch.close(), this.poll.close(), this.notify.close()]);
+    await Promise.all([this.watch.close(), this.prevalence.close(), this.poll.close(), this.notify.close()]);
   }
 }

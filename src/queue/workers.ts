@@ -16,7 +16,7 @@ export interface WorkerOptions {
   concurrency?: number;
 }
 
-/** The processors of the three queues; terminal source or Slack errors are not retried, the rest are. */
+/** The processors of the queues; terminal source or Slack errors are not retried, the rest are. */
 export function startWorkers(
   runtime: WatchRuntime,
   connection: Redis | ConnectionOptions,
@@ -29,15 +29,20 @@ export function startWorkers(
   const watchWorker = new Worker(
     QUEUE.watch,
     guard(async (job) => {
-      if (job.name === JOB.prevalence) {
-        const { source_id } = PrevalenceJobDataSchema.parse(job.data);
-        return refreshPrevalence(runtime, source_id);
-      }
       const { watch_id } = WatchJobDataSchema.parse(job.data);
       if (job.name === JOB.baseline) await takeBaseline(runtime, watch_id, isLastAttempt(job));
       else if (job.name === JOB.close) await closeWatch(runtime, poller, watch_id);
     }),
     common,
+  );
+  const prevalenceWorker = new Worker(
+    QUEUE.prevalence,
+    guard(async (job) => {
+      const { source_id } = PrevalenceJobDataSchema.parse(job.data);
+      await refreshPrevalence(runtime, source_id);
+    }),
+    // One estate read at a time per process: each scans a whole estate's telemetry.
+    { ...common, concurrency: 1 },
   );
   const pollWorker = new Worker(
     QUEUE.poll,
@@ -58,7 +63,7 @@ export function startWorkers(
     { ...common, concurrency: Math.min(concurrency, 2), settings: { backoffStrategy: deliveryBackoff } },
   );
 
-  const workers = [watchWorker, pollWorker, notifyWorker];
+  const workers = [watchWorker, prevalenceWorker, pollWorker, notifyWorker];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
       runtime.logger.warn({ queue: worker.name, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'),
