@@ -47,14 +47,23 @@ export class HostBaselineCache {
   ) {}
 
   async get(source: string, host: string): Promise<CachedHostBaseline | undefined> {
-    const packed = await this.redis.getBuffer(this.keys.hostBaseline(source, host));
-    if (!packed) return undefined;
-    try {
-      const parsed = CachedHostBaselineSchema.safeParse(unpackJson(packed));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+    const [cached] = await this.getMany(source, [host]);
+    return cached;
+  }
+
+  /** The cached baselines of `hosts` in one round trip, in their order; a miss or an unreadable value is undefined. */
+  async getMany(source: string, hosts: readonly string[]): Promise<(CachedHostBaseline | undefined)[]> {
+    if (hosts.length === 0) return [];
+    const packed = await this.redis.mgetBuffer(...hosts.map((host) => this.keys.hostBaseline(source, host)));
+    return packed.map((value) => {
+      if (!value) return undefined;
+      try {
+        const parsed = CachedHostBaselineSchema.safeParse(unpackJson(value));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
+    });
   }
 
   /** Stores `baseline` until it can no longer be reused; a newer window replaces an older one, never the reverse. */

@@ -31,8 +31,9 @@ export async function readHostRows(
   const reused: HostRows['reused'] = [];
   const readUntil = new Map<string, number>();
   const toRead: WatchedHost[] = [];
-  for (const host of hosts) {
-    const cached = policy.reuseForMs > 0 ? await cache.get(connector.id, hostKey(host)) : undefined;
+  const cachedRows = policy.reuseForMs > 0 ? await cache.getMany(connector.id, hosts.map(hostKey)) : [];
+  for (const [index, host] of hosts.entries()) {
+    const cached = cachedRows[index];
     if (cached && canReuse(cached, wanted, policy.reuseForMs)) {
       entries.push(...rowsWithin(cached, wanted));
       reused.push({ host: hostLabel(host), taken_at: cached.taken_at });

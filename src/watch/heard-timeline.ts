@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Watch } from '../contracts/watch.js';
+import { hostLabel } from '../detect/host-match.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { longestSilence, slotOf, type Silence } from './silence.js';
-
-const labelOf = (host: Watch['hosts'][number]): string => host.hostname ?? host.ip ?? host.edr_id ?? '?';
 
 /** The per-minute "heard from" bitmaps of a watch's hosts in Redis; every source and worker sets bits in the same ones. */
 export class HeardTimeline {
@@ -38,7 +37,7 @@ export class HeardTimeline {
     const blockedAt = Date.parse(watch.blocked_at);
     const end = Date.parse(watch.expires_at);
     for (const host of watch.hosts) {
-      const label = labelOf(host).toLowerCase();
+      const label = hostLabel(host).toLowerCase();
       const bitmap = await this.redis.getBuffer(this.keys.heard(watch.id, label));
       const silence = bitmap ? longestSilence(bitmap, blockedAt, end, Number(recordedFrom)) : undefined;
       if (silence) silences.set(label, silence);

@@ -2,7 +2,8 @@ import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
-import { SILENCE_FLOOR_MS } from './quiet-hosts.js';
+import { hostLabel } from '../detect/host-match.js';
+import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
 
 export interface VerdictResult {
@@ -86,7 +87,7 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: R
   }
   const seen = new Set(coverage.flatMap((health) => health.hosts_seen.map((host) => host.toLowerCase())));
   const silent = watch.hosts
-    .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
+    .map(hostLabel)
     .filter((label) => !seen.has(label.toLowerCase()));
   if (silent.length > 0) reasons.push(`no telemetry at all during the window from ${listed(silent)}`);
   const fallenSilent = silentAtTheEnd(watch, coverage).filter((label) => seen.has(label.toLowerCase()));
@@ -114,7 +115,7 @@ function silentMidWindow(watch: Watch, silences: ReadonlyMap<string, Silence>): 
   const end = Date.parse(watch.expires_at);
   const allowedSilence = Math.max(SILENCE_SHARE * windowMs(watch), SILENCE_FLOOR_MS);
   return watch.hosts.flatMap((host) => {
-    const label = host.hostname ?? host.ip ?? host.edr_id ?? '?';
+    const label = hostLabel(host);
     const silence = silences.get(label.toLowerCase());
     return silence && silence.to < end && silence.to - silence.from > allowedSilence ? [{ label, silence }] : [];
   });
@@ -124,15 +125,9 @@ function silentMidWindow(watch: Watch, silences: ReadonlyMap<string, Silence>): 
 function silentAtTheEnd(watch: Watch, coverage: readonly SourceHealth[]): string[] {
   const end = Date.parse(watch.expires_at);
   const allowedSilence = Math.max(SILENCE_SHARE * windowMs(watch), SILENCE_FLOOR_MS);
-  const lastHeard = new Map<string, number>();
-  for (const health of coverage) {
-    for (const [label, at] of Object.entries(health.hosts_last_seen ?? {})) {
-      const key = label.toLowerCase();
-      lastHeard.set(key, Math.max(lastHeard.get(key) ?? 0, Date.parse(at)));
-    }
-  }
+  const lastHeard = lastHeardByHost(coverage);
   return watch.hosts
-    .map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?')
+    .map(hostLabel)
     .filter((label) => {
       const heard = lastHeard.get(label.toLowerCase());
       return heard !== undefined && end - heard > allowedSilence;
