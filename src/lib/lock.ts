@@ -2,10 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export class LockTimeoutError extends Error {
   constructor(readonly key: string) {
     super(`timed out waiting for lock ${key}`);
+  }
+}
+
+/** A lock held for as long as its holder lives: renewed while held, so a crashed holder frees it within `ttlMs`. */
+export interface Lease {
+  release(): Promise<void>;
+}
+
+/** SET NX PX until it succeeds or `waitMs` has passed; true when `token` now holds `key`. */
+async function acquire(redis: Redis, key: string, token: string, ttlMs: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  let delay = 5;
+  for (;;) {
+    if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK') return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 100);
   }
 }
 
@@ -20,13 +38,7 @@ export async function withLock<T>(
   { ttlMs = 10_000, waitMs = 5_000 }: { ttlMs?: number; waitMs?: number } = {},
 ): Promise<T> {
   const token = randomUUID();
-  const deadline = Date.now() + waitMs;
-  let delay = 5;
-  while ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
-    if (Date.now() >= deadline) throw new LockTimeoutError(key);
-    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, 100);
-  }
+  if (!(await acquire(redis, key, token, ttlMs, waitMs))) throw new LockTimeoutError(key);
   try {
     return await work();
   } finally {
@@ -34,11 +46,20 @@ export async function withLock<T>(
   }
 }
 
-/** Takes the lock if free and returns its release function, or undefined when another process holds it. */
-export async function tryLock(redis: Redis, key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+/**
+ * Takes `key` for work of unknown length, waiting up to `waitMs` for another holder to let go; undefined when it
+ * did not. The lease is renewed every third of `ttlMs` until released, so it never lapses under a live holder.
+ */
+export async function holdLease(redis: Redis, key: string, { ttlMs, waitMs = 0 }: { ttlMs: number; waitMs?: number }): Promise<Lease | undefined> {
   const token = randomUUID();
-  if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
-  return async () => {
-    await redis.eval(RELEASE, 1, key, token);
+  if (!(await acquire(redis, key, token, ttlMs, waitMs))) return undefined;
+  // A failed renewal is retried on the next beat; if the holder is truly gone, the key simply expires.
+  const renewal = setInterval(() => void redis.eval(RENEW, 1, key, token, ttlMs).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
+  renewal.unref();
+  return {
+    async release() {
+      clearInterval(renewal);
+      await redis.eval(RELEASE, 1, key, token);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
 import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
-import { tryLock } from '../lib/lock.js';
+import { holdLease } from '../lib/lock.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { DetectorCache } from './detector-cache.js';
@@ -25,7 +25,8 @@ interface WatchPlan {
   until: number;
 }
 
-const POLL_LOCK_MS = 15 * 60_000;
+/** Renewed while a poll runs: a worker that dies mid-poll holds its source up for at most this long. */
+const POLL_LEASE_MS = 30_000;
 /** Beacon histories outlive the watch's expiry by this much, so the closing poll and a late retry still see them. */
 const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 
@@ -42,14 +43,15 @@ export class SourcePoller {
 
   /**
    * Polls `sourceId` for all its active watches (or only `onlyWatchIds`, for a watch's final look at close).
-   * `now` bounds the read; events later than a watch's expiry are not its business.
+   * `now` bounds the read; events later than a watch's expiry are not its business. A scheduled poll skips a
+   * source another worker is polling; a close waits `waitForSourceMs` for that poll to finish.
    */
-  async poll(sourceId: string, options: { onlyWatchIds?: string[]; now?: number } = {}): Promise<PollOutcome> {
+  async poll(sourceId: string, options: { onlyWatchIds?: string[]; now?: number; waitForSourceMs?: number } = {}): Promise<PollOutcome> {
     const { runtime } = this;
     const connector = runtime.connectors.get(sourceId);
     if (!connector) return 'idle';
-    const release = await tryLock(runtime.redis, runtime.keys.sourcePollLock(sourceId), POLL_LOCK_MS);
-    if (!release) return 'busy';
+    const lease = await holdLease(runtime.redis, runtime.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
+    if (!lease) return 'busy';
     const timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
     try {
       const now = options.now ?? Date.now();
@@ -65,7 +67,7 @@ export class SourcePoller {
       return failed ? 'failed' : 'polled';
     } finally {
       timer();
-      await release();
+      await lease.release();
     }
   }
 

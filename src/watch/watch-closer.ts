@@ -3,6 +3,9 @@ import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
 import { decideVerdict } from './verdict.js';
 
+/** Long enough for any running poll of the source to finish; the close then takes its own look. */
+const WAIT_FOR_SOURCE_MS = 60_000;
+
 export class SourceBusyError extends Error {
   constructor(readonly sourceId: string) {
     super(`${sourceId} is being polled; the close will retry`);
@@ -24,7 +27,7 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
 
   if (watch.state === 'watching') {
     for (const sourceId of watch.sources) {
-      const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now });
+      const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
       if (outcome === 'busy') throw new SourceBusyError(sourceId);
     }
   }
