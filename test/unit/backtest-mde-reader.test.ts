@@ -104,6 +104,17 @@ describe('Defender for Endpoint DeviceNetworkEvents exports', () => {
     expect(stats[0]).toMatchObject({ format: 'mde-network-events (CSV)', records: 2 });
   });
 
+  it('reads the times of a CSV copied from the portal, as it shows them, in UTC', async () => {
+    const shown = ['Mar 10, 2026 9:03:12 AM', 'Mar 10, 2026 12:03:12.447 PM', 'March 10, 2026 21:03:12', 'Mar 10, 2026 12:00:00 AM'];
+    const { events } = await read('portal.csv', csvOf(shown.map((Timestamp, index) => ({ ...row, Timestamp, ReportId: index }))));
+    expect(events.map((event) => new Date(event.time).toISOString())).toEqual([
+      '2026-03-10T09:03:12.000Z',
+      '2026-03-10T12:03:12.447Z',
+      '2026-03-10T21:03:12.000Z',
+      '2026-03-10T00:00:00.000Z',
+    ]);
+  });
+
   it('reads a semicolon-separated CSV with a byte order mark, as Excel saves it in some locales', async () => {
     const { events } = await read('excel.csv', `\uFEFF${csvOf([row], ';')}`);
     expect(events).toEqual([expected]);
@@ -137,8 +148,14 @@ describe('Defender for Endpoint DeviceNetworkEvents exports', () => {
 describe('broken or hostile exports', () => {
   it('names the CSV line of a timestamp that is not one', async () => {
     await expect(read('bad-time.csv', csvOf([row, { ...row, Timestamp: '10/03/2026 9:03' }]))).rejects.toThrow(
-      /bad-time\.csv line 3: Timestamp: not an ISO 8601 date-time \("10\/03\/2026 9:03"\)/,
+      /bad-time\.csv line 3: Timestamp: not an ISO 8601 date-time nor one as the portal shows it, .* \("10\/03\/2026 9:03"\)/,
     );
+  });
+
+  it('refuses a shown time that is not one: no 13 PM, no month it does not know', async () => {
+    for (const Timestamp of ['Mar 10, 2026 13:03:12 PM', 'Mrz 10, 2026 9:03:12 AM', 'Mar 32, 2026 9:03:12']) {
+      await expect(read('shown.csv', csvOf([{ ...row, Timestamp }]))).rejects.toThrow(/shown\.csv line 2: Timestamp: /);
+    }
   });
 
   it('names the row of a JSON document with a port out of range', async () => {

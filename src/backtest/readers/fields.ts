@@ -51,6 +51,28 @@ export function utcTime(value: unknown): number | undefined {
   return base - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DISPLAYED = /^([a-z]{3})[a-z]*\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?([ap]\.?m\.?)?$/i;
+
+/**
+ * Epoch ms of a date-time as the Defender portal shows it and copies it into CSV exports ("Mar 10, 2026 9:03:12 AM",
+ * 12- or 24-hour), taken as UTC like every advanced-hunting time. Numeric day/month orders are refused: "10/03/2026"
+ * is a different day in each locale.
+ */
+export function displayedTime(value: unknown): number | undefined {
+  const match = DISPLAYED.exec(text(value) ?? '');
+  if (!match) return undefined;
+  const [, monthName = '', day, year, hour, minute, second, fraction = '', meridiem] = match;
+  const month = MONTHS.indexOf(monthName.toLowerCase());
+  let hours = Number(hour);
+  if (meridiem !== undefined) {
+    if (hours < 1 || hours > 12) return undefined;
+    hours = (hours % 12) + (meridiem.toLowerCase().startsWith('p') ? 12 : 0);
+  }
+  if (month < 0 || Number(day) < 1 || Number(day) > 31 || hours > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+  return Date.UTC(Number(year), month, Number(day), hours, Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
+}
+
 /** `{ [key]: value }`, or nothing when the value is absent: optional contract fields stay absent, never `undefined`. */
 export const optional = <K extends string, V>(key: K, value: V | undefined) =>
   value === undefined ? {} : ({ [key]: value } as Record<K, V>);

@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeProtocol, remoteHost } from '../../sources/mde/parse.js';
-import { fileName, integer, isRecord, optional, port, text, utcTime, type Fields } from './fields.js';
+import { displayedTime, fileName, integer, isRecord, optional, port, text, utcTime, type Fields } from './fields.js';
 import { positionId, recordError, type RecordPosition, type RecordReader } from './record-reader.js';
 
 export const MDE_SOURCE = 'mde';
@@ -62,8 +62,10 @@ export function createMdeNetworkEventReader(): RecordReader {
         return undefined;
       }
       const stamp = text(record.Timestamp) ?? text(record.TimeGenerated);
-      const time = utcTime(stamp);
-      if (time === undefined) throw columnError(at, 'Timestamp', `not an ISO 8601 date-time (${JSON.stringify(stamp ?? null)})`);
+      const time = utcTime(stamp) ?? displayedTime(stamp);
+      if (time === undefined) {
+        throw columnError(at, 'Timestamp', `not an ISO 8601 date-time nor one as the portal shows it, e.g. "Mar 10, 2026 9:03:12 AM" (${JSON.stringify(stamp ?? null)})`);
+      }
       const deviceName = text(record.DeviceName);
       const deviceId = text(record.DeviceId);
       if (deviceName === undefined && deviceId === undefined) throw columnError(at, 'DeviceName', 'missing (and no DeviceId)');
