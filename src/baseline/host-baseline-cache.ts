@@ -6,8 +6,10 @@ import { packJson, unpackJson } from '../lib/packed-json.js';
 
 /** One host's raw baseline rows from one source over [from, to): what a later watch of the host can reuse. */
 export const CachedHostBaselineSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   source: z.string(),
+  /** `sourceFingerprint` of the source's configuration when the rows were read. */
+  source_config: z.string(),
   /** `hostIdentity` of the watched host. */
   host: z.string(),
   /** Epoch ms. */

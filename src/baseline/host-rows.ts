@@ -26,6 +26,7 @@ export async function readHostRows(
   range: { from: Date; to: Date },
 ): Promise<HostRows> {
   const { cache, policy } = baselines;
+  const sourceConfig = baselines.sourceFingerprints.get(connector.id) ?? '';
   const wanted = { from: range.from.getTime(), to: range.to.getTime() };
   const entries: BaselineEntry[] = [];
   const reused: HostRows['reused'] = [];
@@ -34,7 +35,7 @@ export async function readHostRows(
   const cachedRows = policy.reuseForMs > 0 ? await cache.getMany(connector.id, hosts.map(hostKey)) : [];
   for (const [index, host] of hosts.entries()) {
     const cached = cachedRows[index];
-    if (cached && canReuse(cached, wanted, policy.reuseForMs)) {
+    if (cached?.source_config === sourceConfig && canReuse(cached, wanted, policy.reuseForMs)) {
       entries.push(...rowsWithin(cached, wanted));
       reused.push({ host: hostLabel(host), taken_at: cached.taken_at });
       readUntil.set(hostLabel(host), cached.to);
@@ -60,7 +61,7 @@ export async function readHostRows(
     const takenAt = new Date().toISOString();
     // A host with no rows is not cached: it may have come back by the next block, and must be asked again.
     for (const [host, rows] of byHost) {
-      await cache.save({ version: 1, source: connector.id, host: hostKey(host), ...wanted, taken_at: takenAt, entries: rows }, policy.reuseForMs);
+      await cache.save({ version: 2, source: connector.id, source_config: sourceConfig, host: hostKey(host), ...wanted, taken_at: takenAt, entries: rows }, policy.reuseForMs);
     }
   }
   return { entries, reused, readUntil };

@@ -9,10 +9,18 @@ export interface BaselineServices {
   cache: HostBaselineCache;
   prevalence: PrevalenceStore;
   policy: BaselinePolicy;
+  /** Per source id, the `sourceFingerprint` of its configuration: cached rows of another configuration are not reused. */
+  sourceFingerprints: ReadonlyMap<string, string>;
 }
 
-export const createBaselineServices = (redis: Redis, keys: RedisKeys, policy: BaselinePolicy): BaselineServices => ({
+export const createBaselineServices = (
+  redis: Redis,
+  keys: RedisKeys,
+  policy: BaselinePolicy,
+  sourceFingerprints: ReadonlyMap<string, string>,
+): BaselineServices => ({
   cache: new HostBaselineCache(redis, keys),
   prevalence: new PrevalenceStore(redis, keys),
   policy,
+  sourceFingerprints,
 });

@@ -13,6 +13,7 @@ import type { Reporter } from '../report/reporter.js';
 import { createSlackReporter } from '../report/slack/slack-reporter.js';
 import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-budget.js';
 import { connectorFor } from '../sources/registry.js';
+import { sourceFingerprint } from '../sources/source-fingerprint.js';
 import type { SourceConnector } from '../sources/types.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
@@ -85,7 +86,12 @@ export function createWatchRuntime(options: {
     queues,
     connectors: createConnectors(config, redis, keys, logger),
     detection: detectionSettingsOf(config),
-    baselines: createBaselineServices(redis, keys, baselinePolicyOf(config.file.baselines)),
+    baselines: createBaselineServices(
+      redis,
+      keys,
+      baselinePolicyOf(config.file.baselines),
+      new Map(config.sources.map((source) => [source.id, sourceFingerprint(source)])),
+    ),
     allowRules: new AllowRuleStore(redis, keys),
     reporter: (options.decorateReporter ?? ((reporter: Reporter) => reporter))(
       createReporter(config, { redis, keys, logger, out: options.reporterOut ?? process.stdout, store, queues }),

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canReuse, HostBaselineCache, rowsWithin, type CachedHostBaseline } from '../../src/baseline/host-baseline-cache.js';
 import { estatePrevalence } from '../../src/baseline/estate-prevalence.js';
 import { PrevalenceStore } from '../../src/baseline/prevalence-store.js';
+import { readHostRows } from '../../src/baseline/host-rows.js';
 import { createBaselineServices } from '../../src/baseline/services.js';
 import { baselinePolicyOf } from '../../src/baseline/settings.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { SourceError } from '../../src/sources/source-error.js';
+import { sourceFingerprint } from '../../src/sources/source-fingerprint.js';
 import type { PrevalenceQuery, SourceConnector } from '../../src/sources/types.js';
 import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import { redisKeys } from '../../src/lib/keys.js';
@@ -35,8 +37,9 @@ describe('whether a cached host baseline can stand for a new watch', () => {
   it('hands over only the rows that overlap the wanted window', () => {
     const row = (lastSeen: number) => ({ host: 'h', protocol: 'tcp', count: 1, first_seen: lastSeen - HOUR, last_seen: lastSeen });
     const baseline: CachedHostBaseline = {
-      version: 1,
+      version: 2,
       source: 'mde',
+      source_config: 'c0ffee',
       host: 'h',
       ...cached,
       taken_at: new Date(BLOCK).toISOString(),
@@ -72,7 +75,7 @@ describe('baseline stores in Redis', () => {
       first_seen: now - DAY,
       last_seen: now - HOUR,
     }));
-    const baseline: CachedHostBaseline = { version: 1, source: 'mde', host: 'fin-ws-042||', from: now - 7 * DAY, to: now, taken_at: new Date(now).toISOString(), entries };
+    const baseline: CachedHostBaseline = { version: 2, source: 'mde', source_config: 'c0ffee', host: 'fin-ws-042||', from: now - 7 * DAY, to: now, taken_at: new Date(now).toISOString(), entries };
     await cache.save(baseline, DAY);
     expect(await cache.get('mde', 'fin-ws-042||')).toEqual(baseline);
     const key = keys.hostBaseline('mde', 'fin-ws-042||');
@@ -87,6 +90,34 @@ describe('baseline stores in Redis', () => {
     await cache.save({ ...baseline, host: 'expired', to: now - 2 * DAY }, DAY);
     expect(await cache.get('mde', 'expired')).toBeUndefined();
     expect(await cache.get('other-source', 'fin-ws-042||')).toBeUndefined();
+  });
+
+  it('serves rows read under the source configuration of the moment only: a changed index is read again, a rotated secret is not', async () => {
+    const source = { id: 'elastic-prod', type: 'elastic', base_url: 'https://127.0.0.1:9200', index: 'logs-endpoint.events.network-*', api_key: 'first' };
+    let reads = 0;
+    const connector = {
+      id: source.id,
+      maxHostsPerQuery: 100,
+      fetchBaseline: () => {
+        reads += 1;
+        return Promise.resolve([{ host: 'FIN-WS-042', process_path: 'C:\\Windows\\explorer.exe', dst_ip: '10.20.0.5', dst_port: 443, protocol: 'tcp', count: 3, first_seen: Date.now() - DAY, last_seen: Date.now() - HOUR }]);
+      },
+    } as unknown as SourceConnector;
+    const readUnder = (config: Record<string, unknown>) =>
+      readHostRows(
+        createBaselineServices(redis, keys, baselinePolicyOf({}), new Map([[source.id, sourceFingerprint(config)]])),
+        connector,
+        [{ hostname: 'FIN-WS-042', baseline: 'pending' }],
+        { from: new Date(Date.now() - 7 * DAY), to: new Date() },
+      );
+
+    expect((await readUnder(source)).reused).toEqual([]);
+    expect((await readUnder({ ...source, api_key: 'rotated', timeout: '2m' })).reused.map((entry) => entry.host)).toEqual(['FIN-WS-042']);
+    expect(reads).toBe(1);
+    const { reused, entries } = await readUnder({ ...source, index: 'logs-endpoint.events.*' });
+    expect(reused).toEqual([]);
+    expect(entries).toHaveLength(1);
+    expect(reads).toBe(2);
   });
 
   it('an unreadable cached value is a miss, not a crash', async () => {
@@ -132,7 +163,7 @@ describe('baseline stores in Redis', () => {
   });
 
   it('a source whose aggregate fails leaves the watch its own prevalence, says why, and records the failure', async () => {
-    const services = createBaselineServices(redis, keys, baselinePolicyOf({}));
+    const services = createBaselineServices(redis, keys, baselinePolicyOf({}), new Map());
     const failing = {
       fetchPrevalence: () => Promise.reject(new SourceError('retryable', 'splunk-prod', 'search job failed (HTTP 503)')),
     } as unknown as SourceConnector;
