@@ -343,6 +343,19 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
     expect(logLines.some((line) => line.msg === 'estate prevalence cut by LogScale limits; the counts are lower bounds')).toBe(true);
   });
 
+  it('gives the estate prevalence jobs prevalence_timeout, not the poll’s query_timeout', async () => {
+    await fake.close();
+    fake = await startFakeCrowdstrike({ scenario, clientId: CLIENT.id, clientSecret: CLIENT.secret, pollsBeforeDone: 40 });
+    const slow = connector({ query_timeout: '1s', prevalence_timeout: '1m' });
+    const range = around(MINUTE, 0);
+
+    const late = await slow.fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(String((late as Error).message)).toContain('did not finish within 1000 ms');
+    const answer = await slow.fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+    expect(answer.host_count).toBeGreaterThan(0);
+    expect(answer.host_count).toBe(new Set(scenario.connections(range.from, range.to).map((c) => c.host.hostname)).size);
+  });
+
   it('answers an empty estate prevalence, not an error, for a window with no telemetry yet', async () => {
     const from = new Date(Date.now() + 10 * MINUTE);
 

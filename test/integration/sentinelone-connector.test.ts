@@ -258,6 +258,19 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
     expect(logLines.some((line) => line.msg === 'baseline larger than baseline_max_events; the rest of it is not read')).toBe(true);
   });
 
+  it('gives the estate prevalence query prevalence_timeout, not the poll’s query_timeout', async () => {
+    await fake.close();
+    await startFake({ pollsBeforeFinished: 3 });
+    const slow = connector({ query_timeout: '1s', prevalence_timeout: '1m' });
+    const range = around(2 * MINUTE, MINUTE);
+
+    const late = await slow.fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(String((late as Error).message)).toContain('did not finish within 1000 ms');
+    const answer = await slow.fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+    expect(answer.host_count).toBeGreaterThan(0);
+    expect(answer.host_count).toBe(new Set(scenario.connections(range.from, range.to).map((c) => c.host.hostname)).size);
+  });
+
   it('counts estate prevalence from one query with no agent term, and a read cut at prevalence_max_events is partial', async () => {
     const range = around(2 * MINUTE, MINUTE);
     const all = scenario.connections(range.from, range.to);

@@ -277,6 +277,20 @@ describe('Splunk connector against the search jobs API fake', () => {
     expect(answer).toMatchObject({ host_count: scenario.hosts.length, partial: false });
   });
 
+  it('gives the estate prevalence jobs prevalence_timeout, not the poll’s job_timeout', async () => {
+    await fake.close();
+    fake = await startFakeSplunk({ scenario, token: TOKEN, checksUntilDone: 4 });
+    const slow = connector({ job_timeout: '1s', job_poll_interval: '300ms', prevalence_timeout: '1m' });
+    const range = around(MINUTE, 0);
+
+    const late = await failure(slow.fetchConnections({ hosts: allHosts(), ...range }));
+    expect(String((late as Error).message)).toMatch(/did not finish within 1000 ms/);
+    const answer = await slow.fetchPrevalence!({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+    expect(answer.host_count).toBeGreaterThan(0);
+    expect(answer.host_count).toBe(new Set(scenario.connections(range.from, range.to).map((c) => c.host.hostname)).size);
+    expect(fake.openJobs()).toEqual([]);
+  });
+
   it('marks the prevalence partial, not failed, when a job reached Splunk’s result cap', async () => {
     const answer = await connector({ max_results: 3 }).fetchPrevalence!({ ...around(DAY_MS, 0), minDestinationHosts: 2, maxDestinations: 20_000 });
 

@@ -41,6 +41,11 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
   /** How long one query job may run before it is stopped and the poll reports a gap. Default 2m. */
   query_timeout: durationString(1_000, 900_000).default('2m'),
   /**
+   * How long one estate prevalence query may run: it reads every host's events over the prevalence window, far more
+   * than a poll does, so it gets its own limit. Default 15m.
+   */
+  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  /**
    * How far before the read range the process join looks for the `ProcessRollup2` of a connecting process
    * (image path, command line, hashes). Processes started earlier show without them. Default 7d.
    */

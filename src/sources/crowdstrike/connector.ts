@@ -130,9 +130,11 @@ export class CrowdstrikeConnector implements SourceConnector {
     const range = { fromMs: query.from.getTime(), toMs: query.to.getTime() };
     const maxGroups = this.config.prevalence_max_groups;
     const keep = Math.min(query.maxDestinations, SORT_MAX_ROWS);
-    const portRows = parseRows(this.id, 'NG-SIEM port prevalence', PortPrevalenceRowSchema, await this.jobs.run(buildPortPrevalenceQuery({ maxGroups }), range, query.signal));
+    const timeoutMs = durationMs(this.config.prevalence_timeout);
+    const portQuery = buildPortPrevalenceQuery({ maxGroups });
+    const portRows = parseRows(this.id, 'NG-SIEM port prevalence', PortPrevalenceRowSchema, await this.jobs.run(portQuery, range, query.signal, timeoutMs));
     const destinationQuery = buildDestinationPrevalenceQuery({ maxGroups, keep, minHosts: query.minDestinationHosts });
-    const destinationRows = parseRows(this.id, 'NG-SIEM destination prevalence', DestinationPrevalenceRowSchema, await this.jobs.run(destinationQuery, range, query.signal));
+    const destinationRows = parseRows(this.id, 'NG-SIEM destination prevalence', DestinationPrevalenceRowSchema, await this.jobs.run(destinationQuery, range, query.signal, timeoutMs));
     const ports = toPortPrevalence(portRows);
     const cut = {
       ports: ports.length >= maxGroups,

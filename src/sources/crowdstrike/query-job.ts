@@ -18,7 +18,7 @@ export interface QueryJobRange {
 
 export interface QueryJobRunner {
   /** Runs one non-live query job to completion and returns its result events. */
-  run(queryString: string, range: QueryJobRange, signal?: AbortSignal): Promise<Record<string, unknown>[]>;
+  run(queryString: string, range: QueryJobRange, signal?: AbortSignal, timeoutMs?: number): Promise<Record<string, unknown>[]>;
 }
 
 export interface QueryJobOptions {
@@ -32,7 +32,7 @@ export interface QueryJobOptions {
 
 /** The Next-Gen SIEM query-job flow: StartSearchV1, GetSearchStatusV1 until `done`, StopSearchV1 when given up. */
 export function createQueryJobRunner(options: QueryJobOptions): QueryJobRunner {
-  const { sourceId, api, timeoutMs, logger } = options;
+  const { sourceId, api, logger } = options;
   const jobsPath = `/humio/api/v1/repositories/${encodeURIComponent(options.repository)}/queryjobs`;
 
   /** Best effort and not awaited: a job nobody polls deletes itself after about 90 s anyway. */
@@ -63,7 +63,7 @@ export function createQueryJobRunner(options: QueryJobOptions): QueryJobRunner {
   }
 
   return {
-    async run(queryString, range, signal) {
+    async run(queryString, range, signal, timeoutMs = options.timeoutMs) {
       const deadline = AbortSignal.timeout(timeoutMs);
       const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
       let id: string | undefined;

@@ -129,7 +129,8 @@ export class SentineloneConnector implements SourceConnector {
   async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
     const maxEvents = this.config.prevalence_max_events;
     const range = { from: query.from, to: query.to };
-    const result = await this.dv.run(buildEstateIpConnectQuery(), range, { queryLimit: maxEvents, maxEvents }, query.signal);
+    const limits = { queryLimit: maxEvents, maxEvents };
+    const result = await this.dv.run(buildEstateIpConnectQuery(), range, limits, query.signal, durationMs(this.config.prevalence_timeout));
     if (!result.complete) {
       this.deps.logger.warn({ source: this.id, events: result.events.length }, 'estate prevalence larger than prevalence_max_events; counted from the events read');
     }

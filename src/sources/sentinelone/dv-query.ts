@@ -23,7 +23,8 @@ export interface DvResult {
 }
 
 export interface DvQueryRunner {
-  run(query: string, range: { from: Date; to: Date }, limits: DvLimits, signal?: AbortSignal): Promise<DvResult>;
+  /** `timeoutMs` replaces the runner's own limit for this query. */
+  run(query: string, range: { from: Date; to: Date }, limits: DvLimits, signal?: AbortSignal, timeoutMs?: number): Promise<DvResult>;
 }
 
 export interface DvQueryOptions {
@@ -42,7 +43,7 @@ export interface DvQueryOptions {
 
 /** Deep Visibility's flow: init-query, query-status until finished, events by cursor; cancel-query when given up. */
 export function createDvQueryRunner(options: DvQueryOptions): DvQueryRunner {
-  const { sourceId, http, statusHttp, timeoutMs, logger } = options;
+  const { sourceId, http, statusHttp, logger } = options;
   const headers = { Authorization: options.authorization };
 
   /** Best effort and not awaited: an abandoned query expires on its own. */
@@ -102,7 +103,7 @@ export function createDvQueryRunner(options: DvQueryOptions): DvQueryRunner {
   }
 
   return {
-    async run(query, range, limits, signal) {
+    async run(query, range, limits, signal, timeoutMs = options.timeoutMs) {
       const deadline = AbortSignal.timeout(timeoutMs);
       const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
       let queryId: string | undefined;

@@ -43,6 +43,11 @@ export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   job_poll_interval: durationString(50, 60_000).default('1s'),
   /** A search job still running after this is cancelled and the poll retried later. Default 5m. */
   job_timeout: durationString(1_000, 3_600_000).default('5m'),
+  /**
+   * How long one estate prevalence job may run: it scans every host's events over the prevalence window, far more
+   * than a poll does, so it gets its own limit. Default 15m.
+   */
+  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
   /** Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative. */
   rate_limit_per_minute: z.number().int().positive().default(120),
 })

@@ -49,12 +49,14 @@ export class SplunkConnector implements SourceConnector {
     'address cannot be told from connections that worked), and carries no command line, hashes or parent process.';
   private readonly jobs: SearchJobs;
   private readonly selection: string;
+  private readonly prevalenceTimeoutMs: number;
 
   constructor(config: SplunkConfig, deps: ConnectorDeps) {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
     this.selection = eventSelection(config);
+    this.prevalenceTimeoutMs = durationMs(config.prevalence_timeout);
     const timeoutMs = durationMs(config.timeout);
     const http = createSourceHttpClient({ ...sourceHttpOptions(config, deps), vendorError: splunkErrorReader });
     this.jobs = createSearchJobs({
@@ -110,7 +112,8 @@ export class SplunkConnector implements SourceConnector {
    */
   async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
     const range = { from: query.from, to: query.to };
-    const run = <S extends z.ZodType>(spl: string, rowSchema: S) => this.jobs.run({ spl, range, rowSchema, atCap: 'cut', signal: query.signal });
+    const run = <S extends z.ZodType>(spl: string, rowSchema: S) =>
+      this.jobs.run({ spl, range, rowSchema, atCap: 'cut', signal: query.signal, timeoutMs: this.prevalenceTimeoutMs });
     const count = await run(buildHostCountSearch(this.selection), HostCountRowSchema);
     const ports = await run(buildPortPrevalenceSearch(this.selection), PortPrevalenceRowSchema);
     const destinations = await run(

@@ -29,6 +29,8 @@ export interface SearchRun<S extends z.ZodType> {
   /** What a job at Splunk's result cap means: `fail` the poll, or `cut` (keep what there is, log a warning). */
   atCap: 'fail' | 'cut';
   signal?: AbortSignal;
+  /** Replaces `jobTimeoutMs` for this search. */
+  timeoutMs?: number;
 }
 
 export interface SearchRows<T> {
@@ -130,7 +132,7 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
   }
 
   return {
-    async run({ spl, range, rowSchema, atCap, signal }) {
+    async run({ spl, range, rowSchema, atCap, signal, timeoutMs = options.jobTimeoutMs }) {
       const sid = await create(spl, range, signal);
       try {
         const job = await pollJob({
@@ -138,7 +140,7 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
           what: `search job ${sid}`,
           check: () => status(sid, signal),
           intervalMs: options.pollIntervalMs,
-          timeoutMs: options.jobTimeoutMs,
+          timeoutMs,
           signal,
         });
         const cut = checkCap(sid, job, atCap);
