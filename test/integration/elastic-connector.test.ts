@@ -193,6 +193,18 @@ describe('Elastic connector against the Elasticsearch fake', () => {
     expect(logLines.some((line) => line.msg === 'baseline larger than baseline_max_pages; the rest of it is not read')).toBe(true);
   });
 
+  it('gives the estate prevalence searches prevalence_timeout, not the per-request timeout its baseline keeps', async () => {
+    await fake.close();
+    fake = await startFakeElastic({ scenario, apiKey: API_KEY, answerDelayMs: 1_500 });
+    const slow = connector({ max_retries: 0, prevalence_timeout: '1m' });
+    const range = around(7 * DAY_MS, 0);
+
+    const late = await slow.fetchBaseline({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(late).toMatchObject({ kind: 'retryable', source: SOURCE });
+    const answer = await slow.fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 50_000 });
+    expect(answer.host_count).toBeGreaterThan(0);
+  });
+
   it('aggregates the estate prevalence in size-0 searches: distinct host.id overall, per transport/port and per destination', async () => {
     const range = around(7 * DAY_MS, 0);
 

@@ -296,6 +296,18 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
     expect(await redis.zcard(redisKeys(prefix).requestBudget(SOURCE))).toBe(2);
   });
 
+  it('gives the estate prevalence queries prevalence_timeout, not the polls’ per-request timeout', async () => {
+    await fake.close();
+    fake = await startFakeMde({ scenario, tenantId: TENANT, clientId: CLIENT.id, clientSecret: CLIENT.secret, answerDelayMs: 1_500 });
+    const slow = connector({ timeout: '1s', max_retries: 0, prevalence_timeout: '1m' });
+    const range = around(7 * DAY_MS, 0);
+
+    const late = await slow.fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(late).toMatchObject({ kind: 'retryable', source: SOURCE });
+    const answer = await slow.fetchPrevalence!({ ...range, minDestinationHosts: 2, maxDestinations: 20_000 });
+    expect(answer.host_count).toBe(scenario.hosts.length);
+  });
+
   it('reads a 7-day estate prevalence in three aggregate queries over every device, uncut by the page size', async () => {
     const range = around(7 * DAY_MS, 0);
 

@@ -22,6 +22,8 @@ export interface FakeElasticOptions {
   host?: '127.0.0.1';
   /** Telemetry latency: a document is searchable once now >= time + delay. Default 0. */
   ingestionDelayMs?: number;
+  /** How long every aggregation search takes to answer, as on a busy cluster. Default 0. */
+  answerDelayMs?: number;
   now?: () => number;
 }
 
@@ -109,7 +111,11 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     app.post('/_search', (req, res) => this.pitSearch(req, res));
     app.delete('/_pit', (req, res) => this.closePit(req, res));
     app.post('/:indices/_pit', (req, res) => this.openPit(req, res));
-    app.post('/:indices/_search', (req, res) => this.aggregationSearch(req, res));
+    app.post('/:indices/_search', (req, res) => {
+      const delayMs = this.options.answerDelayMs ?? 0;
+      if (delayMs > 0) setTimeout(() => this.aggregationSearch(req, res), delayMs).unref();
+      else this.aggregationSearch(req, res);
+    });
     app.use((req: Request, res: Response) => esError(res, 404, 'illegal_argument_exception', `no handler found for uri [${req.path}] and method [${req.method}]`));
     app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
       esError(res, 400, 'parse_exception', `request body is required and must be JSON: ${error instanceof Error ? error.message : 'unreadable'}`);

@@ -19,6 +19,8 @@ export interface FakeMdeOptions {
   host?: '127.0.0.1';
   /** Telemetry latency: an event is visible once now >= time + delay. Default 0. */
   ingestionDelayMs?: number;
+  /** How long every hunting query takes to answer, as on a busy tenant. Default 0. */
+  answerDelayMs?: number;
   /** `expires_in` of issued tokens. Default 3599, as Entra answers. */
   tokenLifetimeSeconds?: number;
   now?: () => number;
@@ -82,7 +84,11 @@ export class FakeMde extends VendorFake<ScriptedResponse> {
   protected app() {
     const app = express();
     app.post('/:tenant/oauth2/v2.0/token', express.urlencoded({ extended: false }), (req, res) => this.token(req, res));
-    app.post('/v1.0/security/runHuntingQuery', express.json({ limit: '1mb' }), (req, res) => this.hunt(req, res));
+    app.post('/v1.0/security/runHuntingQuery', express.json({ limit: '1mb' }), (req, res) => {
+      const delayMs = this.options.answerDelayMs ?? 0;
+      if (delayMs > 0) setTimeout(() => this.hunt(req, res), delayMs).unref();
+      else this.hunt(req, res);
+    });
     app.use((_req: Request, res: Response) => graphError(res, 404, 'Resource not found for the segment.'));
     app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
       graphError(res, 400, `Invalid request body: ${error instanceof Error ? error.message : 'unreadable'}`, 'InvalidRequestBody');

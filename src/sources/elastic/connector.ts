@@ -146,7 +146,7 @@ export class ElasticConnector implements SourceConnector {
     for (let page = 1; ; page += 1) {
       const first = page === 1;
       const destinations = first ? { size: destinationBuckets, minHosts: query.minDestinationHosts } : undefined;
-      const body = parseBody(this.id, 'prevalence _search', PrevalenceResponseSchema, await this.aggregate(prevalencePage({ query: filter, size, after, destinations }), query.signal));
+      const body = parseBody(this.id, 'prevalence _search', PrevalenceResponseSchema, await this.aggregate(prevalencePage({ query: filter, size, after, destinations }), query.signal, durationMs(this.config.prevalence_timeout)));
       requireComplete(this.id, body);
       const { aggregations } = body;
       if (first) {
@@ -175,13 +175,14 @@ export class ElasticConnector implements SourceConnector {
   }
 
   /** A size-0 `_search` of the configured indices: aggregations only. */
-  private async aggregate(body: Json, signal: AbortSignal | undefined): Promise<unknown> {
+  private async aggregate(body: Json, signal: AbortSignal | undefined, timeoutMs?: number): Promise<unknown> {
     const response = await this.http.request<unknown>({
       method: 'POST',
       url: `/${indexPath(this.config.indices)}/_search`,
       headers: { Authorization: this.authorization, 'Content-Type': 'application/json' },
       data: body,
       signal,
+      ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
     });
     return response.data;
   }

@@ -142,7 +142,7 @@ export class MdeConnector implements SourceConnector {
     const timespan = timespanOf(query.from, query.to);
     const range = { from: query.from, to: query.to };
     const rows = async <S extends z.ZodType>(kql: string, schema: S) =>
-      parseRows(this.id, schema, (await this.hunting.run(kql, timespan, query.signal)).results);
+      parseRows(this.id, schema, (await this.hunting.run(kql, timespan, query.signal, durationMs(this.config.prevalence_timeout))).results);
     const [count] = await rows(buildHostCountQuery(range), HostCountRowSchema);
     const ports = await rows(buildPortPrevalenceQuery({ ...range, limit: HUNTING_ROW_LIMIT }), PortPrevalenceRowSchema);
     const destinationLimit = Math.max(0, Math.min(query.maxDestinations, HUNTING_ROW_LIMIT));

@@ -4,14 +4,14 @@ import { parseHuntingResponse, type HuntingResponse } from './parse.js';
 import type { TokenProvider } from './token.js';
 
 export interface HuntingClient {
-  /** Runs one KQL query through Graph `runHuntingQuery`. */
-  run(query: string, timespan: string, signal?: AbortSignal): Promise<HuntingResponse>;
+  /** Runs one KQL query through Graph `runHuntingQuery`; `timeoutMs` replaces the source's per-request timeout. */
+  run(query: string, timespan: string, signal?: AbortSignal, timeoutMs?: number): Promise<HuntingResponse>;
 }
 
 export function createHuntingClient(options: { sourceId: string; http: SourceHttpClient; tokens: TokenProvider }): HuntingClient {
   const { sourceId, http, tokens } = options;
   return {
-    async run(query, timespan, signal) {
+    async run(query, timespan, signal, timeoutMs) {
       // A 401 usually means the cached token was revoked or expired early: one retry with a fresh token.
       for (let attempt = 1; ; attempt += 1) {
         const token = await tokens.getToken(signal);
@@ -22,6 +22,7 @@ export function createHuntingClient(options: { sourceId: string; http: SourceHtt
             headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json; charset=utf-8' },
             data: { Query: query, Timespan: timespan },
             signal,
+            ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
           });
           return parseHuntingResponse(sourceId, response.data);
         } catch (error) {
