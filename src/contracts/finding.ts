@@ -51,6 +51,27 @@ export const EscalationMarkSchema = FindingMarkSchema.extend({ from: SeveritySch
 export type EscalationMark = z.infer<typeof EscalationMarkSchema>;
 
 /**
+ * How hard an implant still tries a blocked indicator, in attempts per UTC minute (the one-minute bins of the
+ * "repeated blocked connections" analytics): set on `blocked_retry` findings only.
+ */
+export const RetryRateSchema = z.object({
+  /** Minutes with at least one attempt. */
+  minutes: z.number().int().positive(),
+  /** The most attempts in one minute. */
+  peak: z.number().int().positive(),
+  /** The start of the first minute that saw `peak` attempts. */
+  peak_minute: z.string(),
+});
+export type RetryRate = z.infer<typeof RetryRateSchema>;
+
+/** The contract form of the per-minute bins both finding merges keep (live store and backtest). */
+export const retryRateOf = (retry: { minutes: number; peak: number; peak_ms: number }): RetryRate => ({
+  minutes: retry.minutes,
+  peak: retry.peak,
+  peak_minute: new Date(retry.peak_ms).toISOString(),
+});
+
+/**
  * One suspicious (host, process, destination, port, protocol) tuple of a watch. Repeats of the same tuple
  * only raise `count` and move `last_seen`.
  */
@@ -73,6 +94,7 @@ export const FindingSchema = z.object({
   first_seen: z.string(),
   last_seen: z.string(),
   count: z.number().int().positive(),
+  retry_rate: RetryRateSchema.optional(),
   sources: z.array(z.string()),
   status: FindingStatusSchema,
   acknowledged: FindingMarkSchema.optional(),

@@ -11,7 +11,7 @@ export type Assessment =
       /** Stable id of the (watch, host, process, destination, port, protocol) tuple. */
       findingId: string;
       /** The finding as this event alone shows it; the store merges count and first/last seen. */
-      finding: Omit<Finding, 'count' | 'first_seen' | 'last_seen' | 'status' | 'sources'>;
+      finding: Omit<Finding, 'count' | 'retry_rate' | 'first_seen' | 'last_seen' | 'status' | 'sources'>;
     }
   /** Matched an allow-rule (YAML, Slack "mark benign" or built-in catalog). */
   | { type: 'suppressed'; ruleId: string }

@@ -21,6 +21,8 @@ export function redisKeys(prefix: string) {
     beaconHistory: (id: string, tuple: string) => `${watch(id)}:beacon:${tuple}`,
     /** Connections counted per tuple, including those dropped from its bounded history. */
     beaconCounts: (id: string) => `${watch(id)}:beacon-counts`,
+    /** Attempts on a blocked indicator per finding and UTC minute ("<finding id>:<minute start ms>" -> count). */
+    retryMinutes: (id: string) => `${watch(id)}:retry-minutes`,
     baseline: (id: string) => `${watch(id)}:baseline`,
     /** One bit per minute of the window in which the host (lower-cased label) was heard from by any source. */
     heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,

@@ -5,7 +5,7 @@ import type { Finding } from '../contracts/finding.js';
 import type { WatchView } from '../contracts/watch.js';
 import type { RedisKeys } from '../lib/keys.js';
 import type { Logger } from '../lib/logger.js';
-import { byImportance, destinationLabel, processLabel } from './describe.js';
+import { byImportance, destinationLabel, processLabel, retryRateText } from './describe.js';
 import type { Reporter } from './reporter.js';
 import { KIND_LABEL, SEVERITIES_DESCENDING } from './text/labels.js';
 import { escapeTerminal, truncateTerminal } from './text/terminal.js';
@@ -174,6 +174,7 @@ function findingText(view: WatchView, finding: Finding, previousSeverity: string
   lines.push(
     `${INDENT}seen ${finding.count} time${finding.count === 1 ? '' : 's'}, first ${utc(finding.first_seen)}, last ${utc(finding.last_seen)}`,
   );
+  if (finding.retry_rate) lines.push(`${INDENT}retries: ${retryRateText(finding.retry_rate, utc)}`);
   for (const reason of finding.reasons.slice(0, 10)) lines.push(`${INDENT}- ${truncateTerminal(reason, 300)}`);
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { severityRank } from '../contracts/common.js';
-import type { Finding } from '../contracts/finding.js';
+import type { Finding, RetryRate } from '../contracts/finding.js';
 import type { WatchedHost, WatchView } from '../contracts/watch.js';
 
 /** Raw (unescaped) descriptions shared by the Slack and console renderings; callers escape for their medium. */
@@ -21,6 +21,11 @@ export function destinationParts(finding: Finding): { address: string; hostname?
 export function destinationLabel(finding: Finding): string {
   const { address, hostname, port } = destinationParts(finding);
   return `${address}:${port}${hostname === undefined ? '' : ` (${hostname})`}`;
+}
+
+/** "in 4 minutes, at most 5 a minute (2026-12-05 09:03:00 UTC)"; `when` formats the peak minute for the medium. */
+export function retryRateText(rate: RetryRate, when: (iso: string) => string): string {
+  return `in ${rate.minutes} minute${rate.minutes === 1 ? '' : 's'}, at most ${rate.peak} a minute (${when(rate.peak_minute)})`;
 }
 
 export type HostCoverage = 'ready' | 'pending' | 'unavailable' | 'no_telemetry' | 'quiet';

@@ -1,10 +1,11 @@
 /** Lua run by FindingStore.apply: records assessed events of one watch exactly once per event id, atomically. */
 export const APPLY_EVENTS_SCRIPT = `
 -- Records a batch of assessed events for one watch, exactly once per event id, atomically.
--- KEYS: seen (zset id -> event time), findings (hash), suppressed (hash rule -> count), stats (hash)
+-- KEYS: seen (zset id -> event time), findings (hash), suppressed (hash rule -> count), stats (hash),
+--       retry minutes (hash "finding id:minute start ms" -> attempts)
 -- ARGV: trim-below (ms, 0 = keep), n, then n x (event id, event time ms, kind f|s|n, payload)
 -- Returns { new event count, finding id, change, finding id, change, ... } with change created|escalated|updated.
-local seen, findings, suppressed, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local seen, findings, suppressed, stats, retry_minutes = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local trim = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local rank_of_change = { updated = 1, escalated = 2, created = 3 }
@@ -23,6 +24,28 @@ end
 local function as_list(value)
   if type(value) ~= 'table' then return {} end
   return value
+end
+
+local function has(list, wanted)
+  for _, item in ipairs(list) do
+    if item == wanted then return true end
+  end
+  return false
+end
+
+-- Attempts on a blocked indicator are binned per UTC minute. The peak is the largest bin, the earliest minute on a
+-- tie, so the result does not depend on the order events arrive in.
+local function count_retry(finding, id, time)
+  local minute = math.floor(time / 60000) * 60000
+  local in_minute = redis.call('hincrby', retry_minutes, id .. ':' .. string.format('%.0f', minute), 1)
+  local retry = finding.retry
+  if type(retry) ~= 'table' then retry = { minutes = 0, peak = 0, peak_ms = minute } end
+  if in_minute == 1 then retry.minutes = retry.minutes + 1 end
+  if in_minute > retry.peak or (in_minute == retry.peak and minute < retry.peak_ms) then
+    retry.peak = in_minute
+    retry.peak_ms = minute
+  end
+  finding.retry = retry
 end
 
 for i = 0, n - 1 do
@@ -45,6 +68,7 @@ for i = 0, n - 1 do
         incoming.last_ms = time
         incoming.version = 1
         incoming.status = 'open'
+        if has(as_list(incoming.kind), 'blocked_retry') then count_retry(incoming, id, time) end
         redis.call('hset', findings, id, cjson.encode(incoming))
         change = 'created'
       else
@@ -67,6 +91,7 @@ for i = 0, n - 1 do
           finding.reasons = incoming.reasons
         end
         if incoming.connected then finding.connected = true end
+        if has(as_list(incoming.kind), 'blocked_retry') then count_retry(finding, id, time) end
         finding.version = finding.version + 1
         redis.call('hset', findings, id, cjson.encode(finding))
       end

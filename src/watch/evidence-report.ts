@@ -1,6 +1,7 @@
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, WatchView } from '../contracts/watch.js';
+import { retryRateText } from '../report/describe.js';
 
 /**
  * The evidence an incident commander files with the incident: the same shape as the backtest's JSON output
@@ -38,6 +39,7 @@ export function evidenceReport(view: WatchView, findings: readonly Finding[]) {
       first_seen: finding.first_seen,
       last_seen: finding.last_seen,
       count: finding.count,
+      ...(finding.retry_rate ? { retry_rate: finding.retry_rate } : {}),
       status: finding.status,
     })),
     suppressed: view.suppressed,
@@ -89,7 +91,8 @@ export function evidenceMarkdown(report: EvidenceReport): string {
     }
     lines.push('');
     for (const finding of report.findings) {
-      lines.push(`### ${finding.severity}: ${cell(finding.process.name)} on ${cell(finding.host)}`, '', ...finding.reasons.map((reason) => `- ${cell(reason)}`), '');
+      const retries = finding.retry_rate ? [`- Retries ${retryRateText(finding.retry_rate, (iso) => iso)}`] : [];
+      lines.push(`### ${finding.severity}: ${cell(finding.process.name)} on ${cell(finding.host)}`, '', ...finding.reasons.map((reason) => `- ${cell(reason)}`), ...retries, '');
     }
   }
   lines.push(`## Suppressed by allow-rules: ${report.suppressed.count}`, '');

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import { SEVERITY_ORDER, severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
-import { FindingSchema, FindingStatusSchema, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
+import { FindingSchema, FindingStatusSchema, retryRateOf, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
 import type { Assessment } from '../detect/types.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
@@ -22,11 +22,12 @@ export interface ApplyResult {
 }
 
 /** The stored form of a finding: the contract plus merge bookkeeping (epoch times, severity rank, version). */
-const StoredFindingSchema = FindingSchema.omit({ first_seen: true, last_seen: true }).extend({
+const StoredFindingSchema = FindingSchema.omit({ first_seen: true, last_seen: true, retry_rate: true }).extend({
   first_ms: z.number(),
   last_ms: z.number(),
   rank: z.number(),
   version: z.number().int(),
+  retry: z.object({ minutes: z.number().int(), peak: z.number().int(), peak_ms: z.number() }).optional(),
 });
 type StoredFinding = z.infer<typeof StoredFindingSchema>;
 
@@ -76,11 +77,12 @@ export class FindingStore {
       for (const event of batch) args.push(event.eventId, event.time, ...encode(event));
       const reply = (await this.redis.eval(
         APPLY_EVENTS_SCRIPT,
-        4,
+        5,
         this.keys.seenEvents(watchId),
         this.keys.findings(watchId),
         this.keys.suppressed(watchId),
         this.keys.eventStats(watchId),
+        this.keys.retryMinutes(watchId),
         ...args,
       )) as (number | string)[];
       result.newEvents += Number(reply[0]);
@@ -197,6 +199,11 @@ function parseStored(json: string): StoredFinding {
 }
 
 function toFinding(stored: StoredFinding): Finding {
-  const { first_ms, last_ms, rank: _rank, version: _version, ...finding } = stored;
-  return { ...finding, first_seen: new Date(first_ms).toISOString(), last_seen: new Date(last_ms).toISOString() };
+  const { first_ms, last_ms, rank: _rank, version: _version, retry, ...finding } = stored;
+  return {
+    ...finding,
+    first_seen: new Date(first_ms).toISOString(),
+    last_seen: new Date(last_ms).toISOString(),
+    ...(retry ? { retry_rate: retryRateOf(retry) } : {}),
+  };
 }

@@ -69,10 +69,10 @@ describe('synthetic fallback channels', () => {
     const outcome = await outcomeOf('retry-only');
     expectFound(outcome);
     expect(outcome.expectations[0]?.finding).toMatchObject({ connected: false, count: outcome.attack.connections });
+    // One attempt per 30 s slot, within the first 6 s of it: two in every minute of the window.
+    expect(outcome.expectations[0]?.finding?.retry_rate).toMatchObject({ minutes: outcome.attack.connections / 2, peak: 2 });
   });
 
-  // Known defect, reported to detection: beaconing joins the blocked_retry finding, and decideVerdict reads any kind
-  // besides blocked_retry as a channel that got through. When it is fixed this test starts passing and must lose `fails`.
   it('an implant that only retries the blocked address, all attempts dropped, leaves the block held', async () => {
     const outcome = await outcomeOf('retry-only');
     expect(outcome.result.watch.verdict).toBe('held');

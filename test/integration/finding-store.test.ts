@@ -69,6 +69,31 @@ describe('the finding store records each event once, however often a poll repeat
     expect(await store.eventStats('w1')).toEqual({ events: 4, normal: 1 });
   });
 
+  it('bins the attempts on a blocked indicator per UTC minute, whatever order they arrive in, and a replay changes nothing', async () => {
+    const MINUTE = 60_000;
+    const start = Date.parse('2026-12-05T09:00:00Z');
+    // 2 attempts at 09:00, 5 at 09:03, 1 at 09:04, 5 at 09:07: the peak is 5, first reached in the 09:03 bin.
+    const times = [
+      ...[0, 1].map((second) => start + second * 1_000),
+      ...[0, 10, 20, 30, 59].map((second) => start + 3 * MINUTE + second * 1_000),
+      start + 4 * MINUTE,
+      ...[5, 6, 7, 8, 9].map((second) => start + 7 * MINUTE + second * 1_000),
+    ];
+    const retries = times.map((time, index) => event(`r${index}`, time, finding('high', ['blocked_retry'], false)));
+    const expected = { minutes: 4, peak: 5, peak_minute: '2026-12-05T09:03:00.000Z' };
+
+    await store.apply('w-retry', retries);
+    await store.apply('w-retry', retries.slice(0, 5));
+    await store.apply('w-retry-reversed', [...retries].reverse());
+    for (const watch of ['w-retry', 'w-retry-reversed']) {
+      const [stored] = await store.list(watch);
+      expect(stored).toMatchObject({ count: times.length, retry_rate: expected });
+    }
+
+    await store.apply('w-other', [event('o1', start, finding('high', ['uncommon_port']))]);
+    expect((await store.list('w-other'))[0]!.retry_rate).toBeUndefined();
+  });
+
   it('a later event of a known finding is an update, a higher severity an escalation', async () => {
     const update = await store.apply('w2', [event('a', 1, finding('medium', ['uncommon_port']))]);
     expect(update.changes).toEqual([{ findingId: 'f1', change: 'created' }]);

@@ -32,6 +32,9 @@ describe('the watch pipeline, webhook to Slack', () => {
     expect(retries).toHaveLength(1);
     expect(retries[0]).toMatchObject({ host: 'FIN-WS-042', dst: { ip: '203.0.113.7' }, connected: false });
     expect(retries[0]!.count).toBeGreaterThan(1);
+    const rate = retries[0]!.retry_rate!;
+    expect(rate.peak * rate.minutes).toBeGreaterThanOrEqual(retries[0]!.count);
+    expect(rate.minutes).toBeLessThanOrEqual(retries[0]!.count);
     expect(findings).toHaveLength(2);
 
     const story = channelStory(pipeline.slack, SLACK_CHANNEL);
@@ -41,6 +44,7 @@ describe('the watch pipeline, webhook to Slack', () => {
     expect(story.findingReplies.every((reply) => reply.thread_ts === story.statusMessages[0]!.ts)).toBe(true);
     expect(story.verdicts).toHaveLength(1);
     expect(JSON.stringify(story.verdicts[0]!.blocks)).toMatch(/breached/i);
+    expect(JSON.stringify(pipeline.slack.posts())).toMatch(/\*Retries:\* in \d+ minutes?, at most \d+ a minute/);
   });
 
   it('a host estate with only benign traffic ends held, with nothing posted but the status and the verdict, and the suppressed events counted', async () => {

@@ -230,6 +230,12 @@ describe('a finding message', () => {
     expect(message.text).toBe('High finding on FIN-WS-042: rundll32.exe to 198.18.7.9:8443/tcp (INC-2041)');
   });
 
+  it('gives a blocked retry its attempts per minute, and no other finding a retries line', () => {
+    const retry = finding({ connected: false, kind: ['blocked_retry'], count: 13, retry_rate: { minutes: 4, peak: 5, peak_minute: '2026-11-27T10:03:00.000Z' } });
+    expect(sectionTexts(findingMessage(view(), retry))).toContain('*Retries:* in 4 minutes, at most 5 a minute (2026-11-27 10:03:00 UTC)');
+    expect(sectionTexts(findingMessage(view(), finding()))).not.toContain('Retries');
+  });
+
   it('says when no attempt was seen getting through', () => {
     expect(sectionTexts(findingMessage(view(), finding({ connected: false, kind: ['blocked_retry'] })))).toContain('never seen getting through');
   });

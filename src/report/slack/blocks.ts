@@ -1,7 +1,7 @@
 import type { Severity } from '../../contracts/common.js';
 import type { Finding } from '../../contracts/finding.js';
 import type { SourceHealth, Verdict, WatchView } from '../../contracts/watch.js';
-import { byImportance, destinationParts, hostCoverage, hostName, processLabel, type HostCoverage } from '../describe.js';
+import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../describe.js';
 import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped } from '../text/mrkdwn.js';
 import {
   KIND_LABEL,
@@ -243,6 +243,7 @@ export function findingMessage(view: WatchView, finding: Finding, options: Build
     outcomeLine(finding),
     `*Seen:* ${count(finding.count, 'time')} · first ${utc(finding.first_seen)} · last ${utc(finding.last_seen)}`,
   ];
+  if (finding.retry_rate) network.push(`*Retries:* ${retryRateText(finding.retry_rate, utc)}`);
   if (finding.sources.length > 0) {
     network.push(`*Sources:* ${joinCapped(finding.sources.map((source) => inlineCode(source, 80)), 500)}`);
   }
