@@ -18,9 +18,9 @@ export interface RecordOptions {
 function eventtime(ms: number, seed: number, unit: RecordOptions['eventtimeUnit']): string {
   if (unit === 's') return String(Math.floor(ms / 1_000));
   if (unit === 'us') return String(BigInt(ms) * 1_000n + BigInt(seed % 1_000));
-  // A double holds 19 digits to within 128 ns, so a client reading them as one can land a millisecond off when the
-  // nanoseconds sit that close to either edge of it; the fake keeps clear of both, as the tests compare exact ms.
-  return String(BigInt(ms) * 1_000_000n + BigInt(256 + (seed % 1_000) * 996));
+  // Any nanosecond of the millisecond, its last ones included, where a client reading the digits as a double lands
+  // in the next millisecond.
+  return String(BigInt(ms) * 1_000_000n + BigInt(seed % 1_000_000));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SourceHttpClient } from '../http/source-http-client.js';
 import { pollJob } from '../http/poll-job.js';
 import { SourceError } from '../source-error.js';
-import { parseLogResponse, parseRecords, type LogResponse, type TrafficRecord } from './parse.js';
+import { parseLogResponse, parseRecords, readLogBody, type LogResponse, type TrafficRecord } from './parse.js';
 
 export interface LogReaderOptions {
   sourceId: string;
@@ -37,7 +37,10 @@ export function createLogReader(options: LogReaderOptions): () => LogReader {
     if (options.serialNo !== undefined && options.logDevice === 'fortianalyzer') params.set('serial_no', options.serialNo);
     // Repeated `filter` parameters are ANDed; axios would write them as filter[]=.
     for (const filter of filters) params.append('filter', filter);
-    const response = await http.request<unknown>({ method: 'GET', url: `${path}?${params.toString()}`, headers, signal });
+    const response = await http.request<unknown>(
+      { method: 'GET', url: `${path}?${params.toString()}`, headers, signal },
+      { parse: (body) => readLogBody(sourceId, 200, body) },
+    );
     return parseLogResponse(sourceId, response.data);
   }
 
