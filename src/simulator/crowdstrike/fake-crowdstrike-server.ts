@@ -59,11 +59,12 @@ const JobBodySchema = z.object({
   timeZoneOffsetMinutes: z.number().optional(),
 });
 
+/** LogScale reads a number as epoch milliseconds and a string as a relative time ("24h"), which the fake does not run. */
 const epochMs = (value: string | number | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new CqlSyntaxError(`the fake reads absolute epoch-ms times only, got ${String(value)}`);
-  return number;
+  if (typeof value === 'string') throw new CqlSyntaxError(`"${value}" is a relative time; the fake runs absolute epoch-ms numbers only`);
+  if (!Number.isSafeInteger(value)) throw new CqlSyntaxError(`the fake reads absolute epoch-ms times only, got ${value}`);
+  return value;
 };
 
 /** Loopback fake of the Falcon gateway: OAuth2, the Hosts API and NG-SIEM query jobs, in their wire formats. */

@@ -54,8 +54,8 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
   baseline_max_groups: z.number().int().min(1).max(200_000).default(20_000),
   /**
    * Groups each estate prevalence `groupBy()` keeps at most (protocol/port pairs, destination addresses); a refresh
-   * that reaches it is marked partial and logged. It must not exceed the cluster's GroupMaxLimit (200,000 on Falcon
-   * LogScale unless CrowdStrike raised it), or the query job is refused. Default 100,000.
+   * that reaches it is marked partial and logged. It must not exceed the cluster's GroupMaxLimit (LogScale documents
+   * 1,000,000 as the most; a cluster may set less), or the query job is refused. Default 100,000.
    */
   prevalence_max_groups: z.number().int().min(1).max(1_000_000).default(100_000),
 }).strict();

@@ -48,7 +48,7 @@ export const PORT_PREVALENCE_FIELDS = ['Protocol', 'RemotePort'] as const;
 export const DESTINATION_PREVALENCE_FIELDS = ['RemoteAddressIP4', 'RemoteAddressIP6'] as const;
 /** What the prevalence queries name their outputs: distinct aids per group, overall, and the number of groups. */
 export const PREVALENCE_OUTPUTS = { hosts: 'Hosts', estateHosts: 'EstateHosts', groups: 'Groups' } as const;
-/** The most rows `sort()` returns (LogScale's default StateRowLimit). */
+/** The most rows `sort()` returns: LogScale's StateRowLimit, 20,000 before 1.182 and 200,000 since; the lower holds on both. */
 export const SORT_MAX_ROWS = 20_000;
 
 const list = (values: readonly string[]) => `[${values.join(', ')}]`;

@@ -22,10 +22,14 @@ export function normalizeProtocol(protocol: number | string | null | undefined):
 const hash = (value: string | null | undefined): string | undefined => (value && !/^0+$/.test(value) ? value.toLowerCase() : undefined);
 
 /**
- * `ConnectionDirection` "1" is inbound in every parser seen; the events read here are connects, so anything else
- * (documented "0", or absent) is outbound.
+ * `ConnectionDirection`: "0" outbound, "1" inbound; other values ("2" neither, "3" both) say nothing usable and
+ * are unknown, which the detector still judges. The events read are connects, so an absent value is outbound.
  */
-const direction = (value: number | string | null | undefined): ConnectionEvent['direction'] => (String(value ?? '') === '1' ? 'inbound' : 'outbound');
+function direction(value: number | string | null | undefined): ConnectionEvent['direction'] {
+  const text = String(value ?? '0');
+  if (text === '0') return 'outbound';
+  return text === '1' ? 'inbound' : 'unknown';
+}
 
 /**
  * `ImageFileName` is an NT device path (`\Device\HarddiskVolume3\Windows\...`). It is kept as Falcon reports it:

@@ -4,7 +4,7 @@ import { abortableDelay } from '../http/abort.js';
 import type { FalconApi } from './falcon-api.js';
 import { QueryJobCreatedSchema, QueryJobStatusSchema, parseBody } from './parse.js';
 
-/** LogScale says how soon to poll again (`metaData.pollAfter`); bounded so a job is polled well within its 90 s. */
+/** LogScale says how soon to poll again (`metaData.pollAfter`); bounded so a job is polled well within the 30 s after which an unpolled job is dropped. */
 const MIN_POLL_MS = 50;
 const MAX_POLL_MS = 5_000;
 const DEFAULT_POLL_MS = 1_000;
@@ -35,7 +35,7 @@ export function createQueryJobRunner(options: QueryJobOptions): QueryJobRunner {
   const { sourceId, api, logger } = options;
   const jobsPath = `/humio/api/v1/repositories/${encodeURIComponent(options.repository)}/queryjobs`;
 
-  /** Best effort and not awaited: a job nobody polls deletes itself after about 90 s anyway. */
+  /** Best effort and not awaited: a job nobody polls is dropped after about 30 s anyway. */
   const stop = (id: string) => {
     api.request({ method: 'DELETE', url: `${jobsPath}/${encodeURIComponent(id)}` }).catch((error: unknown) => {
       logger.debug({ source: sourceId, err: error instanceof Error ? error.message : String(error) }, 'query job stop failed');
@@ -72,7 +72,8 @@ export function createQueryJobRunner(options: QueryJobOptions): QueryJobRunner {
           method: 'POST',
           url: jobsPath,
           headers: { 'Content-Type': 'application/json' },
-          data: { queryString, start: String(range.fromMs), end: String(range.toMs), isLive: false, timeZoneOffsetMinutes: 0 },
+          // Numbers: LogScale reads a string start or end as a relative time ("24h"), never as epoch milliseconds.
+          data: { queryString, start: range.fromMs, end: range.toMs, isLive: false, timeZoneOffsetMinutes: 0 },
           signal: combined,
         });
         id = parseBody(sourceId, 'NG-SIEM query job', QueryJobCreatedSchema, created.data).id;
