@@ -200,9 +200,12 @@ export function buildBaselineQuery(filter: RangeFilter & { pageSize: number; aft
   return lines.join('\n');
 }
 
+/** Accuracy 2 counts exactly up to about 8,000 devices (0.4 % off above); the default is exact only to 1,000. */
+const DISTINCT_DEVICES = 'dcount(DeviceId, 2)';
+
 /** How many devices made outbound connections in [from, to): one row, one column. */
 export function buildHostCountQuery(filter: TimeFilter): string {
-  return [...estateEvents(filter), `| summarize ${PREVALENCE_COLUMNS.hosts} = dcount(DeviceId)`].join('\n');
+  return [...estateEvents(filter), `| summarize ${PREVALENCE_COLUMNS.hosts} = ${DISTINCT_DEVICES}`].join('\n');
 }
 
 /**
@@ -215,7 +218,7 @@ export function buildPortPrevalenceQuery(filter: TimeFilter & { limit: number })
   return [
     ...estateEvents(filter),
     `| extend Proto = tolower(trim(${kqlString('\\s+')}, Protocol))`,
-    `| summarize ${hosts} = dcount(DeviceId) by Protocol = case(Proto == "" or Proto == "unknown", "unknown", ${prefixes}, Proto), RemotePort`,
+    `| summarize ${hosts} = ${DISTINCT_DEVICES} by Protocol = case(Proto == "" or Proto == "unknown", "unknown", ${prefixes}, Proto), RemotePort`,
     `| top ${kqlLong(filter.limit)} by ${hosts} desc`,
   ].join('\n');
 }
@@ -236,7 +239,7 @@ export function buildDestinationPrevalenceQuery(filter: TimeFilter & { minHosts:
     `| extend ${destination} = pack_array(RemoteIP, UrlHost)`,
     `| mv-expand ${destination} to typeof(string)`,
     `| where isnotempty(${destination})`,
-    `| summarize ${hosts} = dcount(DeviceId) by ${destination}`,
+    `| summarize ${hosts} = ${DISTINCT_DEVICES} by ${destination}`,
     `| where ${hosts} >= ${kqlLong(filter.minHosts)}`,
     `| order by ${hosts} desc, ${destination} asc`,
     `| take ${kqlLong(filter.limit)}`,
