@@ -238,6 +238,21 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
     expect(jobQueries()).toEqual([]);
   });
 
+  it('asks the process join for process_join_limit events, and a cluster whose MAX_JOIN_LIMIT is lower refuses it for good', async () => {
+    const range = around(MINUTE, 0);
+    await connector().fetchConnections({ hosts: allHosts(), ...range });
+    expect(new Set(jobQueries().map((query) => query.join?.limit))).toEqual(new Set([200_000]));
+
+    const refused = await connector({ process_join_limit: 250_000 }).fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: 'terminal', source: SOURCE });
+    expect(String((refused as Error).message)).toContain('exceeds MAX_JOIN_LIMIT 200000');
+
+    await fake.close();
+    fake = await startFakeCrowdstrike({ scenario, clientId: CLIENT.id, clientSecret: CLIENT.secret, maxJoinLimit: 1_000_000 });
+    const raised = await connector({ process_join_limit: 250_000 }).fetchConnections({ hosts: allHosts(), ...range });
+    expect(raised.length).toBeGreaterThan(0);
+  });
+
   it('stops the query job when the caller aborts, and reports a job past query_timeout as retryable', async () => {
     await fake.close();
     fake = await startFakeCrowdstrike({ scenario, clientId: CLIENT.id, clientSecret: CLIENT.secret, pollsBeforeDone: 1_000 });

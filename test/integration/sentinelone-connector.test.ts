@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { inSwaggerNames, ipConnectEvent } from '../../src/simulator/sentinelone/dv-data.js';
 import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/simulator/sentinelone/fake-sentinelone-server.js';
 import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
 import { SentineloneConfigSchema, sentineloneConnector } from '../../src/sources/sentinelone/index.js';
@@ -205,6 +206,36 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
     const failure = await connector().fetchConnections({ hosts: allHosts(), ...range }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ kind: 'terminal', source: SOURCE });
     expect(String((failure as Error).message)).toContain('dv/init-query answered an unexpected body');
+  });
+
+  it('reads rows in only the 2.1 swagger’s field names (createdAt, direction, processName, pid...) into exactly the events of the newer names', async () => {
+    const range = around(2 * MINUTE, MINUTE);
+    const current = await connector().fetchConnections({ hosts: allHosts(), ...range });
+    await fake.close();
+    await startFake({ eventFieldNames: 'swagger' });
+
+    const swagger = await connector().fetchConnections({ hosts: allHosts(), ...range });
+
+    expectScenarioEvents(swagger, range);
+    expect(swagger).toEqual(current);
+    const row = inSwaggerNames(ipConnectEvent(scenario.connections(range.from, range.to)[0]!));
+    expect(Object.keys(row).filter((name) => name === 'eventTime' || /^(srcProc|netConn|netEvent|netProtocol)/.test(name))).toEqual([]);
+    expect(row).toMatchObject({ createdAt: expect.stringMatching(/\.\d{6}Z$/), direction: 'OUTGOING', pid: expect.stringMatching(/^\d+$/) });
+  });
+
+  it('reports a row with neither eventTime nor createdAt as a terminal error naming the field, in either naming', async () => {
+    for (const eventFieldNames of ['current', 'swagger'] as const) {
+      await fake.close();
+      await startFake({ eventFieldNames, omitEventFields: ['eventTime', 'createdAt'] });
+
+      const failure = await connector().fetchConnections({ hosts: allHosts(), ...around(MINUTE, 0) }).catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(SourceError);
+      expect(failure).toMatchObject({ kind: 'terminal', source: SOURCE });
+      expect(String((failure as Error).message)).toContain(
+        'Deep Visibility event 0 is not a readable IP Connect event (eventTime: Invalid input: expected eventTime or createdAt, received neither)',
+      );
+    }
   });
 
   it('sends hostile host names as single S1QL strings: the fake reads them back whole and nothing matches', async () => {

@@ -183,6 +183,44 @@ describe('Splunk connector against the search jobs API fake', () => {
     expect(fake.openJobs()).toEqual([]);
   });
 
+  it.each(['v2', 'v1'] as const)(
+    'keeps polling a %s job that splunkd answers 204 No Content while queued, and returns the same connections',
+    async (apiVersion) => {
+      const range = around(2 * MINUTE, MINUTE);
+      const ready = await connector({ api_version: apiVersion }).fetchConnections({ hosts: allHosts(), ...range });
+      await fake.close();
+      fake = await startFakeSplunk({ scenario, token: TOKEN, notReadyChecks: 2 });
+
+      const events = await connector({ api_version: apiVersion }).fetchConnections({ hosts: allHosts(), ...range });
+
+      expectScenarioEvents(events, range);
+      expect(sorted(events)).toEqual(sorted(ready));
+      const jobs = fake.requests.filter((request) => request.method === 'POST');
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const job of jobs) {
+        const created = fake.requests.indexOf(job);
+        const checks = fake.requests.slice(created + 1, created + 5).map((request) => `${request.method} ${request.status}`);
+        expect(checks).toEqual(['GET 204', 'GET 204', 'GET 200', 'GET 200']);
+      }
+      expect(fake.requests.filter((request) => request.status >= 300)).toEqual([]);
+      expect(logLines.filter((line) => line.msg === 'vendor request failed, retrying')).toEqual([]);
+      expect(fake.openJobs()).toEqual([]);
+    },
+  );
+
+  it('gives up on a job still answering 204 No Content at job_timeout as retryable, and deletes it', async () => {
+    await fake.close();
+    fake = await startFakeSplunk({ scenario, token: TOKEN, notReadyChecks: Number.POSITIVE_INFINITY });
+
+    const error = await failure(connector({ job_timeout: '1s' }).fetchConnections({ hosts: allHosts(), ...around(MINUTE, 0) }));
+
+    expect(error).toMatchObject({ kind: 'retryable', source: SOURCE });
+    expect(String((error as Error).message)).toMatch(/did not finish within 1000 ms/);
+    expect(fake.requests.filter((request) => request.method === 'GET').every((request) => request.status === 204)).toBe(true);
+    expect(fake.requests.at(-1)?.method).toBe('DELETE');
+    expect(fake.openJobs()).toEqual([]);
+  });
+
   it('stops polling when the caller aborts, and still deletes the job', async () => {
     await fake.close();
     fake = await startFakeSplunk({ scenario, token: TOKEN, checksUntilDone: Number.POSITIVE_INFINITY });

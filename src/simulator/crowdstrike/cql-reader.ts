@@ -2,12 +2,16 @@ import { isAggregateCall, readAggregator, type Aggregator } from './cql-aggregat
 import { CqlSyntaxError } from './cql-lexer.js';
 import { parseQuery, type Argument, type Call, type Comparison, type Filter, type Value } from './cql-parser.js';
 
-/** The process join of a query: `ProcessRollup2` of these devices, from `startMs`. */
+/** The process join of a query: `ProcessRollup2` of these devices, from `startMs`, at most `limit` of them. */
 export interface ProcessJoin {
   aids: string[];
   startMs: number;
   include: string[];
+  limit: number;
 }
+
+/** `join()`'s own `limit` when a query names none. */
+const JOIN_DEFAULT_LIMIT = 100_000;
 
 interface QueryBase {
   eventNames: string[];
@@ -77,7 +81,13 @@ function readJoin(filter: Filter | undefined): ProcessJoin {
   }
   const mode = argument(call, 'mode');
   if (mode?.kind !== 'name' || mode.name !== 'left') reject('the join must be mode=left');
-  return { aids: readIn(devices, 'aid'), startMs: numberOf(argument(call, 'start')), include: namesOf(argument(call, 'include')) };
+  const limit = argument(call, 'limit');
+  return {
+    aids: readIn(devices, 'aid'),
+    startMs: numberOf(argument(call, 'start')),
+    include: namesOf(argument(call, 'include')),
+    limit: limit === undefined ? JOIN_DEFAULT_LIMIT : numberOf(limit),
+  };
 }
 
 function readStage(filter: Filter): AggregateStage {

@@ -27,6 +27,8 @@ export interface FakeCrowdstrikeOptions {
   ingestionDelayMs?: number;
   /** Polls a query job answers `done: false` before it is done. Default 1. */
   pollsBeforeDone?: number;
+  /** The cluster's MAX_JOIN_LIMIT: a `join(limit=)` above it is refused. Default 200,000, LogScale's. */
+  maxJoinLimit?: number;
   /** `expires_in` of issued tokens. Default 1799, as Falcon answers. */
   tokenLifetimeSeconds?: number;
   now?: () => number;
@@ -204,6 +206,10 @@ export class FakeCrowdstrike extends VendorFake<FakeFailure> {
     try {
       if (!body.success) throw new CqlSyntaxError('the body must carry queryString and start');
       record.query = readJobQuery(body.data.queryString);
+      const maxJoinLimit = this.options.maxJoinLimit ?? 200_000;
+      if (record.query.join && record.query.join.limit > maxJoinLimit) {
+        throw new CqlSyntaxError(`join() limit ${record.query.join.limit} exceeds MAX_JOIN_LIMIT ${maxJoinLimit}`);
+      }
       const id = `P9-${randomBytes(12).toString('hex')}`;
       const startMs = epochMs(body.data.start, 0);
       this.jobs.set(id, { query: record.query, startMs, endMs: epochMs(body.data.end, this.now()), polls: 0 });

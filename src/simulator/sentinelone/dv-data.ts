@@ -24,6 +24,9 @@ export function agentRecord(host: SimHost, nowMs: number): Record<string, unknow
 
 export type DvEvent = Record<string, string | number | boolean | null>;
 
+/** `current`: the newer names (and `createdAt` beside `eventTime`); `swagger`: only the names the 2.1 swagger gives. */
+export type DvFieldNames = 'current' | 'swagger';
+
 /** The `IP Connect` record Deep Visibility returns for a simulated connection. */
 export function ipConnectEvent(connection: SimConnection): DvEvent {
   const seed = hash32(connection.id);
@@ -34,7 +37,8 @@ export function ipConnectEvent(connection: SimConnection): DvEvent {
     eventType: 'IP Connect',
     objectType: 'ip',
     eventTime: time,
-    createdAt: time,
+    // Microseconds, as in the stix-shifter sample of a real dv/events row.
+    createdAt: time.replace('Z', '000Z'),
     agentName: host.hostname,
     agentUuid: agentUuidOf(host),
     agentId: agentIdOf(host),
@@ -59,4 +63,35 @@ export function ipConnectEvent(connection: SimConnection): DvEvent {
     srcProcStorylineId: `${seed.toString(16).padStart(8, '0')}${agentUuidOf(host).slice(0, 8)}`.toUpperCase(),
     relatedToThreat: 'False',
   };
+}
+
+/** Each newer field the 2.1 swagger names otherwise, with the swagger's name(s) for it. */
+const SWAGGER_NAMES: Readonly<Record<string, readonly string[]>> = {
+  netConnStatus: ['connectionStatus'],
+  netEventDirection: ['direction'],
+  srcProcName: ['processName'],
+  srcProcPid: ['pid'],
+  srcProcImagePath: ['processImagePath'],
+  srcProcCmdLine: ['processCmd'],
+  srcProcImageSha1: ['processImageSha1Hash'],
+  srcProcUser: ['processUserName', 'user'],
+  srcProcParentName: ['parentProcessName'],
+};
+
+/**
+ * Newer fields the swagger has no name for. `metaEventName` is not one of them: the swagger does not list it
+ * either, but real rows carry it next to the older names, and it is the row's only word on the protocol.
+ */
+const NOT_IN_SWAGGER = new Set(['eventTime', 'netProtocolName', 'srcProcImageSha256', 'srcProcStorylineId']);
+
+/** The row a tenant that sends only the swagger's field names returns; the swagger types `pid` as a string. */
+export function inSwaggerNames(event: DvEvent): DvEvent {
+  return Object.fromEntries(
+    Object.entries(event).flatMap(([name, value]): [string, DvEvent[string]][] => {
+      if (NOT_IN_SWAGGER.has(name)) return [];
+      const swaggerNames = SWAGGER_NAMES[name];
+      if (!swaggerNames) return [[name, value]];
+      return swaggerNames.map((swaggerName) => [swaggerName, name === 'srcProcPid' && value !== null ? String(value) : value]);
+    }),
+  );
 }

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { Scenario } from '../scenario/index.js';
 import { VendorFake } from '../vendor-fake.js';
 import type { FakeFailure } from '../vendor-failure.js';
-import { agentRecord, agentUuidOf, ipConnectEvent, type DvEvent } from './dv-data.js';
+import { agentRecord, agentUuidOf, inSwaggerNames, ipConnectEvent, type DvEvent, type DvFieldNames } from './dv-data.js';
 import { answerFailure, s1Error } from './s1-failures.js';
 import { readDvQuery, type DvQuery } from './s1ql-reader.js';
 
@@ -21,6 +21,10 @@ export interface FakeSentineloneOptions {
   ingestionDelayMs?: number;
   /** Status polls that answer RUNNING before a query is FINISHED. Default 0. */
   pollsBeforeFinished?: number;
+  /** The field names of dv/events rows. Default `current`. */
+  eventFieldNames?: DvFieldNames;
+  /** Fields dv/events rows leave out, whatever their names: a tenant whose rows lack them. */
+  omitEventFields?: readonly string[];
   now?: () => number;
 }
 
@@ -184,11 +188,19 @@ export class FakeSentinelone extends VendorFake<FakeFailure> {
       .map(ipConnectEvent)
       .filter((event) => event.eventType === eventType)
       .filter((event) => netEventDirection === undefined || String(event.netEventDirection).toUpperCase() === netEventDirection.toUpperCase())
-      .slice(0, body.data.limit ?? 1_000);
+      .slice(0, body.data.limit ?? 1_000)
+      .map((event) => this.asSent(event));
     const queryId = `q${randomBytes(10).toString('hex')}`;
     this.jobs.set(queryId, { events, statusPolls: 0 });
     record.status = 200;
     res.json({ data: { queryId, queryModeInfo: { lastActivatedAt: new Date(nowMs).toISOString(), mode: 'scalyr' } } });
+  }
+
+  /** The row in the field names the options ask for, less the omitted fields. */
+  private asSent(event: DvEvent): DvEvent {
+    const row = this.options.eventFieldNames === 'swagger' ? inSwaggerNames(event) : event;
+    const omitted = new Set(this.options.omitEventFields);
+    return Object.fromEntries(Object.entries(row).filter(([name]) => !omitted.has(name)));
   }
 
   private queryStatus(req: Request, res: Response): void {

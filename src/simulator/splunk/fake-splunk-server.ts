@@ -16,7 +16,9 @@ export interface FakeSplunkOptions {
   sourcetype?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
-  /** Status checks that still find a new job running, before it is DONE. Default 1. */
+  /** First status checks of each job answered 204 No Content, empty body, as splunkd does for a queued job. Default 0. */
+  notReadyChecks?: number;
+  /** Status checks that still find a new job running, before it is DONE (after the not-ready ones). Default 1. */
   checksUntilDone?: number;
   /** Telemetry latency: an event is searchable once now >= time + delay. Default 0. */
   ingestionDelayMs?: number;
@@ -232,7 +234,13 @@ export class FakeSplunk extends VendorFake<VendorFailure> {
     const job = this.job(req, res, record);
     if (!job) return;
     job.checks += 1;
-    const done = job.checks > (this.options.checksUntilDone ?? 1);
+    const notReady = this.options.notReadyChecks ?? 0;
+    if (job.checks <= notReady) {
+      record.status = 204;
+      res.status(204).end();
+      return;
+    }
+    const done = job.checks - notReady > (this.options.checksUntilDone ?? 1);
     const failed = done && job.failure !== undefined;
     record.status = 200;
     res.json({

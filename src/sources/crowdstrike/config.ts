@@ -50,6 +50,12 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
    * (image path, command line, hashes). Processes started earlier show without them. Default 7d.
    */
   process_lookback: durationString(0, 30 * 86_400_000).default('7d'),
+  /**
+   * `ProcessRollup2` events the process join keeps at most (`join(limit=)`). LogScale's own default is 100,000, a
+   * week of process starts on a few dozen busy hosts; connections of processes beyond it show without image and
+   * hashes. Default 200,000, LogScale's default MAX_JOIN_LIMIT: raise both together on a cluster that allows more.
+   */
+  process_join_limit: z.number().int().min(1).max(10_000_000).default(200_000),
   /** Groups one baseline query returns at most; a larger baseline is cut with a warning. Default 20,000. */
   baseline_max_groups: z.number().int().min(1).max(200_000).default(20_000),
   /**

@@ -11,7 +11,7 @@ import { sourceHttpOptions } from '../http/source-http-options.js';
 import { finishPrevalence } from '../prevalence.js';
 import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { CrowdstrikeConfig } from './config.js';
-import { SORT_MAX_ROWS, buildBaselineQuery, buildConnectionsQuery, buildDestinationPrevalenceQuery, buildPortPrevalenceQuery } from './cql.js';
+import { SORT_MAX_ROWS, buildBaselineQuery, buildConnectionsQuery, buildDestinationPrevalenceQuery, buildPortPrevalenceQuery, type ProcessJoinWindow } from './cql.js';
 import { DeviceDirectory, visibilityOf } from './devices.js';
 import { createFalconApi } from './falcon-api.js';
 import { toBaselineEntry, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
@@ -88,7 +88,7 @@ export class CrowdstrikeConnector implements SourceConnector {
       let start = fromMs;
       let excludeIds: string[] = [];
       for (let page = 1; ; page += 1) {
-        const cql = buildConnectionsQuery({ aids, excludeIds, processStartMs: Math.max(0, fromMs - this.processLookbackMs), pageSize: this.config.page_size });
+        const cql = buildConnectionsQuery({ aids, excludeIds, process: this.processJoinFrom(fromMs), pageSize: this.config.page_size });
         const rows = parseRows(this.id, 'NG-SIEM', NetworkEventSchema, await this.jobs.run(cql, { fromMs: start, toMs }, query.signal));
         for (const row of rows) {
           if (row['@timestamp'] < fromMs || row['@timestamp'] >= toMs) continue;
@@ -105,13 +105,17 @@ export class CrowdstrikeConnector implements SourceConnector {
     return [...events.values()].sort(byTimeThenId);
   }
 
+  private processJoinFrom(fromMs: number): ProcessJoinWindow {
+    return { startMs: Math.max(0, fromMs - this.processLookbackMs), limit: this.config.process_join_limit };
+  }
+
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
     const devices = await this.devicesOf(query.hosts, query.signal);
     const entries: BaselineEntry[] = [];
     const fromMs = query.from.getTime();
     const maxGroups = this.config.baseline_max_groups;
     for (const aids of batches([...devices.keys()], this.maxHostsPerQuery)) {
-      const cql = buildBaselineQuery({ aids, processStartMs: Math.max(0, fromMs - this.processLookbackMs), maxGroups });
+      const cql = buildBaselineQuery({ aids, process: this.processJoinFrom(fromMs), maxGroups });
       const rows = parseRows(this.id, 'NG-SIEM baseline', BaselineRowSchema, await this.jobs.run(cql, { fromMs, toMs: query.to.getTime() }, query.signal));
       if (rows.length >= maxGroups) {
         this.deps.logger.warn({ source: this.id, groups: rows.length }, 'baseline larger than baseline_max_groups; the rest of it is not read');

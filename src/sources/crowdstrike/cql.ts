@@ -68,18 +68,25 @@ function networkEvents(aids: readonly string[]): string[] {
  * The connecting process's image, command line and hashes, from its `ProcessRollup2` (the network event only
  * carries Falcon's process id). `mode=left` keeps connections whose process started before `startMs`.
  */
-function processJoin(aids: readonly string[], startMs: number): string {
+function processJoin(aids: readonly string[], process: ProcessJoinWindow): string {
   return (
     `| join({#event_simpleName=${cqlString('ProcessRollup2')} | ${aidFilter(aids)}}, ` +
-    `field=[aid, ContextProcessId], key=[aid, TargetProcessId], include=${list(PROCESS_FIELDS)}, mode=left, start=${cqlInteger(startMs)})`
+    `field=[aid, ContextProcessId], key=[aid, TargetProcessId], include=${list(PROCESS_FIELDS)}, mode=left, ` +
+    `start=${cqlInteger(process.startMs)}, limit=${cqlInteger(process.limit)})`
   );
+}
+
+/** Where the process join looks: `ProcessRollup2` events from `startMs`, at most `limit` of them. */
+export interface ProcessJoinWindow {
+  startMs: number;
+  limit: number;
 }
 
 export interface ConnectionsQuery {
   aids: readonly string[];
   /** `@id`s of the page's first millisecond that an earlier page already returned. */
   excludeIds: readonly string[];
-  processStartMs: number;
+  process: ProcessJoinWindow;
   pageSize: number;
 }
 
@@ -90,18 +97,18 @@ export interface ConnectionsQuery {
 export function buildConnectionsQuery(query: ConnectionsQuery): string {
   const lines = networkEvents(query.aids);
   if (query.excludeIds.length > 0) lines.push(`| !in(field="@id", values=${list(query.excludeIds.map(eventIdLiteral))})`);
-  lines.push(processJoin(query.aids, query.processStartMs), `| head(limit=${cqlInteger(query.pageSize)})`);
+  lines.push(processJoin(query.aids, query.process), `| head(limit=${cqlInteger(query.pageSize)})`);
   return lines.join('\n');
 }
 
 /** The baseline, aggregated by LogScale itself per device, image, hash, destination, port and protocol. */
-export function buildBaselineQuery(query: { aids: readonly string[]; processStartMs: number; maxGroups: number }): string {
+export function buildBaselineQuery(query: { aids: readonly string[]; process: ProcessJoinWindow; maxGroups: number }): string {
   const { count, first, last } = BASELINE_AGGREGATES;
   // groupBy() drops events missing a group field: a process the join did not find must still count.
   const defaulted = BASELINE_GROUP_FIELDS.filter((field) => field !== 'aid');
   return [
     ...networkEvents(query.aids),
-    processJoin(query.aids, query.processStartMs),
+    processJoin(query.aids, query.process),
     `| default(field=${list(defaulted)}, value="")`,
     `| groupBy(${list(BASELINE_GROUP_FIELDS)}, function=[count(as=${count}), min(field=@timestamp, as=${first}), max(field=@timestamp, as=${last})], limit=${cqlInteger(query.maxGroups)})`,
   ].join('\n');

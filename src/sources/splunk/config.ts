@@ -19,7 +19,11 @@ export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   token: z.string().min(1),
   /** `Bearer` for authentication tokens, `Splunk` for session keys from /services/auth/login. Default Bearer. */
   auth_scheme: z.enum(['Bearer', 'Splunk']).default('Bearer'),
-  /** Search API version: v2 (Splunk 9.0.1 and later, Splunk Cloud, where v1 is disabled) or v1. Default v2. */
+  /**
+   * Search API version: v2 for Splunk Enterprise 9.0.2 and later and Splunk Cloud 9.0.2209 and later (where the
+   * deprecated v1 endpoints may be disabled), v1 for older releases. Default v2. The cut-over is the official
+   * Python SDK's (`disable_v2_api`); Splunk's REST reference dates v2 from 9.0.1 (Cloud 9.0.2208).
+   */
   api_version: z.enum(['v2', 'v1']).default('v2'),
   /** Index holding the Sysmon events. Default sysmon. Not with `search`. */
   index: splunkName('index').optional(),

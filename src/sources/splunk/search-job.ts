@@ -3,7 +3,7 @@ import type * as z from 'zod';
 import type { SourceHttpClient } from '../http/source-http-client.js';
 import { pollJob } from '../http/poll-job.js';
 import { SourceError } from '../source-error.js';
-import { CreateJobResponseSchema, JobStatusSchema, ResultsPageSchema, parseBody, parseRows, type JobStatus } from './parse.js';
+import { CreateJobResponseSchema, JobStatusSchema, ResultsPageSchema, parseBody, parseRows, readJsonOrEmpty, type JobStatus } from './parse.js';
 import { epochSeconds } from './spl.js';
 
 export interface SearchJobOptions {
@@ -72,9 +72,16 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
     return parseBody(sourceId, 'search job creation', CreateJobResponseSchema, response.data).sid;
   }
 
+  /** The job once it is DONE; undefined while it is queued or running. */
   async function status(sid: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
-    const response = await http.request<unknown>({ method: 'GET', url: jobPath(sid), params: { output_mode: 'json' }, headers, signal });
-    const job = parseBody(sourceId, 'search job status', JobStatusSchema, response.data);
+    const what = 'search job status';
+    const response = await http.request<unknown>(
+      { method: 'GET', url: jobPath(sid), params: { output_mode: 'json' }, headers, signal },
+      { parse: (body) => readJsonOrEmpty(sourceId, what, body) },
+    );
+    // An empty body is splunkd's 204 No Content for a job not ready yet; the Splunk SDK's Job.is_ready reads it so too.
+    if (response.data === undefined) return undefined;
+    const job = parseBody(sourceId, what, JobStatusSchema, response.data);
     if (job.dispatchState === FAILED) {
       const messages = (job.messages ?? []).map((message) => message.text).join('; ') || 'no message';
       throw new SourceError('terminal', sourceId, `search job ${sid} failed: ${messages}`);

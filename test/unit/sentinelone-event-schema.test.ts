@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { IpConnectEventSchema } from '../../src/sources/sentinelone/parse.js';
+
+const row = {
+  id: '1759400000000000001',
+  eventTime: '2026-12-05T09:00:00.123Z',
+  agentName: 'FIN-WS-042',
+  dstIp: '192.0.2.44',
+  dstPort: 8443,
+  netEventDirection: 'OUTGOING',
+  srcProcName: 'rundll32.exe',
+  srcProcPid: '4242',
+};
+
+describe('a Deep Visibility IP Connect row', () => {
+  it('is read from its newer names even when an older name beside it cannot be read', () => {
+    const parsed = IpConnectEventSchema.parse({ ...row, createdAt: 'yesterday', pid: 'n/a', direction: 42, processName: { odd: true } });
+    expect(parsed).toMatchObject({ eventTime: row.eventTime, netEventDirection: 'OUTGOING', srcProcName: 'rundll32.exe', srcProcPid: 4242 });
+  });
+
+  it('falls back to an older name only where the newer one is missing', () => {
+    const { eventTime: _time, netEventDirection: _direction, srcProcName: _name, ...older } = row;
+    const parsed = IpConnectEventSchema.parse({ ...older, createdAt: '2026-12-05T09:00:00.123456Z', direction: 'OUTGOING', processName: 'rundll32.exe' });
+    expect(parsed).toMatchObject({ eventTime: '2026-12-05T09:00:00.123456Z', netEventDirection: 'OUTGOING', srcProcName: 'rundll32.exe' });
+  });
+
+  it('is refused without a time it can read, naming eventTime', () => {
+    const { eventTime: _time, ...timeless } = row;
+    const result = IpConnectEventSchema.safeParse({ ...timeless, createdAt: 'yesterday' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['eventTime']);
+  });
+});
