@@ -171,14 +171,18 @@ describe('Splunk connector against the search jobs API fake', () => {
     expect(fake.openJobs()).toEqual([]);
   });
 
-  it('gives up on a job still running at job_timeout as retryable, and deletes it', async () => {
+  it.each([
+    ['running', { checksUntilDone: Number.POSITIVE_INFINITY }, 200],
+    ['answering 204 No Content', { notReadyChecks: Number.POSITIVE_INFINITY }, 204],
+  ] as const)('gives up on a job still %s at job_timeout as retryable, and deletes it', async (_state, stuck, checkStatus) => {
     await fake.close();
-    fake = await startFakeSplunk({ scenario, token: TOKEN, checksUntilDone: Number.POSITIVE_INFINITY });
+    fake = await startFakeSplunk({ scenario, token: TOKEN, ...stuck });
 
     const error = await failure(connector({ job_timeout: '1s' }).fetchConnections({ hosts: allHosts(), ...around(MINUTE, 0) }));
 
     expect(error).toMatchObject({ kind: 'retryable', source: SOURCE });
     expect(String((error as Error).message)).toMatch(/did not finish within 1000 ms/);
+    expect(fake.requests.filter((request) => request.method === 'GET').every((request) => request.status === checkStatus)).toBe(true);
     expect(fake.requests.at(-1)?.method).toBe('DELETE');
     expect(fake.openJobs()).toEqual([]);
   });
@@ -208,18 +212,6 @@ describe('Splunk connector against the search jobs API fake', () => {
     },
   );
 
-  it('gives up on a job still answering 204 No Content at job_timeout as retryable, and deletes it', async () => {
-    await fake.close();
-    fake = await startFakeSplunk({ scenario, token: TOKEN, notReadyChecks: Number.POSITIVE_INFINITY });
-
-    const error = await failure(connector({ job_timeout: '1s' }).fetchConnections({ hosts: allHosts(), ...around(MINUTE, 0) }));
-
-    expect(error).toMatchObject({ kind: 'retryable', source: SOURCE });
-    expect(String((error as Error).message)).toMatch(/did not finish within 1000 ms/);
-    expect(fake.requests.filter((request) => request.method === 'GET').every((request) => request.status === 204)).toBe(true);
-    expect(fake.requests.at(-1)?.method).toBe('DELETE');
-    expect(fake.openJobs()).toEqual([]);
-  });
 
   it('stops polling when the caller aborts, and still deletes the job', async () => {
     await fake.close();
