@@ -75,6 +75,11 @@ describe('Zeek conn.log JSON lines', () => {
     ]);
   });
 
+  it('reads the epoch milliseconds of JSON::TS_MILLIS as the same instant as the default epoch seconds', async () => {
+    const events = await read('millis.log', [JSON.stringify({ ...dns, ts: 1773133323512 }), JSON.stringify({ ...dns, uid: 'C9', ts: 1773133323.512 })]);
+    expect(events.map((event) => event.time)).toEqual([1773133323512, 1773133323512]);
+  });
+
   describe('in Zeek\'s default TSV format', () => {
     const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents'];
     const TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'interval', 'count', 'count', 'string', 'bool', 'bool', 'count', 'string', 'count', 'count', 'count', 'count', 'set[string]'];

@@ -14,12 +14,20 @@ function outcomeOf(state: string | undefined): ConnectionEvent['outcome'] {
   return ANSWERED_STATES.has(state) ? 'success' : 'unknown';
 }
 
-/** Zeek `ts`: epoch seconds (default JSON writer) or an ISO 8601 string (`JSON::TS_ISO8601`). */
+/** Epoch seconds past this are epoch milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
+const MILLIS_FROM = 1e11;
+
+/**
+ * Zeek `ts`: epoch seconds (the default `JSON::TS_EPOCH`), epoch milliseconds (`JSON::TS_MILLIS`) or an ISO 8601
+ * string (`JSON::TS_ISO8601`).
+ */
 function timeOf(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
   const raw = text(value);
   if (raw === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  if (/^\d+(\.\d+)?$/.test(raw)) {
+    const epoch = Number(raw);
+    return Math.round(epoch >= MILLIS_FROM ? epoch : epoch * 1000);
+  }
   const ms = Date.parse(raw);
   return Number.isNaN(ms) ? undefined : ms;
 }
