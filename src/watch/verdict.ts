@@ -2,6 +2,7 @@ import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
+import { formatUtc } from '../report/text/time.js';
 import { hostLabel } from '../detect/host-match.js';
 import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
@@ -35,12 +36,7 @@ export function decideVerdict(
     (finding) => severityRank(finding.severity) >= MEDIUM && (finding.kind.includes('blocked_retry') ? finding.connected : true),
   );
   const retries = live.filter((finding) => finding.kind.includes('blocked_retry') && !finding.connected);
-  const retryNote = retries.length
-    ? [
-        `the implant is still trying the blocked address from ${listed([...new Set(retries.map((finding) => finding.host))])} ` +
-          `(${retries.reduce((sum, finding) => sum + finding.count, 0)} attempts, all blocked): the block held, the host still needs remediation`,
-      ]
-    : [];
+  const retryNote = retries.length ? [retryNoteOf(retries)] : [];
 
   if (breaches.length > 0) {
     return {
@@ -67,6 +63,19 @@ export function decideVerdict(
       ...retryNote,
     ],
   };
+}
+
+/** Whether the implant was still at it when the window closed, and how hard: the last attempt and the busiest minute. */
+function retryNoteOf(retries: readonly Finding[]): string {
+  const hosts = listed([...new Set(retries.map((finding) => finding.host))]);
+  const attempts = retries.reduce((sum, finding) => sum + finding.count, 0);
+  const last = retries.map((finding) => finding.last_seen).reduce((latest, seen) => (seen > latest ? seen : latest));
+  const peak = Math.max(0, ...retries.map((finding) => finding.retry_rate?.peak ?? 0));
+  const rate = peak > 0 ? `, up to ${peak} a minute` : '';
+  return (
+    `the implant is still trying the blocked address from ${hosts} (${attempts} attempts, all blocked${rate}, the last at ${formatUtc(last)}): ` +
+    'the block held, the host still needs remediation'
+  );
 }
 
 const windowMs = (watch: Watch) => Math.max(0, Date.parse(watch.expires_at) - Date.parse(watch.blocked_at));

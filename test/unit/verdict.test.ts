@@ -76,10 +76,20 @@ describe('the verdict at close', () => {
   });
 
   it('retries to the blocked address that were all blocked leave it held, with the implant named', () => {
-    const retry = finding({ kind: ['blocked_retry'], connected: false, dst: { ip: '203.0.113.7', port: 443 }, count: 40 });
+    const retry = finding({
+      kind: ['blocked_retry'],
+      connected: false,
+      dst: { ip: '203.0.113.7', port: 443 },
+      count: 40,
+      last_seen: '2026-11-27T10:59:31.000Z',
+      retry_rate: { minutes: 20, peak: 3, peak_minute: '2026-11-27T10:12:00.000Z' },
+    });
     const result = decideVerdict(watch, [retry], fullCoverage);
     expect(result.verdict).toBe('held');
-    expect(result.reasons[1]).toMatch(/still trying the blocked address from FIN-WS-042 \(40 attempts, all blocked\)/);
+    expect(result.reasons[1]).toBe(
+      'the implant is still trying the blocked address from FIN-WS-042 (40 attempts, all blocked, up to 3 a minute, the last at ' +
+        '2026-11-27 10:59:31 UTC): the block held, the host still needs remediation',
+    );
   });
 
   it('retries that also beacon are still retries: held while none is shown to get through', () => {
