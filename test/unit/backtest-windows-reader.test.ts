@@ -207,6 +207,42 @@ describe('Sysmon events as winlogbeat ships them', () => {
   });
 });
 
+describe('Sysmon exported from Splunk', () => {
+  /** A line of Splunk's JSON export: the Windows add-on's field names inside `result`. */
+  const splunkLine = (eventCode: string, fields: Record<string, unknown>) => ({
+    preview: false,
+    result: {
+      _time: '2020-09-20T01:18:17.000+00:00',
+      source: `XmlWinEventLog:${SYSMON}`,
+      sourcetype: 'XmlWinEventLog',
+      host: 'WORKSTATION5',
+      Computer: 'WORKSTATION5.theshire.local',
+      EventCode: eventCode,
+      ...fields,
+    },
+  });
+  const { EventID: _id1, Channel: _c1, Hostname: _h1, EventTime: _e1, EventReceivedTime: _r1, '@timestamp': _t1, ...processFields } = nxlogProcessCreate;
+  const { EventID: _id3, Channel: _c3, Hostname: _h3, EventTime: _e3, EventReceivedTime: _r3, '@timestamp': _t3, ...connectionFields } = nxlogConnection;
+
+  it('reads the export lines into the same connection as the OTRF shape, process joined', async () => {
+    const otrf = await read('otrf-pair.json', [nxlogConnection, nxlogProcessCreate]);
+    const splunk = await read('splunk-export.json', [splunkLine('3', connectionFields), splunkLine('10', { ProcessGuid: GUID }), splunkLine('1', processFields)]);
+    expect(splunk.events).toEqual(otrf.events);
+    expect(splunk.stats[0]).toMatchObject({ format: 'windows-events (JSON lines)', records: 3, events: 1, skipped: 1 });
+
+    const results = [splunkLine('3', connectionFields).result, splunkLine('1', processFields).result];
+    const document = await read('splunk-results.json', [JSON.stringify({ preview: false, init_offset: 0, messages: [], fields: [], results })]);
+    expect(document.events).toEqual(otrf.events);
+  });
+
+  it('tells Sysmon from the Security log by the Splunk source, without a Channel field', async () => {
+    const security = splunkLine('3', connectionFields);
+    security.result.source = 'WinEventLog:Security';
+    const { events } = await read('splunk-security.json', [security]);
+    expect(events).toEqual([]);
+  });
+});
+
 describe('hostile or broken Windows events', () => {
   it('names the file and line of a port that is not a port', async () => {
     await expect(read('bad-port.json', [nxlogProcessCreate, { ...nxlogConnection, DestinationPort: '99999' }])).rejects.toThrow(

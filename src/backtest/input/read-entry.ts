@@ -11,7 +11,7 @@ import { createZeekConnReader } from '../readers/zeek-conn.js';
 import { splitLines } from './lines.js';
 import type { TextEntry } from './open-text.js';
 import { peekFirstLine } from './peek.js';
-import { documentRows, recordFormat, sniffLayout, type RecordFormat } from './sniff.js';
+import { documentRows, recordFormat, sniffLayout, unwrapSearchResult, type RecordFormat } from './sniff.js';
 import { zeekTsvRecords } from './zeek-tsv.js';
 
 /** What was read from one entry, for the report. */
@@ -86,7 +86,7 @@ async function* jsonLines(name: string, chunks: AsyncIterable<string>, reader: R
     if (line.text.trim() === '') continue;
     let value: unknown;
     try {
-      value = JSON.parse(line.text);
+      value = unwrapSearchResult(JSON.parse(line.text));
     } catch (error) {
       throw new InputError(name, `not valid JSON (${(error as Error).message})`, line.number);
     }

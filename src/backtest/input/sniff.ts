@@ -13,11 +13,21 @@ export type Layout =
 
 const has = (record: Fields, ...keys: string[]) => keys.every((key) => Object.hasOwn(record, key));
 
+/**
+ * The event of a line of Splunk's JSON export (`{"preview": false, "result": {...}}`, as the UI's export and the
+ * REST `export` endpoint write it); any other value as it is.
+ */
+export function unwrapSearchResult(value: unknown): unknown {
+  return isRecord(value) && isRecord(value.result) && has(value, 'preview') ? value.result : value;
+}
+
 /** Which format one JSON record is in, from the fields that only that format has. */
 export function recordFormat(value: unknown): RecordFormat | undefined {
   if (!isRecord(value)) return undefined;
   if (has(value, 'dst_endpoint', 'device', 'time')) return 'connection-events';
-  if (has(value, 'EventID') || isRecord(value.winlog) || (isRecord(value.event) && has(value.event, 'code'))) return 'windows-events';
+  if (has(value, 'EventID') || has(value, 'EventCode') || isRecord(value.winlog) || (isRecord(value.event) && has(value.event, 'code'))) {
+    return 'windows-events';
+  }
   if ((has(value, 'id.orig_h') || (isRecord(value.id) && has(value.id, 'orig_h'))) && has(value, 'ts')) return 'zeek-conn';
   if ((has(value, 'DeviceName') || has(value, 'DeviceId')) && (has(value, 'ActionType') || has(value, 'RemoteIP'))) return 'mde-network-events';
   return undefined;
@@ -49,7 +59,7 @@ export function sniffLayout(firstLine: string, complete = true): Layout {
       return { layout: 'json-document' };
     }
     if (documentRows(value) !== undefined) return { layout: 'json-document' };
-    const format = recordFormat(value);
+    const format = recordFormat(unwrapSearchResult(value));
     if (format) return { layout: 'json-lines', format };
     const keys = isRecord(value) ? Object.keys(value).slice(0, 8).join(', ') : typeof value;
     return { layout: 'unknown', reason: `a JSON object of no known format (fields: ${keys})` };

@@ -4,7 +4,8 @@ import { at, integer, isRecord, text, utcTime, type Fields } from './fields.js';
  * One Windows event in any of the shapes exports give it, read by its Windows field names:
  * - NXLog/Logstash (OTRF Security-Datasets): `EventID`, `Channel`, `Hostname` and the event data at the top level;
  * - winlogbeat: `winlog.event_id`, `winlog.channel`, `winlog.computer_name`, data under `winlog.event_data`;
- * - ECS after Elastic's ingest pipelines: what moved out of `event_data` is read from its ECS field.
+ * - ECS after Elastic's ingest pipelines: what moved out of `event_data` is read from its ECS field;
+ * - Splunk's Windows add-on: `EventCode`, `LogName` or the `source` (`XmlWinEventLog:<channel>`), `Computer`, `_time`.
  */
 export interface WindowsRecord {
   eventId: number;
@@ -72,21 +73,34 @@ function fromEcs(record: Fields, name: string): string | undefined {
   }
 }
 
+/** `XmlWinEventLog:Microsoft-Windows-Sysmon/Operational` or `WinEventLog:Security`: the channel after the colon. */
+function splunkChannel(source: unknown): string | undefined {
+  const match = /^(?:Xml)?WinEventLog:(.+)$/i.exec(text(source) ?? '');
+  return match?.[1];
+}
+
 /** The record as a Windows event, or undefined when it is not one (no event id). */
 export function windowsRecord(record: Fields): WindowsRecord | undefined {
   const winlog = isRecord(record.winlog) ? record.winlog : undefined;
   const data = winlog && isRecord(winlog.event_data) ? winlog.event_data : record;
-  const eventId = integer(record.EventID ?? winlog?.event_id ?? at(record, 'event.code'));
+  const eventId = integer(record.EventID ?? record.EventCode ?? winlog?.event_id ?? at(record, 'event.code'));
   if (eventId === undefined || eventId === 'invalid') return undefined;
   const channel =
-    text(record.Channel) ?? text(winlog?.channel) ?? text(record.SourceName) ?? text(winlog?.provider_name) ?? text(at(record, 'event.provider')) ?? '';
+    text(record.Channel) ??
+    text(winlog?.channel) ??
+    text(record.LogName) ??
+    splunkChannel(record.source) ??
+    text(record.SourceName) ??
+    text(winlog?.provider_name) ??
+    text(at(record, 'event.provider')) ??
+    '';
   const eventTime = text(record.EventTime);
-  const stamp = Date.parse(text(record['@timestamp']) ?? '');
+  const stamp = Date.parse(text(record['@timestamp']) ?? text(record._time) ?? '');
   return {
     eventId,
     channel: channel.toLowerCase(),
     computer: text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
-    recordId: text(record.RecordNumber) ?? text(winlog?.record_id),
+    recordId: text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
     get: (name) => (Object.hasOwn(data, name) ? text(data[name]) : undefined) ?? fromEcs(record, name),
     timestamp: Number.isNaN(stamp) ? undefined : stamp,
     nxlog: eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
