@@ -4,7 +4,10 @@ import { abortableDelay } from '../http/abort.js';
 import type { FalconApi } from './falcon-api.js';
 import { QueryJobCreatedSchema, QueryJobStatusSchema, parseBody } from './parse.js';
 
-/** LogScale says how soon to poll again (`metaData.pollAfter`); bounded so a job is polled well within the 30 s after which an unpolled job is dropped. */
+/**
+ * LogScale says how soon to poll again (`metaData.pollAfter`); bounded so a job is polled well before it is dropped
+ * unpolled (after 90 s in older LogScale documentation, 30 s in newer).
+ */
 const MIN_POLL_MS = 50;
 const MAX_POLL_MS = 5_000;
 const DEFAULT_POLL_MS = 1_000;
@@ -35,7 +38,7 @@ export function createQueryJobRunner(options: QueryJobOptions): QueryJobRunner {
   const { sourceId, api, logger } = options;
   const jobsPath = `/humio/api/v1/repositories/${encodeURIComponent(options.repository)}/queryjobs`;
 
-  /** Best effort and not awaited: a job nobody polls is dropped after about 30 s anyway. */
+  /** Best effort and not awaited: a job nobody polls is dropped within 30 to 90 s anyway. */
   const stop = (id: string) => {
     api.request({ method: 'DELETE', url: `${jobsPath}/${encodeURIComponent(id)}` }).catch((error: unknown) => {
       logger.debug({ source: sourceId, err: error instanceof Error ? error.message : String(error) }, 'query job stop failed');
