@@ -21,4 +21,11 @@ export const SourceCommonConfigSchema = z.object({
 });
 export type SourceCommonConfig = z.infer<typeof SourceCommonConfigSchema>;
 
+/**
+ * `prevalence_timeout` of the sources that aggregate the estate server-side: how long one prevalence query, job or
+ * request may run. It reads every host's events over the whole prevalence window, far more than a poll, so it has its
+ * own limit rather than the poll's. Default 15m.
+ */
+export const prevalenceTimeout = () => durationString(1_000, 7_200_000).default('15m');
+
 export const durationMs = (text: string): number => parseDuration(text) ?? 0;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -40,11 +40,7 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
   page_size: z.number().int().min(1).max(10_000).default(1_000),
   /** How long one query job may run before it is stopped and the poll reports a gap. Default 2m. */
   query_timeout: durationString(1_000, 900_000).default('2m'),
-  /**
-   * How long one estate prevalence query may run: it reads every host's events over the prevalence window, far more
-   * than a poll does, so it gets its own limit. Default 15m.
-   */
-  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  prevalence_timeout: prevalenceTimeout(),
   /**
    * How far before the read range the process join looks for the `ProcessRollup2` of a connecting process
    * (image path, command line, hashes). Processes started earlier show without them. Default 7d.

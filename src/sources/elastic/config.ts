@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -39,11 +39,7 @@ export const ElasticConfigSchema = SourceCommonConfigSchema.extend({
    * (`advanced.events.deduplicate_network_events`, on since 8.15). Shown in the watch's coverage. Default true.
    */
   defend_deduplicates: z.boolean().default(true),
-  /**
-   * Per-request timeout of the estate prevalence searches: each aggregates every host's events over the prevalence
-   * window, far more than a poll does, so it gets its own limit instead of `timeout`. Default 15m.
-   */
-  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  prevalence_timeout: prevalenceTimeout(),
 }).strict();
 
 export type ElasticConfig = z.infer<typeof ElasticConfigSchema>;

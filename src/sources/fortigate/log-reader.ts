@@ -39,7 +39,7 @@ export function createLogReader(options: LogReaderOptions): () => LogReader {
     for (const filter of filters) params.append('filter', filter);
     const response = await http.request<unknown>(
       { method: 'GET', url: `${path}?${params.toString()}`, headers, signal },
-      { parse: (body) => readLogBody(sourceId, 200, body) },
+      { parse: (body, status) => readLogBody(sourceId, status, body) },
     );
     return parseLogResponse(sourceId, response.data);
   }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { IpSchema } from '../../contracts/common.js';
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
-import { invalidJsonBody } from '../http/classify.js';
+import { parseJsonBody } from '../http/classify.js';
 import { SourceError } from '../source-error.js';
 import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 
@@ -46,7 +46,6 @@ export const TrafficRecordSchema = z.object({
 });
 export type TrafficRecord = z.output<typeof TrafficRecordSchema>;
 
-/** The envelope; a body that is JSON but not this shape, or a 200 saying error, is terminal. */
 /** An `eventtime` written as a bare JSON number of 16 digits or more (µs, ns): more than a double holds exactly. */
 const LONG_EVENTTIME = /("eventtime"\s*:\s*)(\d{16,})(?=\s*[,}])/g;
 
@@ -54,13 +53,10 @@ const LONG_EVENTTIME = /("eventtime"\s*:\s*)(\d{16,})(?=\s*[,}])/g;
  * The log API's JSON body, with long `eventtime` numbers kept as their digits: read as doubles, two records a few
  * hundred nanoseconds apart would share an id, and one in the last 128 ns of a millisecond would move to the next.
  */
-export function readLogBody(sourceId: string, status: number, body: string): unknown {
-  try {
-    return JSON.parse(body.replace(LONG_EVENTTIME, '$1"$2"'));
-  } catch {
-    throw invalidJsonBody(sourceId, status);
-  }
-}
+export const readLogBody = (sourceId: string, status: number, body: string): unknown =>
+  parseJsonBody(sourceId, status, body.replace(LONG_EVENTTIME, '$1"$2"'));
+
+/** The envelope; a body that is JSON but not this shape, or a 200 saying error, is terminal. */
 
 export function parseLogResponse(sourceId: string, body: unknown): LogResponse {
   const response = parseBody(sourceId, 'log API', LogResponseSchema, body, describeIssues);

@@ -114,6 +114,15 @@ export function invalidJsonBody(sourceId: string, status: number): SourceError {
   });
 }
 
+/** A 2xx body read as JSON; one that is not is `invalidJsonBody`. */
+export function parseJsonBody(sourceId: string, status: number, body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    throw invalidJsonBody(sourceId, status);
+  }
+}
+
 /**
  * Anything axios (or the code around it) threw, as a SourceError. Timeouts, resets and cut bodies are
  * retryable; a status error is classified by its status. The axios error is not kept as `cause`: it carries

@@ -2,7 +2,7 @@ import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
 import { SourceError } from '../source-error.js';
 import { abortableDelay } from './abort.js';
-import { classifyRequestError, classifyStatus, invalidJsonBody, type VendorErrorReader } from './classify.js';
+import { classifyRequestError, classifyStatus, invalidJsonBody, parseJsonBody, type VendorErrorReader } from './classify.js';
 import type { RequestBudget } from './request-budget.js';
 import { backoffDelayMs, retryAfterHint, type RetryHint } from './retry-policy.js';
 
@@ -27,10 +27,11 @@ export interface SourceHttpClientOptions {
 
 export interface RequestOptions<T> {
   /**
-   * For vendors whose bodies are not JSON (PAN-OS XML): reads the 2xx body text. A `SourceError` it throws is
-   * handled like a failed attempt, so a `retryable` one (a cut or non-XML body) is retried with backoff.
+   * For bodies the default JSON read does not suit (PAN-OS XML, a 204, digits a double cannot hold): reads the 2xx
+   * body text and status. A `SourceError` it throws is handled like a failed attempt, so a `retryable` one (a cut or
+   * unreadable body) is retried with backoff.
    */
-  parse?: (body: string) => T;
+  parse?: (body: string, status: number) => T;
 }
 
 export interface SourceHttpClient {
@@ -66,7 +67,7 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
   async function attempt(
     config: AxiosRequestConfig,
     signal: AbortSignal | undefined,
-    parse: ((body: string) => unknown) | undefined,
+    parse: ((body: string, status: number) => unknown) | undefined,
   ): Promise<AxiosResponse> {
     let response: AxiosResponse<unknown>;
     try {
@@ -79,14 +80,10 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
     if (response.status < 200 || response.status > 299) {
       throw classifyStatus(sourceId, response, classify);
     }
-    if (parse) return { ...response, data: parse(typeof response.data === 'string' ? response.data : '') };
+    if (parse) return { ...response, data: parse(typeof response.data === 'string' ? response.data : '', response.status) };
     if (!expectsJson(config)) return response;
     if (typeof response.data !== 'string') throw invalidJsonBody(sourceId, response.status);
-    try {
-      return { ...response, data: JSON.parse(response.data) as unknown };
-    } catch {
-      throw invalidJsonBody(sourceId, response.status);
-    }
+    return { ...response, data: parseJsonBody(sourceId, response.status, response.data) };
   }
 
   return {

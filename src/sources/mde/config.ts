@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
 import { HUNTING_ROW_LIMIT } from './kql.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -25,11 +24,7 @@ export const MdeConfigSchema = SourceCommonConfigSchema.extend({
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
   /** Rows per query page. Default 10,000; at most 100,000, advanced hunting's own cap. */
   page_size: z.number().int().min(1).max(HUNTING_ROW_LIMIT).default(10_000),
-  /**
-   * Per-request timeout of the estate prevalence queries: each aggregates every host's events over the prevalence
-   * window, far more than a poll does, so it gets its own limit instead of `timeout`. Default 15m.
-   */
-  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  prevalence_timeout: prevalenceTimeout(),
 }).strict();
 
 export type MdeConfig = z.infer<typeof MdeConfigSchema>;

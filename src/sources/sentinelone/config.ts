@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const s1Id = z.string().regex(/^\d{1,20}$/, { error: 'must be a numeric SentinelOne id' });
@@ -36,11 +36,7 @@ export const SentineloneConfigSchema = SourceCommonConfigSchema.extend({
   query_limit: z.number().int().min(1).max(100_000).default(20_000),
   /** How long one Deep Visibility query may run before it is cancelled and the poll reports a gap. Default 2m. */
   query_timeout: durationString(1_000, 900_000).default('2m'),
-  /**
-   * How long one estate prevalence query may run: it reads every agent's events over the prevalence window, far more
-   * than a poll does, so it gets its own limit. Default 15m.
-   */
-  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  prevalence_timeout: prevalenceTimeout(),
   /** Events read at most for one baseline, which is aggregated here (S1QL has no aggregation). Default 100,000. */
   baseline_max_events: z.number().int().min(1).max(1_000_000).default(100_000),
   /**

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const splunkName = (what: string) =>
@@ -47,11 +47,7 @@ export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   job_poll_interval: durationString(50, 60_000).default('1s'),
   /** A search job still running after this is cancelled and the poll retried later. Default 5m. */
   job_timeout: durationString(1_000, 3_600_000).default('5m'),
-  /**
-   * How long one estate prevalence job may run: it scans every host's events over the prevalence window, far more
-   * than a poll does, so it gets its own limit. Default 15m.
-   */
-  prevalence_timeout: durationString(1_000, 7_200_000).default('15m'),
+  prevalence_timeout: prevalenceTimeout(),
   /** Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative. */
   rate_limit_per_minute: z.number().int().positive().default(120),
 })

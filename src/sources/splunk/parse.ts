@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { SourceError } from '../source-error.js';
 import { describeFirstIssue, describeIssues, parseBody as parseVendorBody, parseEach } from '../vendor-body.js';
 import { BASELINE_STATS, PREVALENCE_STATS } from './spl.js';
 
@@ -114,19 +113,6 @@ export type DestinationPrevalenceRow = z.output<typeof DestinationPrevalenceRowS
 /** A JSON body that is not the documented shape is terminal, naming every bad field. */
 export function parseBody<S extends z.ZodType>(sourceId: string, what: string, schema: S, body: unknown): z.output<S> {
   return parseVendorBody(sourceId, what, schema, body, describeIssues);
-}
-
-/**
- * A 2xx body as JSON, or undefined when it is empty: splunkd answers a job status check with 204 No Content while
- * the job is not ready yet (QUEUED, PARSING). A cut or non-JSON body is retryable, as the HTTP client treats one.
- */
-export function readJsonOrEmpty(sourceId: string, what: string, body: string): unknown {
-  if (body.trim() === '') return undefined;
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    throw new SourceError('retryable', sourceId, `${what} answered a body that is not complete JSON (truncated or not JSON)`);
-  }
 }
 
 /** Validates every row; a bad row is an error naming the row and field, never a silent skip. */

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type * as z from 'zod';
 import type { SourceHttpClient } from '../http/source-http-client.js';
+import { parseJsonBody } from '../http/classify.js';
 import { pollJob } from '../http/poll-job.js';
 import { SourceError } from '../source-error.js';
-import { CreateJobResponseSchema, JobStatusSchema, ResultsPageSchema, parseBody, parseRows, readJsonOrEmpty, type JobStatus } from './parse.js';
+import { CreateJobResponseSchema, JobStatusSchema, ResultsPageSchema, parseBody, parseRows, type JobStatus } from './parse.js';
 import { epochSeconds } from './spl.js';
 
 export interface SearchJobOptions {
@@ -77,9 +78,9 @@ export function createSearchJobs(options: SearchJobOptions): SearchJobs {
     const what = 'search job status';
     const response = await http.request<unknown>(
       { method: 'GET', url: jobPath(sid), params: { output_mode: 'json' }, headers, signal },
-      { parse: (body) => readJsonOrEmpty(sourceId, what, body) },
+      // splunkd answers 204 No Content for a job not ready yet (queued, parsing); the Splunk SDK's Job.is_ready too.
+      { parse: (body, status) => (status === 204 || body.trim() === '' ? undefined : parseJsonBody(sourceId, status, body)) },
     );
-    // An empty body is splunkd's 204 No Content for a job not ready yet; the Splunk SDK's Job.is_ready reads it so too.
     if (response.data === undefined) return undefined;
     const job = parseBody(sourceId, what, JobStatusSchema, response.data);
     if (job.dispatchState === FAILED) {
