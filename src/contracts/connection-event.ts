@@ -25,7 +25,12 @@ export const ConnectionEventSchema = z.object({
       sha1: z.string().optional(),
       sha256: z.string().optional(),
       user: z.string().optional(),
+      /** Image file name of the parent process (MDE, CrowdStrike and S1 report only the name). */
       parent_name: z.string().optional(),
+      /** Full image path of the parent process, when the telemetry has it (Sysmon `ParentImage`, Elastic). */
+      parent_path: z.string().optional(),
+      /** When the connecting process started, epoch ms (Sysmon EID 1 `UtcTime`, MDE `InitiatingProcessCreationTime`). */
+      started_at: z.number().int().optional(),
       signer: z.string().optional(),
     })
     .optional(),
@@ -37,6 +42,12 @@ export const ConnectionEventSchema = z.object({
   }),
   /** Lower-case transport: tcp, udp, icmp, icmpv6, or what the source reports. */
   protocol: z.string(),
+  /**
+   * ICMP message type and code, when the protocol is ICMP and the source reports them (Zeek puts them in the port
+   * fields). An error message (destination unreachable, time exceeded, ...) answers someone else's packet: it is no
+   * channel of its own.
+   */
+  icmp: z.object({ type: z.number().int().min(0).max(255), code: z.number().int().min(0).max(255).optional() }).optional(),
   direction: z.enum(['outbound', 'inbound', 'lateral', 'listen', 'unknown']),
   /** `blocked` when a control (firewall, EDR network protection) denied it. */
   outcome: z.enum(['success', 'failure', 'blocked', 'unknown']),

@@ -18,6 +18,10 @@ export const FindingProcessSchema = z.object({
   user: z.string().optional(),
   sha1: z.string().optional(),
   pid: z.number().int().optional(),
+  /** Parent image name: lineage a responder reads at a glance (services.exe, wmiprvse.exe, ...). */
+  parent_name: z.string().optional(),
+  /** When the process started (ISO 8601), when the telemetry says. */
+  started_at: z.string().optional(),
 });
 
 export const FindingStatusSchema = z.enum(['open', 'acknowledged', 'benign']);
