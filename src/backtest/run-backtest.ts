@@ -79,7 +79,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const snapshot = buildBaseline(entries, draft.hosts, detection, { blocked: draft.blocked });
   let clock = blockedAt;
   const detector = createDetector({
-    context: { watchId: draft.id, incidentId: draft.incident_id, blocked: draft.blocked, hosts: draft.hosts },
+    context: { watchId: draft.id, incidentId: draft.incident_id, blocked: draft.blocked, hosts: draft.hosts, blockedAt },
     baseline: compileBaseline(snapshot),
     settings: detection,
     // Allow-rules expire as they would have for the live watch: at the time of each poll.

@@ -5,6 +5,7 @@ export const FindingKindSchema = z.enum([
   'blocked_retry',
   'uncommon_port',
   'quiet_process',
+  'new_process',
   'new_destination',
   'protocol_shift',
   'beaconing',

@@ -6,7 +6,7 @@ import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
-import { isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from './net.js';
+import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from './net.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
 import { basename, processKey } from './process-identity.js';
 import type { DetectionSettings } from './settings.js';
@@ -36,6 +36,12 @@ const HostBaselineSchema = z.object({
   ),
   /** Normalized destination IPs and host names. */
   destinations: z.array(z.string()),
+  /**
+   * UTC hours with telemetry from this host (estimated from its rows, see `markActiveHours`): how much history the
+   * baseline really holds, whatever the window's nominal length. Absent in snapshots taken before it existed (read
+   * as enough).
+   */
+  active_hours: z.number().int().nonnegative().optional(),
 });
 export type HostBaseline = z.infer<typeof HostBaselineSchema>;
 
@@ -45,12 +51,20 @@ export const BaselineSnapshotSchema = z.object({
   window: z.object({ from: z.number().int().nullable(), to: z.number().int().nullable() }),
   /** Connections summarized by the kept rows (sum of their counts). */
   event_count: z.number().int().nonnegative(),
-  /** Rows left out: to a blocked indicator (the C2 itself is not "normal"), or loopback/link-local/multicast. */
+  /**
+   * Rows left out: to a blocked indicator (the C2 itself is not "normal"), loopback/link-local/multicast, or from an
+   * address outside the estate (see `environment.host_count`).
+   */
   excluded_rows: z.number().int().nonnegative(),
   hosts: z.array(HostBaselineSchema),
   environment: z.object({
-    /** Hosts with at least one kept row, watched or not. */
+    /**
+     * Hosts with at least one kept row that belong to the estate: watched hosts, devices named by an EDR, and
+     * addresses inside `networks.internal`. A sensor log's external originators (scanners) are not hosts here.
+     */
     host_count: z.number().int().nonnegative(),
+    /** Sum over those hosts of their active hours (see `active_hours`); absent in older snapshots. */
+    host_hours: z.number().int().nonnegative().optional(),
     /** [protocol, port or null, hosts]. */
     ports: z.array(z.tuple([z.string(), z.number().int().nullable(), z.number().int().nonnegative()])),
     destinations: z.array(Counted),
@@ -132,14 +146,18 @@ interface HostAccumulator {
   destinations: Set<string>;
 }
 
+const HOUR = 3_600_000;
+
 /** Summarizes baseline rows of the watched hosts (and any other hosts in `entries`, for prevalence only). */
 export function buildBaseline(
   entries: readonly BaselineEntry[],
   hosts: readonly WatchedHost[],
-  settings: Pick<DetectionSettings, 'ports'>,
+  settings: Pick<DetectionSettings, 'ports'> & Partial<Pick<DetectionSettings, 'networks'>>,
   options: BuildBaselineOptions = {},
 ): BaselineSnapshot {
   const matchHost = createHostMatcher(hosts);
+  const internal = compileCidrList(settings.networks?.internal ?? []);
+  const hoursByHost = new Map<string, Set<number>>();
   const blocked = compileIndicators(options.blocked ?? []);
   const perHost = new Map<string, HostAccumulator>();
   const environmentHosts = new Set<string>();
@@ -165,12 +183,19 @@ export function buildBaseline(
       continue;
     }
     const watched = matchHost.byRef({ uid: entry.host, hostname: entry.host, ip: entry.host });
+    if (!watched && !isEstateHost(entry.host, internal)) {
+      excluded++;
+      continue;
+    }
     const hostId = watched ? hostIdentity(watched) : `unwatched:${entry.host.toLowerCase()}`;
     const protocol = entry.protocol.toLowerCase();
     const proc = processKey(entry.process_path, entry.process_name);
     const sha1 = entry.sha1?.toLowerCase();
 
     environmentHosts.add(hostId);
+    let hours = hoursByHost.get(hostId);
+    if (!hours) hoursByHost.set(hostId, (hours = new Set()));
+    markActiveHours(hours, entry);
     ports.add(portKey(protocol, entry.dst_port), hostId);
     if (dstIp !== undefined) destinations.add(dstIp, hostId);
     if (dstHostname !== undefined) destinations.add(dstHostname, hostId);
@@ -240,9 +265,11 @@ export function buildBaseline(
       sha1s: [...acc.sha1s],
       tuples: [...acc.tuples.values()],
       destinations: [...acc.destinations],
+      active_hours: hoursByHost.get(acc.host)?.size ?? 0,
     })),
     environment: {
       host_count: Math.max(environmentHosts.size, estateHosts),
+      host_hours: [...hoursByHost.values()].reduce((sum, hours) => sum + hours.size, 0),
       ports: ports.entries().map(([key, count]) => {
         const [protocol, port] = splitPortKey(key);
         return [protocol, port, count];
@@ -264,6 +291,33 @@ export function buildBaseline(
       }),
     },
   };
+}
+
+/** Hours marked per row at most: a week of hourly presence, so one row never costs more than a lookup table. */
+const MAX_HOURS_PER_ROW = 168;
+
+/**
+ * Marks the UTC hours a row shows telemetry in. A row only says "seen `count` times between first and last": its
+ * first and last hour are certain; a row seen n times over a longer span is taken as present in n hours spread
+ * evenly over it (never more hours than sightings, so a one-off row between two recordings months apart adds two).
+ */
+function markActiveHours(hours: Set<number>, entry: BaselineEntry): void {
+  const first = Math.floor(entry.first_seen / HOUR);
+  const last = Math.floor(Math.max(entry.first_seen, entry.last_seen) / HOUR);
+  const marks = Math.min(entry.count, last - first + 1, MAX_HOURS_PER_ROW);
+  hours.add(first);
+  hours.add(last);
+  for (let i = 1; i < marks - 1; i++) hours.add(first + Math.round(((last - first) * i) / (marks - 1)));
+}
+
+/**
+ * Whether a baseline row's host belongs to the estate when it is not watched. A name or an EDR id is a managed
+ * device; a bare address counts only inside `networks.internal` (never assumed RFC 1918): in a span port's log every
+ * internet scanner is an "originator", and counting them made the web's own ports look rare.
+ */
+function isEstateHost(host: string, internal: ReturnType<typeof compileCidrList>): boolean {
+  if (isIP(host) === 0) return true;
+  return internal.size > 0 && internal.contains(host);
 }
 
 /** An estate read's destination as [ip, undefined] or [undefined, host name], normalized like baseline rows. */
@@ -299,6 +353,10 @@ export interface CompiledHostBaseline {
   readonly processes: ReadonlySet<string>;
   readonly sha1s: ReadonlySet<string>;
   readonly destinations: ReadonlySet<string>;
+  /** Distinct hours of telemetry behind this host's rows; undefined for snapshots that did not record it. */
+  readonly activeHours: number | undefined;
+  /** True when this host itself used the port/protocol in the baseline, to any destination. */
+  usedPort(protocol: string, port: number | undefined): boolean;
   /** True when this exact (process, destination ip or name, port, protocol) was seen on this host. */
   hasTuple(process: string, dstIp: string | undefined, dstHostname: string | undefined, port: number | undefined, protocol: string): boolean;
 }
@@ -308,6 +366,11 @@ export interface CompiledBaseline {
   /** Baseline window length in ms, when known. */
   readonly windowMs: number | undefined;
   readonly hostCount: number;
+  /**
+   * Hours of telemetry behind the estate counts: the sum of the estate hosts' active hours, or undefined when the
+   * snapshot did not record it or an estate-wide prevalence read (days of every host) was merged in.
+   */
+  readonly hostHours: number | undefined;
   /** By `hostIdentity(host)`; absent when the host had no usable baseline row. */
   readonly hosts: ReadonlyMap<string, CompiledHostBaseline>;
   /** On how many baseline hosts this port/protocol was seen. */
@@ -348,6 +411,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
   const hosts = new Map<string, CompiledHostBaseline>();
   for (const host of snapshot.hosts) {
     const tuples = new Map<string, Map<string, Set<number>>>();
+    const usedPorts = new Set<number>();
     const addTuple = (process: string, destination: string, code: number) => {
       let byDestination = tuples.get(process);
       if (!byDestination) tuples.set(process, (byDestination = new Map()));
@@ -357,6 +421,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
     };
     for (const [process, dstIp, dstHostname, port, protocol] of host.tuples) {
       const code = codec.encode(protocol, port, true);
+      usedPorts.add(code);
       if (dstIp !== null) addTuple(process, dstIp, code);
       if (dstHostname !== null) addTuple(process, dstHostname, code);
     }
@@ -365,6 +430,11 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
       processes: new Set(host.processes),
       sha1s: new Set(host.sha1s),
       destinations: new Set(host.destinations),
+      activeHours: host.active_hours,
+      usedPort(protocol, port) {
+        const code = codec.encode(protocol, port, false);
+        return code >= 0 && usedPorts.has(code);
+      },
       hasTuple(process, dstIp, dstHostname, port, protocol) {
         const byDestination = tuples.get(process);
         if (!byDestination) return false;
@@ -395,6 +465,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
     snapshot,
     windowMs: from !== null && to !== null && to > from ? to - from : undefined,
     hostCount: snapshot.environment.host_count,
+    hostHours: snapshot.environment.estate.some((read) => !read.partial) ? undefined : snapshot.environment.host_hours,
     hosts,
     portHosts: (protocol, port) => {
       const code = codec.encode(protocol, port, false);

@@ -13,12 +13,12 @@ import { findingId } from './finding-id.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from './net.js';
-import { DYNAMIC_RPC_FROM, DYNAMIC_RPC_TO, ProtocolPortSet, parsePortSpec } from './ports.js';
-import { createProtocolShiftJudge, emptyProtocolShiftSignal, LARGE_ICMP_BYTES } from './protocol-shift.js';
-import { createQuietProcessJudge, emptyQuietProcessSignal } from './quiet-process.js';
 import * as reasons from './reasons.js';
 import { BLOCKED_RETRY_SCORE, orStrength, SIGNAL_WEIGHTS as W, severityOf, toScore } from './scoring.js';
 import type { AllowRule, DetectionSettings } from './settings.js';
+import { beaconTarget } from './signals/beaconing.js';
+import { SIGNALS } from './signals/index.js';
+import type { BeaconContext, JudgedEvent, Signal } from './signals/signal.js';
 import type { Assessment, Detector, FindingAssessment, Observation, WatchDetectionContext } from './types.js';
 
 export interface DetectorOptions {
@@ -40,29 +40,22 @@ const IGNORED_MULTICAST = ignored('multicast or broadcast destination');
 const IGNORED_HOST = ignored('host is not part of this watch');
 const NORMAL: Assessment = Object.freeze({ type: 'normal' });
 
-/** The signals of the event being judged that have no judge of their own. */
-interface Signals {
-  port: number;
-  portHosts: number;
-  destination: number;
-  internal: boolean;
-}
-
-/** A tuple's beacon score and how many connections it has had, when an event is judged with its history. */
-interface BeaconContext {
-  beacon: BeaconScore;
-  times: number;
+/** The scored signals of one event: combined strength, kinds and reasons in `SIGNALS` order. */
+interface Scored {
+  strength: number;
+  kinds: FindingKind[];
+  why: string[];
 }
 
 /**
- * Builds the detector of one watch: everything it needs per event (indicators, allow-rules, host lookups,
- * networks, known-good ports) is compiled here, once.
+ * Builds the detector of one watch: everything it needs per event (indicators, allow-rules, host lookups, networks,
+ * the signals of src/detect/signals/) is compiled here, once.
  *
  * Order of judgement: non-outbound, loopback/link-local/multicast and other hosts' events are ignored; a blocked
  * indicator is always a finding (no allow-rule hides it); then allow-rules (YAML, extra, built-in catalog)
- * suppress; an exact baseline tuple is normal; everything else is scored on `quiet_process`, `uncommon_port`,
- * `new_destination` and `protocol_shift`, and reported when the score reaches `tuning.min_score`. `beaconing`
- * needs the tuple's history, so only `judgeBeacon` adds it, on top of the same judgement.
+ * suppress; an exact baseline tuple is normal unless its process first ran after the block; everything else is
+ * scored by every signal (noisy-OR of their strengths) and reported when the score reaches `tuning.min_score`.
+ * `beaconing` needs the tuple's history, so only `judgeBeacon` gives it one.
  */
 export function createDetector(options: DetectorOptions): Detector {
   const { context, baseline, settings } = options;
@@ -75,25 +68,11 @@ export function createDetector(options: DetectorOptions): Detector {
     { incidentId: context.incidentId, hosts: context.hosts, nowMs: now() },
   );
   const internal = compileCidrList(settings.networks.internal);
-  const infrastructure = new Set([...settings.networks.resolvers, ...settings.networks.proxies].map(normalizeIp));
-  const knownGood = new ProtocolPortSet();
-  for (const known of settings.ports.known_good) {
-    const range = parsePortSpec(known.port);
-    if (range) knownGood.add(known.protocol, range[0], range[1]);
-  }
+  const signals: Signal[] = SIGNALS.map((create) => create({ baseline, settings, internal, blockedAt: context.blockedAt }));
   const hostBaselines = new Map<WatchedHost, CompiledHostBaseline | undefined>(
     context.hosts.map((host) => [host, baseline.hosts.get(hostIdentity(host))]),
   );
-  const windowText = reasons.baselineWindowText(baseline.windowMs);
   const suppressedByRule = new Map<string, Assessment>();
-  const judgeQuietProcess = createQuietProcessJudge(baseline);
-  const judgeProtocolShift = createProtocolShiftJudge(settings.networks, internal.size);
-  const quiet = emptyQuietProcessSignal();
-  const shift = emptyProtocolShiftSignal();
-  const signals: Signals = { port: 0, portHosts: 0, destination: 0, internal: false };
-  /** The last event judged: its facts, and its combined strength when it was scored (else -1). */
-  let lastFacts: EventFacts | undefined;
-  let lastStrength = -1;
   /** A poll judges every event of a tuple against the same track: score it once. */
   const beaconScores = new WeakMap<BeaconTrack, BeaconScore | null>();
 
@@ -105,29 +84,6 @@ export function createDetector(options: DetectorOptions): Detector {
     }
     return assessment;
   };
-
-  function scoreUncommonPort(facts: EventFacts, dstInternal: boolean): void {
-    signals.port = 0;
-    signals.portHosts = 0;
-    if (baseline.hostCount === 0) return;
-    const { protocol, port } = facts;
-    if (knownGood.has(protocol, port) || baseline.isKnownGoodPort(protocol, port)) return;
-    if (dstInternal && port !== undefined && port >= DYNAMIC_RPC_FROM && port <= DYNAMIC_RPC_TO) return;
-    const seenOn = baseline.portHosts(protocol, port);
-    signals.portHosts = seenOn;
-    if (seenOn === 0) signals.port = W.portUnseen;
-    else if (seenOn / baseline.hostCount <= tuning.uncommon_port_max_hosts) signals.port = W.portRare;
-  }
-
-  function scoreNewDestination(facts: EventFacts, dstInternal: boolean): void {
-    signals.destination = 0;
-    const { dstIp, dstHostname } = facts;
-    if (baseline.hostCount === 0 || (dstIp === undefined && dstHostname === undefined)) return;
-    if (dstIp !== undefined && (infrastructure.has(dstIp) || baseline.destinationHosts(dstIp) > 0)) return;
-    if (dstHostname !== undefined && baseline.destinationHosts(dstHostname) > 0) return;
-    if (dstInternal) signals.destination = W.destinationInternal;
-    else signals.destination = dstHostname === undefined ? W.destinationBareIp : W.destinationNamed;
-  }
 
   const tupleId = (facts: EventFacts): string =>
     findingId({
@@ -167,6 +123,8 @@ export function createDetector(options: DetectorOptions): Detector {
           ...(process?.user !== undefined && { user: process.user }),
           ...(process?.sha1 !== undefined && { sha1: process.sha1 }),
           ...(process?.pid !== undefined && { pid: process.pid }),
+          ...(process?.parent_name !== undefined && { parent_name: process.parent_name }),
+          ...(process?.started_at !== undefined && { started_at: new Date(process.started_at).toISOString() }),
         },
         dst,
         protocol: facts.protocol,
@@ -174,8 +132,8 @@ export function createDetector(options: DetectorOptions): Detector {
         severity,
         score,
         reasons: why,
-        // "Reached a blocked indicator" is a breach claim: only a reported success proves it. A fallback channel
-        // whose outcome the source does not report counts as open, the safer reading for a new channel.
+        // A connection is open only when the telemetry says it succeeded; a fallback channel whose outcome the
+        // source does not report counts as open (the safer reading for a new channel), a blocked indicator never.
         connected: event.outcome === 'success' || (event.outcome === 'unknown' && !kind.includes('blocked_retry')),
       },
     };
@@ -191,102 +149,68 @@ export function createDetector(options: DetectorOptions): Detector {
     const severity: Severity = event.outcome === 'success' ? 'critical' : 'high';
     const why = reasons.blockedRetryReasons(hostLabel(facts.host), indicator, event.outcome);
     if (!beacon) return findingOf(event, facts, ['blocked_retry'], severity, base, why);
-    why.push(reasons.beaconReason('retries', beaconTarget(event, facts), beacon.beacon, beacon.times));
-    return findingOf(event, facts, ['blocked_retry', 'beaconing'], severity, toScore(orStrength(base / 100, W.beaconing)), why);
+    why.push(reasons.beaconReason('retries', beaconTarget(event.dst_endpoint, facts), beacon.beacon, beacon.times));
+    return findingOf(event, facts, ['blocked_retry', 'beaconing'], severity, toScore(orStrength(base / 100, W.beaconingSteady)), why);
   }
 
-  function judge(event: ConnectionEvent, beacon: BeaconContext | undefined): Assessment {
-    lastFacts = undefined;
-    lastStrength = -1;
-    if (event.direction === 'inbound' || event.direction === 'listen') return IGNORED_DIRECTION;
+  function score(judged: JudgedEvent): Scored {
+    let strength = 0;
+    const kinds: FindingKind[] = [];
+    const why: string[] = [];
+    for (const signal of signals) {
+      const found = signal.judge(judged);
+      if (found === undefined || found.strength <= 0) continue;
+      strength = orStrength(strength, found.strength);
+      kinds.push(signal.kind);
+      why.push(...found.reasons);
+    }
+    return { strength, kinds, why };
+  }
+
+  /** The event's judgement, and its score when it was scored (undefined for every other outcome). */
+  function judge(event: ConnectionEvent, beacon: BeaconContext | undefined): { assessment: Assessment; facts?: EventFacts; scored?: Scored } {
+    if (event.direction === 'inbound' || event.direction === 'listen') return { assessment: IGNORED_DIRECTION };
     const rawIp = event.dst_endpoint.ip;
     const dstIp = rawIp === undefined || rawIp === '' ? undefined : normalizeIp(rawIp);
     const dstParsed = dstIp === undefined ? undefined : parseIp(dstIp);
     if (dstParsed !== undefined) {
-      if (isLoopbackOrLinkLocal(dstParsed)) return IGNORED_LOCAL;
-      if (isMulticastOrBroadcast(dstParsed)) return IGNORED_MULTICAST;
+      if (isLoopbackOrLinkLocal(dstParsed)) return { assessment: IGNORED_LOCAL };
+      if (isMulticastOrBroadcast(dstParsed)) return { assessment: IGNORED_MULTICAST };
     }
     const host = matchHost(event);
-    if (!host) return IGNORED_HOST;
+    if (!host) return { assessment: IGNORED_HOST };
     const facts = factsOf(event, host, dstIp, dstParsed);
-    lastFacts = facts;
 
     const indicator = indicators.match(dstIp, facts.dstHostname, dstParsed);
-    if (indicator) return blockedRetry(event, facts, indicator, beacon);
+    if (indicator) return { assessment: blockedRetry(event, facts, indicator, beacon), facts };
 
     const ruleId = allowRules.match(facts, now());
-    if (ruleId !== undefined) return suppressed(ruleId);
+    if (ruleId !== undefined) return { assessment: suppressed(ruleId), facts };
 
     const hostBaseline = hostBaselines.get(host);
-    if (hostBaseline?.hasTuple(facts.processKey, facts.dstIp, facts.dstHostname, facts.port, facts.protocol)) return NORMAL;
+    const startedAt = event.process?.started_at;
+    const startedAfterBlock = context.blockedAt !== undefined && startedAt !== undefined && startedAt >= context.blockedAt;
+    // A tuple the host had before is established behaviour, unless the process making it is new since the block.
+    if (!startedAfterBlock && hostBaseline?.hasTuple(facts.processKey, facts.dstIp, facts.dstHostname, facts.port, facts.protocol)) {
+      return { assessment: NORMAL, facts };
+    }
 
     const dstInternal = dstParsed !== undefined && internal.size > 0 && internal.contains(dstParsed);
-    signals.internal = dstInternal;
-    judgeQuietProcess(event, facts, hostBaseline, quiet);
-    scoreUncommonPort(facts, dstInternal);
-    scoreNewDestination(facts, dstInternal);
-    judgeProtocolShift(event, facts, dstInternal, shift);
-    const strength = orStrength(orStrength(orStrength(quiet.strength, signals.port), signals.destination), shift.strength);
-    lastStrength = strength;
-    const score = toScore(beacon ? orStrength(strength, W.beaconing) : strength);
-    const severity = severityOf(score, tuning);
-    if (severity === undefined) return NORMAL;
-    return findingOf(event, facts, kindsOf(beacon !== undefined), severity, score, explain(event, facts, hostBaseline !== undefined, beacon));
-  }
-
-  function kindsOf(beaconing: boolean): FindingKind[] {
-    const kinds: FindingKind[] = [];
-    if (quiet.strength > 0) kinds.push('quiet_process');
-    if (signals.port > 0) kinds.push('uncommon_port');
-    if (signals.destination > 0) kinds.push('new_destination');
-    if (shift.strength > 0) kinds.push('protocol_shift');
-    if (beaconing) kinds.push('beaconing');
-    return kinds;
-  }
-
-  function explain(event: ConnectionEvent, facts: EventFacts, hasHostBaseline: boolean, beacon: BeaconContext | undefined): string[] {
-    const why: string[] = [];
-    const label = hostLabel(facts.host);
-    if (quiet.strength > 0) {
-      const exe = processName(event) ?? 'the process';
-      if (quiet.hostHistory === 'unseen') why.push(reasons.quietProcessReason(exe, label, windowText, quiet.fleetHosts));
-      else if (!hasHostBaseline) why.push(reasons.noBaselineReason(exe, label));
-      if (quiet.renamedFrom !== undefined) why.push(reasons.renamedReason(exe, quiet.renamedFrom));
-      if (quiet.lolbinName !== undefined) why.push(reasons.lolbinReason(quiet.lolbinName === facts.exe ? exe : quiet.lolbinName));
-      if (quiet.noArgs) why.push(reasons.noArgumentsReason(exe));
-      if (quiet.emptyCommandLine) why.push(reasons.emptyCommandLineReason(exe));
-      if (quiet.writable !== undefined) why.push(reasons.userWritableReason(event.process?.path ?? exe, quiet.writable));
-      if (quiet.newHashOf > 0) why.push(reasons.newHashReason(exe, quiet.newHashOf));
-      if (quiet.unsigned) why.push(reasons.unsignedReason(exe));
-    }
-    if (signals.port > 0) {
-      why.push(reasons.uncommonPortReason(facts.protocol, facts.port, signals.portHosts, baseline.hostCount));
-    }
-    if (signals.destination > 0) {
-      const ip = facts.dstIp === undefined ? undefined : event.dst_endpoint.ip;
-      const hostname = facts.dstHostname === undefined ? undefined : event.dst_endpoint.hostname;
-      why.push(reasons.newDestinationReason(ip, hostname, signals.internal));
-    }
-    if (shift.strength > 0) {
-      const ip = event.dst_endpoint.ip ?? facts.dstIp ?? 'the destination';
-      if (shift.dns !== undefined) why.push(reasons.dnsShiftReason(ip, shift.dns));
-      if (shift.mismatch !== undefined) why.push(reasons.appPortReason(shift.mismatch, facts.protocol, facts.port));
-      if (shift.icmp) why.push(reasons.icmpReason(ip, shift.icmpBytes, (shift.icmpBytes ?? 0) >= LARGE_ICMP_BYTES));
-      if (shift.smb) why.push(reasons.smbReason(ip, facts.protocol, facts.port));
-    }
-    if (beacon) why.push(reasons.beaconReason('connects to', beaconTarget(event, facts), beacon.beacon, beacon.times));
-    return why;
+    const scored = score({ event, facts, hostBaseline, hostLabel: hostLabel(host), dstInternal, beacon });
+    const total = toScore(scored.strength);
+    const severity = severityOf(total, tuning);
+    if (severity === undefined || scored.kinds.length === 0) return { assessment: NORMAL, facts, scored };
+    return { assessment: findingOf(event, facts, scored.kinds, severity, total, scored.why), facts, scored };
   }
 
   return {
-    assess: (event) => judge(event, undefined),
+    assess: (event) => judge(event, undefined).assessment,
 
     observe(event): Observation {
-      const assessment = judge(event, undefined);
+      const { assessment, facts, scored } = judge(event, undefined);
       if (assessment.type === 'finding') return { assessment, beaconTuple: assessment.findingId };
-      // Scored below min_score (not an exact baseline tuple): worth a history only if a beacon could lift it.
-      const facts = lastFacts;
-      if (assessment.type === 'normal' && facts && lastStrength >= 0 && toScore(orStrength(lastStrength, W.beaconing)) >= tuning.min_score) {
+      // Scored below min_score (not an exact baseline tuple): worth a history only if a steady beacon could lift it.
+      if (assessment.type === 'normal' && facts && scored && toScore(orStrength(scored.strength, W.beaconingSteady)) >= tuning.min_score) {
         return { assessment, beaconTuple: tupleId(facts) };
       }
       return { assessment, beaconTuple: undefined };
@@ -299,15 +223,8 @@ export function createDetector(options: DetectorOptions): Detector {
         beaconScores.set(track, beacon);
       }
       if (beacon === null || beacon.score < tuning.beacon_min_score) return undefined;
-      const result = judge(event, { beacon, times: track.total });
+      const result = judge(event, { beacon, times: track.total }).assessment;
       return result.type === 'finding' ? result : undefined;
     },
   };
-}
-
-/** "192.0.2.44:443", "[2001:db8::7]:443", or "192.0.2.9 (icmp)" without a port. */
-function beaconTarget(event: ConnectionEvent, facts: EventFacts): string {
-  const address = event.dst_endpoint.ip ?? event.dst_endpoint.hostname ?? facts.dstIp ?? 'the destination';
-  if (facts.port === undefined) return `${address} (${facts.protocol})`;
-  return address.includes(':') ? `[${address}]:${facts.port}` : `${address}:${facts.port}`;
 }

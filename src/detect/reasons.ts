@@ -1,32 +1,41 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
+import { FULL_ESTATE_HISTORY_HOURS } from './history-depth.js';
 
 /**
  * The one-line reasons a responder reads under a finding. Names, paths and addresses are the raw telemetry
  * strings: escaping them for Slack or Markdown is the renderer's job, not ours.
  */
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-/** "7-day baseline", "12-hour baseline", or just "baseline" when the window is unknown. */
-export function baselineWindowText(windowMs: number | undefined): string {
-  if (windowMs === undefined) return 'baseline';
-  if (windowMs >= DAY) return `${Math.round(windowMs / DAY)}-day baseline`;
-  if (windowMs >= HOUR) return `${Math.round(windowMs / HOUR)}-hour baseline`;
-  return `${Math.max(1, Math.round(windowMs / MINUTE))}-minute baseline`;
-}
-
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-export function quietProcessReason(exe: string, host: string, window: string, otherHosts: number): string {
+/** `where` is a history phrase: "in 1 h of telemetry over 45 days", "in the 7-day baseline". */
+export function quietProcessReason(exe: string, host: string, where: string, otherHosts: number): string {
   const fleet = otherHosts > 0 ? ` (it did on ${plural(otherHosts, 'other host')})` : '';
-  return `${exe} has made no network connection on ${host} in the ${window}${fleet}`;
+  return `${exe} has made no network connection on ${host} ${where}${fleet}`;
 }
 
 export const noBaselineReason = (exe: string, host: string): string =>
   `${host} has no baseline to compare ${exe} with; judged on the binary and its location alone`;
+
+const clock = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const startedAfterBlockReason = (exe: string, startedAt: number, blockedAt: number): string =>
+  `${exe} first ran at ${clock(startedAt)}, ${formatDuration(startedAt - blockedAt)} after the block`;
+
+const LINEAGE_TEXT = {
+  remote_execution: 'a remote-execution service (WMI, WinRM, PsExec, DCOM), as lateral movement does',
+  service: 'the service control manager from outside the Windows and Program Files folders, as PsExec-style tools do',
+  script_host: 'a shell or script host',
+  office: 'an Office application',
+  browser: 'a browser',
+} as const;
+
+export const lineageReason = (exe: string, parent: string, lineage: keyof typeof LINEAGE_TEXT): string =>
+  `${exe} was started by ${parent}: ${LINEAGE_TEXT[lineage]}`;
 
 export const lolbinReason = (exe: string): string =>
   `${exe} is a Windows system binary that rarely makes network connections`;
@@ -52,17 +61,35 @@ export function portLabel(protocol: string, port: number | undefined): string {
   return port === undefined ? protocol : `port ${port}/${protocol}`;
 }
 
-export const uncommonPortReason = (protocol: string, port: number | undefined, seenOn: number, hostCount: number): string =>
-  `${portLabel(protocol, port)} was seen on ${seenOn} of ${plural(hostCount, 'host')} in the baseline`;
+/** "in the baseline", or "in the baseline (only 3 host-hours of telemetry)" when the estate's history is thin. */
+const estateHistory = (hostHours: number | undefined): string =>
+  hostHours === undefined || hostHours >= FULL_ESTATE_HISTORY_HOURS
+    ? 'in the baseline'
+    : `in the baseline (only ${hostHours} host-hours of telemetry)`;
 
-export function newDestinationReason(ip: string | undefined, hostname: string | undefined, internal: boolean): string {
+export const uncommonPortReason = (
+  protocol: string,
+  port: number | undefined,
+  seenOn: number,
+  hostCount: number,
+  hostHours?: number,
+): string => `${portLabel(protocol, port)} was seen on ${seenOn} of ${plural(hostCount, 'host')} ${estateHistory(hostHours)}`;
+
+export function newDestinationReason(
+  ip: string | undefined,
+  hostname: string | undefined,
+  internal: boolean,
+  bareIp: boolean,
+  hostHours?: number,
+): string {
+  const where = estateHistory(hostHours);
   if (hostname === undefined) {
-    return internal
-      ? `${ip ?? 'the destination'} is an internal address never contacted in the baseline`
-      : `${ip ?? 'the destination'} is a bare IP never contacted in the baseline`;
+    const address = ip ?? 'the destination';
+    if (internal) return `${address} is an internal address never contacted ${where}`;
+    return bareIp ? `${address} is a bare IP (no DNS name) never contacted ${where}` : `${address} was never contacted ${where}`;
   }
   const address = ip === undefined ? hostname : `${hostname} (${ip})`;
-  return internal ? `${address} is internal but was never contacted in the baseline` : `${address} was never contacted in the baseline`;
+  return internal ? `${address} is internal but was never contacted ${where}` : `${address} was never contacted ${where}`;
 }
 
 export function blockedRetryReasons(host: string, indicator: Indicator, outcome: ConnectionEvent['outcome']): string[] {

@@ -11,8 +11,12 @@ import type { DetectionTuning } from './settings.js';
  * - rundll32 without arguments, never on the network before, to a new bare IP on an unseen port is high (93);
  * - a protocol shift alone (DNS past the corporate resolvers, large ICMP, SMB to the internet) is at most a low
  *   finding; next to a new bare IP it is medium;
- * - beaconing alone never reports (RITA's own false positives are heartbeats of known software); it lifts a
- *   named new destination to low and a new bare IP to medium, and raises every finding it joins.
+ * - beaconing alone never reports (RITA's own false positives are heartbeats of known software), and with only a
+ *   new destination it stays low at most (push services, NTP and CDN polling are as regular as a beacon); it raises
+ *   every finding it joins;
+ * - a process that first ran after the block is a finding only with more: started by a script host, a remote
+ *   execution service, an Office application or a browser it is medium on its own.
+ * Every "never seen" weight is scaled by how much history the baseline really holds (src/detect/history-depth.ts).
  */
 export const SIGNAL_WEIGHTS = {
   /** The image never made a connection on this host, nor on any other baseline host. */
@@ -54,7 +58,19 @@ export const SIGNAL_WEIGHTS = {
   /** SMB (139/445) to an external destination. */
   smbExternal: 0.45,
   /** The tuple's connections are regular (`tuning.beacon_min_score`). */
-  beaconing: 0.35,
+  beaconing: 0.1,
+  /** Regular over many intervals with little jitter (src/detect/signals/beaconing.ts `STEADY_BEACON`). */
+  beaconingSteady: 0.2,
+  /** The connecting process started after the block. */
+  startedAfterBlock: 0.25,
+  /** ... started by a remote-execution service (WMI, WinRM, PsExec-style service, DCOM). */
+  remoteExecutionParent: 0.45,
+  /** ... started by an Office application. */
+  officeParent: 0.45,
+  /** ... started by a shell or script host (cmd, PowerShell, wscript, mshta, rundll32, ...). */
+  scriptHostParent: 0.35,
+  /** ... started by a browser, and not a browser process itself. */
+  browserParent: 0.3,
 } as const;
 
 /**

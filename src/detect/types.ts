@@ -40,6 +40,8 @@ export interface WatchDetectionContext {
   incidentId: string;
   blocked: readonly Indicator[];
   hosts: readonly WatchedHost[];
+  /** Epoch ms of the block: a process started after it is new. Default: unknown (no `new_process` judgement). */
+  blockedAt?: number;
 }
 
 /** Judges the events of one watch (see `createDetector`). */

@@ -31,7 +31,7 @@ export class DetectorCache {
     // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
     const snapshot = (await this.runtime.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.runtime.detection);
     const baseline: CompiledBaseline = compileBaseline(snapshot);
-    const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts };
+    const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts, blockedAt: Date.parse(watch.blocked_at) };
     const detector = createDetector({ context, baseline, settings: this.runtime.detection, extraAllowRules });
     const matchHost = createHostMatcher(watch.hosts);
     const entry = { version, detector: { ...detector, matchHost } };

@@ -22,7 +22,7 @@ const settings = DetectionSettingsSchema.parse({
 const row = (host: string, fields: Partial<BaselineEntry>): BaselineEntry => ({
   host,
   protocol: 'tcp',
-  count: 3,
+  count: 500,
   first_seen: T0,
   last_seen: T0 + DAY,
   ...fields,
@@ -53,7 +53,7 @@ describe('baseline of the affected hosts', () => {
     expect(snapshot.environment.ports).toContainEqual(['tcp', 10000, 1]);
     expect(snapshot.environment.known_good).toEqual([['tcp', 9100, 9100]]);
     expect(snapshot.window).toEqual({ from: T0, to: T0 + DAY });
-    expect(snapshot.event_count).toBe(9);
+    expect(snapshot.event_count).toBe(1500);
   });
 
   it('leaves out rows to the blocked C2 and to loopback, so neither makes a process look networked', () => {
@@ -144,7 +144,7 @@ describe('process identity against the baseline', () => {
     const result = assess('C:\\Windows\\System32\\mshta.exe');
     expect(result.type).toBe('finding');
     if (result.type === 'finding') {
-      expect(result.finding.reasons[0]).toBe('mshta.exe has made no network connection on WORKSTATION5 in the 1-day baseline');
+      expect(result.finding.reasons[0]).toBe('mshta.exe has made no network connection on WORKSTATION5 in 25 h of telemetry over 1 day');
     }
   });
 });

@@ -33,7 +33,7 @@ const SVCHOST = 'C:\\Windows\\System32\\svchost.exe';
 const RUNDLL32 = 'C:\\Windows\\System32\\rundll32.exe';
 
 function row(host: string, fields: Partial<BaselineEntry>): BaselineEntry {
-  return { host, protocol: 'tcp', count: 12, first_seen: BASELINE_FROM + DAY, last_seen: BLOCKED_AT - DAY, ...fields };
+  return { host, protocol: 'tcp', count: 500, first_seen: BASELINE_FROM + DAY, last_seen: BLOCKED_AT - DAY, ...fields };
 }
 
 /** A week of ordinary traffic on the three finance workstations, plus the implant's pre-block beacon on 042. */
@@ -117,11 +117,11 @@ describe('fallback C2 after the block', () => {
     expect(finding.score).toBeGreaterThanOrEqual(90);
     expect(finding.kind).toEqual(['quiet_process', 'uncommon_port', 'new_destination']);
     expect(finding.reasons).toEqual([
-      'rundll32.exe has made no network connection on FIN-WS-042 in the 7-day baseline',
+      'rundll32.exe has made no network connection on FIN-WS-042 in 121 h of telemetry over 7 days',
       'rundll32.exe is a Windows system binary that rarely makes network connections',
       'rundll32.exe ran without command-line arguments, as injected code usually does',
       'port 8443/tcp was seen on 0 of 3 hosts in the baseline',
-      '192.0.2.44 is a bare IP never contacted in the baseline',
+      '192.0.2.44 is a bare IP (no DNS name) never contacted in the baseline',
     ]);
     expect(finding).toMatchObject({
       id: findingId,
@@ -303,7 +303,7 @@ describe('the usual noise stays quiet', () => {
     const detector = detectorFor({ builtin_catalog: false, networks: {} });
     const event = connection({ path: SVCHOST, ip: '10.10.10.5', port: 49712 });
     const { finding } = expectFinding(detector.assess(event));
-    expect(finding.reasons).toContain('10.10.10.5 is a bare IP never contacted in the baseline');
+    expect(finding.reasons).toContain('10.10.10.5 is a bare IP (no DNS name) never contacted in the baseline');
   });
 });
 

@@ -19,7 +19,7 @@ const NETWORKS = { internal: ['10.20.0.0/16'], resolvers: ['10.20.0.10', '10.20.
 const row = (host: string, fields: Partial<BaselineEntry>): BaselineEntry => ({
   host,
   protocol: 'tcp',
-  count: 20,
+  count: 500,
   first_seen: BLOCKED_AT - 6 * DAY,
   last_seen: BLOCKED_AT - DAY,
   ...fields,
@@ -49,6 +49,7 @@ function connection(fields: {
   protocol: string;
   bytesOut?: number;
   bytesIn?: number;
+  icmp?: { type: number; code?: number };
 }): ConnectionEvent {
   return {
     id: `shift-${next++}`,
@@ -62,6 +63,7 @@ function connection(fields: {
     outcome: 'success',
     bytes_out: fields.bytesOut,
     bytes_in: fields.bytesIn,
+    ...(fields.icmp !== undefined && { icmp: fields.icmp }),
   };
 }
 
@@ -75,7 +77,7 @@ describe('DNS that bypasses the corporate resolvers', () => {
     const found = finding(detectorFor().assess(connection({ path: SVCHOST, ip: '1.1.1.1', port: 53, protocol: 'udp' })));
     expect(found.kind).toEqual(['new_destination', 'protocol_shift']);
     expect(found.severity).toBe('medium');
-    expect(found.reasons).toEqual(['1.1.1.1 is a bare IP never contacted in the baseline', 'sends DNS to 1.1.1.1, which is not a corporate resolver']);
+    expect(found.reasons).toEqual(['1.1.1.1 is a bare IP (no DNS name) never contacted in the baseline', 'sends DNS to 1.1.1.1, which is not a corporate resolver']);
   });
 
   it('even to an address the estate knows, DNS past the resolvers is reported, as low; over TCP too', () => {
@@ -111,13 +113,28 @@ describe('ICMP to the outside', () => {
     expect(found.reasons).toContain('ICMP to external address 192.0.2.9 carrying 1800 bytes: tunnels hide data in echo payloads');
   });
 
-  it('a plain ping to a new external address is weaker (low), and ICMPv6 counts the same', () => {
-    const small = finding(detectorFor().assess(connection({ ip: '192.0.2.9', protocol: 'icmp', bytesOut: 64 })));
-    expect(small.severity).toBe('low');
-    expect(small.reasons).toContain('ICMP to external address 192.0.2.9');
-    const large = finding(detectorFor().assess(connection({ ip: '192.0.2.9', protocol: 'icmp', bytesOut: 900, bytesIn: 900 })));
-    expect(small.score).toBeLessThan(large.score);
-    expect(finding(detectorFor().assess(connection({ ip: '2001:db8::9', protocol: 'icmpv6', bytesOut: 512 }))).kind).toContain('protocol_shift');
+  it('a plain ping seen by a network sensor stays below min_score, a large one is a finding, and ICMPv6 counts the same', () => {
+    const small = detectorFor().assess(connection({ ip: '192.0.2.9', protocol: 'icmp', bytesOut: 64, icmp: { type: 8 } }));
+    expect(small).toEqual({ type: 'normal' });
+    const large = finding(detectorFor().assess(connection({ ip: '192.0.2.9', protocol: 'icmp', bytesOut: 900, bytesIn: 900, icmp: { type: 8 } })));
+    expect(large.kind).toContain('protocol_shift');
+    expect(large.reasons).toContain('ICMP to external address 192.0.2.9 carrying 1800 bytes: tunnels hide data in echo payloads');
+    expect(finding(detectorFor().assess(connection({ ip: '2001:db8::9', protocol: 'icmpv6', bytesOut: 512, icmp: { type: 128 } }))).kind).toContain('protocol_shift');
+  });
+
+  it('ICMP errors and replies answer someone else\'s packet: never a shift, however large', () => {
+    const answers = [
+      { protocol: 'icmp', icmp: { type: 3, code: 3 } },
+      { protocol: 'icmp', icmp: { type: 11, code: 0 } },
+      { protocol: 'icmp', icmp: { type: 0 } },
+      { protocol: 'icmpv6', icmp: { type: 1, code: 4 } },
+      { protocol: 'icmpv6', icmp: { type: 129 } },
+    ];
+    for (const answer of answers) {
+      const ip = answer.protocol === 'icmp' ? '192.0.2.9' : '2001:db8::9';
+      const assessment = detectorFor().assess(connection({ ip, ...answer, bytesOut: 1200 }));
+      expect(assessment.type === 'finding' && assessment.finding.kind, JSON.stringify(answer)).not.toContain('protocol_shift');
+    }
   });
 
   it('ICMP inside the network is not a shift, and without networks.internal nothing counts as external', () => {

@@ -3,7 +3,7 @@ import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connect
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
 import { createDetector } from '../../src/detect/detector.js';
-import { UNSIGNED_SIGNER } from '../../src/detect/quiet-process.js';
+import { UNSIGNED_SIGNER } from '../../src/detect/signals/quiet-process.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 import type { Assessment } from '../../src/detect/types.js';
 
@@ -23,7 +23,7 @@ const settings = DetectionSettingsSchema.parse({ networks: { internal: ['10.20.0
 const row = (host: string, fields: Partial<BaselineEntry>): BaselineEntry => ({
   host,
   protocol: 'tcp',
-  count: 10,
+  count: 500,
   first_seen: BLOCKED_AT - 6 * DAY,
   last_seen: BLOCKED_AT - DAY,
   ...fields,
@@ -81,7 +81,7 @@ describe('quiet processes, beyond "never on the network here"', () => {
     expect(found.kind).toEqual(['quiet_process']);
     expect(found.severity).toBe('high');
     expect(found.reasons).toEqual([
-      'update.exe has made no network connection on FIN-WS-042 in the 7-day baseline',
+      'update.exe has made no network connection on FIN-WS-042 in 121 h of telemetry over 7 days',
       'update.exe is a renamed copy of rundll32.exe: the baseline knows its SHA-1 under that name',
       'rundll32.exe is a Windows system binary that rarely makes network connections',
       'C:\\Users\\Public\\update.exe runs from a user-writable or unusual folder (\\users\\public\\)',

@@ -19,6 +19,7 @@ export const KIND_LABEL: Readonly<Record<FindingKind, string>> = {
   blocked_retry: 'still trying a blocked indicator',
   uncommon_port: 'uncommon port or protocol',
   quiet_process: 'process with no network history',
+  new_process: 'process first run after the block',
   new_destination: 'new destination',
   protocol_shift: 'protocol shift',
   beaconing: 'beaconing',
