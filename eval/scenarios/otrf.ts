@@ -1,20 +1,19 @@
-import { fileURLToPath } from 'node:url';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { recordingPath } from '../data-folder.js';
 import type { Scenario } from '../scenario.js';
 
 /**
- * The three OTRF Security-Datasets recordings (../shared/datasets/security-datasets): real Sysmon and Security logs
+ * The three OTRF Security-Datasets recordings (in the data folder, `CW_EVAL_DATA`; `npm run eval:fetch`): real Sysmon and Security logs
  * of two lab workstations running Covenant and Empire, whose C2 sits at 10.10.10.5. No recording holds a real block,
  * so each scenario blocks the C2 at a moment inside it: the implant's later connections to it must be found, and
  * nothing else the workstations do may be; with no other channel, the block held. The two other recordings of the same lab are the baseline, as an analyst
  * would give other days of the same hosts.
  */
 
-export const DATASETS = fileURLToPath(new URL('../../../shared/datasets/security-datasets/', import.meta.url));
 export const RECORDINGS = {
-  installutil: `${DATASETS}covenant_installutil.zip`,
-  wmi: `${DATASETS}covenant_wmi_remote_event_subscription_ActiveScriptEventConsumers.zip`,
-  empire: `${DATASETS}empire_dllinjection_LoadLibrary_CreateRemoteThread.zip`,
+  installutil: recordingPath('covenant_installutil'),
+  wmi: recordingPath('covenant_wmi_remote_event_subscription_ActiveScriptEventConsumers'),
+  empire: recordingPath('empire_dllinjection_LoadLibrary_CreateRemoteThread'),
 };
 
 const C2 = '10.10.10.5';

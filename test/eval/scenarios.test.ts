@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateScenario, type ScenarioOutcome } from '../../eval/evaluate.js';
+import { recordingsAbsentReason } from '../../eval/data-folder.js';
 import { benignEstateScenario } from '../../eval/scenarios/benign-estate.js';
 import { OTRF_SCENARIOS } from '../../eval/scenarios/otrf.js';
 import { SYNTHETIC_SCENARIOS } from '../../eval/scenarios/synthetic.js';
@@ -34,7 +35,10 @@ function expectFound(outcome: ScenarioOutcome): void {
   expect(outcome.attack.caught).toBeGreaterThan(0);
 }
 
-describe('the OTRF recordings: the C2 calls after the block are found, the lab background is not', () => {
+const recordingsAbsent = recordingsAbsentReason();
+if (recordingsAbsent) console.warn(`skipping the OTRF recording scenarios: ${recordingsAbsent}`);
+
+describe.skipIf(recordingsAbsent !== undefined)('the OTRF recordings: the C2 calls after the block are found, the lab background is not', () => {
   for (const { name } of OTRF_SCENARIOS) {
     it(name, async () => {
       const outcome = await outcomeOf(name);
