@@ -1,16 +1,16 @@
 /**
- * Beacon scoring after RITA (activecm/rita v5 `analysis/beacons.go`; the connection-count idea from the legacy
- * analyzer): how regular one tuple's connections are. Pure: the same function scores a live watch's Redis history
- * and a backtest's in-memory one.
+ * Beacon scoring after RITA (activecm/rita v5 `analysis/beacons.go`): how regular one tuple's connections are. Pure:
+ * the same function scores a live watch's Redis history and a backtest's in-memory one.
  *
- * Sub-scores, each 0-1:
- * - timestamp: the gaps between connections (zero gaps dropped), Bowley skew (1 - |skew|) and MAD dispersion
- *   ((median - MAD) / median);
- * - size: the same two statistics on bytes per connection, only when the telemetry carries bytes (flows do,
- *   Sysmon and EDR connection events mostly do not);
- * - count: how many gaps back the regularity, whole from `FULL_COUNT_INTERVALS`.
- * RITA's histogram and duration sub-scores need hours of data; a watch must judge within minutes, so the score is
- * the weighted mean over the sub-scores available, renormalised.
+ * Where it departs from RITA, and why:
+ * - Connections less than `BURST_GAP_MS` apart are one burst (a browser or an SMB client opening parallel
+ *   connections, a retry storm): only bursts count, as RITA counts unique whole-second timestamps and Flare drops
+ *   gaps under 2 s. Six connections in a millisecond are one event, never "every 1 ms".
+ * - The score is the timing regularity alone: the MAD dispersion ((median - MAD) / median) of the gaps between
+ *   bursts, so the default threshold of 0.8 means a jitter of at most a fifth of the interval. Byte-size regularity
+ *   and the number of connections are reported, never added: a constant-size keepalive with 46 % jitter must not
+ *   pass for a beacon (RITA's legacy analyzer dropped its count part for inflating scores the same way).
+ * - RITA's histogram and duration sub-scores need hours of data; a watch must judge within minutes.
  */
 
 /** One connection of a tuple. */
@@ -22,59 +22,46 @@ export interface BeaconPoint {
 }
 
 export interface BeaconScore {
-  /** Weighted mean of the available sub-scores, 0-1. */
+  /** Timing regularity, 0-1. */
   score: number;
-  /** Connections scored. */
+  /** Bursts scored (connections closer than `BURST_GAP_MS` count once). */
   connections: number;
-  /** Median gap between connections, ms. */
+  /** Median gap between bursts, ms. */
   intervalMs: number;
   /** Median absolute deviation of the gaps, ms: the typical jitter. */
   jitterMs: number;
-  /** Median bytes per connection, when the size sub-score was available. */
+  /** Median bytes per connection, when at least `minConnections` connections carried bytes. */
   medianBytes: number | undefined;
   timestamp: number;
-  /** Undefined when fewer than `minConnections` connections carried bytes, or they carried none. */
+  /** Size regularity, when the telemetry carries bytes; reported, not part of `score`. */
   size: number | undefined;
-  count: number;
 }
 
 export interface BeaconScoringOptions {
-  /** Fewest connections scored (RITA's `unique_connection_threshold`); values below 4 count as 4. Default 4. */
+  /** Fewest bursts scored (RITA's `unique_connection_threshold`); values below 4 count as 4. Default 4. */
   minConnections?: number;
 }
 
-/**
- * Timestamp regularity is the one feature every source has, so it weighs as much as the two others together.
- * With these weights a perfectly regular beacon reaches 0.8 at its fifth connection without bytes.
- */
-export const BEACON_WEIGHTS = { timestamp: 0.5, size: 0.25, count: 0.25 } as const;
-export const FULL_COUNT_INTERVALS = 10;
+/** Connections closer together than this are one burst (Flare's `min_interval`; RITA's whole seconds, rounded up). */
+export const BURST_GAP_MS = 2_000;
 export const MIN_BEACON_CONNECTIONS = 4;
 /** RITA needs three non-zero gaps before it trusts the quartiles. */
 const MIN_INTERVALS = 3;
-/**
- * RITA treats an inter-quartile range under 10 (seconds, or bytes) as no skew at all: noise around a fixed value.
- * Relative to the median (a quarter of it), the same rule holds for a 7 s beacon and a 1 h one.
- */
-const SKEW_IQR_FLOOR = 0.25;
-/**
- * RITA averages skew and dispersion. Over the dozen gaps a watch has early on, Bowley's skew is mostly sampling
- * noise (a uniform ±30 % sleep shows |skew| up to 0.6), while MAD separates beacons from browsing reliably, so
- * skew weighs a quarter.
- */
-const SKEW_SHARE = 0.25;
-
-/** Scores a tuple's connections (any order); undefined until there are enough of them. */
+/** Scores a tuple's connections (any order); undefined until there are enough bursts. */
 export function scoreBeacon(points: readonly BeaconPoint[], options: BeaconScoringOptions = {}): BeaconScore | undefined {
   const minConnections = Math.max(MIN_BEACON_CONNECTIONS, options.minConnections ?? MIN_BEACON_CONNECTIONS);
   if (points.length < minConnections) return undefined;
   const times = points.map((point) => point.time).sort(ascending);
   const gaps: number[] = [];
+  let burstStart = times[0] as number;
   for (let i = 1; i < times.length; i++) {
-    const gap = (times[i] as number) - (times[i - 1] as number);
-    if (gap > 0) gaps.push(gap);
+    const time = times[i] as number;
+    if (time - burstStart < BURST_GAP_MS) continue;
+    gaps.push(time - burstStart);
+    burstStart = time;
   }
-  if (gaps.length < MIN_INTERVALS) return undefined;
+  const bursts = gaps.length + 1;
+  if (bursts < minConnections || gaps.length < MIN_INTERVALS) return undefined;
   gaps.sort(ascending);
   const timing = regularity(gaps);
 
@@ -84,22 +71,14 @@ export function scoreBeacon(points: readonly BeaconPoint[], options: BeaconScori
   // A run of empty connections (failed attempts) says nothing about a payload: no size sub-score then.
   const sizing = sizes.length >= minConnections && quantile(sizes, 0.5) >= 1 ? regularity(sizes) : undefined;
 
-  const count = Math.min(1, gaps.length / FULL_COUNT_INTERVALS);
-  let weighted = BEACON_WEIGHTS.timestamp * timing.score + BEACON_WEIGHTS.count * count;
-  let weights = BEACON_WEIGHTS.timestamp + BEACON_WEIGHTS.count;
-  if (sizing) {
-    weighted += BEACON_WEIGHTS.size * sizing.score;
-    weights += BEACON_WEIGHTS.size;
-  }
   return {
-    score: round3(weighted / weights),
-    connections: points.length,
+    score: round3(timing.score),
+    connections: bursts,
     intervalMs: timing.median,
     jitterMs: timing.mad,
     medianBytes: sizing?.median,
     timestamp: round3(timing.score),
     size: sizing === undefined ? undefined : round3(sizing.score),
-    count: round3(count),
   };
 }
 
@@ -109,17 +88,16 @@ interface Regularity {
   mad: number;
 }
 
-/** Bowley skew and MAD dispersion of sorted values (median at least 1), weighed by `SKEW_SHARE`. */
+/**
+ * MAD dispersion of sorted values, (median - MAD) / median, floored at 0: 1 for a fixed value, 0.8 when the typical
+ * deviation is a fifth of the median. RITA averages it with Bowley's skew; over the dozen gaps a watch has early on
+ * skew is mostly sampling noise (a uniform ±30 % sleep shows |skew| up to 0.7), so it is left out.
+ */
 function regularity(sorted: readonly number[]): Regularity {
-  const q1 = quantile(sorted, 0.25);
-  const q2 = quantile(sorted, 0.5);
-  const q3 = quantile(sorted, 0.75);
-  const iqr = q3 - q1;
-  const skew = iqr < SKEW_IQR_FLOOR * q2 || q2 === q1 || q2 === q3 ? 0 : (q1 + q3 - 2 * q2) / iqr;
-  const deviations = sorted.map((value) => Math.abs(value - q2)).sort(ascending);
+  const median = quantile(sorted, 0.5);
+  const deviations = sorted.map((value) => Math.abs(value - median)).sort(ascending);
   const mad = quantile(deviations, 0.5);
-  const dispersion = Math.max(0, (q2 - mad) / q2);
-  return { score: SKEW_SHARE * (1 - Math.abs(skew)) + (1 - SKEW_SHARE) * dispersion, median: q2, mad };
+  return { score: Math.max(0, (median - mad) / median), median, mad };
 }
 
 /** Linear interpolation between closest ranks (the common "type 7" quantile). */

@@ -135,12 +135,15 @@ export const DetectionTuningSchema = z
      */
     uncommon_port_max_hosts: z.number().min(0).max(1).default(0.1),
     /**
-     * A tuple whose connections score at least this (0-1, RITA-style regularity, src/detect/beaconing.ts) is
-     * beaconing. Default 0.8: a steady beacon passes from its fifth or sixth connection, a 5 min ± 30 % one after
-     * about a dozen, while random browsing stays near 0.6.
+     * A tuple whose connections score at least this (0-1, the MAD regularity of the gaps between bursts,
+     * src/detect/beaconing.ts) is beaconing. Default 0.8: a jitter of at most a fifth of the interval; a steady
+     * beacon passes from its fourth burst, a 5 min ± 30 % one almost always, random browsing stays near 0.5.
      */
     beacon_min_score: z.number().min(0).max(1).default(0.8),
-    /** Fewest connections of a tuple before its regularity is scored; at least 4 (RITA's threshold). Default 4. */
+    /**
+     * Fewest bursts (connections at least 2 s apart) of a tuple before its regularity is scored; at least 4 (RITA's
+     * threshold). Default 4.
+     */
     beacon_min_connections: z.number().int().min(4).max(100).default(4),
   })
   .refine((tuning) => tuning.min_score <= tuning.medium_score && tuning.medium_score <= tuning.high_score, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryBeaconHistory, type BeaconSample } from '../../src/detect/beacon-history.js';
-import { BEACON_WEIGHTS, FULL_COUNT_INTERVALS, scoreBeacon, type BeaconPoint } from '../../src/detect/beaconing.js';
+import { BURST_GAP_MS, scoreBeacon, type BeaconPoint } from '../../src/detect/beaconing.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -57,9 +57,10 @@ describe('beacon scoring after RITA', () => {
     expect(result?.connections).toBe(12);
   });
 
-  it('a slow beacon, 5 min with 30 % jitter, still scores as one after two dozen connections', () => {
+  it('a slow beacon, 5 min with 30 % jitter, scores as one in nearly every run after two dozen connections', () => {
     const scores = SEEDS.map((seed) => scoreOf(beacon(seed, 24, 5 * MINUTE, 0.3)));
-    for (const score of scores) expect(score).toBeGreaterThanOrEqual(THRESHOLD);
+    // A uniform ±30 % sleep has a typical deviation of 15 %; over 23 gaps it sometimes reaches the 20 % limit.
+    expect(scores.filter((score) => score >= THRESHOLD).length).toBeGreaterThanOrEqual(45);
     expect(median(scores)).toBeGreaterThan(0.85);
   });
 
@@ -67,8 +68,8 @@ describe('beacon scoring after RITA', () => {
     const scores = SEEDS.map((seed) => scoreOf(browsing(seed, 50, 45 * SECOND)));
     for (const score of scores) expect(score).toBeLessThan(THRESHOLD);
     expect(median(scores)).toBeLessThan(0.7);
-    const withSizes = SEEDS.map((seed) => scoreOf(browsing(seed, 50, 45 * SECOND, true)));
-    expect(median(withSizes)).toBeLessThan(median(scores));
+    const sized = browsing(1, 50, 45 * SECOND, true);
+    expect(scoreOf(sized)).toBe(scoreOf(sized.map(({ time }) => ({ time }))));
   });
 
   it('with the same number of connections, a beacon always outscores browsing', () => {
@@ -77,25 +78,34 @@ describe('beacon scoring after RITA', () => {
     }
   });
 
-  it('early in the window, with four connections and no bytes, the score is renormalised over timestamp and count only', () => {
+  it('four evenly spaced connections are regular already: the score is timing alone, with no bonus for their number', () => {
     const points = [0, 60, 120, 180].map((seconds) => ({ time: T0 + seconds * SECOND }));
-    const result = scoreBeacon(points);
-    expect(result).toMatchObject({ timestamp: 1, size: undefined, count: 3 / FULL_COUNT_INTERVALS });
-    const expected = (BEACON_WEIGHTS.timestamp * 1 + BEACON_WEIGHTS.count * 0.3) / (BEACON_WEIGHTS.timestamp + BEACON_WEIGHTS.count);
-    expect(result?.score).toBeCloseTo(expected, 3);
-    // Four perfect connections are not yet enough to call it a beacon; the fifth is.
-    expect(result?.score).toBeLessThan(THRESHOLD);
-    expect(scoreOf([...points, { time: T0 + 240 * SECOND }])).toBeGreaterThanOrEqual(THRESHOLD);
+    expect(scoreBeacon(points)).toMatchObject({ score: 1, timestamp: 1, size: undefined, connections: 4 });
+    const many = Array.from({ length: 40 }, (_, index) => ({ time: T0 + index * MINUTE }));
+    expect(scoreOf(many)).toBe(1);
   });
 
-  it('when a flow source gives bytes, steady sizes count as a third sub-score and erratic ones pull the score down', () => {
+  it('steady sizes are reported but never make up for loose timing: a constant-size keepalive with 46 % jitter is no beacon', () => {
+    for (const seed of SEEDS) {
+      const loose = beacon(seed, 30, 40 * SECOND, 0.92, 312);
+      const result = scoreBeacon(loose);
+      expect(result?.size).toBe(1);
+      expect(result!.score).toBeLessThan(THRESHOLD);
+    }
     const steady = scoreBeacon(beacon(3, 6, MINUTE, 0.05, 312));
-    expect(steady?.size).toBe(1);
     expect(steady?.medianBytes).toBe(312);
-    const withoutBytes = scoreBeacon(beacon(3, 6, MINUTE, 0.05));
-    expect(steady!.score).toBeGreaterThan(withoutBytes!.score);
-    const erratic = beacon(3, 6, MINUTE, 0.05).map((point, index) => ({ ...point, bytes: [40, 9_000, 310, 77_000, 1_200, 5][index] }));
-    expect(scoreOf(erratic)).toBeLessThan(withoutBytes!.score);
+    expect(steady!.score).toBe(scoreBeacon(beacon(3, 6, MINUTE, 0.05))!.score);
+  });
+
+  it('parallel connections opened within milliseconds are one burst, never "every 1 ms"', () => {
+    const parallel = Array.from({ length: 6 }, (_, index) => ({ time: T0 + index }));
+    expect(scoreBeacon(parallel)).toBeUndefined();
+    const pages = [0, 37, 95, 180].flatMap((seconds) => Array.from({ length: 6 }, (_, index) => ({ time: T0 + seconds * SECOND + index * 3 })));
+    const result = scoreBeacon(pages);
+    expect(result?.connections).toBe(4);
+    expect(result!.intervalMs).toBeGreaterThanOrEqual(BURST_GAP_MS);
+    const storm = Array.from({ length: 50 }, (_, index) => ({ time: T0 + index * 300 }));
+    expect(scoreBeacon(storm)?.intervalMs ?? BURST_GAP_MS).toBeGreaterThanOrEqual(BURST_GAP_MS);
   });
 
   it('empty connections (failed retries, 0 bytes) give no size sub-score rather than a perfect one', () => {
