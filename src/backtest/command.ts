@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadBacktestConfig } from './backtest-config.js';
 import { readContainmentRequest } from './containment-file.js';
+import { cutOffWarning } from './input/cut-off.js';
 import type { EntryStats } from './input/read-entry.js';
 import { readTelemetryFile } from './input/read-file.js';
 import { InputError } from './input-error.js';
@@ -18,7 +19,10 @@ blocked_at to the end of the window are judged. Reads, by content, .zip and .gz 
   ConnectionEvent JSON lines; Sysmon (Event ID 3 and 1) and Security (WFP 5156/5157) events as JSON lines in
   NXLog/Logstash or winlogbeat/ECS shape; Defender for Endpoint DeviceNetworkEvents (JSON or CSV export);
   Zeek conn.log JSON lines.
-Exit status: 0 whatever the verdict; 2 when an input, the request or the configuration cannot be used.
+A file cut off at its end (a live log copied mid-write, a partial .gz or .zip) is read up to the cut, with a
+warning on stderr and the loss in the report's input entries (cut_off).
+Exit status: 0 whatever the verdict; 2 when an input, the request or the configuration cannot be used (an input
+cut off before anything in it could be read included).
 `;
 
 export interface CommandIo {
@@ -80,6 +84,9 @@ export async function backtestCommand(argv: readonly string[], io: CommandIo): P
       return { name: path, role, events: readTelemetryFile(path, { processes }, entries) };
     });
     const result = await runBacktest({ request, detection, defaults, inputs });
+    for (const entry of files.flatMap((file) => file.entries)) {
+      if (entry.cut_off) io.stderr.write(`containment-watch backtest: warning: ${cutOffWarning(entry.entry, entry.records, entry.cut_off)}\n`);
+    }
     const report = backtestReport(result, files);
     const text = values.format === 'md' ? backtestMarkdown(report) : `${JSON.stringify(report, null, 2)}\n`;
     if (values.out === undefined) io.stdout.write(text);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { backtestCommand } from '../../src/backtest/command.js';
 
@@ -71,6 +72,26 @@ describe('containment-watch backtest: exit status and messages', () => {
     const { code, stderr } = await run(['--containment', containment, '--events', events, '--events', broken]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/broken\.jsonl line 2: not valid JSON/);
+  });
+
+  it('reads telemetry cut off at its end up to the cut: a warning on stderr and in the report, exit 0', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => event(`w${i}`, 1 + (i % 8)));
+    const gz = gzipSync(`${lines.join('\n')}\n`);
+    const cut = join(dir, 'cut.jsonl.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+    const { code, stdout, stderr } = await run(['--containment', containment, '--events', events, '--events', cut]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^containment-watch backtest: warning: .*cut\.jsonl\.gz: the gzip stream ends early \(the file is cut off\); \d+ records before the cut were read; the partial record at line \d+ \(\d+ bytes\) was not read\n$/);
+    const report = JSON.parse(stdout) as { backtest: { inputs: { file: string; entries: { records: number; cut_off?: { reason: string; line: number } }[] }[] } };
+    const entry = report.backtest.inputs.find((input) => input.file === cut)?.entries[0];
+    expect(entry?.cut_off).toMatchObject({ reason: 'the gzip stream ends early (the file is cut off)', line: (entry?.records ?? 0) + 1 });
+  });
+
+  it('refuses telemetry cut off before anything in it could be read, naming the file and line, exit 2', async () => {
+    const cut = file('cut-first.jsonl', event('a', 1).slice(0, 50));
+    const { code, stderr } = await run(['--containment', containment, '--events', events, '--events', cut]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cut-first\.jsonl line 1: not valid JSON/);
   });
 
   it('names the fields of a bad containment request as the webhook does, blocked_at included', async () => {

@@ -33,22 +33,29 @@ describe('telemetry files are recognised by content, compressed or not', () => {
   });
 
   it('names the zip member and line of a broken record', async () => {
-    const zip = zipSync({ 'day1.jsonl': strToU8(`${line('a1')}\n{"id":`) });
+    const zip = zipSync({ 'day1.jsonl': strToU8(`${line('a1')}\n{"id":\n${line('a2')}\n`) });
     await expect(read('days.zip', zip)).rejects.toThrow(/days\.zip:day1\.jsonl line 2: not valid JSON/);
   });
 
-  it('reads gzip, and says so when a gzip or zip is corrupt', async () => {
+  it('reads gzip, and says so when a gzip or zip is corrupt or cut off before anything could be read', async () => {
     const { events } = await read('events.jsonl.gz', gzipSync(`${line('g1')}\n`));
     expect(events.map((event) => event.id)).toEqual(['g1']);
-    const truncated = gzipSync(`${line('g1')}\n${line('g2')}\n`.repeat(50)).subarray(0, 40);
-    await expect(read('cut.gz', truncated)).rejects.toThrow(/cut\.gz: cannot decompress or read/);
+    const gz = gzipSync(Array.from({ length: 400 }, (_, i) => line(`g${i}`)).join('\n'));
+    const corrupt = Buffer.from(gz);
+    corrupt.fill(0xff, 100, 140);
+    await expect(read('corrupt.gz', corrupt)).rejects.toThrow(/corrupt\.gz: cannot decompress or read/);
+    await expect(read('cut.gz', gz.subarray(0, 40))).rejects.toThrow(/cut\.gz: the gzip stream ends early \(the file is cut off\): nothing readable before the cut/);
     await expect(read('cut.zip', zipSync({ 'a.jsonl': strToU8(line('z')) }).subarray(0, 20))).rejects.toThrow(/cut\.zip/);
   });
 
-  it('fails, rather than waits forever, on a truncated gzip of a CSV export', async () => {
+  it('reads a truncated gzip of a CSV export up to the cut, rather than waits forever', async () => {
     const rows = ['Timestamp,DeviceName,ActionType,RemoteIP', ...Array.from({ length: 5_000 }, (_, i) => `2026-01-01T00:00:0${i % 10}Z,ws${i},ConnectionSuccess,192.0.2.1`)];
     const gz = gzipSync(rows.join('\n'));
-    await expect(read('cut.csv.gz', gz.subarray(0, gz.length >> 1))).rejects.toThrow(/cut\.csv\.gz: cannot decompress or read: unexpected end of file/);
+    const { events, stats } = await read('cut.csv.gz', gz.subarray(0, gz.length >> 1));
+    expect(events.length).toBeGreaterThan(100);
+    expect(events.length).toBeLessThan(5_000);
+    expect(events.map((event) => event.device.hostname)).toEqual(Array.from({ length: events.length }, (_, i) => `ws${i}`));
+    expect(stats[0]?.cut_off).toMatchObject({ reason: 'the gzip stream ends early (the file is cut off)', line: events.length + 2 });
   });
 
   it('reads UTF-16 with a byte order mark, as PowerShell writes files', async () => {
@@ -79,10 +86,10 @@ describe('lines', () => {
     const lines = [];
     for await (const item of splitLines(chunks())) lines.push(item);
     expect(lines).toEqual([
-      { text: 'first', number: 1 },
-      { text: 'second', number: 2 },
-      { text: '', number: 3 },
-      { text: 'last', number: 4 },
+      { text: 'first', number: 1, terminated: true },
+      { text: 'second', number: 2, terminated: true },
+      { text: '', number: 3, terminated: true },
+      { text: 'last', number: 4, terminated: false },
     ]);
   });
 });

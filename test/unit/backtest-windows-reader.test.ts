@@ -257,8 +257,8 @@ describe('hostile or broken Windows events', () => {
   });
 
   it('names the line that is not JSON at all', async () => {
-    await expect(read('truncated.json', [nxlogProcessCreate, '{"EventID":3,"Channel":"Microsoft-Windows-Sysmon/Oper'])).rejects.toThrow(
-      /truncated\.json line 2: not valid JSON/,
+    await expect(read('broken.json', [nxlogProcessCreate, '{"EventID":3,"Channel":"Microsoft-Windows-Sysmon/Oper', nxlogConnection])).rejects.toThrow(
+      /broken\.json line 2: not valid JSON/,
     );
   });
 

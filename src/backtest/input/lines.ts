@@ -2,6 +2,8 @@
 export interface Line {
   text: string;
   number: number;
+  /** False only for a last line that no line break ends: a writer may still have been writing it. */
+  terminated: boolean;
 }
 
 /** Splits text chunks into lines (LF or CRLF); a leading byte order mark is dropped. */
@@ -18,12 +20,12 @@ export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       number += 1;
-      yield { text: trimCr(text.slice(start, end)), number };
+      yield { text: trimCr(text.slice(start, end)), number, terminated: true };
       start = end + 1;
     }
     pending = text.slice(start);
   }
-  if (pending !== '') yield { text: trimCr(pending), number: number + 1 };
+  if (pending !== '') yield { text: trimCr(pending), number: number + 1, terminated: false };
 }
 
 const trimCr = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);

@@ -10,6 +10,11 @@ export interface TextEntry {
   /** What error messages call it: the file, or `file.zip:member.json`. */
   name: string;
   chunks: AsyncIterable<string>;
+  /**
+   * Set, by the time `chunks` ends, when the compressed data stops mid-stream (a partial copy or download): the text
+   * ends where the data did, so its last line is partial and whatever followed is lost.
+   */
+  readonly ending: { cut?: string };
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -25,12 +30,13 @@ const startsWith = (bytes: Uint8Array, magic: readonly number[]) => magic.every(
  */
 export async function* openTextEntries(path: string): AsyncGenerator<TextEntry> {
   const head = await readHead(path);
+  const ending = {};
   if (startsWith(head, ZIP_MAGIC) || startsWith(head, EMPTY_ZIP_MAGIC)) {
     yield* zipEntries(path);
   } else if (startsWith(head, GZIP_MAGIC)) {
-    yield { name: path, chunks: decode(createReadStream(path).pipe(createGunzip()), path) };
+    yield { name: path, chunks: decode(createReadStream(path).pipe(createGunzip()), path, ending), ending };
   } else {
-    yield { name: path, chunks: decode(createReadStream(path), path) };
+    yield { name: path, chunks: decode(createReadStream(path), path, ending), ending };
   }
 }
 
@@ -52,19 +58,27 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Bytes to text. A UTF-16 byte order mark (PowerShell's `Out-File` default) switches the decoder. */
-async function* decode(bytes: AsyncIterable<Uint8Array | string>, name: string): AsyncGenerator<string> {
+/** zlib's error for a stream that stops before its end; corrupt data fails with Z_DATA_ERROR instead. */
+const GZIP_CUT = 'Z_BUF_ERROR';
+
+/**
+ * Bytes to text. A UTF-16 byte order mark (PowerShell's `Out-File` default) switches the decoder. A gzip stream
+ * that stops early ends the text there, and `ending.cut` says so.
+ */
+async function* decode(bytes: AsyncIterable<Uint8Array | string>, name: string, ending: TextEntry['ending']): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   try {
     for await (const chunk of bytes) {
       const data = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      if (data.length === 0) continue;
       if (!decoder) decoder = new TextDecoder(data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : 'utf-8');
       const text = decoder.decode(data, { stream: true });
       if (text !== '') yield text;
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(name, `cannot decompress or read: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== GZIP_CUT) throw new InputError(name, `cannot decompress or read: ${(error as Error).message}`);
+    ending.cut = 'the gzip stream ends early (the file is cut off)';
   }
   const rest = decoder?.decode() ?? '';
   if (rest !== '') yield rest;
@@ -76,14 +90,22 @@ interface Piece {
   data: Uint8Array;
 }
 
-/** Zip members as they are inflated, in archive order; directories and macOS resource forks are skipped. */
-async function* zipPieces(path: string): AsyncGenerator<Piece> {
+/** fflate's error when the archive ends inside a member's compressed data. */
+const ZIP_CUT = 13;
+
+/**
+ * Zip members as they are inflated, in archive order; directories and macOS resource forks are skipped. Each
+ * member starts with an empty piece, so a member the archive ends in before any of its data is still seen. Returns
+ * the member the archive ends inside, when it is cut off.
+ */
+async function* zipPieces(path: string): AsyncGenerator<Piece, number | undefined> {
   const ready: Piece[] = [];
   let members = 0;
   let failure: Error | undefined;
   const unzip = new Unzip((file: UnzipFile) => {
     if (file.name.endsWith('/') || file.name.startsWith('__MACOSX/')) return;
     const member = members++;
+    ready.push({ member, name: file.name, data: new Uint8Array(0) });
     file.ondata = (error, data) => {
       if (error) failure = error;
       else ready.push({ member, name: file.name, data });
@@ -107,9 +129,17 @@ async function* zipPieces(path: string): AsyncGenerator<Piece> {
     push(chunk as Buffer, false);
     yield* ready.splice(0);
   }
-  push(new Uint8Array(0), true);
+  let cutMember: number | undefined;
+  try {
+    unzip.push(new Uint8Array(0), true);
+  } catch (error) {
+    if ((error as { code?: number }).code === ZIP_CUT) cutMember = members - 1;
+    else failure = error as Error;
+  }
+  if (failure) throw new InputError(path, `not a readable zip archive: ${failure.message}`);
   yield* ready.splice(0);
   if (members === 0) throw new InputError(path, 'no file could be read from the zip archive (empty or truncated)');
+  return cutMember;
 }
 
 async function* zipEntries(path: string): AsyncGenerator<TextEntry> {
@@ -118,13 +148,15 @@ async function* zipEntries(path: string): AsyncGenerator<TextEntry> {
     let next = await pieces.next();
     while (!next.done) {
       const { member, name } = next.value;
+      const ending: TextEntry['ending'] = {};
       async function* bytes(): AsyncGenerator<Uint8Array> {
         while (!next.done && next.value.member === member) {
           yield next.value.data;
           next = await pieces.next();
         }
+        if (next.done && next.value === member) ending.cut = 'the zip archive ends inside this member (the file is cut off)';
       }
-      yield { name: `${path}:${name}`, chunks: decode(bytes(), `${path}:${name}`) };
+      yield { name: `${path}:${name}`, chunks: decode(bytes(), `${path}:${name}`, ending), ending };
       while (!next.done && next.value.member === member) next = await pieces.next();
     }
   } finally {

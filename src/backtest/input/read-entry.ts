@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { InputError } from '../input-error.js';
@@ -8,7 +7,8 @@ import type { RecordReader } from '../readers/record-reader.js';
 import type { SysmonProcesses } from '../readers/sysmon-processes.js';
 import { createWindowsEventReader } from '../readers/windows-events.js';
 import { createZeekConnReader } from '../readers/zeek-conn.js';
-import { splitLines } from './lines.js';
+import { UNFINISHED_LINE, type CutOff } from './cut-off.js';
+import { splitLines, type Line } from './lines.js';
 import type { TextEntry } from './open-text.js';
 import { peekFirstLine } from './peek.js';
 import { documentRows, recordFormat, sniffLayout, unwrapSearchResult, type RecordFormat } from './sniff.js';
@@ -22,7 +22,12 @@ export interface EntryStats {
   records: number;
   events: number;
   skipped: number;
+  /** `skipped` by reason, when the reader tells. */
+  skip_reasons?: Record<string, number>;
+  /** Set when the entry is cut off at its end (a live log copied mid-write, a partial download). */
+  cut_off?: CutOff;
 }
+
 
 export interface ReadContext {
   processes: SysmonProcesses;
@@ -41,8 +46,23 @@ function readerFor(format: RecordFormat, context: ReadContext): RecordReader {
   }
 }
 
-/** The connection events of one entry, whatever its format; `stats` is filled as it is read. */
+/**
+ * The connection events of one entry, whatever its format; `stats` is filled as it is read. An entry cut off at
+ * its end gives what was read before the cut, and `stats.cut_off` says what was lost; when nothing before the cut
+ * could be read, the cut is recorded for `readTelemetryFile` to refuse the file, unless another entry of it reads.
+ */
 export async function* readEntry(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent> {
+  try {
+    yield* readLayout(entry, context, stats);
+  } catch (error) {
+    if (!(error instanceof InputError) || entry.ending.cut === undefined || stats.records > 0) throw error;
+    stats.cut_off = { reason: entry.ending.cut, ...(error.line !== undefined && { line: error.line }) };
+    return;
+  }
+  if (entry.ending.cut !== undefined) stats.cut_off ??= { reason: entry.ending.cut };
+}
+
+async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent> {
   const peeked = await peekFirstLine(entry.chunks);
   if (peeked.firstLine === undefined) {
     stats.format = 'empty';
@@ -54,48 +74,67 @@ export async function* readEntry(entry: TextEntry, context: ReadContext, stats: 
       throw new InputError(entry.name, layout.reason, peeked.firstLineNumber);
     case 'json-lines':
       stats.format = `${layout.format} (JSON lines)`;
-      yield* jsonLines(entry.name, peeked.chunks, readerFor(layout.format, context), stats);
+      yield* jsonLines(entry, peeked.chunks, readerFor(layout.format, context), stats);
       return;
     case 'json-document':
       yield* jsonDocument(entry.name, peeked.chunks, context, stats);
       return;
     case 'csv':
       stats.format = 'mde-network-events (CSV)';
-      yield* csvRows(entry.name, peeked.chunks, delimiterOf(peeked.firstLine), createMdeNetworkEventReader(), stats);
+      yield* csvRows(entry, peeked.chunks, delimiterOf(peeked.firstLine), createMdeNetworkEventReader(), stats);
       return;
     case 'zeek-tsv':
       stats.format = 'zeek-conn (TSV)';
-      yield* zeekTsv(entry.name, peeked.chunks, createZeekConnReader(), stats);
+      yield* zeekTsv(entry, peeked.chunks, createZeekConnReader(), stats);
   }
 }
 
-async function* zeekTsv(name: string, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
-  for await (const { record, line } of zeekTsvRecords(name, chunks)) {
+/** Records that a partial last line was dropped. */
+function dropLast(entry: TextEntry, line: Line, stats: EntryStats): void {
+  stats.cut_off = { reason: entry.ending.cut ?? UNFINISHED_LINE, line: line.number, bytes: Buffer.byteLength(line.text) };
+}
+
+async function* zeekTsv(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
+  const records = zeekTsvRecords(entry.name, chunks, entry.ending);
+  let next = await records.next();
+  for (; !next.done; next = await records.next()) {
     stats.records += 1;
-    const event = reader.read(record, { entry: name, line });
+    const event = reader.read(next.value.record, { entry: entry.name, line: next.value.line });
     if (event) {
       stats.events += 1;
       yield event;
     }
   }
+  if (next.value) dropLast(entry, next.value, stats);
   yield* finish(reader, stats);
 }
 
-async function* jsonLines(name: string, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
+/**
+ * A line that is not JSON is refused, unless it is the last line and the file ends inside it (no line break after
+ * it), or the compressed data ends inside it: then it is what the cut left of a record.
+ */
+async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
+  let broken: { line: Line; error: InputError } | undefined;
   for await (const line of splitLines(chunks)) {
     if (line.text.trim() === '') continue;
+    if (broken) throw broken.error;
     let value: unknown;
     try {
       value = unwrapSearchResult(JSON.parse(line.text));
     } catch (error) {
-      throw new InputError(name, `not valid JSON (${(error as Error).message})`, line.number);
+      broken = { line, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, line.number) };
+      continue;
     }
     stats.records += 1;
-    const event = reader.read(value, { entry: name, line: line.number });
+    const event = reader.read(value, { entry: entry.name, line: line.number });
     if (event) {
       stats.events += 1;
       yield event;
     }
+  }
+  if (broken) {
+    if (broken.line.terminated) throw broken.error;
+    dropLast(entry, broken.line, stats);
   }
   yield* finish(reader, stats);
 }
@@ -104,6 +143,7 @@ function* finish(reader: RecordReader, stats: EntryStats) {
   const held = reader.finish();
   stats.events += held.length;
   stats.skipped = reader.skipped;
+  if (reader.skipReasons?.size) stats.skip_reasons = Object.fromEntries(reader.skipReasons);
   yield* held;
 }
 
@@ -136,14 +176,17 @@ async function* jsonDocument(name: string, chunks: AsyncIterable<string>, contex
   yield* finish(reader, stats);
 }
 
-/** V8 names the offset ("at position 123") or, in newer versions, the line ("(line 3 column 5)"). */
+/**
+ * V8 names the offset ("at position 123") or, in newer versions, the line ("(line 3 column 5)"); text that stops
+ * inside a value fails at its end.
+ */
 function lineOfJsonError(text: string, error: Error): number | undefined {
   const line = /\(line (\d+) column \d+\)/.exec(error.message);
   if (line) return Number(line[1]);
   const position = /position (\d+)/.exec(error.message);
-  if (!position) return undefined;
+  if (!position && !/end of JSON input/.test(error.message)) return undefined;
   let count = 1;
-  const end = Math.min(Number(position[1]), text.length);
+  const end = position ? Math.min(Number(position[1]), text.length) : text.trimEnd().length;
   for (let index = 0; index < end; index += 1) if (text.charCodeAt(index) === 10) count += 1;
   return count;
 }
@@ -154,26 +197,77 @@ function delimiterOf(header: string): string {
   return counts.reduce((best, next) => (next[1] > best[1] ? next : best))[0];
 }
 
-/** A CSV export: quoted fields may hold commas and line breaks (command lines do), so csv-parse reads it. */
-async function* csvRows(name: string, chunks: AsyncIterable<string>, delimiter: string, reader: RecordReader, stats: EntryStats) {
-  const parser = parseCsv({ columns: true, bom: true, info: true, skip_empty_lines: true, delimiter });
-  const source = Readable.from(chunks);
-  // pipe() does not forward a source error: without this, a corrupt .csv.gz would leave the parser waiting forever.
-  source.on('error', (error) => parser.destroy(error));
-  source.pipe(parser);
-  try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+interface CsvRecord {
+  record: Record<string, string>;
+  line: number;
+  /** Bytes of text up to the end of the record. */
+  bytes: number;
+}
+
+/** csv-parse's errors for a record with another number of fields than the header names. */
+const CSV_FIELD_COUNT = new Set(['CSV_RECORD_INCONSISTENT_COLUMNS', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH']);
+
+/**
+ * A CSV export: quoted fields may hold commas and line breaks (command lines do), so csv-parse reads it. Records
+ * are taken as the parser completes them, so those before a broken one are read. The last record, which only the
+ * end of the text completes, is dropped as partial when it ends inside a quoted field, when no line break ends the
+ * text and it has too few fields, or when the compressed data ended inside it.
+ */
+async function* csvRows(entry: TextEntry, chunks: AsyncIterable<string>, delimiter: string, reader: RecordReader, stats: EntryStats) {
+  const name = entry.name;
+  const parsed: CsvRecord[] = [];
+  let failure: (Error & { code?: string; lines?: number }) | undefined;
+  const parser = parseCsv({
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+    delimiter,
+    on_record: (record: Record<string, string>, info: { lines: number; bytes: number }) => {
+      parsed.push({ record, line: info.lines, bytes: info.bytes });
+      return null;
+    },
+  });
+  parser.on('error', (error) => {
+    failure = error;
+  });
+  const notCsv = (error: Error & { lines?: number }) => new InputError(name, `not valid CSV (${error.message})`, error.lines);
+
+  let bytes = 0;
+  let lastBytes = 0;
+  let endsWithBreak = false;
+  function* take(records: CsvRecord[]) {
+    for (const { record, line, bytes: end } of records) {
+      lastBytes = end;
       stats.records += 1;
-      const event = reader.read(item.record, { entry: name, line: item.info.lines });
+      const event = reader.read(record, { entry: name, line });
       if (event) {
         stats.events += 1;
         yield event;
       }
     }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    const line = (error as { lines?: number }).lines;
-    throw new InputError(name, `not valid CSV (${(error as Error).message})`, line);
   }
+  for await (const chunk of chunks) {
+    bytes += Buffer.byteLength(chunk);
+    endsWithBreak = chunk.endsWith('\n');
+    await new Promise<void>((resolve) => parser.write(chunk, () => resolve()));
+    yield* take(parsed.splice(0));
+    if (failure) throw notCsv(failure);
+  }
+  await new Promise<void>((resolve) => {
+    parser.once('error', () => resolve());
+    parser.end(() => resolve());
+  });
+  const last = parsed.splice(0);
+  const cut = entry.ending.cut;
+  if (failure) {
+    // A finished export never ends inside a quoted field.
+    const partial = failure.code === 'CSV_QUOTE_NOT_CLOSED' || (!endsWithBreak && CSV_FIELD_COUNT.has(failure.code ?? ''));
+    if (!partial) throw notCsv(failure);
+    stats.cut_off = { reason: cut ?? UNFINISHED_LINE, ...(failure.lines !== undefined && { line: failure.lines }), bytes: bytes - (last.at(-1)?.bytes ?? lastBytes) };
+  } else if (cut !== undefined && !endsWithBreak && last.length > 0) {
+    const [dropped] = last.splice(-1);
+    stats.cut_off = { reason: cut, line: dropped!.line, bytes: bytes - (last.at(-1)?.bytes ?? lastBytes) };
+  }
+  yield* take(last);
   yield* finish(reader, stats);
 }

@@ -1,12 +1,22 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
+import { InputError } from '../input-error.js';
 import { openTextEntries } from './open-text.js';
 import { readEntry, type EntryStats, type ReadContext } from './read-entry.js';
 
-/** Every connection event of a telemetry file (all members of a zip); one `EntryStats` per entry is appended. */
+/**
+ * Every connection event of a telemetry file (all members of a zip); one `EntryStats` per entry is appended. A file
+ * cut off at its end is read up to the cut; it is refused only when nothing before the cut could be read.
+ */
 export async function* readTelemetryFile(path: string, context: ReadContext, stats: EntryStats[]): AsyncGenerator<ConnectionEvent> {
+  const ofFile: EntryStats[] = [];
   for await (const entry of openTextEntries(path)) {
     const entryStats: EntryStats = { entry: entry.name, format: 'unknown', records: 0, events: 0, skipped: 0 };
     stats.push(entryStats);
+    ofFile.push(entryStats);
     yield* readEntry(entry, context, entryStats);
+  }
+  const cut = ofFile.find((entry) => entry.cut_off !== undefined);
+  if (cut?.cut_off && ofFile.every((entry) => entry.records === 0)) {
+    throw new InputError(cut.entry, `${cut.cut_off.reason}: nothing readable before the cut`, cut.cut_off.line);
   }
 }

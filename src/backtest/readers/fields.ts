@@ -83,13 +83,37 @@ export function fileName(path: string): string {
   return cut === -1 ? path : path.slice(cut + 1);
 }
 
-/** A value at a dotted path of nested objects ("process.hash.sha1"), or a flat dotted key as Zeek writes them. */
+/**
+ * A value at a dotted path ("process.hash.sha1"), whether the record nests it, writes it as one flat dotted key as
+ * Zeek does, or mixes both as pipelines do (`{"zeek": {"connection.state": ...}}`, `{"source.ip": ...}`).
+ */
 export function at(record: Fields, path: string): unknown {
   if (Object.hasOwn(record, path)) return record[path];
-  let current: unknown = record;
-  for (const key of path.split('.')) {
-    if (!isRecord(current) || !Object.hasOwn(current, key)) return undefined;
-    current = current[key];
+  for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
+    const head = path.slice(0, dot);
+    const child = Object.hasOwn(record, head) ? record[head] : undefined;
+    if (!isRecord(child)) continue;
+    const found = at(child, path.slice(dot + 1));
+    if (found !== undefined) return found;
   }
-  return current;
+  return undefined;
+}
+
+/** The value at the first of these paths that holds one ("", "-" and null hold none). */
+export function first(record: Fields, ...paths: string[]): unknown {
+  for (const path of paths) {
+    const value = at(record, path);
+    if (value === undefined || value === null || (typeof value === 'string' && text(value) === undefined)) continue;
+    return value;
+  }
+  return undefined;
+}
+
+/** Zeek's and ECS's booleans: JSON true/false, or T/F in Zeek's TSV. */
+export function flag(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const raw = text(value)?.toLowerCase();
+  if (raw === 't' || raw === 'true') return true;
+  if (raw === 'f' || raw === 'false') return false;
+  return undefined;
 }

@@ -17,6 +17,8 @@ export interface RecordReader {
   finish(): ConnectionEvent[];
   /** Records that were valid but are not connections this tool judges (other event ids, inspections). */
   readonly skipped: number;
+  /** `skipped` by reason, from readers whose records are skipped for more than one reason. */
+  readonly skipReasons?: ReadonlyMap<string, number>;
 }
 
 export function recordError(at: RecordPosition, problem: string): InputError {
