@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Watch } from '../contracts/watch.js';
-import { buildBaseline, compileBaseline } from '../detect/baseline.js';
+import { baselinedHosts, buildBaseline, compileBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
 import { createHostMatcher, hostLabel } from '../detect/host-match.js';
 import type { DetectionSettings } from '../detect/settings.js';
@@ -129,7 +129,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const silence = longestSilence(heardBitmap(times, blockedAt), blockedAt, windowEnd);
     if (silence) silences.set(label, silence);
   }
-  const verdict = decideVerdict(watch, findings, health, silences);
+  const verdict = decideVerdict(watch, findings, health, silences, baselinedHosts(snapshot));
   watch.verdict = verdict.verdict;
   watch.verdict_reasons = verdict.reasons;
 

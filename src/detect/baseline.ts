@@ -320,6 +320,11 @@ function isEstateHost(host: string, internal: ReturnType<typeof compileCidrList>
   return internal.size > 0 && internal.contains(host);
 }
 
+/** The `hostIdentity`s of the watched hosts that have a usable baseline (at least one kept row). */
+export function baselinedHosts(snapshot: BaselineSnapshot): ReadonlySet<string> {
+  return new Set(snapshot.hosts.filter((host) => host.rows > 0).map((host) => host.host));
+}
+
 /** An estate read's destination as [ip, undefined] or [undefined, host name], normalized like baseline rows. */
 function estateDestination(text: string): [string | undefined, string | undefined] | undefined {
   if (isIP(text) !== 0) return [normalizeIp(text), undefined];

@@ -25,6 +25,7 @@ const browserRules = BROWSERS.flatMap((browser): AllowRuleInput[] => [
   {
     id: `builtin:browser-${browser.id}`,
     reason: `${browser.name} from its install folder browsing the web (80/443 tcp)`,
+    source: 'https://www.rfc-editor.org/rfc/rfc9110#name-http-related-uri-schemes',
     process_path: browser.paths,
     port: WEB_PORTS,
     protocol: 'tcp',
@@ -32,6 +33,7 @@ const browserRules = BROWSERS.flatMap((browser): AllowRuleInput[] => [
   {
     id: `builtin:browser-${browser.id}-quic`,
     reason: `${browser.name} from its install folder using QUIC (443 udp)`,
+    source: 'https://www.rfc-editor.org/rfc/rfc9114#name-discovering-an-http-3-endpo',
     process_path: browser.paths,
     port: 443,
     protocol: 'udp',
@@ -59,6 +61,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:teams',
     reason: 'Microsoft Teams signalling and chat (80/443 tcp)',
+    source: 'https://learn.microsoft.com/en-us/microsoftteams/prepare-network',
     process_path: TEAMS,
     port: WEB_PORTS,
     protocol: 'tcp',
@@ -66,6 +69,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:teams-media',
     reason: 'Microsoft Teams calls and meetings to its media relays (3478-3481 udp)',
+    source: 'https://learn.microsoft.com/en-us/microsoftteams/prepare-network',
     process_path: TEAMS,
     port: '3478-3481',
     protocol: 'udp',
@@ -73,6 +77,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:zoom',
     reason: 'Zoom client signalling (80/443 and 8801-8802 tcp)',
+    source: 'https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060548',
     process_path: ZOOM,
     port: [...WEB_PORTS, '8801-8802'],
     protocol: 'tcp',
@@ -80,6 +85,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:zoom-media',
     reason: 'Zoom meetings to its media servers (3478-3479 and 8801-8810 udp)',
+    source: 'https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060548',
     process_path: ZOOM,
     port: ['3478-3479', '8801-8810'],
     protocol: 'udp',
@@ -87,6 +93,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:onedrive',
     reason: 'OneDrive sync client (80/443 tcp)',
+    source: 'https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges',
     process_path: ONEDRIVE,
     port: WEB_PORTS,
     protocol: 'tcp',
@@ -94,6 +101,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:rdp-mstsc',
     reason: 'Remote Desktop client (mstsc) on the RDP port, as admins use it',
+    source: 'https://learn.microsoft.com/en-us/windows-server/remote/remote-desktop-services/clients/change-listening-port',
     process_path: inSystemFolders('mstsc.exe'),
     port: 3389,
     protocol: ['tcp', 'udp'],
@@ -101,6 +109,7 @@ export const APP_RULES: AllowRuleInput[] = [
   {
     id: 'builtin:rdp-managers',
     reason: 'RDP connection managers (RDCMan, mRemoteNG, Remote Desktop Manager) from their install folders on the RDP port',
+    source: 'https://learn.microsoft.com/en-us/windows-server/remote/remote-desktop-services/clients/change-listening-port',
     process_path: RDP_MANAGERS,
     port: 3389,
     protocol: ['tcp', 'udp'],

@@ -44,6 +44,11 @@ export const AllowRuleSchema = z
     id: RuleIdSchema.optional(),
     /** Why this traffic is benign, shown to responders and in the evidence report. Required. */
     reason: printable(500),
+    /**
+     * The documentation the rule rests on (a vendor's page of its own endpoints and ports), so a reviewer can check
+     * it. Every built-in catalog entry names one. Optional.
+     */
+    source: z.url({ protocol: /^https$/ }).max(500).optional(),
     /** Image file name, `*` glob (e.g. "veeam*.exe"). */
     process_name: oneOrMany(GlobSchema).optional(),
     /** Full image path, `*` glob; `*` also crosses `\`, so "C:\Program Files\Veeam\*" covers sub-folders. */

@@ -3,7 +3,7 @@ import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
 import { formatUtc } from '../report/text/time.js';
-import { hostLabel } from '../detect/host-match.js';
+import { hostIdentity, hostLabel } from '../detect/host-match.js';
 import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
 
@@ -19,8 +19,9 @@ const listed = (items: readonly string[], max = 5) =>
 /**
  * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
  * or a blocked indicator was reached despite the block (a reported success).
- * inconclusive: not breached, but part of the window could not be read, a host sent no telemetry at all, or a
- * host's telemetry stopped for a significant part of the window; a blind window is never called held.
+ * inconclusive: not breached, but part of the window could not be read, a host sent no telemetry at all, a host's
+ * telemetry stopped for a significant part of the window, or a host had no usable baseline (nothing to compare its
+ * traffic with); a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
  */
 export function decideVerdict(
@@ -28,6 +29,8 @@ export function decideVerdict(
   findings: readonly Finding[],
   coverage: readonly SourceHealth[],
   silences: ReadonlyMap<string, Silence> = new Map(),
+  /** `hostIdentity`s of the hosts with a usable baseline row; undefined when the baseline is not known here. */
+  baselined?: ReadonlySet<string>,
 ): VerdictResult {
   const live = findings.filter((finding) => finding.status !== 'benign');
   // A finding on a blocked indicator (even one that also beacons: the retries are regular) is about the block:
@@ -54,6 +57,10 @@ export function decideVerdict(
   }
 
   const blind = blindSpots(watch, coverage, silences);
+  const unbaselined = baselined === undefined ? [] : watch.hosts.filter((host) => !baselined.has(hostIdentity(host))).map(hostLabel);
+  if (unbaselined.length > 0) {
+    blind.push(`no usable baseline for ${listed(unbaselined)}: nothing to tell their new traffic from their usual traffic`);
+  }
   if (blind.length > 0) return { verdict: 'inconclusive', reasons: [...blind, ...retryNote] };
 
   return {

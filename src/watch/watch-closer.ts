@@ -1,6 +1,7 @@
 import { scheduleSourcePolls } from './baseline-taker.js';
 import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
+import { baselinedHosts } from '../detect/baseline.js';
 import { decideVerdict } from './verdict.js';
 
 /** Long enough for any running poll of the source to finish; the close then takes its own look. */
@@ -32,12 +33,13 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     }
   }
 
-  const [findings, coverage, silences] = await Promise.all([
+  const [findings, coverage, silences, baseline] = await Promise.all([
     runtime.findings.list(watch.id),
     runtime.store.sourceHealth(watch.id),
     runtime.heard.silences(watch),
+    runtime.store.baseline(watch.id),
   ]);
-  const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences);
+  const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences, baseline && baselinedHosts(baseline));
   const closed = await runtime.store.update(watch.id, (current) => {
     if (current.state === 'closed') return undefined;
     current.state = 'closed';

@@ -115,4 +115,47 @@ describe('the catalog never hides what it should not', () => {
       ]),
     );
   });
+
+  it('every entry names the vendor or standard documentation it rests on', () => {
+    for (const rule of BUILTIN_ALLOW_RULES) expect(rule.source, rule.id).toMatch(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}\//);
+  });
+});
+
+describe('platform services with vendor-documented addresses and ports', () => {
+  const sensorEvent = (dst: { ip: string; port: number; hostname?: string }, protocol = 'tcp'): ConnectionEvent => ({
+    id: `p-${next++}`,
+    source: 'zeek',
+    time: BLOCKED_AT + 60_000,
+    device: { ip: '10.20.1.42' },
+    dst_endpoint: dst,
+    protocol,
+    direction: 'outbound',
+    outcome: 'success',
+  });
+  const assess = (event: ConnectionEvent) => detector.assess(event);
+
+  it('the Azure VM agent talking to the fixed platform address 168.63.129.16 is allowed on its documented ports only', () => {
+    const agent = 'C:\\WindowsAzure\\GuestAgent_2.7.41491.1102\\WindowsAzureGuestAgent.exe';
+    expect(assess(event(agent, { ip: '168.63.129.16', port: 32526 }))).toEqual({ type: 'suppressed', ruleId: 'builtin:azure-wireserver' });
+    expect(assess(sensorEvent({ ip: '168.63.129.16', port: 80 }))).toEqual({ type: 'suppressed', ruleId: 'builtin:azure-wireserver' });
+    expect(assess(sensorEvent({ ip: '168.63.129.16', port: 4444 })).type).not.toBe('suppressed');
+  });
+
+  it('Windows time sync from svchost is allowed; NTP from a LOLBin or a dropped binary is not', () => {
+    expect(assess(event('C:\\Windows\\System32\\svchost.exe', { ip: '40.119.6.228', port: 123 }, 'udp'))).toEqual({
+      type: 'suppressed',
+      ruleId: 'builtin:windows-time',
+    });
+    expect(assess(event('C:\\Windows\\System32\\rundll32.exe', { ip: '40.119.6.228', port: 123 }, 'udp')).type).not.toBe('suppressed');
+  });
+
+  it('push and STUN services inside their vendors\' published ranges are allowed; the same ports elsewhere are judged', () => {
+    expect(assess(sensorEvent({ ip: '17.57.146.20', port: 5223 }))).toEqual({ type: 'suppressed', ruleId: 'builtin:apple-push' });
+    expect(assess(sensorEvent({ ip: '74.125.250.129', port: 19305 }, 'udp'))).toEqual({ type: 'suppressed', ruleId: 'builtin:google-meet-media' });
+    expect(assess(sensorEvent({ ip: '142.250.27.188', port: 5228, hostname: 'alt3-mtalk.google.com' }))).toEqual({
+      type: 'suppressed',
+      ruleId: 'builtin:google-fcm',
+    });
+    expect(assess(sensorEvent({ ip: '198.51.100.17', port: 5223 })).type).not.toBe('suppressed');
+  });
 });
