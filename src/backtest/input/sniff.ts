@@ -1,4 +1,5 @@
 import { isRecord, type Fields } from '../readers/fields.js';
+import { isZeekRecord } from '../readers/zeek-fields.js';
 
 /** The telemetry formats the backtest reads. */
 export type RecordFormat = 'connection-events' | 'windows-events' | 'mde-network-events' | 'zeek-conn';
@@ -25,10 +26,11 @@ export function unwrapSearchResult(value: unknown): unknown {
 export function recordFormat(value: unknown): RecordFormat | undefined {
   if (!isRecord(value)) return undefined;
   if (has(value, 'dst_endpoint', 'device', 'time')) return 'connection-events';
+  // Before the Windows test, which takes any ECS record with an event.code: the Zeek test is the stricter.
+  if (isZeekRecord(value)) return 'zeek-conn';
   if (has(value, 'EventID') || has(value, 'EventCode') || isRecord(value.winlog) || (isRecord(value.event) && has(value.event, 'code'))) {
     return 'windows-events';
   }
-  if ((has(value, 'id.orig_h') || (isRecord(value.id) && has(value.id, 'orig_h'))) && has(value, 'ts')) return 'zeek-conn';
   if ((has(value, 'DeviceName') || has(value, 'DeviceId')) && (has(value, 'ActionType') || has(value, 'RemoteIP'))) return 'mde-network-events';
   return undefined;
 }
@@ -68,6 +70,6 @@ export function sniffLayout(firstLine: string, complete = true): Layout {
   if (MDE_CSV_COLUMNS.test(firstLine) && MDE_CSV_DEVICE.test(firstLine)) return { layout: 'csv' };
   return {
     layout: 'unknown',
-    reason: 'not a known format (ConnectionEvent, Sysmon or Windows event, Defender DeviceNetworkEvents or Zeek conn.log JSON lines, Zeek conn.log TSV, a Defender JSON or CSV export)',
+    reason: 'not a known format (ConnectionEvent, Sysmon or Windows event, Defender DeviceNetworkEvents or Zeek conn.log JSON lines (Zeek, flattened or ECS names), Zeek conn.log TSV, a Defender JSON or CSV export)',
   };
 }
