@@ -59,7 +59,7 @@ export function decideVerdict(
   const blind = blindSpots(watch, coverage, silences);
   const unbaselined = baselined === undefined ? [] : watch.hosts.filter((host) => !baselined.has(hostIdentity(host))).map(hostLabel);
   if (unbaselined.length > 0) {
-    blind.push(`no usable baseline for ${listed(unbaselined)}: nothing to tell their new traffic from their usual traffic`);
+    blind.push(`no usable baseline for ${listed(unbaselined)}: new traffic there cannot be told from usual traffic`);
   }
   if (blind.length > 0) return { verdict: 'inconclusive', reasons: [...blind, ...retryNote] };
 

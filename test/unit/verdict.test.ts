@@ -108,6 +108,14 @@ describe('the verdict at close', () => {
     expect(result.reasons[0]).toBe('mde-prod could not be read for the last 40m of the window (last error: mde-prod: HTTP 503)');
   });
 
+  it('is inconclusive, naming the host, when a host had no usable baseline: its new traffic cannot be told from its usual', () => {
+    const result = decideVerdict(watch, [], fullCoverage, new Map(), new Set(['fin-ws-041']));
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reasons).toContain('no usable baseline for FIN-WS-042: new traffic there cannot be told from usual traffic');
+    expect(decideVerdict(watch, [], fullCoverage, new Map(), new Set(['fin-ws-041', 'fin-ws-042'])).verdict).toBe('held');
+    expect(decideVerdict(watch, [finding({})], fullCoverage, new Map(), new Set()).verdict).toBe('breached');
+  });
+
   it('is inconclusive when a host sent no telemetry at all', () => {
     const coverage = [{ ...fullCoverage[0]!, hosts_seen: ['FIN-WS-041'] }];
     expect(decideVerdict(watch, [], coverage)).toMatchObject({
