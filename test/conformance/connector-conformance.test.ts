@@ -129,6 +129,31 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     expect(fallback.every((event) => [event.device.hostname?.toLowerCase(), event.device.ip, event.src_endpoint?.ip].some((name) => name === implantHost.ip || name?.startsWith(implantHost.hostname.toLowerCase())))).toBe(true);
   });
 
+  it('delivers the connecting process’s parent and start time as far as the vendor reports them, and invents none', async () => {
+    const events = await fetch();
+    const implant = scenario.fallback!.process;
+    const { parentName, parentPath, startedAtResolutionMs } = harness.processLineage;
+    const fallback = events.filter((event) => event.dst_endpoint.ip === FALLBACK_C2.ip && event.dst_endpoint.port === FALLBACK_C2.port);
+    expect(fallback.length).toBeGreaterThan(0);
+    for (const event of fallback) {
+      expect(event.process?.parent_name).toBe(parentName ? implant.parent : undefined);
+      expect(event.process?.parent_path).toBe(parentPath ? implant.parent_path : undefined);
+      if (startedAtResolutionMs === undefined) {
+        expect(event.process?.started_at).toBeUndefined();
+      } else {
+        // The implant's binary first ran after the block: what the lineage signal looks for.
+        expect(implant.started_at).toBeGreaterThan(scenario.blockedAt.getTime());
+        expect(event.process?.started_at).toBeGreaterThanOrEqual(implant.started_at!);
+        expect(event.process?.started_at).toBeLessThan(implant.started_at! + startedAtResolutionMs);
+      }
+    }
+    // No process connects before it started, and what the vendor lacks is absent from every event.
+    for (const event of events) if (event.process?.started_at !== undefined) expect(event.process.started_at).toBeLessThanOrEqual(event.time);
+    if (!parentName) expect(events.filter((event) => event.process?.parent_name !== undefined)).toEqual([]);
+    if (!parentPath) expect(events.filter((event) => event.process?.parent_path !== undefined)).toEqual([]);
+    if (startedAtResolutionMs === undefined) expect(events.filter((event) => event.process?.started_at !== undefined)).toEqual([]);
+  });
+
   it('a host the source does not know returns nothing, and host resolution (where the vendor has it) says so', async () => {
     const stranger = { hostname: 'NOT-A-HOST-404' };
     if (connector.resolveHosts) {

@@ -28,6 +28,13 @@ export interface ConnectorHarness {
   /** Whether the source's records name the destination host (DNS name, URL host), besides its IP. */
   destinationNames: boolean;
   /**
+   * What the vendor reports of the connecting process's lineage, for the scenario's implant host: its parent's image
+   * name, the parent's full image path, and when the process started: at or less than `startedAtResolutionMs` after
+   * the real start (1: to the millisecond; Elastic's `process.uptime` counts whole seconds). What the vendor does not
+   * report must stay absent, never guessed.
+   */
+  processLineage: { parentName: boolean; parentPath: boolean; startedAtResolutionMs?: number };
+  /**
    * Starts the fake playing `scenario` and returns it with a source config (the YAML entry as an object, with
    * `id`, `type`, `base_url` and credentials) that points at it. `pageSize` must force multi-page answers for a
    * few dozen events; the config sets `timeout: '1s'` and `max_retries: 2`.

@@ -53,6 +53,8 @@ const fromEvent = (event: ConnectionEvent) => ({
   cmd_line: event.process?.cmd_line,
   pid: event.process?.pid,
   sha1: event.process?.sha1,
+  parent: event.process?.parent_name,
+  started_at: event.process?.started_at,
   dst: `${event.dst_endpoint.ip}:${event.dst_endpoint.port}`,
   protocol: event.protocol,
 });
@@ -64,6 +66,8 @@ const fromSim = (connection: SimConnection) => ({
   cmd_line: connection.process.cmd_line,
   pid: connection.process.pid,
   sha1: connection.process.sha1,
+  parent: connection.process.parent,
+  started_at: connection.process.started_at,
   dst: `${connection.dst.ip}:${connection.dst.port}`,
   protocol: connection.protocol,
 });
@@ -96,6 +100,10 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
       direction: 'outbound',
       outcome: 'unknown',
     });
+    // ProcessStartTime through the join: the fallback's rundll32 first ran after the block. Falcon has no parent path.
+    expect(fallback[0]?.process?.started_at).toBe(scenario.fallback!.process.started_at);
+    expect(fallback[0]?.process?.started_at).toBeGreaterThan(scenario.blockedAt.getTime());
+    expect(events.filter((event) => event.process?.parent_path !== undefined)).toEqual([]);
     expect(fallback[0]?.id).toMatch(/^falcon:[0-9a-f]{32}:[0-9a-f-]{36}$/);
     expect(events.find((event) => event.protocol === 'udp' && event.dst_endpoint.port === 53)).toBeDefined();
     const [query] = jobQueries();
@@ -251,6 +259,22 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
     fake = await startFakeCrowdstrike({ scenario, clientId: CLIENT.id, clientSecret: CLIENT.secret, maxJoinLimit: 1_000_000 });
     const raised = await connector({ process_join_limit: 250_000 }).fetchConnections({ hosts: allHosts(), ...range });
     expect(raised.length).toBeGreaterThan(0);
+  });
+
+  it('shows a process that started before process_lookback without image, parent or start: the join cannot find its ProcessRollup2', async () => {
+    const range = around(MINUTE, MINUTE);
+
+    const events = await connector({ process_lookback: '1h' }).fetchConnections({ hosts: allHosts(), ...range });
+
+    const lookbackStart = range.from.getTime() - 3_600_000;
+    const expected = scenario.connections(range.from, range.to);
+    expect(events).toHaveLength(expected.length);
+    const joined = (event: ConnectionEvent) => event.process?.path !== undefined;
+    // Only the fallback's rundll32 started within the hour before the read; the powershell implant and the background did not.
+    expect(expected.filter((c) => (c.process.started_at ?? 0) >= lookbackStart).map((c) => c.process.name)).toEqual(expect.arrayContaining(['rundll32.exe']));
+    expect(events.filter(joined).length).toBe(expected.filter((c) => (c.process.started_at ?? 0) >= lookbackStart).length);
+    for (const event of events.filter((e) => !joined(e))) expect(event.process).toMatchObject({ parent_name: undefined, started_at: undefined, pid: undefined });
+    expect(events.filter(joined).every((event) => event.process?.parent_name === 'powershell.exe' && event.process.started_at === scenario.fallback!.process.started_at)).toBe(true);
   });
 
   it('stops the query job when the caller aborts, and reports a job past query_timeout as retryable', async () => {

@@ -36,12 +36,16 @@ const around = (beforeMs: number, afterMs: number) => aroundBlock(scenario, befo
 const allHosts = (): HostRef[] => scenario.hosts.map((host) => ({ hostname: host.hostname }));
 const defendHost = (connection: SimConnection) => connection.host.hostname === 'FIN-WS-042';
 
+const uptimeStart = (connection: SimConnection) => connection.time - Math.floor((connection.time - connection.process.started_at!) / 1_000) * 1_000;
+
 const fromEvent = (event: ConnectionEvent) => ({
   host: event.device.hostname,
   time: event.time,
   path: event.process?.path,
   pid: event.process?.pid,
   user: event.process?.user,
+  parent: event.process?.parent_name,
+  started_at: event.process?.started_at,
   dst: `${event.dst_endpoint.ip}:${event.dst_endpoint.port}`,
   dst_host: event.dst_endpoint.hostname,
   protocol: event.protocol,
@@ -53,6 +57,10 @@ const fromSim = (connection: SimConnection) => ({
   path: connection.process.path,
   pid: connection.process.pid,
   user: connection.process.user,
+  // Neither Defend's network events nor Sysmon Event ID 3 name the parent.
+  parent: undefined,
+  // Defend's network events carry process.uptime, whole seconds: the start is read back to the second. Sysmon's have none.
+  started_at: defendHost(connection) ? uptimeStart(connection) : undefined,
   dst: `${connection.dst.ip}:${connection.dst.port}`,
   // Sysmon logs the DNS name it resolved; Defend's network events carry none.
   dst_host: defendHost(connection) ? undefined : connection.dst.hostname,
@@ -81,12 +89,16 @@ describe('Elastic connector against the Elasticsearch fake', () => {
     expect(fallback[0]).toMatchObject({
       source: SOURCE,
       device: { hostname: 'fin-ws-042.corp.example', ip: '10.20.1.42', uid: ws42!.device_id.slice(0, 32) },
-      process: { name: 'rundll32.exe', path: 'C:\\Windows\\System32\\rundll32.exe', sha1: expect.stringMatching(/^[0-9a-f]{40}$/), parent_name: 'powershell.exe', user: 'CORP\\bernard.klein' },
+      process: { name: 'rundll32.exe', path: 'C:\\Windows\\System32\\rundll32.exe', sha1: expect.stringMatching(/^[0-9a-f]{40}$/), user: 'CORP\\bernard.klein' },
       dst_endpoint: { port: 8443 },
       protocol: 'tcp',
       direction: 'outbound',
       outcome: 'success',
     });
+    // The start is @timestamp less process.uptime: within the second after the real one, after the block.
+    const started = scenario.fallback!.process.started_at!;
+    expect(fallback.every((event) => event.process!.started_at! >= started && event.process!.started_at! < started + 1_000)).toBe(true);
+    expect(fallback.every((event) => event.process?.parent_name === undefined && event.process?.parent_path === undefined)).toBe(true);
     expect(fallback[0]?.id).toMatch(/^elastic:\.ds-logs-endpoint\.events\.network-default-[\d.]+-000001:\w+a$/);
     expect(events.some((event) => event.id.endsWith('d'))).toBe(false);
 

@@ -69,6 +69,8 @@ const fromEvent = (event: ConnectionEvent) => ({
   process: event.process?.path,
   cmd_line: event.process?.cmd_line,
   pid: event.process?.pid,
+  parent: event.process?.parent_name,
+  started_at: event.process?.started_at,
   dst: `${event.dst_endpoint.ip}:${event.dst_endpoint.port}`,
   dst_host: event.dst_endpoint.hostname,
   protocol: event.protocol,
@@ -81,6 +83,8 @@ const fromSim = (connection: SimConnection) => ({
   process: connection.process.path,
   cmd_line: connection.process.cmd_line,
   pid: connection.process.pid,
+  parent: connection.process.parent,
+  started_at: connection.process.started_at,
   dst: `${connection.dst.ip}:${connection.dst.port}`,
   dst_host: connection.dst.hostname,
   protocol: connection.protocol,
@@ -113,6 +117,10 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
       outcome: 'success',
     });
     expect(fallback[0]?.process?.signer).toBeUndefined();
+    // InitiatingProcessCreationTime: the fallback's rundll32 first ran after the block; MDE has no parent path column.
+    expect(fallback[0]?.process?.started_at).toBe(scenario.fallback!.process.started_at);
+    expect(fallback[0]?.process?.started_at).toBeGreaterThan(scenario.blockedAt.getTime());
+    expect(events.filter((event) => event.process?.parent_path !== undefined)).toEqual([]);
     expect(fallback[0]?.id).toMatch(/^mde:[0-9a-f]{40}:\d+:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
     const retries = events.filter((event) => event.dst_endpoint.ip === '203.0.113.7' && event.time >= scenario.blockedAt.getTime());
     expect(retries.length).toBeGreaterThan(10);

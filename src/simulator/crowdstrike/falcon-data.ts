@@ -80,5 +80,7 @@ export function processRollup(connection: SimConnection): FalconEvent {
     RawProcessId: String(process.pid),
     UserName: account,
     ParentBaseFileName: process.parent,
+    // Epoch seconds with a millisecond fraction, as FDR records carry it (elastic/integrations parses it as UNIX).
+    ...(process.started_at === undefined ? {} : { ProcessStartTime: (process.started_at / 1_000).toFixed(3) }),
   };
 }

@@ -25,8 +25,10 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
     .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
     .map((connection) => {
       const event = networkEvent(connection);
-      // The fake's processes all started inside any join window: the scenario knows no process start times.
-      if (!query.join || !joinAids.has(aidOf(connection.host))) return event;
+      // The join's subquery reads ProcessRollup2 events from its `start`: a process that started earlier is not found.
+      // A process whose start the scenario does not know is taken to be inside any window.
+      const started = connection.process.started_at;
+      if (!query.join || !joinAids.has(aidOf(connection.host)) || (started !== undefined && started < query.join.startMs)) return event;
       const rollup = processRollup(connection);
       return { ...event, ...Object.fromEntries(query.join.include.flatMap((field) => (rollup[field] === undefined ? [] : [[field, rollup[field]]]))) };
     })

@@ -46,6 +46,12 @@ function common(connection: SimConnection, seed: number): Record<string, (string
   };
 }
 
+/** Defend's `process.uptime` at `time`: whole seconds since the process started (ECS), when the scenario knows it. */
+function uptime(connection: SimConnection, time: number): Record<string, number[]> {
+  const started = connection.process.started_at;
+  return started === undefined || started > time ? {} : { 'process.uptime': [Math.floor((time - started) / 1_000)] };
+}
+
 /**
  * How a connection is stored: Defend hosts get `connection_attempted` plus the `disconnect_received` of the same
  * connection (which the connector must not count again); Sysmon hosts one Event ID 3.
@@ -72,6 +78,7 @@ export function ecsDocs(connection: SimConnection): EcsDoc[] {
       },
     ];
   }
+  // No process.parent.* here: Defend's network events document none (endpoint-package, Windows network events).
   const defend = {
     ...base,
     'host.name': [connection.host.fqdn.toLowerCase()],
@@ -79,18 +86,23 @@ export function ecsDocs(connection: SimConnection): EcsDoc[] {
     'event.module': ['endpoint'],
     'network.direction': ['egress'],
     'process.hash.sha1': [connection.process.sha1],
-    'process.parent.name': [connection.process.parent],
   };
   return [
     {
       index: DEFEND_INDEX,
       id: docId('a'),
-      fields: { ...defend, 'event.type': ['start'], 'event.action': ['connection_attempted'], 'event.outcome': [connection.outcome] },
+      fields: { ...defend, ...uptime(connection, connection.time), 'event.type': ['start'], 'event.action': ['connection_attempted'], 'event.outcome': [connection.outcome] },
     },
     {
       index: DEFEND_INDEX,
       id: docId('d'),
-      fields: { ...defend, '@timestamp': [new Date(connection.time + 1_500).toISOString()], 'event.type': ['end'], 'event.action': ['disconnect_received'] },
+      fields: {
+        ...defend,
+        ...uptime(connection, connection.time + 1_500),
+        '@timestamp': [new Date(connection.time + 1_500).toISOString()],
+        'event.type': ['end'],
+        'event.action': ['disconnect_received'],
+      },
     },
   ];
 }

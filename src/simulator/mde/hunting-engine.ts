@@ -66,7 +66,8 @@ function runRows(query: Extract<HuntingQuery, { kind: 'rows' }>, rows: StoredRow
     .slice(0, query.take);
   return {
     schema: query.columns.map((name) => ({ name, type: columnType(name) })),
-    results: page.map(({ row }) => Object.fromEntries(query.columns.map((name) => [name, row[name] ?? '']))),
+    // Kusto's null string is empty; a datetime it has no value for is null.
+    results: page.map(({ row }) => Object.fromEntries(query.columns.map((name) => [name, row[name] ?? (columnType(name) === 'DateTime' ? null : '')]))),
   };
 }
 

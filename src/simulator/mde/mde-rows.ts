@@ -24,6 +24,7 @@ export const MDE_COLUMNS = [
   { name: 'InitiatingProcessId', type: 'Int64' },
   { name: 'InitiatingProcessAccountDomain', type: 'String' },
   { name: 'InitiatingProcessAccountName', type: 'String' },
+  { name: 'InitiatingProcessCreationTime', type: 'DateTime' },
   { name: 'InitiatingProcessParentFileName', type: 'String' },
   { name: 'InitiatingProcessVersionInfoCompanyName', type: 'String' },
   { name: 'ReportId', type: 'Int64' },
@@ -68,6 +69,7 @@ export function toMdeRow(connection: SimConnection): StoredRow {
   const seed = hash32(connection.id);
   const ticks = BigInt(connection.time) * TICKS_PER_MS + BigInt(seed % 10_000);
   const { domain, name } = account(connection.process.user);
+  const started = connection.process.started_at;
   return {
     ticks,
     row: {
@@ -90,6 +92,8 @@ export function toMdeRow(connection: SimConnection): StoredRow {
       InitiatingProcessId: connection.process.pid,
       InitiatingProcessAccountDomain: domain,
       InitiatingProcessAccountName: name,
+      // A datetime like Timestamp; the sub-millisecond digits come from the process, so every event of it agrees.
+      ...(started === undefined ? {} : { InitiatingProcessCreationTime: fromTicks(BigInt(started) * TICKS_PER_MS + BigInt(hash32(`start:${connection.process.path}:${started}`) % 10_000)) }),
       InitiatingProcessParentFileName: connection.process.parent,
       InitiatingProcessVersionInfoCompanyName: connection.process.company ?? '',
       ReportId: 1 + (hash32(`report:${connection.id}`) % 2_000_000_000),

@@ -1,5 +1,5 @@
 import { pick, type Flow } from './flow.js';
-import { processOn, type ProcessImage } from './hosts.js';
+import { bootStartedAt, processOn, type ProcessImage } from './hosts.js';
 import { hash32 } from './stable-hash.js';
 import type { SimDestination, SimHost } from './types.js';
 
@@ -16,6 +16,7 @@ const IMAGES = {
     path: 'C:\\Windows\\System32\\svchost.exe',
     cmd_line: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv',
     parent: 'services.exe',
+    parent_path: 'C:\\Windows\\System32\\services.exe',
     company: MICROSOFT,
     system: true,
   },
@@ -24,6 +25,7 @@ const IMAGES = {
     path: 'C:\\Windows\\System32\\svchost.exe',
     cmd_line: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s gpsvc',
     parent: 'services.exe',
+    parent_path: 'C:\\Windows\\System32\\services.exe',
     company: MICROSOFT,
     system: true,
   },
@@ -32,6 +34,7 @@ const IMAGES = {
     path: 'C:\\Windows\\System32\\svchost.exe',
     cmd_line: 'C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s Dnscache',
     parent: 'services.exe',
+    parent_path: 'C:\\Windows\\System32\\services.exe',
     company: MICROSOFT,
     system: false,
   },
@@ -40,6 +43,7 @@ const IMAGES = {
     path: 'C:\\Windows\\System32\\lsass.exe',
     cmd_line: 'C:\\Windows\\system32\\lsass.exe',
     parent: 'wininit.exe',
+    parent_path: 'C:\\Windows\\System32\\wininit.exe',
     company: MICROSOFT,
     system: true,
   },
@@ -48,6 +52,7 @@ const IMAGES = {
     path: 'C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MsMpEng.exe',
     cmd_line: '"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MsMpEng.exe"',
     parent: 'services.exe',
+    parent_path: 'C:\\Windows\\System32\\services.exe',
     company: MICROSOFT,
     system: true,
   },
@@ -56,6 +61,7 @@ const IMAGES = {
     path: 'C:\\Program Files\\Windows Defender Advanced Threat Protection\\MsSense.exe',
     cmd_line: '"MsSense.exe"',
     parent: 'services.exe',
+    parent_path: 'C:\\Windows\\System32\\services.exe',
     company: MICROSOFT,
     system: true,
   },
@@ -64,6 +70,7 @@ const IMAGES = {
     path: 'C:\\Program Files\\WindowsApps\\MSTeams_24295.605.3225.8804_x64__8wekyb3d8bbwe\\ms-teams.exe',
     cmd_line: '"ms-teams.exe" --system-initiated',
     parent: 'explorer.exe',
+    parent_path: 'C:\\Windows\\explorer.exe',
     company: MICROSOFT,
     system: false,
   },
@@ -72,6 +79,7 @@ const IMAGES = {
     path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
     cmd_line: '"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" --type=utility --utility-sub-type=network.mojom.NetworkService',
     parent: 'chrome.exe',
+    parent_path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
     company: 'Google LLC',
     system: false,
   },
@@ -114,6 +122,7 @@ export function benignFlows(host: SimHost, blockedAt: number, timeScale = 1): Fl
     key: `${host.hostname}:${name}`,
     host,
     process: processOn(host, image),
+    startedAt: bootStartedAt(host, image, blockedAt),
     ...rest,
     periodMs: Math.max(SECOND, Math.round(rest.periodMs / timeScale)),
   });

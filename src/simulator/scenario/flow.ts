@@ -7,6 +7,8 @@ export interface Flow {
   key: string;
   host: SimHost;
   process: SimProcess;
+  /** When the instance of the process making the connection at `time` started, if it is not `process.started_at`. */
+  startedAt?: (time: number) => number;
   protocol: 'tcp' | 'udp';
   outcome: 'success' | 'failure';
   periodMs: number;
@@ -49,7 +51,7 @@ export function flowEvents(flow: Flow, fromMs: number, toMs: number): SimConnect
       id: `sim:${flow.key}:${slot}`,
       host: flow.host,
       time,
-      process: flow.process,
+      process: flow.startedAt ? { ...flow.process, started_at: flow.startedAt(time) } : flow.process,
       dst: flow.destination(slot),
       protocol: flow.protocol,
       outcome: flow.outcome,

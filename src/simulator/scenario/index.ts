@@ -1,7 +1,7 @@
 import { benignFlows } from './benign-flows.js';
-import { BLOCKED_C2, DEFAULT_FALLBACK_AFTER_MS, FALLBACK_C2, RUNDLL32, fallbackFlows } from './fallback-flows.js';
+import { BLOCKED_C2, DEFAULT_FALLBACK_AFTER_MS, FALLBACK_C2, fallbackFlows, fallbackProcess } from './fallback-flows.js';
 import { flowEvents, type Flow } from './flow.js';
-import { SIM_HOSTS, processOn } from './hosts.js';
+import { SIM_HOSTS } from './hosts.js';
 import type { Scenario, ScenarioName, SimHost } from './types.js';
 
 export interface ScenarioOptions {
@@ -37,7 +37,7 @@ export function createScenario(name: ScenarioName, options: ScenarioOptions): Sc
     blockedIndicator: { type: 'ip', value: BLOCKED_C2.ip },
     fallback:
       name === 'fallback'
-        ? { host, process: processOn(host, RUNDLL32), dst: FALLBACK_C2, protocol: 'tcp', startsAt: new Date(fallbackAt) }
+        ? { host, process: fallbackProcess(host, fallbackAt), dst: FALLBACK_C2, protocol: 'tcp', startsAt: new Date(fallbackAt) }
         : undefined,
     connections(from, to) {
       const fromMs = from.getTime();

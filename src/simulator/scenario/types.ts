@@ -19,6 +19,10 @@ export interface SimProcess {
   user: string;
   /** Parent image file name. */
   parent: string;
+  /** Parent full image path (only some telemetry reports it: Sysmon `ParentImage`, S1 `srcProcParentImagePath`). */
+  parent_path?: string;
+  /** When this process instance started, epoch ms; absent when the scenario does not say. */
+  started_at?: number;
   /** The company the binary's version info claims. */
   company?: string;
 }

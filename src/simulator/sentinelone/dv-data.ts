@@ -60,6 +60,9 @@ export function ipConnectEvent(connection: SimConnection): DvEvent {
     srcProcImageSha256: null,
     srcProcUser: process.user,
     srcProcParentName: process.parent,
+    srcProcParentImagePath: process.parent_path ?? null,
+    // ISO with milliseconds and Z, as in the stix-shifter sample of a real row.
+    srcProcStartTime: process.started_at === undefined ? null : new Date(process.started_at).toISOString(),
     srcProcStorylineId: `${seed.toString(16).padStart(8, '0')}${agentUuidOf(host).slice(0, 8)}`.toUpperCase(),
     relatedToThreat: 'False',
   };
@@ -76,13 +79,14 @@ const SWAGGER_NAMES: Readonly<Record<string, readonly string[]>> = {
   srcProcImageSha1: ['processImageSha1Hash'],
   srcProcUser: ['processUserName', 'user'],
   srcProcParentName: ['parentProcessName'],
+  srcProcStartTime: ['processStartTime'],
 };
 
 /**
  * Newer fields the swagger has no name for. `metaEventName` is not one of them: the swagger does not list it
  * either, but real rows carry it next to the older names, and it is the row's only word on the protocol.
  */
-const NOT_IN_SWAGGER = new Set(['eventTime', 'netProtocolName', 'srcProcImageSha256', 'srcProcStorylineId']);
+const NOT_IN_SWAGGER = new Set(['eventTime', 'netProtocolName', 'srcProcImageSha256', 'srcProcStorylineId', 'srcProcParentImagePath']);
 
 /** The row a tenant that sends only the swagger's field names returns; the swagger types `pid` as a string. */
 export function inSwaggerNames(event: DvEvent): DvEvent {

@@ -30,7 +30,10 @@ const eventIdLiteral = validated(EVENT_ID_PATTERN, 'a LogScale event id', (id) =
 
 export const NETWORK_EVENTS = ['NetworkConnectIP4', 'NetworkConnectIP6'] as const;
 
-/** What the process join adds from `ProcessRollup2` (keyed by aid + TargetProcessId). */
+/**
+ * What the process join adds from `ProcessRollup2` (keyed by aid + TargetProcessId). Of the parent Falcon reports only
+ * the file name (`ParentBaseFileName`); `ProcessStartTime` is epoch seconds with a fraction.
+ */
 export const PROCESS_FIELDS = [
   'ImageFileName',
   'CommandLine',
@@ -39,6 +42,7 @@ export const PROCESS_FIELDS = [
   'RawProcessId',
   'UserName',
   'ParentBaseFileName',
+  'ProcessStartTime',
 ] as const;
 
 export const BASELINE_GROUP_FIELDS = ['aid', 'ImageFileName', 'SHA1HashData', 'RemoteAddressIP4', 'RemoteAddressIP6', 'RemotePort', 'Protocol'] as const;

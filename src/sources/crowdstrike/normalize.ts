@@ -52,7 +52,9 @@ export function toConnectionEvent(sourceId: string, event: NetworkEvent, device:
       sha1: hash(event.SHA1HashData),
       sha256: hash(event.SHA256HashData),
       user: present(event.UserName),
+      // Falcon names the parent by file name only; it has no parent path to give.
       parent_name: present(event.ParentBaseFileName),
+      started_at: event.ProcessStartTime,
       signer: undefined,
     },
     src_endpoint: { ip: localIp, port: portOf(event.LocalPort) },

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { epochSecondsMs } from '../process-start.js';
 import { describeFirstIssue, parseEach } from '../vendor-body.js';
 
 /** Falcon envelope (`msa.*`): `{meta, resources, errors}`. */
@@ -60,6 +61,8 @@ export const NetworkEventSchema = z.looseObject({
   RawProcessId: numeric.nullish(),
   UserName: text,
   ParentBaseFileName: text,
+  /** Epoch seconds with a fraction, as a string; anything else (or an unjoined process) is absent, not a bad event. */
+  ProcessStartTime: z.unknown().transform(epochSecondsMs).optional(),
 });
 export type NetworkEvent = z.output<typeof NetworkEventSchema>;
 

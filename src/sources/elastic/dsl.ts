@@ -21,7 +21,11 @@ export const HIT_FIELDS = [
   'process.command_line',
   'process.hash.sha1',
   'process.hash.sha256',
+  // Elastic Defend's network events carry neither parent field (they are on its process events); other shippers may.
   'process.parent.name',
+  'process.parent.executable',
+  // Seconds the process had been up: Defend's Windows network events carry it, Sysmon Event ID 3 does not.
+  'process.uptime',
   'user.name',
   'user.domain',
   'source.ip',

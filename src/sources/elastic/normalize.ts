@@ -2,6 +2,7 @@ import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { firstLabel } from '../../detect/net.js';
 import { basename } from '../../detect/process-identity.js';
+import { startedAtMs } from '../process-start.js';
 import { SourceError } from '../source-error.js';
 import type { Bucket, DestinationBucket, Hit, PortBucket } from './parse.js';
 
@@ -15,6 +16,16 @@ function text(hit: Hit, field: string): string | undefined {
 function integer(hit: Hit, field: string): number | undefined {
   const value = Number(hit.fields[field]?.[0]);
   return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/**
+ * When the process started: the event's time less `process.uptime` (ECS: whole seconds the process has been up), so
+ * within a second after the real start. Only a non-negative whole number of seconds is read; anything else is absent.
+ */
+function startedAt(hit: Hit, time: number): number | undefined {
+  const value = hit.fields['process.uptime']?.[0];
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(seconds) && seconds >= 0 ? startedAtMs(time - seconds * 1_000) : undefined;
 }
 
 const DIRECTIONS: Readonly<Record<string, ConnectionEvent['direction']>> = {
@@ -54,6 +65,8 @@ export function toConnectionEvent(sourceId: string, hit: Hit): ConnectionEvent {
       sha256: text(hit, 'process.hash.sha256')?.toLowerCase(),
       user: userName && userDomain ? `${userDomain}\\${userName}` : userName,
       parent_name: text(hit, 'process.parent.name'),
+      parent_path: text(hit, 'process.parent.executable'),
+      started_at: startedAt(hit, time),
       signer: undefined,
     },
     src_endpoint: { ip: text(hit, 'source.ip'), port: integer(hit, 'source.port') },

@@ -27,6 +27,7 @@ export const CONNECTION_COLUMNS = [
   'InitiatingProcessId',
   'InitiatingProcessAccountDomain',
   'InitiatingProcessAccountName',
+  'InitiatingProcessCreationTime',
   'InitiatingProcessParentFileName',
   'InitiatingProcessVersionInfoCompanyName',
   'ReportId',

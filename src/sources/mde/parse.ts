@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
+import { isoUtcMs } from '../process-start.js';
 import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 import { BASELINE_COLUMNS, PREVALENCE_COLUMNS, PROTOCOL_PREFIXES } from './kql.js';
 
@@ -11,6 +12,11 @@ const TimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?
 /** Kusto strings are empty rather than null, but Graph is not documented to promise it. */
 const text = z.string().nullish();
 const int = z.number().int().nullish();
+/**
+ * A datetime column the row is still good without (`InitiatingProcessCreationTime`): Kusto's null datetime, an empty
+ * string or anything but a UTC ISO datetime is absent, epoch ms otherwise.
+ */
+const optionalTime = z.unknown().transform(isoUtcMs).optional();
 
 /** The docs show schema entries both as `name`/`type` and as `Name`/`Type`. */
 const SchemaEntrySchema = z.union([
@@ -57,6 +63,7 @@ export const ConnectionRowSchema = z.object({
   InitiatingProcessId: int,
   InitiatingProcessAccountDomain: text,
   InitiatingProcessAccountName: text,
+  InitiatingProcessCreationTime: optionalTime,
   InitiatingProcessParentFileName: text,
   InitiatingProcessVersionInfoCompanyName: text,
   /** A long; Graph serialises it as a JSON number, a string is accepted too. */
@@ -162,7 +169,9 @@ export function toConnectionEvent(sourceId: string, row: ConnectionRow): Connect
       sha1: present(row.InitiatingProcessSHA1),
       sha256: present(row.InitiatingProcessSHA256),
       user: account && domain ? `${domain}\\${account}` : account,
+      // MDE has the parent's file name only (`InitiatingProcessParentFileName`), no parent path column.
       parent_name: present(row.InitiatingProcessParentFileName),
+      started_at: row.InitiatingProcessCreationTime,
       // The version-info company is whatever the binary claims, not a verified signer.
       signer: undefined,
     },

@@ -32,6 +32,8 @@ export function toConnectionEvent(sourceId: string, event: IpConnectEvent): Conn
       sha256: present(event.srcProcImageSha256)?.toLowerCase(),
       user: present(event.srcProcUser),
       parent_name: present(event.srcProcParentName),
+      parent_path: present(event.srcProcParentImagePath),
+      started_at: event.srcProcStartTime,
       signer: undefined,
     },
     src_endpoint: { ip: present(event.srcIp), port: presentInt(event.srcPort) },

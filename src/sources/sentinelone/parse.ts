@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isoUtcMs } from '../process-start.js';
 import { describeFirstIssue, parseEach } from '../vendor-body.js';
 
 export const InitQuerySchema = z.looseObject({ data: z.looseObject({ queryId: z.string().min(1) }) });
@@ -20,6 +21,8 @@ const text = z.string().nullish();
 const timestamp = z.iso.datetime({ offset: true }).nullish();
 /** An older-name field only stands in for a missing newer one: unreadable, it is absent rather than a bad row. */
 const olderName = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+/** A process start time (`2022-02-18T11:13:26.812Z` in real rows): unreadable, it is absent rather than a bad row. */
+const startTime = z.unknown().transform(isoUtcMs).optional();
 
 /**
  * An IP Connect row. The 2.1 swagger names only the older fields (`createdAt`, `direction`, `processName`, ...);
@@ -62,6 +65,10 @@ export const IpConnectEventSchema = z
     user: olderName(text),
     srcProcParentName: text,
     parentProcessName: olderName(text),
+    // The swagger has no older name for the parent's image path.
+    srcProcParentImagePath: olderName(text),
+    srcProcStartTime: startTime,
+    processStartTime: startTime,
   })
   .transform((row, ctx) => {
     const eventTime = row.eventTime ?? row.createdAt;
@@ -91,6 +98,9 @@ export const IpConnectEventSchema = z
       srcProcImageSha256: row.srcProcImageSha256,
       srcProcUser: row.srcProcUser ?? row.processUserName ?? row.user,
       srcProcParentName: row.srcProcParentName ?? row.parentProcessName,
+      srcProcParentImagePath: row.srcProcParentImagePath,
+      /** Epoch ms; the first of the two names that holds a readable time. */
+      srcProcStartTime: row.srcProcStartTime ?? row.processStartTime,
     };
   });
 export type IpConnectEvent = z.output<typeof IpConnectEventSchema>;

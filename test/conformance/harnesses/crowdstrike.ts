@@ -6,6 +6,8 @@ export const harness: ConnectorHarness = {
   matchesBy: 'hostname',
   // NetworkConnectIP4/6 carry the remote address only; names live in separate DnsRequest events.
   destinationNames: false,
+  // ParentBaseFileName and ProcessStartTime through the ProcessRollup2 join; Falcon has the parent's base name only.
+  processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },
   async start(scenario, { pageSize }) {
     const fake = await startFakeCrowdstrike({ scenario, clientId: 'conformance-client', clientSecret: 'conformance-secret' });
     return {

@@ -9,6 +9,8 @@ export const harness: ConnectorHarness = {
   // Sysmon records carry destination.domain and the connector reports it, but Elastic Defend's network events carry
   // none: a name's host count leaves out the Defend host, so names cannot match the suite's count of every host.
   destinationNames: false,
+  // The implant host runs Defend, whose network events carry process.uptime (whole seconds) but no process.parent.*.
+  processLineage: { parentName: false, parentPath: false, startedAtResolutionMs: 1_000 },
   async start(scenario, { pageSize }) {
     const fake = await startFakeElastic({ scenario, apiKey: API_KEY });
     return {

@@ -7,6 +7,8 @@ export const harness: ConnectorHarness = {
   type: 'fortigate',
   matchesBy: 'ip',
   destinationNames: false,
+  // Firewalls see no process.
+  processLineage: { parentName: false, parentPath: false },
   async start(scenario, { pageSize }) {
     const fake = await startFakeFortigate({ scenario, token: TOKEN });
     return {

@@ -14,6 +14,8 @@ export const harness: ConnectorHarness = {
   type: 'mde',
   matchesBy: 'hostname',
   destinationNames: true,
+  // InitiatingProcessParentFileName and InitiatingProcessCreationTime; DeviceNetworkEvents has no parent path column.
+  processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },
   async start(scenario, { pageSize }) {
     const fake = await startFakeMde({ scenario, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
     return {

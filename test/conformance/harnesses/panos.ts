@@ -7,6 +7,8 @@ export const harness: ConnectorHarness = {
   type: 'panos',
   matchesBy: 'ip',
   destinationNames: false,
+  // Firewalls see no process.
+  processLineage: { parentName: false, parentPath: false },
   async start(scenario, { pageSize }) {
     const fake = await startFakePanos({ scenario, apiKey: API_KEY });
     return {

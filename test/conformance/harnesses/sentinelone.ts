@@ -5,6 +5,8 @@ export const harness: ConnectorHarness = {
   type: 'sentinelone',
   matchesBy: 'hostname',
   destinationNames: false,
+  // srcProcParentName, srcProcParentImagePath and srcProcStartTime of the IP Connect row.
+  processLineage: { parentName: true, parentPath: true, startedAtResolutionMs: 1 },
   async start(scenario, { pageSize }) {
     const fake = await startFakeSentinelone({ scenario, apiToken: 'conformance-api-token' });
     return {

@@ -7,6 +7,8 @@ export const harness: ConnectorHarness = {
   type: 'splunk',
   matchesBy: 'hostname',
   destinationNames: true,
+  // Sysmon Event ID 3 names neither the parent nor the process start (those are Event ID 1's).
+  processLineage: { parentName: false, parentPath: false },
   async start(scenario, { pageSize }) {
     const fake = await startFakeSplunk({ scenario, token: TOKEN });
     return {
