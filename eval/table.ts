@@ -1,86 +1,101 @@
-import type { ExpectationResult, ScenarioOutcome } from './evaluate.js';
+import type { Finding } from '../src/contracts/finding.js';
+import { describeExpected, describeFinding, type ExpectationResult, type ScenarioOutcome } from './evaluate.js';
+import { formatRate, summarize, TARGETS, type RateCheck } from './summary.js';
 
 const number = (value: number) => value.toLocaleString('en-US');
 const percent = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)} %`);
-const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
+const INDENT = '    ';
 
-function describeExpected({ expected }: ExpectationResult): string {
-  const port = expected.dst.port === undefined ? '' : `:${expected.dst.port}`;
-  return `${expected.host} ${expected.process ?? '(no process)'} -> ${expected.dst.ip}${port}/${expected.protocol} [${expected.kinds.join(', ')}]`;
+function span(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
 }
 
-function describeResult({ finding, missingKinds }: ExpectationResult): string {
-  if (!finding) return 'MISSED: no finding';
-  const found = `${finding.kind.join(', ')} (${finding.severity} ${finding.score}, ${finding.count}x)`;
-  return missingKinds.length === 0 ? `found: ${found}` : `MISSED kind ${missingKinds.join(', ')}; found ${found}`;
+function describeResult({ status, finding, missingKinds, expected }: ExpectationResult): string {
+  if (!finding) return 'MISSED: no finding of this tuple';
+  const found = describeFinding(finding);
+  if (status === 'missing-kinds') return `MISSED kind ${missingKinds.join(', ')}: found ${found}`;
+  if (status === 'below-severity') return `BELOW ${expected.minSeverity}: found ${found}`;
+  return `met: ${found}`;
 }
 
-/** Per scenario the expected and found findings, then the totals the issue asks for. */
-export function evaluationTable(outcomes: readonly ScenarioOutcome[]): string {
-  const lines: string[] = [];
-  const nameWidth = Math.max(...outcomes.map((outcome) => outcome.scenario.name.length), 8) + 2;
-  lines.push(`${pad('Scenario', nameWidth)}${pad('Verdict (expected)', 26)}Expected finding  =>  result`);
-  lines.push('-'.repeat(nameWidth + 26 + 60));
-  for (const outcome of outcomes) {
-    const { scenario, result, attack, falseFindings } = outcome;
-    const verdict = result.watch.verdict ?? 'none';
-    const verdictCell = `${verdict} (${scenario.expected.verdict})${verdict === scenario.expected.verdict ? '' : ' !'}`;
-    const rows = outcome.expectations.length
-      ? outcome.expectations.map((expectation) => `${describeExpected(expectation)}  =>  ${describeResult(expectation)}`)
-      : ['no finding expected'];
-    rows.forEach((row, index) => lines.push(`${pad(index === 0 ? scenario.name : '', nameWidth)}${pad(index === 0 ? verdictCell : '', 26)}${row}`));
-    const elapsed = outcome.elapsedMs / 1000;
-    const formats = [...new Set(outcome.entries.map((entry) => entry.format))].join(' + ') || 'generated in memory';
-    lines.push(
-      `${pad('', nameWidth)}${pad('', 26)}attack connections ${attack.caught}/${attack.connections} in a finding (${attack.caughtMediumOrAbove} medium+); ` +
-        `false findings ${falseFindings.mediumOrAbove.length} medium+ / ${falseFindings.low.length} low over ${outcome.hostDays.toFixed(2)} host-days; ` +
-        `${number(result.stats.eventsRead)} events (${formats}) in ${elapsed.toFixed(2)} s`,
-    );
-    for (const finding of falseFindings.mediumOrAbove.slice(0, 5)) {
-      lines.push(
-        `${pad('', nameWidth)}${pad('', 26)}  false: ${finding.severity} ${finding.kind.join(', ')} ${finding.host} ${finding.process.name} -> ` +
-          `${finding.dst.hostname ?? finding.dst.ip ?? '?'}:${finding.dst.port ?? '-'}/${finding.protocol} (${finding.count}x)`,
-      );
-    }
-    if (falseFindings.mediumOrAbove.length > 5) lines.push(`${pad('', nameWidth + 26)}  ... and ${falseFindings.mediumOrAbove.length - 5} more`);
-  }
-  lines.push('', ...totals(outcomes));
-  return lines.join('\n');
+function falseFindingLines(label: string, findings: readonly Finding[], limit: number): string[] {
+  const shown = findings.slice(0, limit).flatMap((finding) => [
+    `${INDENT}  ${label}: ${describeFinding(finding)}`,
+    `${INDENT}    why: ${finding.reasons.join('; ') || '(no reason given)'}`,
+  ]);
+  return findings.length > limit ? [...shown, `${INDENT}  ... and ${findings.length - limit} more ${label} findings`] : shown;
 }
 
-function totals(outcomes: readonly ScenarioOutcome[]): string[] {
-  const sum = (pick: (outcome: ScenarioOutcome) => number, list = outcomes) => list.reduce((total, outcome) => total + pick(outcome), 0);
-  const attacks = sum((outcome) => outcome.attack.connections);
-  const caught = sum((outcome) => outcome.attack.caught);
-  const caughtMedium = sum((outcome) => outcome.attack.caughtMediumOrAbove);
-  const expectations = outcomes.flatMap((outcome) => outcome.expectations);
-  const complete = expectations.filter((expectation) => expectation.finding && expectation.missingKinds.length === 0).length;
-  const missedKinds = new Map<string, number>();
-  for (const expectation of expectations) for (const kind of expectation.missingKinds) missedKinds.set(kind, (missedKinds.get(kind) ?? 0) + 1);
-  const falseCount = sum((outcome) => outcome.falseFindings.mediumOrAbove.length);
-  const falseLow = sum((outcome) => outcome.falseFindings.low.length);
-  const hostDays = sum((outcome) => outcome.hostDays);
-  const benign = outcomes.filter((outcome) => outcome.scenario.expected.findings.length === 0);
-  const benignFalse = sum((outcome) => outcome.falseFindings.mediumOrAbove.length, benign);
-  const benignDays = sum((outcome) => outcome.hostDays, benign);
-  const events = sum((outcome) => outcome.result.stats.eventsRead);
-  const seconds = sum((outcome) => outcome.elapsedMs) / 1000;
-  const judged = sum((outcome) => outcome.result.stats.window.events - outcome.result.stats.window.otherHosts);
-  const detectSeconds = sum((outcome) => outcome.result.stats.timings.assessMs) / 1000;
-  const verdicts = outcomes.filter((outcome) => outcome.result.watch.verdict === outcome.scenario.expected.verdict).length;
-  const rate = (count: number, days: number) => (days === 0 ? 'n/a' : (100 * count / days).toFixed(2));
-  return [
-    'Totals',
-    `  recall of attack connections:  ${number(caught)} / ${number(attacks)} in a finding (${percent(caught, attacks)}); ` +
-      `${number(caughtMedium)} medium or above (${percent(caughtMedium, attacks)})`,
-    `  expected findings:             ${complete} / ${expectations.length} found with every expected kind` +
-      (missedKinds.size ? `; kinds missed: ${[...missedKinds].map(([kind, count]) => `${kind} x${count}`).join(', ')}` : ''),
-    `  verdicts as expected:          ${verdicts} / ${outcomes.length}`,
-    `  false findings (medium+):      ${falseCount} over ${hostDays.toFixed(1)} host-days = ${rate(falseCount, hostDays)} per 100 host-days` +
-      ` (benign estate alone: ${benignFalse} over ${benignDays.toFixed(1)} host-days = ${rate(benignFalse, benignDays)}); ` +
-      `${falseLow} low ones besides`,
-    `  events processed per second:   ${number(Math.round(events / seconds))} end to end ` +
-      `(${number(events)} events read, generated or parsed, in ${seconds.toFixed(1)} s); ` +
-      `${number(Math.round(judged / Math.max(detectSeconds, 1e-9)))} through the detector (${number(judged)} watched events in ${detectSeconds.toFixed(2)} s)`,
+/** One scenario: its verdict, each expectation and what was found for it, and every false finding with its reasons. */
+function scenarioLines(outcome: ScenarioOutcome, lowLimit: number): string[] {
+  const { scenario, result, attack, verdict } = outcome;
+  const lines = [
+    `${scenario.name} [${scenario.data}]: verdict ${verdict.actual ?? 'none'} (expected ${verdict.expected})${verdict.ok ? '' : '  <-- WRONG VERDICT'}` +
+      `${outcome.failures.length ? `  FAIL (${outcome.failures.length})` : '  ok'}`,
+    `${INDENT}${scenario.summary}`,
   ];
+  const hosts = outcome.telemetry.map((host) => `${host.host} ${span(host.to - host.from)}`).join(', ') || 'no watched host heard';
+  lines.push(
+    `${INDENT}block ${scenario.request.blocked.map((indicator) => indicator.value).join(', ')} at ${result.watch.blocked_at}, window ${span(result.watch.duration_ms)}; ` +
+      `telemetry present: ${hosts} = ${outcome.hostDays.toFixed(4)} host-days (nominal ${outcome.nominalHostDays.toFixed(4)})`,
+  );
+  if (outcome.expectations.length === 0) lines.push(`${INDENT}expected: no finding`);
+  for (const expectation of outcome.expectations) lines.push(`${INDENT}expected ${describeExpected(expectation.expected)}  =>  ${describeResult(expectation)}`);
+  lines.push(...falseFindingLines('false medium+', outcome.falseFindings.mediumOrAbove, Infinity));
+  lines.push(...falseFindingLines('false low', outcome.falseFindings.low, lowLimit));
+  const elapsed = outcome.elapsedMs / 1000;
+  const formats = [...new Set(outcome.entries.map((entry) => entry.format))].join(' + ') || 'generated in memory';
+  lines.push(
+    `${INDENT}attack connections ${attack.caught}/${attack.connections} in a finding (${attack.caughtMediumOrAbove} medium+); ` +
+      `false findings ${outcome.falseFindings.mediumOrAbove.length} medium+ / ${outcome.falseFindings.low.length} low; ` +
+      `${number(result.stats.eventsRead)} events (${formats}) in ${elapsed.toFixed(2)} s`,
+  );
+  return lines;
+}
+
+const check = (value: RateCheck) => `${formatRate(value.per100HostDays)} (target <= ${value.target}) ${value.ok ? 'ok' : 'MISSED'}`;
+
+/**
+ * Per scenario the expected and found findings and the false ones with their reasons, then the totals the issue
+ * asks for, the targets beside the measured figures, and every reason the evaluation fails.
+ */
+export function evaluationTable(outcomes: readonly ScenarioOutcome[], options: { lowLimit?: number } = {}): string {
+  const lowLimit = options.lowLimit ?? 10;
+  const summary = summarize(outcomes);
+  const lines = outcomes.flatMap((outcome) => [...scenarioLines(outcome, lowLimit), '']);
+  const { fallback, all } = summary.recall;
+  lines.push(
+    'Totals',
+    `  recall, fallback channels (expectations not only blocked_retry): ${fallback.met} / ${fallback.total} met at their declared severity (${percent(fallback.met, fallback.total)})`,
+    `  recall, every expectation (with blocked_retry):                  ${all.met} / ${all.total} (${percent(all.met, all.total)})`,
+    `  verdicts as expected:                                            ${summary.verdicts.ok} / ${summary.verdicts.total}`,
+    `  attack connections in a finding:                                 ${number(summary.attack.caught)} / ${number(summary.attack.connections)} ` +
+      `(${percent(summary.attack.caught, summary.attack.connections)}); medium or above ${number(summary.attack.caughtMediumOrAbove)}`,
+  );
+  for (const group of summary.groups) {
+    const label = group.data === 'recording' ? 'real recordings  ' : 'generated traffic';
+    lines.push(
+      `  false findings, ${label}: ${group.hostDays.toFixed(3)} host-days of telemetry (${group.scenarios} scenarios; nominal ${group.nominalHostDays.toFixed(3)})`,
+      `    medium or above: ${group.medium.count} = ${check(group.medium)} per 100 host-days`,
+      `    low:             ${group.low.count} = ${check(group.low)} per 100 host-days`,
+    );
+  }
+  const events = outcomes.reduce((sum, outcome) => sum + outcome.result.stats.eventsRead, 0);
+  const seconds = outcomes.reduce((sum, outcome) => sum + outcome.elapsedMs, 0) / 1000;
+  lines.push(
+    `  events processed per second: ${number(Math.round(events / Math.max(seconds, 1e-9)))} end to end (${number(events)} events in ${seconds.toFixed(1)} s)`,
+    '',
+    `Host-days: for each watched host heard in the window, the span from its first to its last event inside the window ` +
+      `(at least one minute), summed and divided by 24 h; the nominal figure (hosts x window) is shown for comparison only.`,
+    `False finding: a finding that holds no attack connection. Medium or above fails its scenario; low ones count against ` +
+      `the low target. Targets (issue 9): medium+ <= ${TARGETS.falseMediumPer100HostDays}, low <= ${TARGETS.falseLowPer100HostDays} ` +
+      `per 100 host-days, on the real recordings and on the generated traffic alike.`,
+    '',
+    summary.passed ? 'RESULT: pass' : `RESULT: FAIL (${summary.failures.length})`,
+    ...summary.failures.map((failure) => `  - ${failure}`),
+  );
+  return lines.join('\n');
 }

@@ -16,6 +16,7 @@ export function benignEstateScenario(workstations = ESTATE_WORKSTATIONS): Scenar
   return {
     name: `benign-estate-${workstations}`,
     summary: `${workstations} workstations, 24 h of normal enterprise traffic after blocking an address none of them uses`,
+    data: 'synthetic',
     request: {
       incident_id: 'EVAL-benign-estate',
       title: 'Benign estate',
@@ -27,6 +28,6 @@ export function benignEstateScenario(workstations = ESTATE_WORKSTATIONS): Scenar
     settings: ESTATE_SETTINGS,
     telemetry: () => [{ role: 'events', name: 'estate', format: 'in-memory', events: () => streamedEvents(estate.flows, WINDOW_MS) }],
     isAttack: () => false,
-    expected: { findings: [], verdict: 'held' },
+    expected: { findings: [], verdict: 'held', because: 'no attacker at all: every host reports all day and none of them uses the blocked address' },
   };
 }

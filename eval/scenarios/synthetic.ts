@@ -27,11 +27,13 @@ function syntheticScenario(options: {
   office: Office;
   findings: (victim: Office['victim']) => ExpectedFinding[];
   verdict: Scenario['expected']['verdict'];
+  because: string;
 }): Scenario {
   const { office: site, windowMs } = options;
   return {
     name: options.name,
     summary: options.summary,
+    data: 'synthetic',
     request: {
       incident_id: `EVAL-${options.name}`,
       title: options.summary,
@@ -43,7 +45,7 @@ function syntheticScenario(options: {
     settings: ESTATE_SETTINGS,
     telemetry: () => [{ role: 'events', name: `office.${extensionOf(options.format)}`, format: options.format, events: officeEvents(site.flows, windowMs) }],
     isAttack,
-    expected: { findings: options.findings(site.victim), verdict: options.verdict },
+    expected: { findings: options.findings(site.victim), verdict: options.verdict, because: options.because },
   };
 }
 
@@ -56,7 +58,9 @@ const retryFinding = (victim: Office['victim']): ExpectedFinding => ({
   process: 'powershell.exe',
   dst: { ip: BLOCKED_C2.ip, port: 443 },
   protocol: 'tcp',
+  minSeverity: 'high',
   kinds: ['blocked_retry'],
+  fact: 'the PowerShell implant keeps calling the blocked C2 on 443 every 30 s after the block',
 });
 
 const TWO_HOURS = 2 * HOUR;
@@ -79,10 +83,13 @@ export const SYNTHETIC_SCENARIOS: Scenario[] = [
         process: 'OneDriveStandaloneUpdate.exe',
         dst: { ip: '192.0.2.44', port: 8443 },
         protocol: 'tcp',
+        minSeverity: 'high',
         kinds: ['quiet_process', 'uncommon_port', 'new_destination'],
+        fact: 'rundll32.exe copied to C:\\Users\\Public\\Libraries under another name calls an address no host used, on 8443, 3 min after the block',
       },
     ],
     verdict: 'breached',
+    because: 'a channel other than the blocked one opened and connected',
   }),
   syntheticScenario({
     name: 'retry-only',
@@ -95,6 +102,7 @@ export const SYNTHETIC_SCENARIOS: Scenario[] = [
     ]),
     findings: (victim) => [retryFinding(victim)],
     verdict: 'held',
+    because: 'every attempt went to the blocked address and was dropped; no other channel',
   }),
   syntheticScenario({
     name: 'dns-tunnel',
@@ -105,8 +113,18 @@ export const SYNTHETIC_SCENARIOS: Scenario[] = [
       preBlockBeacon(victim, POWERSHELL_IMPLANT, BLOCKED_AT),
       dnsTunnel(victim, POWERSHELL_IMPLANT, BLOCKED_AT + 2 * MINUTE),
     ]),
-    findings: (victim) => [{ host: victim.hostname, dst: { ip: '198.51.100.53', port: 53 }, protocol: 'udp', kinds: ['protocol_shift'] }],
+    findings: (victim) => [
+      {
+        host: victim.hostname,
+        dst: { ip: '198.51.100.53', port: 53 },
+        protocol: 'udp',
+        minSeverity: 'medium',
+        kinds: ['protocol_shift'],
+        fact: 'DNS every 4 s straight to an outside resolver, not to the domain controllers the estate resolves through',
+      },
+    ],
     verdict: 'breached',
+    because: 'the DNS tunnel is a channel other than the blocked one',
   }),
   syntheticScenario({
     name: 'icmp-tunnel',
@@ -117,8 +135,18 @@ export const SYNTHETIC_SCENARIOS: Scenario[] = [
       preBlockBeacon(victim, POWERSHELL_IMPLANT, BLOCKED_AT),
       icmpTunnel(victim, POWERSHELL_IMPLANT, BLOCKED_AT + 2 * MINUTE),
     ]),
-    findings: (victim) => [{ host: victim.hostname, dst: { ip: '198.51.100.99' }, protocol: 'icmp', kinds: ['protocol_shift'] }],
+    findings: (victim) => [
+      {
+        host: victim.hostname,
+        dst: { ip: '198.51.100.99' },
+        protocol: 'icmp',
+        minSeverity: 'medium',
+        kinds: ['protocol_shift'],
+        fact: 'kilobyte ICMP echo requests every 5 s to one outside address',
+      },
+    ],
     verdict: 'breached',
+    because: 'the ICMP tunnel is a channel other than the blocked one',
   }),
   syntheticScenario({
     name: 'slow-jittered-beacon',
@@ -126,7 +154,18 @@ export const SYNTHETIC_SCENARIOS: Scenario[] = [
     windowMs: 24 * HOUR,
     format: 'sysmon-winlogbeat',
     office: office(24 * HOUR, (victim) => [preBlockBeacon(victim, POWERSHELL_IMPLANT, BLOCKED_AT), slowBeacon(victim, IMAGES.wuauserv, BLOCKED_AT + 5 * MINUTE)]),
-    findings: (victim) => [{ host: victim.hostname, process: 'svchost.exe', dst: { ip: '45.77.23.198', port: 443 }, protocol: 'tcp', kinds: ['beaconing'] }],
+    findings: (victim) => [
+      {
+        host: victim.hostname,
+        process: 'svchost.exe',
+        dst: { ip: '45.77.23.198', port: 443 },
+        protocol: 'tcp',
+        minSeverity: 'medium',
+        kinds: ['beaconing'],
+        fact: 'svchost.exe calls an address no host used every 20 min (up to 5 min late) for 24 h after the block',
+      },
+    ],
     verdict: 'breached',
+    because: 'the beacon is a channel other than the blocked one',
   }),
 ];
