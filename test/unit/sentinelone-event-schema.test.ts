@@ -30,4 +30,28 @@ describe('a Deep Visibility IP Connect row', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['eventTime']);
   });
+
+  it('reads the process start from srcProcStartTime, else the swagger’s processStartTime, and the parent’s name and path', () => {
+    const parsed = IpConnectEventSchema.parse({
+      ...row,
+      srcProcStartTime: '2026-12-05T08:59:58.812Z',
+      processStartTime: '2026-12-05T08:00:00.000Z',
+      srcProcParentName: 'services.exe',
+      srcProcParentImagePath: 'C:\\Windows\\System32\\services.exe',
+    });
+    expect(parsed).toMatchObject({ srcProcStartTime: Date.parse('2026-12-05T08:59:58.812Z'), srcProcParentName: 'services.exe', srcProcParentImagePath: 'C:\\Windows\\System32\\services.exe' });
+    expect(IpConnectEventSchema.parse({ ...row, processStartTime: '2026-12-05T08:00:00.000Z', parentProcessName: 'wmiprvse.exe' })).toMatchObject({
+      srcProcStartTime: Date.parse('2026-12-05T08:00:00.000Z'),
+      srcProcParentName: 'wmiprvse.exe',
+    });
+  });
+
+  it('keeps a row whose start time or parent path cannot be read, without them', () => {
+    for (const bad of ['', 'yesterday', '2026-12-05', '2026-12-05T08:59:58.812', '2026-13-05T08:59:58.812Z', 1_796_000_000_000, null, {}]) {
+      const parsed = IpConnectEventSchema.parse({ ...row, srcProcStartTime: bad, srcProcParentImagePath: { odd: true } });
+      expect(parsed.srcProcStartTime).toBeUndefined();
+      expect(parsed.srcProcParentImagePath).toBeUndefined();
+    }
+  });
 });
+
