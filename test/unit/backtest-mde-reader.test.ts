@@ -39,6 +39,7 @@ const row = {
   InitiatingProcessSHA256: '',
   InitiatingProcessId: 7312,
   InitiatingProcessParentFileName: 'powershell.exe',
+  InitiatingProcessCreationTime: '2026-03-10T09:01:55.1234567Z',
   InitiatingProcessAccountDomain: 'corp',
   InitiatingProcessAccountName: 'bernard.klein',
   ReportId: 18231,
@@ -57,6 +58,7 @@ const expected: ConnectionEvent = {
     sha1: '9a3b7c7e5d4b8f2a1c6e0d9f8b7a6c5d4e3f2a1b',
     user: 'corp\\bernard.klein',
     parent_name: 'powershell.exe',
+    started_at: Date.parse('2026-03-10T09:01:55.123Z'),
   },
   src_endpoint: { ip: '10.20.1.42', port: 51234 },
   dst_endpoint: { ip: '192.0.2.44', port: 8443 },
@@ -113,6 +115,15 @@ describe('Defender for Endpoint DeviceNetworkEvents exports', () => {
       '2026-03-10T21:03:12.000Z',
       '2026-03-10T00:00:00.000Z',
     ]);
+  });
+
+  it('takes the process start time as written by the API or shown by the portal, and leaves out one in neither form', async () => {
+    const { events } = await read('started.csv', csvOf([
+      { ...row, InitiatingProcessCreationTime: 'Mar 10, 2026 9:01:55 AM', ReportId: 1 },
+      { ...row, InitiatingProcessCreationTime: '10/03/2026 09:01:55', ReportId: 2 },
+    ]));
+    expect(events[0]?.process?.started_at).toBe(Date.parse('2026-03-10T09:01:55Z'));
+    expect(events[1]?.process).not.toHaveProperty('started_at');
   });
 
   it('reads a semicolon-separated CSV with a byte order mark, as Excel saves it in some locales', async () => {

@@ -96,6 +96,8 @@ describe('Sysmon and Security events in the OTRF (NXLog/Logstash) shape', () => 
           sha1: 'be9360e88838d064c2a13e8f154fd79d3b8ba0e1',
           sha256: '9e8eb9a066bcc4dcc56aed56b73688922b5f921901938d8c02817d5390543585',
           parent_name: 'cmd.exe',
+          parent_path: 'C:\\Windows\\System32\\cmd.exe',
+          started_at: Date.parse('2020-09-20T01:18:13.416Z'),
         },
         src_endpoint: { ip: '172.18.39.5', port: 63102 },
         dst_endpoint: { ip: '10.10.10.5', port: 80 },
@@ -118,6 +120,18 @@ describe('Sysmon and Security events in the OTRF (NXLog/Logstash) shape', () => 
       [Date.parse('2020-09-20T01:17:07Z'), 'C:\\windowsazure\\guestagent\\waappagent.exe', 'tcp', 'outbound', 'unknown'],
       [Date.parse('2020-09-20T01:17:07Z'), 'C:\\users\\public\\x.exe', 'udp', 'outbound', 'blocked'],
       [Date.parse('2020-09-20T01:17:07Z'), 'System', 'tcp', 'inbound', 'unknown'],
+    ]);
+  });
+
+  it('reads the ICMP type and code of an outbound WFP event from its ports, as the OTRF recordings have them', async () => {
+    const { events } = await read('wfp-icmp.json', [
+      // An ICMPv6 router solicitation (type 133, code 0) the host sent.
+      wfp({ RecordNumber: 11, Protocol: '58', Application: 'System', SourceAddress: 'fe80::408d:89f7:f18b:7a72', SourcePort: '133', DestAddress: 'ff02::2', DestPort: '0' }),
+      wfp({ RecordNumber: 12, Protocol: '1', Direction: '%%14592', Application: 'System', ...socket('198.51.100.7:8', '172.18.39.5:0') }),
+    ]);
+    expect(events.map((event) => [event.protocol, event.icmp, event.src_endpoint?.port, event.dst_endpoint.port])).toEqual([
+      ['icmpv6', { type: 133, code: 0 }, undefined, undefined],
+      ['icmp', undefined, undefined, undefined],
     ]);
   });
 
@@ -268,5 +282,127 @@ describe('hostile or broken Windows events', () => {
     ]);
     expect(events[0]?.process?.path).toBe('C:\\Temp\\<@channel>|`x`\u0007.exe');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('NXLog writes the XML text of event fields: entities are decoded, an unknown process names none', () => {
+  it('decodes XML entities in the fields of NXLog records, and leaves none unread', async () => {
+    const { events } = await read('entities.json', [
+      {
+        ...nxlogProcessCreate,
+        CommandLine: 'cmd.exe /c echo &lt;x&gt; &amp;&amp; type &quot;a b&quot; &#39;c&#39; &#x41;&#66; &amp;lt; &#0; &#xD800;',
+        ParentImage: 'C:\\Tools\\R&amp;D\\launcher.exe',
+      },
+      nxlogConnection,
+    ]);
+    expect(events[0]?.process).toMatchObject({
+      cmd_line: 'cmd.exe /c echo <x> && type "a b" \'c\' AB &lt; &#0; &#xD800;',
+      parent_path: 'C:\\Tools\\R&D\\launcher.exe',
+      parent_name: 'launcher.exe',
+    });
+  });
+
+  it('reads <unknown process> as no process name or path, escaped by NXLog or not, as image or as parent', async () => {
+    const unknownCreate = { ...nxlogProcessCreate, ParentImage: '&lt;unknown process&gt;' };
+    const unknownConnection = { ...nxlogConnection, RecordNumber: 2, ProcessGuid: '{00000000-0000-0000-0000-000000000000}', ProcessId: '4', Image: '&lt;unknown process&gt;' };
+    const { events } = await read('unknown.json', [unknownCreate, nxlogConnection, unknownConnection]);
+    expect(events.map((event) => event.process)).toEqual([
+      expect.not.objectContaining({ parent_name: expect.anything() }),
+      { pid: 4, user: 'THESHIRE\\pgustavo' },
+    ]);
+    expect(events[0]?.process).not.toHaveProperty('parent_path');
+
+    const winlogbeat = {
+      '@timestamp': '2026-03-10T09:00:05.120Z',
+      winlog: {
+        channel: SYSMON,
+        event_id: 3,
+        computer_name: 'FIN-WS-042',
+        record_id: 9,
+        event_data: { Image: '<unknown process>', Protocol: 'udp', Initiated: 'true', SourceIp: '10.20.1.42', DestinationIp: '192.0.2.9', UtcTime: '2026-03-10 09:00:05.118' },
+      },
+    };
+    const ecs = await read('unknown-ecs.json', [winlogbeat]);
+    expect(ecs.events[0]?.process).toEqual({});
+  });
+
+  it('leaves winlogbeat values as Windows gave them: they are not XML text', async () => {
+    const { events } = await read('winlogbeat-amp.json', [
+      {
+        '@timestamp': '2026-03-10T09:00:05.120Z',
+        winlog: {
+          channel: SYSMON,
+          event_id: 1,
+          computer_name: 'FIN-WS-042',
+          event_data: { ProcessGuid: '{C}', Image: 'C:\\x.exe', CommandLine: 'x.exe --q "a&amp;b"', UtcTime: '2026-03-10 09:00:01.000' },
+        },
+      },
+      {
+        '@timestamp': '2026-03-10T09:00:05.120Z',
+        winlog: {
+          channel: SYSMON,
+          event_id: 3,
+          computer_name: 'FIN-WS-042',
+          record_id: 10,
+          event_data: { ProcessGuid: '{C}', Image: 'C:\\x.exe', Protocol: 'tcp', Initiated: 'true', SourceIp: '10.20.1.42', DestinationIp: '192.0.2.9', UtcTime: '2026-03-10 09:00:05.118' },
+        },
+      },
+    ]);
+    expect(events[0]?.process?.cmd_line).toBe('x.exe --q "a&amp;b"');
+  });
+
+  it('decodes the fields of Splunk XmlWinEventLog exports, which are the text between the XML tags', async () => {
+    const { EventID: _id, Channel: _c, Hostname: _h, EventTime: _e, EventReceivedTime: _r, '@timestamp': _t, ...fields } = nxlogConnection;
+    const { events } = await read('splunk-unknown.json', [
+      {
+        preview: false,
+        result: { _time: '2020-09-20T01:18:17.000+00:00', source: `XmlWinEventLog:${SYSMON}`, Computer: 'WORKSTATION5', EventCode: '3', ...fields, Image: '&lt;unknown process&gt;' },
+      },
+    ]);
+    expect(events[0]?.process).toEqual({ user: 'THESHIRE\\pgustavo' });
+  });
+});
+
+describe('lineage and start time of the connecting process', () => {
+  it('takes the parent and the start time from the process creation, in every Sysmon shape', async () => {
+    const ecsStart = (parent: Record<string, string>) => ({
+      '@timestamp': '2026-03-10T09:00:01.250Z',
+      event: { code: '1', provider: 'Microsoft-Windows-Sysmon' },
+      winlog: { channel: SYSMON, computer_name: 'FIN-WS-042', record_id: '5' },
+      process: { entity_id: '{D}', executable: 'C:\\Users\\Public\\u.exe', command_line: 'u.exe', parent },
+    });
+    const ecsConnection = {
+      '@timestamp': '2026-03-10T09:00:05.000Z',
+      event: { code: '3', provider: 'Microsoft-Windows-Sysmon' },
+      winlog: { channel: SYSMON, computer_name: 'FIN-WS-042', record_id: '6' },
+      process: { entity_id: '{D}', executable: 'C:\\Users\\Public\\u.exe' },
+      source: { ip: '10.20.1.42', port: 50999 },
+      destination: { ip: '203.0.113.9', port: 443 },
+      network: { transport: 'tcp', direction: 'egress' },
+    };
+    const full = await read('ecs-parent.json', [ecsStart({ executable: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', name: 'powershell.exe' }), ecsConnection]);
+    expect(full.events[0]?.process).toMatchObject({
+      parent_path: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      parent_name: 'powershell.exe',
+      started_at: Date.parse('2026-03-10T09:00:01.250Z'),
+    });
+    const nameOnly = await read('ecs-parent-name.json', [ecsStart({ name: 'wmiprvse.exe' }), ecsConnection]);
+    expect(nameOnly.events[0]?.process).toMatchObject({ parent_name: 'wmiprvse.exe' });
+    expect(nameOnly.events[0]?.process).not.toHaveProperty('parent_path');
+  });
+
+  it('keeps a parent that an ECS pipeline put on the network event itself', async () => {
+    const { events } = await read('ecs-enriched.json', [
+      {
+        '@timestamp': '2026-03-10T09:00:05.000Z',
+        event: { code: '3', provider: 'Microsoft-Windows-Sysmon' },
+        winlog: { channel: SYSMON, computer_name: 'FIN-WS-042', record_id: '7' },
+        process: { executable: 'C:\\Users\\Public\\u.exe', parent: { executable: 'C:\\Windows\\explorer.exe' } },
+        source: { ip: '10.20.1.42' },
+        destination: { ip: '203.0.113.9', port: 443 },
+        network: { transport: 'tcp', direction: 'egress' },
+      },
+    ]);
+    expect(events[0]?.process).toEqual({ path: 'C:\\Users\\Public\\u.exe', parent_path: 'C:\\Windows\\explorer.exe', parent_name: 'explorer.exe' });
   });
 });

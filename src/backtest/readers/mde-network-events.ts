@@ -78,6 +78,7 @@ export function createMdeNetworkEventReader(): RecordReader {
       const path = imagePath(text(record.InitiatingProcessFolderPath), name);
       const domain = text(record.InitiatingProcessAccountDomain);
       const account = text(record.InitiatingProcessAccountName);
+      const started = text(record.InitiatingProcessCreationTime);
       const reportId = text(record.ReportId);
       const protocol = normalizeProtocol(text(record.Protocol));
       return {
@@ -94,6 +95,8 @@ export function createMdeNetworkEventReader(): RecordReader {
           ...optional('sha256', text(record.InitiatingProcessSHA256)),
           ...optional('user', account && domain ? `${domain}\\${account}` : account),
           ...optional('parent_name', text(record.InitiatingProcessParentFileName)),
+          // Lineage only: a start time in neither form leaves it out rather than refusing the row.
+          ...optional('started_at', utcTime(started) ?? displayedTime(started)),
         },
         src_endpoint: { ...optional('ip', localIp), ...optional('port', localPort) },
         dst_endpoint: {

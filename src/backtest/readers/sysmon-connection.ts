@@ -1,6 +1,6 @@
 import { integer, optional, utcTime } from './fields.js';
 import { positionId, recordError, type RecordPosition } from './record-reader.js';
-import { endpointsOf, processFields, socketKey, type PendingConnection } from './windows-connection.js';
+import { endpointsOf, parentFields, processFields, socketKey, type PendingConnection } from './windows-connection.js';
 import type { WindowsRecord } from './windows-record.js';
 
 export const SYSMON_SOURCE = 'sysmon';
@@ -25,6 +25,8 @@ export function sysmonConnection(event: WindowsRecord, at: RecordPosition): Pend
         ...processFields(event.get('Image')),
         ...optional('pid', typeof pid === 'number' ? pid : undefined),
         ...optional('user', event.get('User')),
+        // Event ID 3 names no parent; ECS pipelines that enrich it from the process start do.
+        ...parentFields(event),
       },
       src_endpoint: { ...optional('ip', ends.srcIp), ...optional('port', ends.srcPort) },
       dst_endpoint: {

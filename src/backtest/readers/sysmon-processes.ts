@@ -1,14 +1,13 @@
-import { fileName } from './fields.js';
-import type { WindowsRecord } from './windows-record.js';
+import type { ConnectionEvent } from '../../contracts/connection-event.js';
+import { optional, utcTime } from './fields.js';
+import { parentFields } from './windows-connection.js';
+import { securityEventTime, type WindowsRecord } from './windows-record.js';
 
 /** What Sysmon Event ID 1 (process create) tells about a process that a network event lacks. */
-export interface ProcessDetails {
-  cmd_line?: string;
-  sha1?: string;
-  sha256?: string;
-  parent_name?: string;
-  user?: string;
-}
+export type ProcessDetails = Pick<
+  NonNullable<ConnectionEvent['process']>,
+  'cmd_line' | 'sha1' | 'sha256' | 'parent_name' | 'parent_path' | 'started_at' | 'user'
+>;
 
 /** Sysmon's `Hashes`: "SHA1=...,MD5=...,SHA256=...,IMPHASH=..." (which ones depends on the configuration). */
 export function parseHashes(hashes: string | undefined): { sha1?: string; sha256?: string } {
@@ -34,14 +33,14 @@ export class SysmonProcesses {
   add(event: WindowsRecord): void {
     const guid = event.get('ProcessGuid')?.toLowerCase();
     if (guid === undefined) return;
-    const parent = event.get('ParentImage');
-    const details: ProcessDetails = { ...parseHashes(event.get('Hashes')) };
-    const cmdLine = event.get('CommandLine');
-    const user = event.get('User');
-    if (cmdLine !== undefined) details.cmd_line = cmdLine;
-    if (parent !== undefined) details.parent_name = fileName(parent);
-    if (user !== undefined) details.user = user;
-    this.byGuid.set(guid, details);
+    this.byGuid.set(guid, {
+      ...parseHashes(event.get('Hashes')),
+      ...optional('cmd_line', event.get('CommandLine')),
+      ...parentFields(event),
+      // Event ID 1 is written as the process starts: its time is the start time.
+      ...optional('started_at', utcTime(event.get('UtcTime')) ?? securityEventTime(event)),
+      ...optional('user', event.get('User')),
+    });
   }
 
   get(guid: string | undefined): ProcessDetails | undefined {

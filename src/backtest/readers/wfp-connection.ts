@@ -1,3 +1,4 @@
+import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { integer, optional } from './fields.js';
 import { positionId, recordError, type RecordPosition } from './record-reader.js';
 import { endpointsOf, processFields, socketKey, type PendingConnection } from './windows-connection.js';
@@ -15,6 +16,16 @@ const IANA_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 /** `\device\harddiskvolume2\windows\...` as a drive path. The volume-to-letter map is not in the log: C: is assumed. */
 export function drivePath(path: string): string {
   return path.replace(/^\\device\\harddiskvolume\d+\\/i, 'C:\\');
+}
+
+/**
+ * WFP filters ICMP by type as the local port and by code as the remote port: on an outbound message, the source
+ * port and the destination port. Which side an inbound event names source is not documented, so it gets none.
+ */
+function icmpOf(ends: { srcPort: number | undefined; dstPort: number | undefined }): ConnectionEvent['icmp'] {
+  const { srcPort: type, dstPort: code } = ends;
+  if (type === undefined || type > 255) return undefined;
+  return { type, ...optional('code', code !== undefined && code <= 255 ? code : undefined) };
 }
 
 /** Security 5156 (the Windows Filtering Platform permitted a connection) or 5157 (it blocked one). */
@@ -45,6 +56,7 @@ export function wfpConnection(event: WindowsRecord, at: RecordPosition, blocked:
       src_endpoint: { ...optional('ip', ends.srcIp), ...optional('port', icmp ? undefined : ends.srcPort) },
       dst_endpoint: { ...optional('ip', ends.dstIp), ...optional('port', icmp ? undefined : ends.dstPort) },
       protocol,
+      ...optional('icmp', icmp && outbound ? icmpOf(ends) : undefined),
       direction: outbound ? 'outbound' : inbound ? 'inbound' : 'unknown',
       // 5156 says only that the local filter let it pass; 5157 that it stopped it.
       outcome: blocked ? 'blocked' : 'unknown',

@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeIp } from '../../detect/net.js';
-import { port } from './fields.js';
+import { fileName, port } from './fields.js';
 import { recordError, type RecordPosition } from './record-reader.js';
 import type { WindowsRecord } from './windows-record.js';
 
@@ -34,8 +34,21 @@ export function endpointsOf(event: WindowsRecord, at: RecordPosition, names: rea
   return { srcIp: event.get(srcIpName), srcPort, dstIp: event.get(dstIpName), dstPort };
 }
 
-/** "System" (the kernel) and "Registry" have no image path: they are names. */
+/**
+ * A value that names no image: Sysmon writes `<unknown process>` when it could not tell which process it was. No
+ * file name holds "<" or ">", so no image is written in angle brackets.
+ */
+const namesNoImage = (image: string) => image.startsWith('<') && image.endsWith('>');
+
+/** "System" (the kernel) and "Registry" have no image path: they are names. An unknown process has neither. */
 export function processFields(image: string | undefined): { path?: string; name?: string } {
-  if (image === undefined) return {};
+  if (image === undefined || namesNoImage(image)) return {};
   return /[\\/]/.test(image) ? { path: image } : { name: image };
+}
+
+/** The parent's image path and file name, from `ParentImage` (or its ECS fields). */
+export function parentFields(event: WindowsRecord): { parent_path?: string; parent_name?: string } {
+  const { path, name } = processFields(event.get('ParentImage'));
+  if (path !== undefined) return { parent_path: path, parent_name: fileName(path) };
+  return name === undefined ? {} : { parent_name: name };
 }

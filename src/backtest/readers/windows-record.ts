@@ -1,4 +1,5 @@
 import { at, integer, isRecord, text, utcTime, type Fields } from './fields.js';
+import { unescapeXml } from './xml-entities.js';
 
 /**
  * One Windows event in any of the shapes exports give it, read by its Windows field names:
@@ -13,7 +14,7 @@ export interface WindowsRecord {
   channel: string;
   computer: string | undefined;
   recordId: string | undefined;
-  /** An event data field by its Windows name (`Image`, `DestinationIp`, `DestAddress`...). */
+  /** An event data field by its Windows name (`Image`, `DestinationIp`, `DestAddress`...), XML entities decoded. */
   get(name: string): string | undefined;
   /** `@timestamp` in epoch ms, when present and valid. */
   timestamp: number | undefined;
@@ -28,7 +29,6 @@ const ECS_FIELDS: Readonly<Record<string, string>> = {
   ProcessGuid: 'process.entity_id',
   ProcessId: 'process.pid',
   CommandLine: 'process.command_line',
-  ParentImage: 'process.parent.executable',
   SourceIp: 'source.ip',
   SourceAddress: 'source.ip',
   SourcePort: 'source.port',
@@ -59,6 +59,9 @@ function fromEcs(record: Fields, name: string): string | undefined {
       if (INBOUND_DIRECTIONS.has(direction)) return name === 'Initiated' ? 'false' : '%%14592';
       return undefined;
     }
+    // ECS pipelines that drop the parent's path keep its name; a bare name is read as one.
+    case 'ParentImage':
+      return text(at(record, 'process.parent.executable')) ?? text(at(record, 'process.parent.name'));
     case 'Hashes': {
       const hashes = ['md5', 'sha1', 'sha256']
         .map((algorithm) => [algorithm, text(at(record, `process.hash.${algorithm}`))] as const)
@@ -79,6 +82,17 @@ function splunkChannel(source: unknown): string | undefined {
   return match?.[1];
 }
 
+/**
+ * Whether the event data fields hold the text of the event's XML, entities and all: NXLog's im_msvistalog writes
+ * `&lt;unknown process&gt;` and `&amp;` into them (its `Message` is decoded; only the fields are not), and Splunk's
+ * XmlWinEventLog extractions take the text between the tags as it is. winlogbeat's and ECS values come decoded from
+ * the Windows API: decoding them again would change a command line that really holds "&amp;", so they are left as
+ * they are.
+ */
+function holdsXmlText(record: Fields): boolean {
+  return Object.hasOwn(record, 'EventReceivedTime') || Object.hasOwn(record, 'SourceModuleType') || /^XmlWinEventLog:/i.test(text(record.source) ?? '');
+}
+
 /** The record as a Windows event, or undefined when it is not one (no event id). */
 export function windowsRecord(record: Fields): WindowsRecord | undefined {
   const winlog = isRecord(record.winlog) ? record.winlog : undefined;
@@ -96,12 +110,17 @@ export function windowsRecord(record: Fields): WindowsRecord | undefined {
     '';
   const eventTime = text(record.EventTime);
   const stamp = Date.parse(text(record['@timestamp']) ?? text(record._time) ?? '');
+  const xml = holdsXmlText(record);
+  const field = (name: string) => {
+    const value = Object.hasOwn(data, name) ? text(data[name]) : undefined;
+    return xml && value !== undefined ? text(unescapeXml(value)) : value;
+  };
   return {
     eventId,
     channel: channel.toLowerCase(),
     computer: text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
     recordId: text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
-    get: (name) => (Object.hasOwn(data, name) ? text(data[name]) : undefined) ?? fromEcs(record, name),
+    get: (name) => field(name) ?? fromEcs(record, name),
     timestamp: Number.isNaN(stamp) ? undefined : stamp,
     nxlog: eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
   };
