@@ -3,18 +3,19 @@ import { hash32 } from '../../src/simulator/scenario/stable-hash.js';
 
 const SYSMON = { channel: 'Microsoft-Windows-Sysmon/Operational', provider_name: 'Microsoft-Windows-Sysmon' };
 
-/** Sysmon's ProcessGuid text: stable per host and image here. */
+/** Sysmon's ProcessGuid text: one per process instance (host, image and start time). */
 const processGuid = (event: ConnectionEvent) => {
-  const hash = hash32(`${event.device.hostname}:${event.process?.path ?? event.process?.name}`).toString(16).padStart(8, '0');
-  return `{${hash}-6a1f-6612-0b00-000000000900}`;
+  const instance = `${event.device.hostname}:${event.process?.path ?? event.process?.name}:${event.process?.started_at ?? ''}`;
+  return `{${hash32(instance).toString(16).padStart(8, '0')}-6a1f-6612-0b00-000000000900}`;
 };
 
 /** "2026-03-10 09:00:00.123", Sysmon's UtcTime. */
 const utcTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
 /**
- * winlogbeat's JSON lines of the Sysmon channel: Event ID 1 the first time each process is seen, then Event ID 3
- * per connection, all data under `winlog.event_data` with Sysmon's own names and string values.
+ * winlogbeat's JSON lines of the Sysmon channel: Event ID 1 the first time each process instance is seen (at its
+ * start time when the event carries one, else a second before its first connection), then Event ID 3 per
+ * connection, all data under `winlog.event_data` with Sysmon's own names and string values.
  */
 export function* sysmonWinlogbeatLines(events: Iterable<ConnectionEvent>): Generator<string> {
   const created = new Set<string>();
@@ -32,21 +33,22 @@ export function* sysmonWinlogbeatLines(events: Iterable<ConnectionEvent>): Gener
     });
     if (!created.has(guid) && process?.path !== undefined) {
       created.add(guid);
-      const started = base(1, event.time - 1_000);
+      const startedAt = process.started_at ?? event.time - 1_000;
+      const started = base(1, startedAt);
       yield JSON.stringify({
         ...started,
         winlog: {
           ...started.winlog,
           event_data: {
             RuleName: '-',
-            UtcTime: utcTime(event.time - 1_000),
+            UtcTime: utcTime(startedAt),
             ProcessGuid: guid,
             ProcessId: String(process.pid ?? 4_000),
             Image: process.path,
             CommandLine: process.cmd_line ?? '',
             User: process.user ?? '',
             Hashes: `SHA1=${(process.sha1 ?? '').toUpperCase()},MD5=${'0'.repeat(32)}`,
-            ParentImage: `C:\\Windows\\System32\\${process.parent_name ?? 'services.exe'}`,
+            ParentImage: process.parent_path ?? `C:\\Windows\\System32\\${process.parent_name ?? 'services.exe'}`,
           },
         },
       });

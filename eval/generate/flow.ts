@@ -46,6 +46,11 @@ export interface Flow {
   activeTo?: number;
   destination(slot: number): SimDestination;
   bytesOut?(slot: number): number;
+  /**
+   * When the connecting process started, for an event at `time`: the host's last boot for a service, the day's
+   * logon for a user's application, a moment before the connection for a task that runs, connects and exits.
+   */
+  startedAt?(time: number): number;
 }
 
 /**
@@ -80,12 +85,13 @@ export function* flowEvents(flow: Flow, range: FlowRange): Generator<ConnectionE
     }
     const dst = flow.destination(slot);
     const bytes = flow.bytesOut?.(slot);
+    const started = flow.startedAt?.(time);
     yield {
       id: `sim:${flow.key}:${slot}`,
       source: 'mde',
       time,
       device: { hostname: flow.device.fqdn, uid: flow.device.uid, ip: flow.device.ip },
-      process: flow.process,
+      process: started === undefined ? flow.process : { ...flow.process, started_at: started },
       src_endpoint: { ip: flow.device.ip, port: 49152 + (hash32(`${seed}:port`) % 16384) },
       dst_endpoint: dst,
       protocol: flow.protocol,
