@@ -2,9 +2,14 @@ import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-eve
 import type { HostMatcher } from '../detect/host-match.js';
 import { hostLabel } from '../detect/host-match.js';
 
+const HOUR = 3_600_000;
+/** Distinct hours kept per row: a few weeks, hourly; more adds nothing to how deep the baseline is. */
+const MAX_HOURS = 1_000;
+
 /**
  * Aggregates pre-block events into the rows a source's baseline query returns: one per (host, process, sha1,
- * destination, port, protocol), with a count and first/last seen. Inbound and listening sockets are not network
+ * destination, port, protocol), with a count, first/last seen and the hours it was seen in (how much telemetry
+ * the baseline holds). Inbound and listening sockets are not network
  * history of a process, as in the connectors' baseline queries. A watched host's rows carry its label, so
  * `buildBaseline` finds it again whatever the telemetry called the device.
  */
@@ -28,10 +33,12 @@ export class BaselineRows {
     const key = JSON.stringify([host, process?.path, process?.name, process?.sha1, ip, hostname, port, event.protocol]);
     this.eventCount += 1;
     const row = this.rows.get(key);
+    const hour = Math.floor(event.time / HOUR);
     if (row) {
       row.count += 1;
       row.first_seen = Math.min(row.first_seen, event.time);
       row.last_seen = Math.max(row.last_seen, event.time);
+      if (row.hours && !row.hours.includes(hour) && row.hours.length < MAX_HOURS) row.hours.push(hour);
       return;
     }
     this.rows.set(key, {
@@ -46,6 +53,7 @@ export class BaselineRows {
       count: 1,
       first_seen: event.time,
       last_seen: event.time,
+      hours: [hour],
     });
   }
 

@@ -69,5 +69,10 @@ export const BaselineEntrySchema = z.object({
   count: z.number().int().nonnegative(),
   first_seen: z.number().int(),
   last_seen: z.number().int(),
+  /**
+   * The UTC hours (epoch ms / 3,600,000, floored) the row's connections fell in, when the reader knows them (the
+   * backtest does); a source's aggregate leaves it out and the baseline estimates it from count and span.
+   */
+  hours: z.array(z.number().int()).max(10_000).optional(),
 });
 export type BaselineEntry = z.infer<typeof BaselineEntrySchema>;

@@ -6,6 +6,7 @@ export const FindingKindSchema = z.enum([
   'uncommon_port',
   'quiet_process',
   'new_process',
+  'concealed_command',
   'new_destination',
   'protocol_shift',
   'beaconing',

@@ -297,11 +297,16 @@ export function buildBaseline(
 const MAX_HOURS_PER_ROW = 168;
 
 /**
- * Marks the UTC hours a row shows telemetry in. A row only says "seen `count` times between first and last": its
- * first and last hour are certain; a row seen n times over a longer span is taken as present in n hours spread
- * evenly over it (never more hours than sightings, so a one-off row between two recordings months apart adds two).
+ * Marks the UTC hours a row shows telemetry in: the ones it lists when its reader knew them. Otherwise the row only
+ * says "seen `count` times between first and last": its first and last hour are certain, and a row seen n times over
+ * a longer span is taken as present in n hours spread evenly over it (a source's aggregate of continuous telemetry;
+ * never more hours than sightings).
  */
 function markActiveHours(hours: Set<number>, entry: BaselineEntry): void {
+  if (entry.hours !== undefined) {
+    for (const hour of entry.hours) hours.add(hour);
+    return;
+  }
   const first = Math.floor(entry.first_seen / HOUR);
   const last = Math.floor(Math.max(entry.first_seen, entry.last_seen) / HOUR);
   const marks = Math.min(entry.count, last - first + 1, MAX_HOURS_PER_ROW);
@@ -362,6 +367,8 @@ export interface CompiledHostBaseline {
   readonly activeHours: number | undefined;
   /** True when this host itself used the port/protocol in the baseline, to any destination. */
   usedPort(protocol: string, port: number | undefined): boolean;
+  /** True when this process (lower-cased path or name) used the port/protocol on this host, to any destination. */
+  processUsedPort(process: string, protocol: string, port: number | undefined): boolean;
   /** True when this exact (process, destination ip or name, port, protocol) was seen on this host. */
   hasTuple(process: string, dstIp: string | undefined, dstHostname: string | undefined, port: number | undefined, protocol: string): boolean;
 }
@@ -417,6 +424,7 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
   for (const host of snapshot.hosts) {
     const tuples = new Map<string, Map<string, Set<number>>>();
     const usedPorts = new Set<number>();
+    const portsByProcess = new Map<string, Set<number>>();
     const addTuple = (process: string, destination: string, code: number) => {
       let byDestination = tuples.get(process);
       if (!byDestination) tuples.set(process, (byDestination = new Map()));
@@ -427,6 +435,9 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
     for (const [process, dstIp, dstHostname, port, protocol] of host.tuples) {
       const code = codec.encode(protocol, port, true);
       usedPorts.add(code);
+      let processPorts = portsByProcess.get(process);
+      if (!processPorts) portsByProcess.set(process, (processPorts = new Set()));
+      processPorts.add(code);
       if (dstIp !== null) addTuple(process, dstIp, code);
       if (dstHostname !== null) addTuple(process, dstHostname, code);
     }
@@ -439,6 +450,10 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
       usedPort(protocol, port) {
         const code = codec.encode(protocol, port, false);
         return code >= 0 && usedPorts.has(code);
+      },
+      processUsedPort(process, protocol, port) {
+        const code = codec.encode(protocol, port, false);
+        return code >= 0 && portsByProcess.get(process)?.has(code) === true;
       },
       hasTuple(process, dstIp, dstHostname, port, protocol) {
         const byDestination = tuples.get(process);

@@ -34,6 +34,15 @@ export const PLATFORM_RULES: AllowRuleInput[] = [
     protocol: 'tcp',
   },
   {
+    id: 'builtin:as112',
+    reason:
+      'Reverse lookups of private addresses that leak to the AS112 blackhole servers (192.175.48.0/24, 192.31.196.0/24, 2620:4f:8000::/48) on 53',
+    source: 'https://www.rfc-editor.org/rfc/rfc7534',
+    dst_cidr: ['192.175.48.0/24', '192.31.196.0/24', '2620:4f:8000::/48'],
+    port: 53,
+    protocol: ['udp', 'tcp', 'dns'],
+  },
+  {
     id: 'builtin:apple-push',
     reason: "Apple Push Notification service in Apple's 17.0.0.0/8 (5223 tcp, 443 and 2197 tcp as fallback and for providers)",
     source: 'https://support.apple.com/102266',

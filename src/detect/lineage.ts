@@ -1,4 +1,4 @@
-import { basename } from './process-identity.js';
+import { basename, isInstalledImage } from './process-identity.js';
 
 /**
  * What the parent of a connecting process says about how it came to run. Lateral-movement tools start their payload
@@ -18,13 +18,10 @@ const OFFICE = new Set(['winword.exe', 'excel.exe', 'powerpnt.exe', 'outlook.exe
 const BROWSERS = new Set(['iexplore.exe', 'msedge.exe', 'microsoftedge.exe', 'microsoftedgecp.exe', 'chrome.exe', 'firefox.exe', 'brave.exe', 'opera.exe']);
 const SERVICE_CONTROL = 'services.exe';
 
-/** Folders whose binaries Windows and installers own: a service started from there is an ordinary service. */
-const OWNED_FOLDERS = ['c:\\windows\\system32\\', 'c:\\windows\\syswow64\\', 'c:\\program files\\', 'c:\\program files (x86)\\'];
-
 /**
  * The kind of parent that started a process, or undefined when the lineage is ordinary or unknown. A child with the
  * parent's own image (browser tabs, a shell in a shell) is not a new lineage. A service whose binary sits outside
- * the folders Windows and installers own is how PsExec and its kin run a dropped payload.
+ * the folders Windows and installers own (`isInstalledImage`) is how PsExec and its kin run a dropped payload.
  */
 export function lineageOf(lowerPath: string | undefined, lowerExe: string | undefined, parent: string | undefined): Lineage | undefined {
   if (parent === undefined || parent === '') return undefined;
@@ -32,7 +29,7 @@ export function lineageOf(lowerPath: string | undefined, lowerExe: string | unde
   if (lowerExe !== undefined && parentExe === lowerExe) return undefined;
   if (REMOTE_EXECUTION.has(parentExe)) return 'remote_execution';
   if (parentExe === SERVICE_CONTROL) {
-    return lowerPath !== undefined && !OWNED_FOLDERS.some((folder) => lowerPath.startsWith(folder)) ? 'service' : undefined;
+    return lowerPath !== undefined && !isInstalledImage(lowerPath) ? 'service' : undefined;
   }
   if (SCRIPT_HOSTS.has(parentExe)) return 'script_host';
   if (OFFICE.has(parentExe)) return 'office';

@@ -62,7 +62,8 @@ export function lolbinInfo(lowerExe: string | undefined): LolbinInfo | undefined
 
 /**
  * Folders any user can write to, or where Windows binaries never live: an image there that talks to the
- * network is a dropped payload far more often than an installed product. Lower case, matched as substrings.
+ * network is a dropped payload far more often than an installed product (installers put products under Program
+ * Files or AppData, never on the Desktop or in Downloads). Lower case, matched as substrings.
  */
 export const USER_WRITABLE_PATH_FRAGMENTS: readonly string[] = [
   '\\users\\public\\',
@@ -81,6 +82,8 @@ export const USER_WRITABLE_PATH_FRAGMENTS: readonly string[] = [
   '\\music\\',
   '\\pictures\\',
   '\\videos\\',
+  '\\desktop\\',
+  '\\downloads\\',
 ];
 
 /** The suspicious folder fragment in a lower-case image path, if any. */

@@ -124,6 +124,19 @@ export function icmpReason(ip: string, bytes: number | undefined, large: boolean
 export const smbReason = (ip: string, protocol: string, port: number | undefined): string =>
   `SMB (${portLabel(protocol, port)}) to external address ${ip}: file shares are not reached across the internet`;
 
+export const remoteAdminReason = (path: string, protocol: string, target: string): string =>
+  `${path}, a binary no installer put in place, speaks ${protocol} to ${target}: remote administration is how tools move between hosts`;
+
+const CONCEALMENT_TEXT = {
+  encoded: 'an encoded command',
+  hidden: 'a hidden window',
+  download: 'a download cradle',
+  in_memory: 'code evaluated in memory',
+} as const;
+
+export const concealedCommandReason = (exe: string, traits: readonly (keyof typeof CONCEALMENT_TEXT)[]): string =>
+  `${exe} was started with ${traits.map((trait) => CONCEALMENT_TEXT[trait]).join(', ')}: its command line hides what it runs`;
+
 /** "60 s", "1.5 s", "5 min", "2.5 h": the unit a responder would say. */
 export function formatDuration(ms: number): string {
   const oneDecimal = (value: number): string => String(Math.round(value * 10) / 10);

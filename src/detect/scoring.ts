@@ -57,6 +57,10 @@ export const SIGNAL_WEIGHTS = {
   appPortMismatch: 0.3,
   /** SMB (139/445) to an external destination. */
   smbExternal: 0.45,
+  /** RPC, SMB or WinRM from a binary outside the Windows and Program Files folders (lateral movement tooling). */
+  remoteAdminFromUninstalled: 0.3,
+  /** The command line hides what it runs: an encoded command, a hidden window, a download cradle (`concealed_command`). */
+  concealedCommandLine: 0.4,
   /** The tuple's connections are regular (`tuning.beacon_min_score`). */
   beaconing: 0.1,
   /** Regular over many intervals with little jitter (src/detect/signals/beaconing.ts `STEADY_BEACON`). */

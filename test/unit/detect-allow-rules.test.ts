@@ -93,10 +93,11 @@ describe('allow-rule schema', () => {
     });
   });
 
-  it('every built-in catalog entry names its binaries by path and has a reason', () => {
+  it('every built-in catalog entry names its binaries by path, or pins documented destinations and ports, and has a reason', () => {
     for (const rule of BUILTIN_ALLOW_RULES) {
       expect(rule.id.startsWith('builtin:')).toBe(true);
-      expect(rule.process_path).toBeDefined();
+      const pinsDestinations = (rule.dst_cidr !== undefined || rule.dst_domain !== undefined) && rule.port !== undefined;
+      expect(rule.process_path !== undefined || pinsDestinations, rule.id).toBe(true);
       expect(rule.process_name).toBeUndefined();
       expect(rule.signer).toBeUndefined();
       expect(rule.reason.length).toBeGreaterThan(10);

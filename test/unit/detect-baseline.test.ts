@@ -116,8 +116,9 @@ describe('process identity against the baseline', () => {
     const renamed = assess('C:\\ProgramData\\x\\renamed.exe', TOOL_SHA1);
     expect(renamed.type).toBe('finding');
     if (renamed.type === 'finding') {
-      expect(renamed.finding.kind).toEqual(['quiet_process']);
-      expect(renamed.finding.severity).toBe('medium');
+      expect(renamed.finding.kind).toEqual(['quiet_process', 'protocol_shift']);
+      // Renamed, and speaking SMB to the DC from outside the installed folders: lateral tooling, not a sync.
+      expect(renamed.finding.severity).toBe('high');
       expect(renamed.finding.reasons).toContain('renamed.exe is a renamed copy of sync.exe: the baseline knows its SHA-1 under that name');
     }
     expect(assess('C:\\Tools\\SYNC.EXE', TOOL_SHA1)).toEqual({ type: 'normal' });
@@ -137,7 +138,7 @@ describe('process identity against the baseline', () => {
   it('a known name at a new, user-writable path with another hash is not the known binary', () => {
     const result = assess('C:\\Users\\Public\\sync.exe', 'f'.repeat(40));
     expect(result.type).toBe('finding');
-    if (result.type === 'finding') expect(result.finding.kind).toEqual(['quiet_process']);
+    if (result.type === 'finding') expect(result.finding.kind).toEqual(['quiet_process', 'protocol_shift']);
   });
 
   it('the implant process whose only history was the blocked C2 is quiet', () => {

@@ -183,3 +183,21 @@ describe('SMB leaving the network', () => {
     );
   });
 });
+
+describe('remote administration from a binary no installer put in place', () => {
+  it('an exe on a Desktop driving another workstation over RPC, SMB or WinRM is a shift; Windows\' own binaries are not', () => {
+    const dropped = 'C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe';
+    for (const port of [135, 445, 5985]) {
+      const found = finding(detectorFor().assess(connection({ path: dropped, ip: '10.20.1.43', port, protocol: 'tcp' })));
+      expect(found.kind).toContain('protocol_shift');
+      expect(['medium', 'high']).toContain(found.severity);
+    }
+    const reason = finding(detectorFor().assess(connection({ path: dropped, ip: '10.20.1.43', port: 135, protocol: 'tcp' }))).reasons;
+    expect(reason).toContain(
+      `${dropped}, a binary no installer put in place, speaks RPC to 10.20.1.43: remote administration is how tools move between hosts`,
+    );
+    const windows = detectorFor().assess(connection({ path: 'C:\\Windows\\System32\\dsregcmd.exe', ip: '10.20.1.43', port: 135, protocol: 'tcp' }));
+    expect(windows.type === 'finding' ? windows.finding.kind : []).not.toContain('protocol_shift');
+  });
+});
+

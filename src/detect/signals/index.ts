@@ -1,4 +1,5 @@
 import { beaconingSignal } from './beaconing.js';
+import { concealedCommandSignal } from './concealed-command.js';
 import { newDestinationSignal } from './new-destination.js';
 import { newProcessSignal } from './new-process.js';
 import { protocolShiftSignal } from './protocol-shift.js';
@@ -10,6 +11,7 @@ import { uncommonPortSignal } from './uncommon-port.js';
 export const SIGNALS: readonly SignalFactory[] = [
   quietProcessSignal,
   newProcessSignal,
+  concealedCommandSignal,
   uncommonPortSignal,
   newDestinationSignal,
   protocolShiftSignal,

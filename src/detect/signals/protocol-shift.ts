@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeIp } from '../net.js';
+import { isInstalledImage } from '../process-identity.js';
 import * as reasons from '../reasons.js';
 import { orStrength, SIGNAL_WEIGHTS as W } from '../scoring.js';
 import type { SignalFactory } from './signal.js';
@@ -41,6 +42,14 @@ const ICMPV4_REPLIES = new Set([0, 14, 16, 18]);
 const ICMPV6_ECHO_REPLY = 129;
 const DNS_PORT = 53;
 const SMB_PORTS = new Set([139, 445]);
+/** Remote administration: the RPC endpoint mapper, SMB (service control, admin shares), WinRM. */
+const REMOTE_ADMIN_PORTS: ReadonlyMap<number, string> = new Map([
+  [135, 'RPC'],
+  [139, 'SMB'],
+  [445, 'SMB'],
+  [5985, 'WinRM'],
+  [5986, 'WinRM'],
+]);
 /** Elastic's ICMP tunnelling rule starts at 256 bytes; echo requests of ping and PMTU probes stay below. */
 export const LARGE_ICMP_BYTES = 256;
 
@@ -62,8 +71,9 @@ export function isIcmpAnswer(event: ConnectionEvent, protocol: string): boolean 
 /**
  * `protocol_shift`: DNS that bypasses the corporate resolvers (only when `networks.resolvers` is set), ICMP and SMB
  * to external destinations (only when `networks.internal` is set: nothing is external otherwise; ICMP errors and
- * replies never count), and DNS/HTTP/TLS on ports not standard for them (only when the telemetry names the
- * application).
+ * replies never count), DNS/HTTP/TLS on ports not standard for them (only when the telemetry names the
+ * application), and remote administration (RPC, SMB, WinRM) from a binary outside the folders Windows and installers
+ * own.
  *
  * Known false positive: a domain controller's DNS server recursing to the internet roots; the built-in catalog
  * allows `dns.exe` on port 53 for that reason.
@@ -73,7 +83,7 @@ export const protocolShiftSignal: SignalFactory = ({ settings, internal }) => {
   const knowsInternal = internal.size > 0;
   return {
     kind: 'protocol_shift',
-    judge({ event, facts, dstInternal }) {
+    judge({ event, facts, dstInternal, hostBaseline }) {
       const { protocol, port, dstIp } = facts;
       const app = appProtocolOf(protocol);
       const transport = protocol === 'tcp' || protocol === 'udp';
@@ -99,6 +109,19 @@ export const protocolShiftSignal: SignalFactory = ({ settings, internal }) => {
       if (external && (app === 'smb' || (protocol === 'tcp' && port !== undefined && SMB_PORTS.has(port)))) {
         strength = orStrength(strength, W.smbExternal);
         why.push(reasons.smbReason(target, protocol, port));
+      }
+      // Windows speaks these protocols from its own binaries (System, svchost, lsass, services, mmc...); a binary
+      // that no installer put in place, and that never spoke it here before, driving another host's service manager
+      // or shell is moving laterally.
+      const admin = protocol === 'tcp' && port !== undefined ? REMOTE_ADMIN_PORTS.get(port) : undefined;
+      if (
+        admin !== undefined &&
+        facts.path !== undefined &&
+        !isInstalledImage(facts.path) &&
+        hostBaseline?.processUsedPort(facts.processKey, protocol, port) !== true
+      ) {
+        strength = orStrength(strength, W.remoteAdminFromUninstalled);
+        why.push(reasons.remoteAdminReason(event.process?.path ?? facts.path, admin, target));
       }
       return strength > 0 ? { strength, reasons: why } : undefined;
     },

@@ -20,6 +20,7 @@ export const KIND_LABEL: Readonly<Record<FindingKind, string>> = {
   uncommon_port: 'uncommon port or protocol',
   quiet_process: 'process with no network history',
   new_process: 'process first run after the block',
+  concealed_command: 'command line hides its payload',
   new_destination: 'new destination',
   protocol_shift: 'protocol shift',
   beaconing: 'beaconing',
