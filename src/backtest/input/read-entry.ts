@@ -28,7 +28,6 @@ export interface EntryStats {
   cut_off?: CutOff;
 }
 
-
 export interface ReadContext {
   processes: SysmonProcesses;
 }
