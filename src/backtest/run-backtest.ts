@@ -76,7 +76,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const baselineStart = performance.now();
   const entries = rows.entries();
-  const snapshot = buildBaseline(entries, draft.hosts, detection, { blocked: draft.blocked });
+  const snapshot = buildBaseline(entries, draft.hosts, detection, { blocked: draft.blocked, window: { from: baselineFrom, to: blockedAt } });
   let clock = blockedAt;
   const detector = createDetector({
     context: { watchId: draft.id, incidentId: draft.incident_id, blocked: draft.blocked, hosts: draft.hosts, blockedAt },

@@ -144,7 +144,17 @@ interface HostAccumulator {
   sha1s: Set<string>;
   tuples: Map<string, [string, string | null, string | null, number | null, string]>;
   destinations: Set<string>;
+  /** Each process's earliest sighting, and the processes each hash ran as. */
+  firstSeen: Map<string, number>;
+  sha1Processes: Map<string, Set<string>>;
 }
+
+/**
+ * A process the host first had on the network this close before the block is not established behaviour: it is what
+ * the implant did in its last hour before the block (its lateral moves, a second stage), not an alibi for what it
+ * does after. (History from other recordings, whatever their date, is not "before the block" and counts.)
+ */
+export const ESTABLISHED_BEFORE_BLOCK_MS = 3_600_000;
 
 const HOUR = 3_600_000;
 
@@ -220,12 +230,22 @@ export function buildBaseline(
         sha1s: new Set(),
         tuples: new Map(),
         destinations: new Set(),
+        firstSeen: new Map(),
+        sha1Processes: new Map(),
       };
       perHost.set(hostId, acc);
     }
     acc.rows++;
-    if (proc !== '') acc.processes.add(proc);
-    if (sha1) acc.sha1s.add(sha1);
+    if (proc !== '') {
+      acc.processes.add(proc);
+      acc.firstSeen.set(proc, Math.min(acc.firstSeen.get(proc) ?? Number.POSITIVE_INFINITY, entry.first_seen));
+    }
+    if (sha1) {
+      acc.sha1s.add(sha1);
+      const ran = acc.sha1Processes.get(sha1);
+      if (ran) ran.add(proc);
+      else acc.sha1Processes.set(sha1, new Set([proc]));
+    }
     if (dstIp !== undefined) acc.destinations.add(dstIp);
     if (dstHostname !== undefined) acc.destinations.add(dstHostname);
     const tuple: [string, string | null, string | null, number | null, string] = [
@@ -257,16 +277,24 @@ export function buildBaseline(
     window: { from: window?.from ?? null, to: window?.to ?? null },
     event_count: eventCount,
     excluded_rows: excluded,
-    hosts: [...perHost.values()].map((acc) => ({
-      host: acc.host,
-      label: acc.label,
-      rows: acc.rows,
-      processes: [...acc.processes],
-      sha1s: [...acc.sha1s],
-      tuples: [...acc.tuples.values()],
-      destinations: [...acc.destinations],
-      active_hours: hoursByHost.get(acc.host)?.size ?? 0,
-    })),
+    hosts: [...perHost.values()].map((acc) => {
+      const blockedAt = options.window?.to ?? (to >= from ? to : undefined);
+      const recent = new Set(
+        [...acc.firstSeen]
+          .filter(([, first]) => blockedAt !== undefined && first > blockedAt - ESTABLISHED_BEFORE_BLOCK_MS && first <= blockedAt)
+          .map(([proc]) => proc),
+      );
+      return {
+        host: acc.host,
+        label: acc.label,
+        rows: acc.rows,
+        processes: [...acc.processes].filter((proc) => !recent.has(proc)),
+        sha1s: [...acc.sha1s].filter((sha1) => [...(acc.sha1Processes.get(sha1) ?? [])].some((proc) => !recent.has(proc))),
+        tuples: [...acc.tuples.values()].filter(([proc]) => !recent.has(proc)),
+        destinations: [...acc.destinations],
+        active_hours: hoursByHost.get(acc.host)?.size ?? 0,
+      };
+    }),
     environment: {
       host_count: Math.max(environmentHosts.size, estateHosts),
       host_hours: [...hoursByHost.values()].reduce((sum, hours) => sum + hours.size, 0),

@@ -101,4 +101,20 @@ describe('how much history a baseline holds decides what "never seen" is worth',
     const unconfigured = buildBaseline([...scanners, ...web], [HOST], DetectionSettingsSchema.parse({}));
     expect(unconfigured.environment.host_count).toBe(1);
   });
+
+  it('a process first on the network in the hour before the block is not established: the implant\'s last moves are no alibi', () => {
+    const dropped = 'C:\\Users\\alice\\Desktop\\update.exe';
+    const lastMinutes = row(HOST.hostname!, { process_path: dropped, dst_ip: '10.30.0.22', dst_port: 50115 }, {
+      from: BLOCKED_AT - 5 * 60_000,
+      to: BLOCKED_AT - 60_000,
+      count: 2,
+    });
+    const toPeer = connection(dropped, { ip: '10.30.0.22', port: 135 });
+    const judged = detectorFor(WEEKS, [lastMinutes], { networks: { internal: ['10.30.0.0/16'] } }).assess(toPeer);
+    if (judged.type !== 'finding') throw new Error(`expected a finding, got ${judged.type}`);
+    expect(judged.finding.kind).toEqual(expect.arrayContaining(['quiet_process', 'protocol_shift']));
+    expect(['medium', 'high']).toContain(judged.finding.severity);
+    const established = row(HOST.hostname!, { process_path: dropped, dst_ip: '10.30.0.22', dst_port: 135 }, WEEKS);
+    expect(detectorFor(WEEKS, [established], { networks: { internal: ['10.30.0.0/16'] } }).assess(toPeer)).toEqual({ type: 'normal' });
+  });
 });
