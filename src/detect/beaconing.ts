@@ -10,7 +10,9 @@
  *   bursts, so the default threshold of 0.8 means a jitter of at most a fifth of the interval. Byte-size regularity
  *   and the number of connections are reported, never added: a constant-size keepalive with 46 % jitter must not
  *   pass for a beacon (RITA's legacy analyzer dropped its count part for inflating scores the same way).
- * - RITA's histogram and duration sub-scores need hours of data; a watch must judge within minutes.
+ * - RITA's duration sub-score (how much of the day the rhythm covers) needs hours of data, and a watch must judge
+ *   within minutes: it is not part of the score, but the beaconing signal weighs a rhythm that has held for hours
+ *   more (src/detect/signals/beaconing.ts).
  */
 
 /** One connection of a tuple. */
@@ -30,6 +32,8 @@ export interface BeaconScore {
   intervalMs: number;
   /** Median absolute deviation of the gaps, ms: the typical jitter. */
   jitterMs: number;
+  /** From the first connection scored to the last, ms. */
+  spanMs: number;
   /** Median bytes per connection, when at least `minConnections` connections carried bytes. */
   medianBytes: number | undefined;
   timestamp: number;
@@ -76,6 +80,7 @@ export function scoreBeacon(points: readonly BeaconPoint[], options: BeaconScori
     connections: bursts,
     intervalMs: timing.median,
     jitterMs: timing.mad,
+    spanMs: (times[times.length - 1] as number) - (times[0] as number),
     medianBytes: sizing?.median,
     timestamp: round3(timing.score),
     size: sizing === undefined ? undefined : round3(sizing.score),

@@ -209,8 +209,8 @@ export function createDetector(options: DetectorOptions): Detector {
     observe(event): Observation {
       const { assessment, facts, scored } = judge(event, undefined);
       if (assessment.type === 'finding') return { assessment, beaconTuple: assessment.findingId };
-      // Scored below min_score (not an exact baseline tuple): worth a history only if a steady beacon could lift it.
-      if (assessment.type === 'normal' && facts && scored && toScore(orStrength(scored.strength, W.beaconingSteady)) >= tuning.min_score) {
+      // Scored below min_score (not an exact baseline tuple): worth a history only if the strongest beacon could lift it.
+      if (assessment.type === 'normal' && facts && scored && toScore(orStrength(scored.strength, W.beaconingPersistent)) >= tuning.min_score) {
         return { assessment, beaconTuple: tupleId(facts) };
       }
       return { assessment, beaconTuple: undefined };

@@ -12,8 +12,8 @@ import type { DetectionTuning } from './settings.js';
  * - a protocol shift alone (DNS past the corporate resolvers, large ICMP, SMB to the internet) is at most a low
  *   finding; next to a new bare IP it is medium;
  * - beaconing alone never reports (RITA's own false positives are heartbeats of known software), and with only a
- *   new destination it stays low at most (push services, NTP and CDN polling are as regular as a beacon); it raises
- *   every finding it joins;
+ *   new destination it stays low (push services, NTP and CDN polling are as regular as a beacon) unless it has held
+ *   for hours towards a bare IP; it raises every finding it joins;
  * - a process that first ran after the block is a finding only with more: started by a script host, a remote
  *   execution service, an Office application or a browser it is medium on its own.
  * Every "never seen" weight is scaled by how much history the baseline really holds (src/detect/history-depth.ts).
@@ -65,6 +65,8 @@ export const SIGNAL_WEIGHTS = {
   beaconing: 0.1,
   /** Regular over many intervals with little jitter (src/detect/signals/beaconing.ts `STEADY_BEACON`). */
   beaconingSteady: 0.2,
+  /** Regular for hours (`PERSISTENT_BEACON`): with a new bare IP, a medium finding. */
+  beaconingPersistent: 0.3,
   /** The connecting process started after the block. */
   startedAfterBlock: 0.25,
   /** ... started by a remote-execution service (WMI, WinRM, PsExec-style service, DCOM). */

@@ -119,6 +119,16 @@ describe('beaconing on the live path', () => {
     ]);
   });
 
+  it('a known process calling a new bare IP every 20 min (±2 min) for a day is medium: a rhythm held for hours, RITA\'s duration', async () => {
+    const twentyMinutes = Array.from({ length: 70 }, (_, index) => (20 * 60 + [0, 90, -60, 120, -110, 40, -20][index % 7]!) * SECOND);
+    const judged = await watch(series('slow', twentyMinutes, { path: UPDATER, ip: '192.0.2.82', port: 443 }));
+    const last = judged[judged.length - 1];
+    if (last?.type !== 'finding') throw new Error('expected a finding');
+    expect(last.finding).toMatchObject({ kind: ['new_destination', 'beaconing'], severity: 'medium' });
+    const firstHours = judged.slice(0, 12);
+    expect(firstHours.every((assessment) => assessment.type !== 'finding' || assessment.finding.severity === 'low')).toBe(true);
+  });
+
   it('the same updater beaconing to a new named host is no finding: a name is weaker evidence than a bare IP', async () => {
     const judged = await watch(series('named', MINUTE_GAPS, { path: UPDATER, ip: '192.0.2.81', hostname: 'cdn.vendor-mirror.example', port: 443 }));
     expect(judged).toHaveLength(MINUTE_GAPS.length + 1);
