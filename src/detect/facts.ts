@@ -2,11 +2,11 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import type { RuleSubject } from './allow-rules.js';
 import { normalizeHostname, type ParsedIp } from './net.js';
-import { basename } from './process-identity.js';
+import { basename, versionlessPath } from './process-identity.js';
 
 /** What one event says, normalized once for every check the detector runs on it. */
 export interface EventFacts extends RuleSubject {
-  /** Lower-cased image path, else name, else "" (firewall telemetry has no process). */
+  /** Lower-cased image path without folder versions (`processKey`), else name, else "" (firewall telemetry has no process). */
   processKey: string;
 }
 
@@ -26,7 +26,7 @@ export function factsOf(event: ConnectionEvent, host: WatchedHost, dstIp: string
     dstHostname: normalizeHostname(event.dst_endpoint.hostname),
     port: event.dst_endpoint.port,
     protocol: event.protocol.toLowerCase(),
-    processKey: path ?? name ?? '',
+    processKey: path === undefined ? (name ?? '') : versionlessPath(path),
   };
 }
 

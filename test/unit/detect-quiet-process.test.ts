@@ -123,4 +123,13 @@ describe('quiet processes, beyond "never on the network here"', () => {
     expect(unsigned.score).toBeGreaterThan(unknown.score);
     expect(unknown.reasons.join('\n')).not.toContain('code-signed');
   });
+
+  it('a product that updated itself into a new versioned folder keeps its network history; its new build is only a new hash', () => {
+    const version = (v: string) => `C:\\Users\\alice\\AppData\\Local\\slack\\app-${v}\\slack.exe`;
+    const entries = [...WEEK, row('FIN-WS-042', { process_path: version('4.41.105'), sha1: 'e'.repeat(40), dst_ip: '198.18.0.20', dst_port: 443 })];
+    const updated = detectorFor(entries).assess(fromFin042({ path: version('4.42.117'), sha1: 'f'.repeat(40) }, { ip: '198.18.0.21', port: 443 }));
+    expect(updated.type === 'finding' ? updated.finding.reasons.join('\n') : '').not.toContain('has made no network connection');
+    expect(updated.type === 'finding' ? updated.finding.severity : 'none').not.toMatch(/medium|high|critical/);
+  });
 });
+
