@@ -91,6 +91,14 @@ describe('a backtest splits the telemetry at blocked_at and judges the window wi
     expect(result.coverage).toEqual([expect.objectContaining({ source: 'mde-prod', events_seen: 12, hosts_seen: ['FIN-WS-042', 'FIN-WS-043'], gaps: [] })]);
   });
 
+  it('is inconclusive, naming the host, when a host has telemetry in the window but none before the block', async () => {
+    const noHistoryFor043 = background().filter((event) => event.time >= BLOCKED_AT || event.device.hostname?.startsWith('fin-ws-042'));
+    const result = await run([{ name: 'export', role: 'events', events: noHistoryFor043 }]);
+    expect(result.findings).toEqual([]);
+    expect(result.watch.verdict).toBe('inconclusive');
+    expect(result.watch.verdict_reasons).toContain('no usable baseline for FIN-WS-043: new traffic there cannot be told from usual traffic');
+  });
+
   it('is inconclusive when an export stops before the window ends, or a host sends nothing', async () => {
     const early = await run([{ name: 'export', role: 'events', events: background(BLOCKED_AT - DAY, BLOCKED_AT + 20 * MINUTE) }]);
     expect(early.watch.verdict).toBe('inconclusive');
