@@ -35,6 +35,11 @@ export const SIGNAL_WEIGHTS = {
   destinationBareIp: 0.35,
   /** Destination never contacted, with a DNS name. */
   destinationNamed: 0.2,
+  /**
+   * Destination address never contacted, seen by a network sensor or firewall (which names no destination): CDN
+   * and push addresses rotate, so with a rhythm of hours it still stays below a finding.
+   */
+  destinationUnnamedFlow: 0.1,
   /** Destination never contacted, inside `networks.internal`. */
   destinationInternal: 0.1,
   /** Started with an empty command line (hollowed or injected processes), when the telemetry carries command lines. */

@@ -129,6 +129,14 @@ describe('beaconing on the live path', () => {
     expect(firstHours.every((assessment) => assessment.type !== 'finding' || assessment.finding.severity === 'low')).toBe(true);
   });
 
+  it('seen by a network sensor (no process, no names), a day of regular HTTPS to a new address is no finding: CDN polling looks the same', async () => {
+    const twentyMinutes = Array.from({ length: 70 }, (_, index) => (20 * 60 + [0, 90, -60, 120, -110, 40, -20][index % 7]!) * SECOND);
+    const flows = series('flow', twentyMinutes, { path: UPDATER, ip: '192.0.2.83', port: 443 }).map(({ process: _process, ...flow }) => flow);
+    const judged = await watch(flows);
+    expect(judged).toHaveLength(flows.length);
+    expect(judged.every((assessment) => assessment.type === 'normal')).toBe(true);
+  });
+
   it('the same updater beaconing to a new named host is no finding: a name is weaker evidence than a bare IP', async () => {
     const judged = await watch(series('named', MINUTE_GAPS, { path: UPDATER, ip: '192.0.2.81', hostname: 'cdn.vendor-mirror.example', port: 443 }));
     expect(judged).toHaveLength(MINUTE_GAPS.length + 1);

@@ -7,7 +7,8 @@ import type { SignalFactory } from './signal.js';
 /**
  * `new_destination`: an address or name no baseline host contacted. A bare IP (no DNS name) weighs more, but only
  * in endpoint telemetry: a network sensor or firewall never names destinations, so there the missing name says
- * nothing. Weighs by the estate's hours of telemetry, like every "never seen" judgement.
+ * nothing, and an address it has not seen is weak evidence (CDN and push addresses rotate all day). Weighs by the
+ * estate's hours of telemetry, like every "never seen" judgement.
  */
 export const newDestinationSignal: SignalFactory = ({ baseline, settings }) => {
   const infrastructure = new Set([...settings.networks.resolvers, ...settings.networks.proxies].map(normalizeIp));
@@ -21,7 +22,13 @@ export const newDestinationSignal: SignalFactory = ({ baseline, settings }) => {
       if (dstHostname !== undefined && baseline.destinationHosts(dstHostname) > 0) return undefined;
       const namesDestinations = event.process !== undefined;
       const bareIp = dstHostname === undefined && namesDestinations;
-      const weight = dstInternal ? W.destinationInternal : bareIp ? W.destinationBareIp : W.destinationNamed;
+      const weight = dstInternal
+        ? W.destinationInternal
+        : bareIp
+          ? W.destinationBareIp
+          : dstHostname === undefined
+            ? W.destinationUnnamedFlow
+            : W.destinationNamed;
       const ip = dstIp === undefined ? undefined : event.dst_endpoint.ip;
       const hostname = dstHostname === undefined ? undefined : event.dst_endpoint.hostname;
       return {
