@@ -17,8 +17,9 @@ export const BACKTEST_USAGE = `usage: containment-watch backtest --containment r
 Replays exported telemetry through the watch's detection: events before blocked_at are the baseline, events from
 blocked_at to the end of the window are judged. Reads, by content, .zip and .gz included:
   ConnectionEvent JSON lines; Sysmon (Event ID 3 and 1) and Security (WFP 5156/5157) events as JSON lines in
-  NXLog/Logstash or winlogbeat/ECS shape; Defender for Endpoint DeviceNetworkEvents (JSON or CSV export);
-  Zeek conn.log JSON lines.
+  NXLog/Logstash, winlogbeat/ECS or Splunk export shape; Defender for Endpoint DeviceNetworkEvents (JSON or CSV
+  export); Zeek conn.log as TSV or JSON lines, in Zeek's own names, the flattened names of RockNSM/HELK/OTRF
+  pipelines (id_orig_h, @stream) or the ECS names of Elastic's and Security Onion's Zeek pipelines.
 A file cut off at its end (a live log copied mid-write, a partial .gz or .zip) is read up to the cut, with a
 warning on stderr and the loss in the report's input entries (cut_off).
 Exit status: 0 whatever the verdict; 2 when an input, the request or the configuration cannot be used (an input
