@@ -86,6 +86,10 @@ export const SourceHealthSchema = z.object({
   /** Age of the newest event this source returned for the watch's hosts at the last success, in ms. */
   lag_ms: z.number().int().nonnegative().optional(),
   events_seen: z.number().int().nonnegative(),
+  /** Lone UTF-16 surrogates in this source's events for the watch, replaced with U+FFFD at the connector boundary. */
+  strings_repaired: z.number().int().nonnegative().optional(),
+  /** This source's events the finding store could not decode or apply: set aside, counted, never blocking the rest. */
+  events_quarantined: z.number().int().nonnegative().optional(),
   hosts_seen: z.array(z.string()),
   /** Per host (as in hosts_seen), the time of its newest event from this source during the window. */
   hosts_last_seen: z.record(z.string(), z.string()).optional(),

@@ -23,6 +23,8 @@ export function redisKeys(prefix: string) {
     beaconCounts: (id: string) => `${watch(id)}:beacon-counts`,
     /** Attempts on a blocked indicator per finding and UTC minute ("<finding id>:<minute start ms>" -> count). */
     retryMinutes: (id: string) => `${watch(id)}:retry-minutes`,
+    /** Events the findings script could not decode or apply (newest first, capped): "<event id>\t<reason>". */
+    quarantinedEvents: (id: string) => `${watch(id)}:quarantined-events`,
     baseline: (id: string) => `${watch(id)}:baseline`,
     /** One bit per minute of the window in which the host (lower-cased label) was heard from by any source. */
     heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,

@@ -37,6 +37,18 @@ export function createMetrics() {
       labelNames: ['severity', 'change'],
       registers: [registry],
     }),
+    stringsRepaired: new Counter({
+      name: 'cw_source_strings_repaired_total',
+      help: 'Lone UTF-16 surrogates in vendor answers replaced with U+FFFD at the connector boundary, by source and call.',
+      labelNames: ['source', 'method'],
+      registers: [registry],
+    }),
+    eventsQuarantined: new Counter({
+      name: 'cw_events_quarantined_total',
+      help: 'Events the findings script could not decode or apply, set aside per watch instead of recorded, by source.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -15,6 +15,7 @@ import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-bud
 import { connectorFor } from '../sources/registry.js';
 import { sourceFingerprint } from '../sources/source-fingerprint.js';
 import type { SourceConnector } from '../sources/types.js';
+import { wellFormedConnector } from '../sources/well-formed.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
 import { HeardTimeline } from '../watch/heard-timeline.js';
@@ -38,7 +39,8 @@ export function publicUrlOf(config: AppConfig): string {
   return config.env.PUBLIC_URL ?? `http://127.0.0.1:${config.env.PORT}`;
 }
 
-export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKeys, logger: Logger): Map<string, SourceConnector> {
+/** Every configured source, each behind the well-formed-strings boundary (lone surrogates become U+FFFD, counted). */
+export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKeys, logger: Logger, metrics?: Metrics): Map<string, SourceConnector> {
   const connectors = new Map<string, SourceConnector>();
   for (const source of config.sources) {
     const module = connectorFor(source.type);
@@ -47,9 +49,18 @@ export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKey
       source.rate_limit_per_minute === undefined
         ? unlimitedBudget
         : new RedisRequestBudget({ redis, keyPrefix: keys.prefix, sourceId: source.id, requestsPerMinute: source.rate_limit_per_minute });
-    connectors.set(source.id, module.create(source, { logger: logger.child({ source: source.id }), budget }));
+    const sourceLogger = logger.child({ source: source.id });
+    connectors.set(source.id, atBoundary(module.create(source, { logger: sourceLogger, budget }), sourceLogger, metrics));
   }
   return connectors;
+}
+
+/** A connector behind the boundary every vendor answer crosses: strings made well-formed, replacements counted. */
+export function atBoundary(connector: SourceConnector, logger: Logger, metrics?: Metrics): SourceConnector {
+  return wellFormedConnector(connector, ({ source, method, replaced }) => {
+    metrics?.stringsRepaired.inc({ source, method }, replaced);
+    logger.warn({ source, method, replaced }, 'vendor answer had lone surrogates; replaced with U+FFFD');
+  });
 }
 
 /** Slack when a bot token is configured; otherwise the console and, if configured, a JSON-lines file. */
@@ -84,7 +95,7 @@ export function createWatchRuntime(options: {
     heard: new HeardTimeline(redis, keys),
     views: new WatchViews(store, findings, publicUrlOf(config)),
     queues,
-    connectors: createConnectors(config, redis, keys, logger),
+    connectors: createConnectors(config, redis, keys, logger, metrics),
     detection: detectionSettingsOf(config),
     baselines: createBaselineServices(
       redis,

@@ -2,15 +2,36 @@
 export const APPLY_EVENTS_SCRIPT = `
 -- Records a batch of assessed events for one watch, exactly once per event id, atomically.
 -- KEYS: seen (zset id -> event time), findings (hash), suppressed (hash rule -> count), stats (hash),
---       retry minutes (hash "finding id:minute start ms" -> attempts)
--- ARGV: trim-below (ms, 0 = keep), n, then n x (event id, event time ms, kind f|s|n, payload)
--- Returns { new event count, finding id, change, finding id, change, ... } with change created|escalated|updated.
-local seen, findings, suppressed, stats, retry_minutes = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+--       retry minutes (hash "finding id:minute start ms" -> attempts), quarantine (list "event id<TAB>reason")
+-- ARGV: trim-below (ms, 0 = keep), n, quarantine cap, then n x (event id, event time ms, kind f|s|n, payload)
+-- Returns { new event count, quarantined count, quarantined id, reason, ..., finding id, change, ... } with change
+-- created|escalated|updated.
+-- An event is validated (its payload decoded) before its id is marked seen, and nothing after the mark can fail: a
+-- script error would leave earlier writes in place (Redis does not roll a script back) and drop the rest of the
+-- batch. An event that cannot be decoded or applied is quarantined instead: marked seen (so it is counted once,
+-- like any event), counted in stats.quarantined and listed with its reason, and the batch goes on.
+local seen, findings, suppressed, stats, retry_minutes, quarantine = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local trim = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
+local quarantine_cap = tonumber(ARGV[3])
 local rank_of_change = { updated = 1, escalated = 2, created = 3 }
 local changes, order = {}, {}
 local fresh = 0
+local quarantined = {}
+
+local function finite(value)
+  return type(value) == 'number' and value == value and value ~= math.huge and value ~= -math.huge
+end
+
+-- The decoded finding of a payload, or nil and why it cannot be applied.
+local function decode_finding(payload)
+  local ok, incoming = pcall(cjson.decode, payload)
+  if not ok then return nil, 'undecodable payload: ' .. tostring(incoming) end
+  if type(incoming) ~= 'table' then return nil, 'payload is not an object' end
+  if type(incoming.id) ~= 'string' or incoming.id == '' then return nil, 'finding without an id' end
+  if not finite(incoming.rank) or not finite(incoming.score) then return nil, 'finding without a finite rank and score' end
+  return incoming
+end
 
 local function union(into, items)
   local present = {}
@@ -48,17 +69,49 @@ local function count_retry(finding, id, time)
   finding.retry = retry
 end
 
+local function quarantine_event(event_id, problem)
+  redis.call('hincrby', stats, 'quarantined', 1)
+  redis.call('lpush', quarantine, event_id .. '\t' .. problem)
+  redis.call('ltrim', quarantine, 0, quarantine_cap - 1)
+  table.insert(quarantined, event_id)
+  table.insert(quarantined, problem)
+end
+
+-- Writes the finding; returns the change, or nil when it cannot be encoded (a decoded payload with a number cjson
+-- will not write back), in which case the event is quarantined and the stored finding is left as it was.
+local function store_finding(id, finding, event_id, change)
+  local ok, json = pcall(cjson.encode, finding)
+  if not ok then
+    quarantine_event(event_id, 'cannot encode the finding: ' .. tostring(json))
+    return nil
+  end
+  redis.call('hset', findings, id, json)
+  return change
+end
+
 for i = 0, n - 1 do
-  local at = 3 + i * 4
+  local at = 4 + i * 4
   local event_id, time, kind, payload = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
+  -- Validate first, then mark: only the finding kind carries a payload to decode.
+  local incoming, problem
+  if not finite(time) then
+    time, problem = 0, 'event time is not a number'
+  elseif kind == 'f' then
+    incoming, problem = decode_finding(payload)
+  elseif kind ~= 's' and kind ~= 'n' then
+    problem = 'unknown kind ' .. tostring(kind)
+  end
   if redis.call('zadd', seen, 'NX', time, event_id) == 1 then
-    fresh = fresh + 1
-    if kind == 's' then
+    if problem then
+      quarantine_event(event_id, problem)
+    elseif kind == 's' then
+      fresh = fresh + 1
       redis.call('hincrby', suppressed, payload, 1)
     elseif kind == 'n' then
+      fresh = fresh + 1
       redis.call('hincrby', stats, 'normal', 1)
-    elseif kind == 'f' then
-      local incoming = cjson.decode(payload)
+    else
+      fresh = fresh + 1
       local id = incoming.id
       local stored = redis.call('hget', findings, id)
       local change
@@ -69,8 +122,7 @@ for i = 0, n - 1 do
         incoming.version = 1
         incoming.status = 'open'
         if has(as_list(incoming.kind), 'blocked_retry') then count_retry(incoming, id, time) end
-        redis.call('hset', findings, id, cjson.encode(incoming))
-        change = 'created'
+        change = store_finding(id, incoming, event_id, 'created')
       else
         local finding = cjson.decode(stored)
         change = 'updated'
@@ -93,10 +145,14 @@ for i = 0, n - 1 do
         if incoming.connected then finding.connected = true end
         if has(as_list(incoming.kind), 'blocked_retry') then count_retry(finding, id, time) end
         finding.version = finding.version + 1
-        redis.call('hset', findings, id, cjson.encode(finding))
+        change = store_finding(id, finding, event_id, change)
       end
-      if not changes[id] then table.insert(order, id) end
-      if not changes[id] or rank_of_change[change] > rank_of_change[changes[id]] then changes[id] = change end
+      if change then
+        if not changes[id] then table.insert(order, id) end
+        if not changes[id] or rank_of_change[change] > rank_of_change[changes[id]] then changes[id] = change end
+      else
+        fresh = fresh - 1
+      end
     end
   end
 end
@@ -104,7 +160,8 @@ end
 if trim > 0 then redis.call('zremrangebyscore', seen, '-inf', '(' .. trim) end
 if fresh > 0 then redis.call('hincrby', stats, 'events', fresh) end
 
-local result = { fresh }
+local result = { fresh, #quarantined / 2 }
+for _, item in ipairs(quarantined) do table.insert(result, item) end
 for _, id in ipairs(order) do
   table.insert(result, id)
   table.insert(result, changes[id])

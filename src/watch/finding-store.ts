@@ -16,9 +16,17 @@ export interface AssessedEvent {
 
 export type FindingChange = 'created' | 'escalated' | 'updated';
 
+/** An event the findings script could not decode or apply: recorded as seen, counted, listed, never a finding. */
+export interface QuarantinedEvent {
+  eventId: string;
+  reason: string;
+}
+
 export interface ApplyResult {
   newEvents: number;
   changes: { findingId: string; change: FindingChange }[];
+  /** Events set aside by this call (each event id at most once per watch, like any event). */
+  quarantined: QuarantinedEvent[];
 }
 
 /** The stored form of a finding: the contract plus merge bookkeeping (epoch times, severity rank, version). */
@@ -35,6 +43,8 @@ type StoredFinding = z.infer<typeof StoredFindingSchema>;
 const ARRAY_FIELDS = ['kind', 'reasons', 'sources'] as const;
 
 const BATCH = 500;
+/** Quarantined events listed per watch, newest first; the count in the event stats keeps counting past it. */
+export const QUARANTINE_LIST_CAP = 100;
 
 /** A responder's decision on a finding: the mark records who, when and through which interaction (`ref`). */
 export type TriageDecision =
@@ -66,27 +76,32 @@ export class FindingStore {
    * `trimBelowMs`: event ids older than this can no longer be re-read and are forgotten.
    */
   async apply(watchId: string, events: readonly AssessedEvent[], trimBelowMs = 0): Promise<ApplyResult> {
-    const result: ApplyResult = { newEvents: 0, changes: [] };
+    const result: ApplyResult = { newEvents: 0, changes: [], quarantined: [] };
     const merged = new Map<string, FindingChange>();
     const order: FindingChange[] = ['updated', 'escalated', 'created'];
     const recordable = events.filter((event) => event.assessment.type !== 'ignored');
     if (recordable.length === 0) return result;
     for (let start = 0; start < recordable.length; start += BATCH) {
       const batch = recordable.slice(start, start + BATCH);
-      const args: (string | number)[] = [start + BATCH >= recordable.length ? trimBelowMs : 0, batch.length];
+      const args: (string | number)[] = [start + BATCH >= recordable.length ? trimBelowMs : 0, batch.length, QUARANTINE_LIST_CAP];
       for (const event of batch) args.push(event.eventId, event.time, ...encode(event));
       const reply = (await this.redis.eval(
         APPLY_EVENTS_SCRIPT,
-        5,
+        6,
         this.keys.seenEvents(watchId),
         this.keys.findings(watchId),
         this.keys.suppressed(watchId),
         this.keys.eventStats(watchId),
         this.keys.retryMinutes(watchId),
+        this.keys.quarantinedEvents(watchId),
         ...args,
       )) as (number | string)[];
       result.newEvents += Number(reply[0]);
-      for (let index = 1; index < reply.length; index += 2) {
+      const quarantinedEnd = 2 + 2 * Number(reply[1]);
+      for (let index = 2; index < quarantinedEnd; index += 2) {
+        result.quarantined.push({ eventId: String(reply[index]), reason: String(reply[index + 1]) });
+      }
+      for (let index = quarantinedEnd; index < reply.length; index += 2) {
         const findingId = String(reply[index]);
         const change = reply[index + 1] as FindingChange;
         const previous = merged.get(findingId);
@@ -158,9 +173,19 @@ export class FindingStore {
     return { count: Object.values(byRule).reduce((sum, count) => sum + count, 0), by_rule: byRule };
   }
 
-  async eventStats(watchId: string): Promise<{ events: number; normal: number }> {
+  /** `quarantined`: events set aside because they could not be decoded or applied (see `quarantinedEvents`). */
+  async eventStats(watchId: string): Promise<{ events: number; normal: number; quarantined: number }> {
     const stats = await this.redis.hgetall(this.keys.eventStats(watchId));
-    return { events: Number(stats.events ?? 0), normal: Number(stats.normal ?? 0) };
+    return { events: Number(stats.events ?? 0), normal: Number(stats.normal ?? 0), quarantined: Number(stats.quarantined ?? 0) };
+  }
+
+  /** The newest quarantined events of a watch (at most `QUARANTINE_LIST_CAP`), with why each was set aside. */
+  async quarantinedEvents(watchId: string): Promise<QuarantinedEvent[]> {
+    const entries = await this.redis.lrange(this.keys.quarantinedEvents(watchId), 0, -1);
+    return entries.map((entry) => {
+      const tab = entry.indexOf('\t');
+      return tab < 0 ? { eventId: entry, reason: '' } : { eventId: entry.slice(0, tab), reason: entry.slice(tab + 1) };
+    });
   }
 
   countBySeverity(findings: readonly Finding[]): Record<Severity, number> {

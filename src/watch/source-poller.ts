@@ -4,6 +4,7 @@ import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
 import { holdLease } from '../lib/lock.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
+import { repairedStringsOf } from '../sources/well-formed.js';
 import { DetectorCache } from './detector-cache.js';
 import type { AssessedEvent } from './finding-store.js';
 import { closeGap, emptyHealth, recordGap } from './source-health.js';
@@ -134,6 +135,14 @@ export class SourcePoller {
     return true;
   }
 
+  /** Lone surrogates replaced in those of `repairedEvents` (event id -> replacements) not yet recorded for the watch. */
+  private async newlyRepaired(watchId: string, repairedEvents: ReadonlyMap<string, number>): Promise<number> {
+    if (repairedEvents.size === 0) return 0;
+    const ids = [...repairedEvents.keys()];
+    const scores = await this.runtime.redis.zmscore(this.runtime.keys.seenEvents(watchId), ...ids);
+    return ids.reduce((sum, id, index) => (scores[index] === null ? sum + (repairedEvents.get(id) ?? 0) : sum), 0);
+  }
+
   private async fanOut(plan: WatchPlan, events: readonly ConnectionEvent[], error: SourceError | undefined, now: number): Promise<void> {
     const { runtime } = this;
     const { watch, health } = plan;
@@ -143,6 +152,7 @@ export class SourcePoller {
     const lastSeen = { ...health.hosts_last_seen };
     const heard = new Map<string, number[]>();
     let newest = 0;
+    const repairedEvents = new Map<string, number>();
     for (const event of events) {
       const host = detector.matchHost(event);
       if (!host) continue;
@@ -155,6 +165,8 @@ export class SourcePoller {
       if (times) times.push(event.time);
       else heard.set(label, [event.time]);
       newest = Math.max(newest, event.time);
+      const repairs = repairedStringsOf(event);
+      if (repairs > 0) repairedEvents.set(event.id, repairs);
       observed.push({ event, observation: detector.observe(event) });
     }
     // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.
@@ -168,9 +180,31 @@ export class SourcePoller {
       source: event.source,
       assessment: judged[index] ?? observation.assessment,
     }));
+    // Repaired strings count once per event, as events do: a look-back re-read of a recorded event adds nothing.
+    const repaired = await this.newlyRepaired(watch.id, repairedEvents);
     const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
     await runtime.heard.record(watch, plan.from, heard);
     runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
+    if (applied.quarantined.length > 0) {
+      runtime.metrics.eventsQuarantined.inc({ source: health.source }, applied.quarantined.length);
+      runtime.logger.warn(
+        { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, quarantined: applied.quarantined },
+        'events quarantined: they could not be recorded, the rest of the poll was',
+      );
+    }
+    if (repaired > 0) {
+      runtime.logger.warn(
+        { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, strings_repaired: repaired },
+        'lone surrogates in vendor events replaced with U+FFFD',
+      );
+    }
+    // Both are counted per poll, errors or not: the events were read and recorded (or set aside) either way.
+    const counted = {
+      ...(repaired > 0 || health.strings_repaired !== undefined ? { strings_repaired: (health.strings_repaired ?? 0) + repaired } : {}),
+      ...(applied.quarantined.length > 0 || health.events_quarantined !== undefined
+        ? { events_quarantined: (health.events_quarantined ?? 0) + applied.quarantined.length }
+        : {}),
+    };
     for (const change of applied.changes) {
       if (change.change === 'updated') continue;
       const stored = await runtime.findings.get(watch.id, change.findingId);
@@ -181,6 +215,7 @@ export class SourcePoller {
     const next: typeof health = error
       ? {
           ...health,
+          ...counted,
           hosts_seen: [...hostsSeen],
           last_error_at: at,
           last_error: error.message,
@@ -189,6 +224,7 @@ export class SourcePoller {
         }
       : {
           ...health,
+          ...counted,
           polled_until: new Date(plan.until).toISOString(),
           polled_hosts: plan.hosts.map(hostKey),
           last_success_at: at,

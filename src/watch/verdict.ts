@@ -20,8 +20,8 @@ const listed = (items: readonly string[], max = 5) =>
  * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
  * or a blocked indicator was reached despite the block (a reported success).
  * inconclusive: not breached, but part of the window could not be read, a host sent no telemetry at all, a host's
- * telemetry stopped for a significant part of the window, or a host had no usable baseline (nothing to compare its
- * traffic with); a blind window is never called held.
+ * telemetry stopped for a significant part of the window, a host had no usable baseline (nothing to compare its
+ * traffic with), or a finding event could not be recorded (quarantined); a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
  */
 export function decideVerdict(
@@ -115,6 +115,11 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: R
   if (darkStretches.length > 5) reasons.push(`and ${darkStretches.length - 5} more hosts with a stretch of no telemetry`);
   const invisible = coverage.flatMap((health) => (health.hosts_invisible ?? []).map((entry) => `${entry.host} (${health.source}: ${entry.reason})`));
   if (invisible.length > 0 && silent.length > 0) reasons.push(`sources that cannot see some hosts: ${listed(invisible)}`);
+  // A quarantined event was one the detector judged a finding, but it could not be recorded: never call that held.
+  for (const health of coverage) {
+    const quarantined = health.events_quarantined ?? 0;
+    if (quarantined > 0) reasons.push(`${quarantined} finding event(s) from ${health.source} could not be recorded (quarantined)`);
+  }
   return reasons;
 }
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { FindingStore, type AssessedEvent } from '../../src/watch/finding-store.js';
+import { APPLY_EVENTS_SCRIPT } from '../../src/watch/apply-events-script.js';
+import { FindingStore, QUARANTINE_LIST_CAP, type AssessedEvent } from '../../src/watch/finding-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const finding = (severity: 'medium' | 'high', kind: string[], connected = true): Assessment => ({
@@ -22,6 +23,13 @@ const finding = (severity: 'medium' | 'high', kind: string[], connected = true):
     connected,
   },
 });
+
+/** The same finding with other reasons (and, given one, another id). */
+function withReasons(assessment: Assessment, reasons: string[], findingId?: string): Assessment {
+  if (assessment.type !== 'finding') return assessment;
+  const id = findingId ?? assessment.findingId;
+  return { ...assessment, findingId: id, finding: { ...assessment.finding, id, reasons } };
+}
 
 const event = (id: string, time: number, assessment: Assessment): AssessedEvent => ({ eventId: id, time, source: 'mde-prod', assessment });
 
@@ -51,7 +59,7 @@ describe('the finding store records each event once, however often a poll repeat
     expect(first.changes).toEqual([{ findingId: 'f1', change: 'created' }]);
 
     const replay = await store.apply('w1', batch);
-    expect(replay).toEqual({ newEvents: 0, changes: [] });
+    expect(replay).toEqual({ newEvents: 0, changes: [], quarantined: [] });
 
     const [stored] = await store.list('w1');
     expect(stored).toMatchObject({
@@ -66,7 +74,7 @@ describe('the finding store records each event once, however often a poll repeat
       status: 'open',
     });
     expect(await store.suppressed('w1')).toEqual({ count: 1, by_rule: { 'builtin:windows-update': 1 } });
-    expect(await store.eventStats('w1')).toEqual({ events: 4, normal: 1 });
+    expect(await store.eventStats('w1')).toEqual({ events: 4, normal: 1, quarantined: 0 });
   });
 
   it('bins the attempts on a blocked indicator per UTC minute, whatever order they arrive in, and a replay changes nothing', async () => {
@@ -119,6 +127,62 @@ describe('the finding store records each event once, however often a poll repeat
     await store.apply('w4', [event('old', 100, { type: 'normal' }), event('new', 900, { type: 'normal' })], 500);
     const result = await store.apply('w4', [event('old', 100, { type: 'normal' }), event('new', 900, { type: 'normal' })]);
     expect(result.newEvents).toBe(1);
+  });
+
+  it('quarantines a finding event cjson cannot decode, once, and records every other event of the batch exactly once', async () => {
+    const keys = redisKeys(prefix);
+    // A lone surrogate that did not come through the connector boundary: JSON.stringify writes it as "\ud800",
+    // which Lua's cjson refuses to decode.
+    const poisoned = withReasons(finding('high', ['quiet_process']), ['bad \uD800'], 'f-poison');
+    const batch = [
+      event('p1', 1_000, poisoned),
+      event('p2', 2_000, finding('high', ['quiet_process'])),
+      event('p3', 3_000, { type: 'normal' }),
+      event('p4', 4_000, finding('high', ['quiet_process'])),
+    ];
+    const first = await store.apply('w-poison', batch);
+    expect(first).toEqual({
+      newEvents: 3,
+      changes: [{ findingId: 'f1', change: 'created' }],
+      quarantined: [{ eventId: 'p1', reason: expect.stringMatching(/^undecodable payload/) as unknown as string }],
+    });
+    expect(await store.apply('w-poison', batch)).toEqual({ newEvents: 0, changes: [], quarantined: [] });
+    expect(await store.eventStats('w-poison')).toEqual({ events: 3, normal: 1, quarantined: 1 });
+    expect((await store.list('w-poison')).map((stored) => [stored.id, stored.count])).toEqual([['f1', 2]]);
+    expect(await store.quarantinedEvents('w-poison')).toEqual([{ eventId: 'p1', reason: expect.stringMatching(/^undecodable payload/) }]);
+
+    // Garbage straight into the script (not JSON, JSON but no object, an object without a rank), an unknown kind
+    // and a time that is not a number: each set aside with its reason, the events between them recorded.
+    const args: (string | number)[] = [0, 6, QUARANTINE_LIST_CAP];
+    args.push('g1', 10, 'f', '{"id": "f9", "rank": ');
+    args.push('g2', 11, 'n', '');
+    args.push('g3', 12, 'f', '"just a string"');
+    args.push('g4', 13, 'f', '{"id": "f9", "score": 1}');
+    args.push('g5', 14, 'x', '');
+    args.push('g6', 'soon', 'n', '');
+    const watchKeys = [keys.seenEvents('w-garbage'), keys.findings('w-garbage'), keys.suppressed('w-garbage'), keys.eventStats('w-garbage'), keys.retryMinutes('w-garbage'), keys.quarantinedEvents('w-garbage')];
+    const reply = (await redis.eval(APPLY_EVENTS_SCRIPT, watchKeys.length, ...watchKeys, ...args)) as (string | number)[];
+    expect(reply.slice(0, 2)).toEqual([1, 5]);
+    expect(reply.filter((_, index) => index >= 2 && index % 2 === 0)).toEqual(['g1', 'g3', 'g4', 'g5', 'g6']);
+    const reasons = (await store.quarantinedEvents('w-garbage')).map((entry) => entry.reason);
+    expect(reasons).toEqual([
+      'event time is not a number',
+      'unknown kind x',
+      'finding without a finite rank and score',
+      'payload is not an object',
+      expect.stringMatching(/^undecodable payload/),
+    ]);
+    expect(await store.eventStats('w-garbage')).toEqual({ events: 1, normal: 1, quarantined: 5 });
+  });
+
+  it('keeps the newest quarantined events up to the cap and counts them all', async () => {
+    const bad = (id: string): AssessedEvent => event(id, 1, withReasons(finding('high', ['quiet_process']), ['\uDC00']));
+    const many = Array.from({ length: QUARANTINE_LIST_CAP + 20 }, (_, index) => bad(`q${index}`));
+    expect((await store.apply('w-cap', many)).quarantined).toHaveLength(many.length);
+    expect(await store.eventStats('w-cap')).toMatchObject({ quarantined: many.length });
+    const listed = await store.quarantinedEvents('w-cap');
+    expect(listed).toHaveLength(QUARANTINE_LIST_CAP);
+    expect(listed[0]!.eventId).toBe(`q${many.length - 1}`);
   });
 
   it('applies large batches in chunks without losing any event', async () => {

@@ -116,6 +116,15 @@ describe('the verdict at close', () => {
     expect(decideVerdict(watch, [finding({})], fullCoverage, new Map(), new Set()).verdict).toBe('breached');
   });
 
+  it('is inconclusive, never held, when a finding event could not be recorded (quarantined)', () => {
+    const coverage = [{ ...fullCoverage[0]!, events_quarantined: 2, strings_repaired: 3 }];
+    expect(decideVerdict(watch, [], coverage)).toMatchObject({
+      verdict: 'inconclusive',
+      reasons: ['2 finding event(s) from mde-prod could not be recorded (quarantined)'],
+    });
+    expect(decideVerdict(watch, [], [{ ...fullCoverage[0]!, strings_repaired: 3 }]).verdict).toBe('held');
+  });
+
   it('is inconclusive when a host sent no telemetry at all', () => {
     const coverage = [{ ...fullCoverage[0]!, hosts_seen: ['FIN-WS-041'] }];
     expect(decideVerdict(watch, [], coverage)).toMatchObject({

@@ -1,0 +1,121 @@
+import type { SourceConnector } from './types.js';
+
+/**
+ * Vendor strings made well-formed at the connector boundary. A source that passes raw bytes through can deliver an
+ * unpaired UTF-16 surrogate (`"\ud800"` in a JSON body), which no JSON decoder outside JavaScript accepts (Redis'
+ * cjson rejects it) and which Slack renders as garbage. Each lone surrogate becomes U+FFFD; pairs are kept.
+ * (`String.prototype.toWellFormed` does this from Node 20.12 on; this works on every Node 20 and counts.)
+ * Invalid UTF-8 never reaches this point as bytes: the HTTP client decodes bodies with Node's UTF-8 decoder, which
+ * already replaces each invalid sequence with U+FFFD.
+ */
+
+/** Any surrogate code unit; cheap pre-check so the common all-BMP string costs one scan. */
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one (code units, no `u`). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export const REPLACEMENT_CHARACTER = '\uFFFD';
+
+/** `value` with every lone surrogate replaced by U+FFFD, and how many were replaced. */
+export function toWellFormed(value: string): { value: string; replaced: number } {
+  if (!ANY_SURROGATE.test(value)) return { value, replaced: 0 };
+  let replaced = 0;
+  const fixed = value.replace(LONE_SURROGATE, () => {
+    replaced += 1;
+    return REPLACEMENT_CHARACTER;
+  });
+  return { value: fixed, replaced };
+}
+
+/**
+ * A copy of `value` (plain JSON-like data: objects, arrays, strings, numbers) whose strings, keys included, are
+ * well-formed, and the number of replaced code units. Untouched sub-trees are returned as they were, not copied.
+ */
+export function wellFormedDeep<T>(value: T): { value: T; replaced: number } {
+  let replaced = 0;
+  const visit = (item: unknown): unknown => {
+    if (typeof item === 'string') {
+      const fixed = toWellFormed(item);
+      replaced += fixed.replaced;
+      return fixed.value;
+    }
+    if (Array.isArray(item)) {
+      let changed = false;
+      const out = item.map((element) => {
+        const next = visit(element);
+        if (next !== element) changed = true;
+        return next;
+      });
+      return changed ? out : item;
+    }
+    if (item !== null && typeof item === 'object' && Object.getPrototypeOf(item) === Object.prototype) {
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const [key, element] of Object.entries(item)) {
+        const fixedKey = toWellFormed(key);
+        replaced += fixedKey.replaced;
+        const next = visit(element);
+        if (next !== element || fixedKey.replaced > 0) changed = true;
+        out[fixedKey.value] = next;
+      }
+      return changed ? out : item;
+    }
+    return item;
+  };
+  const fixed = visit(value) as T;
+  return { value: fixed, replaced };
+}
+
+/** Lone surrogates replaced in one connection event, as the connector boundary counted them (the poller reads it). */
+const repairedByEvent = new WeakMap<object, number>();
+
+/** How many lone surrogates the connector boundary replaced in `event` (0 for events it did not touch). */
+export const repairedStringsOf = (event: object): number => repairedByEvent.get(event) ?? 0;
+
+export type RepairCallback = (repair: { source: string; method: string; replaced: number }) => void;
+
+/**
+ * `connector` with every answer made well-formed: connection events, baseline rows, prevalence and host visibility.
+ * This is the one boundary between every vendor and the product; `onRepair` counts what it replaced (a metric, a log
+ * line). A repaired connection event remembers its count, so the poller can show it on the watch's coverage.
+ */
+export function wellFormedConnector(connector: SourceConnector, onRepair: RepairCallback): SourceConnector {
+  const source = connector.id;
+  const report = (method: string, replaced: number) => {
+    if (replaced > 0) onRepair({ source, method, replaced });
+  };
+  function clean<T>(method: string, answer: T): T {
+    const fixed = wellFormedDeep(answer);
+    report(method, fixed.replaced);
+    return fixed.value;
+  }
+  const fetchPrevalence = connector.fetchPrevalence?.bind(connector);
+  const resolveHosts = connector.resolveHosts?.bind(connector);
+  return {
+    id: connector.id,
+    type: connector.type,
+    maxHostsPerQuery: connector.maxHostsPerQuery,
+    lookbackMs: connector.lookbackMs,
+    ...(connector.coverageNotes === undefined ? {} : { coverageNotes: connector.coverageNotes }),
+    async fetchConnections(query) {
+      const events = await connector.fetchConnections(query);
+      let total = 0;
+      const cleaned = events.map((event) => {
+        const fixed = wellFormedDeep(event);
+        if (fixed.replaced > 0) {
+          total += fixed.replaced;
+          repairedByEvent.set(fixed.value, fixed.replaced);
+        }
+        return fixed.value;
+      });
+      report('connections', total);
+      return cleaned;
+    },
+    async fetchBaseline(query) {
+      return clean('baseline', await connector.fetchBaseline(query));
+    },
+    ...(fetchPrevalence ? { fetchPrevalence: async (query) => clean('prevalence', await fetchPrevalence(query)) } : {}),
+    ...(resolveHosts ? { resolveHosts: async (hosts, signal) => clean('hosts', await resolveHosts(hosts, signal)) } : {}),
+    close: () => connector.close(),
+  };
+}
