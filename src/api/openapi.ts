@@ -3,7 +3,7 @@ import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { FindingSchema } from '../contracts/finding.js';
 import { WatchViewSchema } from '../contracts/watch.js';
 import { ListedAllowRuleSchema } from '../watch/allow-rule-store.js';
-import { ExtendBodySchema, StopBodySchema } from './routes/watches.js';
+import { ExtendBodySchema, ListQuerySchema, StopBodySchema, WatchListSchema } from './routes/watches.js';
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
 
@@ -21,6 +21,14 @@ const OpenResponseSchema = z.object({
   expires_at: z.string(),
   merged: z.boolean(),
 });
+
+/** Query parameters of an endpoint, from the zod schema that parses them. */
+const queryParameters = (type: z.ZodObject) =>
+  Object.entries(type.shape).map(([name, field]) => {
+    const { description, ...fieldSchema } = schema(field as z.ZodType) as { description?: string; $schema?: string };
+    delete fieldSchema.$schema;
+    return { name, in: 'query', required: false, ...(description === undefined ? {} : { description }), schema: fieldSchema };
+  });
 
 const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
 const errors = {
@@ -57,7 +65,13 @@ export function openApiDocument(): unknown {
           },
         },
       },
-      '/v1/watches': { get: { summary: 'List watches (?state=active|closed|all)', responses: { 200: { description: 'watches' }, ...errors } } },
+      '/v1/watches': {
+        get: {
+          summary: 'List watches, newest first, a page at a time: follow next_cursor until it is null',
+          parameters: queryParameters(ListQuerySchema),
+          responses: { 200: { description: 'one page of watches', ...json(WatchListSchema) }, ...errors },
+        },
+      },
       '/v1/watches/{id}': { get: { summary: 'One watch', responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } } },
       '/v1/watches/{id}/findings': {
         get: { summary: 'Findings of a watch', responses: { 200: { description: 'findings', ...json(z.object({ watch_id: z.string(), findings: z.array(FindingSchema) })) } } },

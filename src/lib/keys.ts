@@ -38,6 +38,12 @@ export function redisKeys(prefix: string) {
     slackDelivery: (id: string) => `${watch(id)}:slack-delivery`,
     activeWatches: `${global}:watches:active`,
     allWatches: `${global}:watches:all`,
+    /** Every watch ever opened for an incident, scored by creation (epoch ms), for `GET /v1/watches?incident=`. */
+    incidentWatches: (incidentId: string) => `${global}:incident-watches:${incidentId}`,
+    /** Every watch of a host identifier (see `hostTokens`), scored by creation (epoch ms), for `?host=`. */
+    hostWatches: (token: string) => `${global}:host-watches:${token}`,
+    /** Version of the listing indexes above once earlier watches were added to them. */
+    watchListIndexes: `${global}:watches:list-indexes`,
     incidentWatch: (incidentId: string) => `${global}:incident:${incidentId}`,
     incidentLock: (incidentId: string) => `${global}:incident-lock:${incidentId}`,
     idempotency: (key: string) => `${global}:idem:${key}`,

@@ -11,6 +11,7 @@ import { BaselineSnapshotSchema, type BaselineSnapshot } from '../detect/baselin
 import type { RedisKeys } from '../lib/keys.js';
 import { packJson, unpackJson } from '../lib/packed-json.js';
 import { withLock } from '../lib/lock.js';
+import { addToListIndexes } from './watch-list.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
 
@@ -68,6 +69,17 @@ export class WatchStore {
         : await this.redis.zrevrange(this.keys.allWatches, 0, limit - 1);
     const watches = await this.getMany(ids);
     return filter === 'closed' ? watches.filter((watch) => watch.state === 'closed') : watches;
+  }
+
+  /** Every active watch (what `list('active')` shows is capped). */
+  async countActive(): Promise<number> {
+    return this.redis.zcard(this.keys.activeWatches);
+  }
+
+  /** The incident's newest watch, active or closed, from the listing's incident index. */
+  async latestWatchOfIncident(incidentId: string): Promise<Watch | undefined> {
+    const [id] = await this.redis.zrevrange(this.keys.incidentWatches(incidentId), 0, 0);
+    return id === undefined ? undefined : this.get(id);
   }
 
   async activeWatchOfIncident(incidentId: string): Promise<Watch | undefined> {
@@ -129,6 +141,8 @@ export class WatchStore {
   }
 
   private indexPipeline(pipeline: ReturnType<Redis['multi']>, before: Watch | undefined, after: Watch): void {
+    // The listing's incident and host indexes only grow: a merge may add hosts, nothing removes any.
+    if (before?.hosts.length !== after.hosts.length || before.incident_id !== after.incident_id) addToListIndexes(pipeline, this.keys, after);
     const active = after.state !== 'closed';
     if (active) {
       pipeline.zadd(this.keys.activeWatches, Date.parse(after.expires_at), after.id);

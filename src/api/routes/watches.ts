@@ -2,13 +2,52 @@ import { Router, type Request } from 'express';
 import * as z from 'zod';
 import { durationString, parseDuration } from '../../contracts/duration.js';
 import { printable } from '../../contracts/common.js';
+import { WatchViewSchema } from '../../contracts/watch.js';
+import { decodeCursor, encodeCursor, WatchLister } from '../../watch/watch-list.js';
 import { evidenceMarkdown, evidenceReport } from '../../watch/evidence-report.js';
 import { WatchClosedError, WatchNotFoundError } from '../../watch/watch-service.js';
 import { principalOf, type ApiDeps } from '../app.js';
 import { parseJsonBody } from '../body.js';
 import { ApiError, invalidRequest, issuesOf } from '../errors.js';
 
-export const ListQuerySchema = z.strictObject({ state: z.enum(['active', 'closed', 'all']).default('active') });
+export const LIST_DEFAULT_LIMIT = 100;
+export const LIST_MAX_LIMIT = 500;
+
+export const ListQuerySchema = z.strictObject({
+  state: z.enum(['active', 'closed', 'all']).default('active').describe('active: not closed yet; closed: with a verdict; all: both'),
+  incident: printable(128).optional().describe('only the watches of this incident_id (every one, not just the active one)'),
+  host: printable(255)
+    .optional()
+    .describe('only the watches of this host, given by host name, IP or EDR id, matched as telemetry is matched to watched hosts (case-insensitive; a short name matches its FQDN)'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIST_MAX_LIMIT)
+    .default(LIST_DEFAULT_LIMIT)
+    .describe(`watches per page, ${LIST_DEFAULT_LIMIT} by default, at most ${LIST_MAX_LIMIT}`),
+  cursor: z
+    .string()
+    .optional()
+    .transform((cursor, ctx) => {
+      if (cursor === undefined) return undefined;
+      const position = decodeCursor(cursor);
+      if (position === undefined) ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (pass next_cursor as it came)' });
+      return position;
+    })
+    .describe("the previous page's next_cursor, as it came"),
+});
+
+export const WatchListSchema = z.object({
+  watches: z.array(WatchViewSchema),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe(
+      'where the next page starts (pass it as ?cursor= with the same filters); null once every watch was listed. A page may hold fewer than limit watches, even none, while next_cursor is not null: keep following it',
+    ),
+});
+export type WatchList = z.infer<typeof WatchListSchema>;
 export const ReportQuerySchema = z.strictObject({ format: z.enum(['json', 'md']).default('json') });
 export const ExtendBodySchema = z.strictObject({ by: durationString(60_000, 30 * 86_400_000) });
 export const StopBodySchema = z.strictObject({ reason: printable(500).default('stopped through the API') });
@@ -23,11 +62,16 @@ const notFound = (id: string) => new ApiError(404, 'not_found', `no watch ${id}`
 
 export function watchRoutes(deps: ApiDeps): Router {
   const router = Router();
+  const lister = new WatchLister(deps.redis, deps.keys);
 
   router.get('/watches', async (req, res) => {
-    const { state } = parseQuery(req, ListQuerySchema);
-    const watches = await deps.store.list(state);
-    res.json({ watches: await Promise.all(watches.map((watch) => deps.views.build(watch))) });
+    const { cursor, ...query } = parseQuery(req, ListQuerySchema);
+    const page = await lister.page({ ...query, after: cursor });
+    const body: WatchList = {
+      watches: await Promise.all(page.watches.map((watch) => deps.views.build(watch))),
+      next_cursor: page.next === undefined ? null : encodeCursor(page.next),
+    };
+    res.json(body);
   });
 
   router.get('/watches/:id', async (req, res) => {

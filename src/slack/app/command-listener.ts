@@ -5,7 +5,7 @@ import type { SlackMessage } from '../../report/slack/block-kit.js';
 import { inlineCode } from '../../report/text/mrkdwn.js';
 import { auditName } from '../actor.js';
 import { parseCommand, type ParsedCommand } from '../command-parser.js';
-import { helpReply, listReply, statusReply } from '../messages/command-replies.js';
+import { helpReply, LISTED, listReply, statusReply } from '../messages/command-replies.js';
 import { noActiveWatch, refusal, shortReply } from '../messages/replies.js';
 import { SlashCommandSchema, type SlashCommandPayload } from '../payloads.js';
 import { interactionKey } from './interaction-ledger.js';
@@ -24,9 +24,12 @@ async function status(deps: SlackListenerDeps, incident: string | undefined, cha
   if (incident === undefined) {
     const views = await activeViews(deps);
     const here = views.find((view) => view.slack_channel === channelId);
-    return here === undefined ? listReply(views, now) : statusReply(here, now);
+    return here === undefined ? listReply(views, now, await deps.store.countActive()) : statusReply(here, now);
   }
-  const watch = (await deps.store.activeWatchOfIncident(incident)) ?? (await deps.store.list('all')).find((candidate) => candidate.incident_id === incident);
+  const watch =
+    (await deps.store.activeWatchOfIncident(incident)) ??
+    (await deps.store.latestWatchOfIncident(incident)) ??
+    (await deps.store.list('all')).find((candidate) => candidate.incident_id === incident);
   return watch === undefined ? shortReply(`There is no watch for ${inlineCode(incident, 130)}.`) : statusReply(await deps.views.build(watch), now);
 }
 
@@ -58,8 +61,11 @@ async function answer(deps: SlackListenerDeps, payload: SlashCommandPayload): Pr
       return helpReply(deps.settings.command);
     case 'error':
       return shortReply(`${command.message}\nEverything \`${deps.settings.command}\` can do: \`${deps.settings.command} help\`.`);
-    case 'list':
-      return listReply(await activeViews(deps), nowOf(deps));
+    case 'list': {
+      // Soonest to end first; the count is every active watch, not only those shown.
+      const [watches, total] = await Promise.all([deps.store.list('active', LISTED), deps.store.countActive()]);
+      return listReply(await Promise.all(watches.map((watch) => deps.views.build(watch))), nowOf(deps), total);
+    }
     case 'status':
       return status(deps, command.incident, payload.channel_id);
     case 'extend':

@@ -4,7 +4,8 @@ import { statusMessage } from '../../report/slack/blocks.js';
 import { watchSummary } from './watch-summary.js';
 
 /** Room for a header section and the "and N more" line inside Slack's 50 blocks. */
-const LISTED = 22;
+/** Watches `/containment list` shows; the rest are counted. */
+export const LISTED = 22;
 
 export function helpReply(command: string): SlackMessage {
   const lines = [
@@ -19,12 +20,13 @@ export function helpReply(command: string): SlackMessage {
   return { text: `${command} help`, blocks: [section('cw-help', lines.join('\n'))] };
 }
 
-export function listReply(views: readonly WatchView[], now: number): SlackMessage {
-  if (views.length === 0) return { text: 'No active watches', blocks: [section('cw-list', 'No active watches right now.')] };
-  const blocks: Block[] = [section('cw-list', `*Active watches (${views.length})*`)];
-  views.slice(0, LISTED).forEach((view, index) => blocks.push(divider(), section(`cw-list-${index}`, watchSummary(view, now))));
-  if (views.length > LISTED) blocks.push(context('cw-list-more', [`… and ${views.length - LISTED} more: see the App Home or GET /v1/watches.`]));
-  return { text: `${views.length} active watches`, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+export function listReply(views: readonly WatchView[], now: number, total = views.length): SlackMessage {
+  if (total === 0) return { text: 'No active watches', blocks: [section('cw-list', 'No active watches right now.')] };
+  const blocks: Block[] = [section('cw-list', `*Active watches (${total})*`)];
+  const shown = views.slice(0, LISTED);
+  shown.forEach((view, index) => blocks.push(divider(), section(`cw-list-${index}`, watchSummary(view, now))));
+  if (total > shown.length) blocks.push(context('cw-list-more', [`… and ${total - shown.length} more: see the App Home or GET /v1/watches.`]));
+  return { text: `${total} active watches`, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
 /** The status message itself, without buttons: the one person asking sees what the channel sees. */
