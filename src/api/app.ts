@@ -10,7 +10,7 @@ import type { WatchStore } from '../watch/watch-store.js';
 import type { WatchViews } from '../watch/watch-view.js';
 import { authenticate, type AuthConfig } from './auth.js';
 import { rawBody, rawBodyOf } from './body.js';
-import { ApiError, errorHandler } from './errors.js';
+import { ApiError, errorHandler, foldedWarning, sendError, storeUnavailable } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { allowRuleRoutes } from './routes/allow-rules.js';
 import { containmentRoutes } from './routes/containments.js';
@@ -32,7 +32,16 @@ export interface ApiDeps {
   logger: Logger;
   /** Slack's `POST /slack/events` (Bolt's receiver), when Slack runs over HTTP. @defaultValue none */
   slackRouter?: Router | undefined;
+  /**
+   * True while every Redis connection the `/v1` routes use is connected; when false, a request is answered 503 at
+   * once instead of waiting for a reconnection. @defaultValue the status of `redis`
+   */
+  redisReady?: () => boolean;
+  /** A `/v1` request not answered within this many ms gets 503 with Retry-After. @defaultValue 5000 */
+  requestDeadlineMs?: number;
 }
+
+export const REQUEST_DEADLINE_MS = 5_000;
 
 /** The caller authenticated for this request, set by `requireAuth`. */
 export const principalOf = (res: Response): string => String(res.locals.principal);
@@ -56,11 +65,35 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openApiDocument());
   });
   if (deps.slackRouter) app.use(deps.slackRouter);
-  app.use('/v1', rawBody, requireAuth);
+  app.use('/v1', rawBody, requireAuth, withDeadline(deps.requestDeadlineMs ?? REQUEST_DEADLINE_MS, deps.logger));
+  const redisReady = deps.redisReady ?? (() => deps.redis.status === 'ready');
+  // Redis is down or reconnecting: say so now, rather than let the request wait out its reconnection attempts.
+  app.use('/v1', (_req, _res, next) => next(redisReady() ? undefined : storeUnavailable()));
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));
   app.use('/v1', allowRuleRoutes(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/**
+ * Every request gets an answer within `deadlineMs` of its body being read: past it, a request still waiting (on
+ * Redis, a lock, a queue) is answered 503 with Retry-After. Its handler may still finish afterwards; what it would
+ * have sent is dropped (the error handler skips a response whose headers are sent).
+ */
+function withDeadline(deadlineMs: number, logger: ApiDeps['logger']) {
+  const warn = foldedWarning(logger, 'request deadline passed: answered 503');
+  return (req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      warn({ path: req.path, deadline_ms: deadlineMs });
+      sendError(res, storeUnavailable());
+    }, deadlineMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    res.once('finish', clear);
+    res.once('close', clear);
+    next();
+  };
 }

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type * as z from 'zod';
+import { LockTimeoutError } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
+import { isRedisUnavailable } from '../lib/redis-errors.js';
 
 /** Stable error codes of the HTTP API; clients branch on `error`, humans read `message`. */
 export type ApiErrorCode =
@@ -57,6 +59,7 @@ export function sendError(res: Response, error: ApiError): void {
 
 /** The last middleware: known errors keep their status; body-parser's own errors map to their codes. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
+  const warnUnavailable = foldedWarning(logger, 'redis unavailable: answered 503');
   return (error: unknown, req, res, _next) => {
     if (res.headersSent) return;
     if (error instanceof ApiError) return sendError(res, error);
@@ -69,16 +72,34 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status !== undefined && status >= 400 && status < 500) {
       return sendError(res, new ApiError(status, 'invalid_request', (error as Error).message));
     }
-    if (isRedisUnavailable(error)) {
-      logger.warn({ err: (error as Error).message, path: req.path }, 'redis unavailable');
-      return sendError(res, new ApiError(503, 'unavailable', 'the watch store is unavailable; retry later', undefined, { 'Retry-After': '5' }));
+    if (isRedisUnavailable(error) || error instanceof LockTimeoutError) {
+      warnUnavailable({ error: (error as Error).name, code: (error as NodeJS.ErrnoException).code, path: req.path });
+      return sendError(res, storeUnavailable());
     }
     logger.error({ err: error, path: req.path }, 'unhandled API error');
     sendError(res, new ApiError(500, 'internal', 'internal error'));
   };
 }
 
-function isRedisUnavailable(error: unknown): boolean {
-  const message = (error as Error | undefined)?.message ?? '';
-  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|MaxRetriesPerRequestError|timed out waiting for lock/.test(message);
+/** Seconds a client is asked to wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The 503 of the API: Redis is unreachable or went away, or the request ran out of its deadline. */
+export const storeUnavailable = (): ApiError =>
+  new ApiError(503, 'unavailable', 'the watch store is unavailable; retry later', undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+
+/** Logs the first occurrence, then at most one line per `intervalMs` with the count of those folded into it. */
+export function foldedWarning(logger: Logger, message: string, intervalMs = 5_000): (fields: Record<string, unknown>) => void {
+  let lastAt = -Infinity;
+  let folded = 0;
+  return (fields) => {
+    const now = Date.now();
+    if (now - lastAt < intervalMs) {
+      folded += 1;
+      return;
+    }
+    logger.warn({ ...fields, ...(folded ? { folded } : {}) }, message);
+    lastAt = now;
+    folded = 0;
+  };
 }

@@ -89,6 +89,11 @@ export class WatchQueues {
     }
   }
 
+  /** Listens to every queue's `error` events (a queue with no listener prints them as multi-line dumps). */
+  onError(listener: (error: Error, queue: string) => void): void {
+    for (const queue of [this.watch, this.prevalence, this.poll, this.notify]) queue.on('error', (error) => listener(error, queue.name));
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.watch.close(), this.prevalence.close(), this.poll.close(), this.notify.close()]);
   }

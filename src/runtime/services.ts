@@ -4,7 +4,8 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.js';
 import type { AppConfig } from '../config/load.js';
-import { createApiConnection, createWorkerConnection } from '../lib/redis.js';
+import { createApiConnection, createWorkerConnection, logConnectionErrors } from '../lib/redis.js';
+import { isRedisUnavailable } from '../lib/redis-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
@@ -38,12 +39,22 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     throw new Error('WEBHOOK_TOKENS or WEBHOOK_HMAC_SECRET must be set: the webhook never runs unauthenticated');
   }
   const keys = keysFor(config);
-  const redis = createApiConnection(env.REDIS_URL);
+  // Both of the API's connections fail fast, the one its queues add jobs with included: the API never blocks
+  // on Redis (BullMQ's `Queue` does not need `maxRetriesPerRequest: null`; only workers' blocking clients do).
+  const redis = createApiConnection(env.REDIS_URL, { connectionName: 'cw-api' });
+  logConnectionErrors(redis, logger, 'api');
   await waitUntilReady(redis);
-  const queueRedis = createWorkerConnection(env.REDIS_URL);
+  const queueRedis = createApiConnection(env.REDIS_URL, { connectionName: 'cw-api-queues' });
+  logConnectionErrors(queueRedis, logger, 'api-queues');
+  await waitUntilReady(queueRedis);
   const store = new WatchStore(redis, keys);
   const findings = new FindingStore(redis, keys);
   const queues = new WatchQueues(queueRedis, keys.bullPrefix);
+  // The connection's own errors are logged above; BullMQ re-emits them on each queue, where they would be printed
+  // as multi-line dumps without a listener. Anything else a queue reports is logged once here.
+  queues.onError((error, queue) => {
+    if (!isRedisUnavailable(error)) logger.warn({ queue, error: error.name, message: error.message }, 'queue error');
+  });
   const views = new WatchViews(store, findings, publicUrlOf(config));
   const slack = slackInteractive(config)
     ? createSlackApi(config, { redis, queueConnection: queueRedis, keys, store, findings, views, logger })
@@ -66,6 +77,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     service,
     allowRules: new AllowRuleStore(redis, keys),
     auth: { tokens: env.WEBHOOK_TOKENS ?? [], hmacSecret: env.WEBHOOK_HMAC_SECRET },
+    redisReady: () => redis.status === 'ready' && queueRedis.status === 'ready',
     rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     metrics,
     logger,
@@ -159,7 +171,7 @@ async function scheduleEstatePrevalence(runtime: WatchRuntime): Promise<void> {
   await runtime.queues.schedulePrevalenceRefreshes(sourceIds, refreshEveryMs);
 }
 
-/** The API's fail-fast connection refuses commands until connected: wait for it once at start-up. */
+/** Waits once at start-up for an API connection, so the first requests are not refused as "not ready". */
 async function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   await Promise.race([

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/load.js';
 import { parseDuration } from '../contracts/duration.js';
 import type { RedisKeys } from '../lib/keys.js';
 import type { Logger } from '../lib/logger.js';
+import { isRedisUnavailable } from '../lib/redis-errors.js';
 import type { WatchQueues } from '../queue/queues.js';
 import type { Reporter } from '../report/reporter.js';
 import { ChannelPacer } from '../report/slack/channel-pacer.js';
@@ -94,6 +95,10 @@ export function createSlackApi(
   // Listeners answer Slack within 3 s: a look-up gets one quick retry, never a long wait.
   const client = webClient(config, logger, { retryConfig: { retries: 1, minTimeout: 100, maxTimeout: 500 }, timeout: 2_500 });
   const queue = new SlackQueue(deps.queueConnection, keys.bullPrefix);
+  // The connection logs its own errors; this only keeps BullMQ from dumping them (see `startApi`).
+  queue.queue.on('error', (error) => {
+    if (!isRedisUnavailable(error)) logger.warn({ queue: queue.queue.name, error: error.name, message: error.message }, 'queue error');
+  });
   const app = createSlackApp({
     botToken: botTokenOf(config),
     signingSecret: config.env.SLACK_SIGNING_SECRET,
