@@ -39,7 +39,7 @@ export function createMetrics() {
     }),
     stringsRepaired: new Counter({
       name: 'cw_source_strings_repaired_total',
-      help: 'Lone UTF-16 surrogates in vendor answers replaced with U+FFFD at the connector boundary, by source and call.',
+      help: 'Malformed text in vendor answers replaced with U+FFFD at the connector boundary, by source and where: utf8 (invalid UTF-8 sequences in a body) or the connector call (lone UTF-16 surrogates).',
       labelNames: ['source', 'method'],
       registers: [registry],
     }),

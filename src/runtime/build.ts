@@ -15,7 +15,7 @@ import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-bud
 import { connectorFor } from '../sources/registry.js';
 import { sourceFingerprint } from '../sources/source-fingerprint.js';
 import type { SourceConnector } from '../sources/types.js';
-import { wellFormedConnector } from '../sources/well-formed.js';
+import { wellFormedConnector, type RepairCallback } from '../sources/well-formed.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
 import { HeardTimeline } from '../watch/heard-timeline.js';
@@ -50,17 +50,23 @@ export function createConnectors(config: AppConfig, redis: Redis, keys: RedisKey
         ? unlimitedBudget
         : new RedisRequestBudget({ redis, keyPrefix: keys.prefix, sourceId: source.id, requestsPerMinute: source.rate_limit_per_minute });
     const sourceLogger = logger.child({ source: source.id });
-    connectors.set(source.id, atBoundary(module.create(source, { logger: sourceLogger, budget }), sourceLogger, metrics));
+    const onRepair = repairCounter(sourceLogger, metrics);
+    connectors.set(source.id, atBoundary(module.create(source, { logger: sourceLogger, budget, onRepair }), sourceLogger, metrics));
   }
   return connectors;
 }
 
+/** Counts what the boundary replaced: invalid UTF-8 in a body (`utf8`), lone surrogates per connector call. */
+function repairCounter(logger: Logger, metrics?: Metrics): RepairCallback {
+  return ({ source, method, replaced }) => {
+    metrics?.stringsRepaired.inc({ source, method }, replaced);
+    logger.warn({ source, method, replaced }, 'malformed text in a vendor answer replaced with U+FFFD');
+  };
+}
+
 /** A connector behind the boundary every vendor answer crosses: strings made well-formed, replacements counted. */
 export function atBoundary(connector: SourceConnector, logger: Logger, metrics?: Metrics): SourceConnector {
-  return wellFormedConnector(connector, ({ source, method, replaced }) => {
-    metrics?.stringsRepaired.inc({ source, method }, replaced);
-    logger.warn({ source, method, replaced }, 'vendor answer had lone surrogates; replaced with U+FFFD');
-  });
+  return wellFormedConnector(connector, repairCounter(logger, metrics));
 }
 
 /** Slack when a bot token is configured; otherwise the console and, if configured, a JSON-lines file. */

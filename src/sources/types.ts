@@ -4,6 +4,7 @@ import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-eve
 import type { SourcePrevalence } from '../contracts/prevalence.js';
 import type { RequestBudget } from './http/request-budget.js';
 import type { SourceCommonConfig } from './source-config.js';
+import type { RepairCallback } from './well-formed.js';
 
 /** A host as the watch knows it; a connector matches on whichever fields it can use. */
 export interface HostRef {
@@ -87,6 +88,8 @@ export interface SourceConnector {
 
 export interface ConnectorDeps {
   logger: Logger;
+  /** Told how many invalid UTF-8 sequences a vendor body held (each replaced with U+FFFD); default: not counted. */
+  onRepair?: RepairCallback;
   /** The source's request budget, shared across workers (a `RedisRequestBudget`). Default: unlimited. */
   budget?: RequestBudget;
 }

@@ -5,8 +5,7 @@ import type { SourceConnector } from './types.js';
  * unpaired UTF-16 surrogate (`"\ud800"` in a JSON body), which no JSON decoder outside JavaScript accepts (Redis'
  * cjson rejects it) and which Slack renders as garbage. Each lone surrogate becomes U+FFFD; pairs are kept.
  * (`String.prototype.toWellFormed` does this from Node 20.12 on; this works on every Node 20 and counts.)
- * Invalid UTF-8 never reaches this point as bytes: the HTTP client decodes bodies with Node's UTF-8 decoder, which
- * already replaces each invalid sequence with U+FFFD.
+ * Invalid UTF-8 is handled where bytes become text, in the shared HTTP client (`decodeUtf8`), counted the same way.
  */
 
 /** Any surrogate code unit; cheap pre-check so the common all-BMP string costs one scan. */
@@ -64,6 +63,29 @@ export function wellFormedDeep<T>(value: T): { value: T; replaced: number } {
   };
   const fixed = visit(value) as T;
   return { value: fixed, replaced };
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+/** U+FFFD as UTF-8: a replacement character the vendor itself sent, not one the decoder put in. */
+const FFFD_BYTES = Buffer.from(REPLACEMENT_CHARACTER, 'utf8');
+
+/**
+ * A body's bytes as text, each invalid UTF-8 sequence replaced with U+FFFD (as Node's decoder does, BOM dropped),
+ * and how many were replaced. A valid body (the rule) is decoded once; only an invalid one is counted.
+ */
+export function decodeUtf8(bytes: Uint8Array): { value: string; replaced: number } {
+  try {
+    return { value: fatalUtf8.decode(bytes), replaced: 0 };
+  } catch {
+    const value = lenientUtf8.decode(bytes);
+    let decoded = 0;
+    for (let at = value.indexOf(REPLACEMENT_CHARACTER); at >= 0; at = value.indexOf(REPLACEMENT_CHARACTER, at + 1)) decoded += 1;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let sent = 0;
+    for (let at = buffer.indexOf(FFFD_BYTES); at >= 0; at = buffer.indexOf(FFFD_BYTES, at + FFFD_BYTES.length)) sent += 1;
+    return { value, replaced: Math.max(1, decoded - sent) };
+  }
 }
 
 /** Lone surrogates replaced in one connection event, as the connector boundary counted them (the poller reads it). */

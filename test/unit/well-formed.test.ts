@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { unlimitedBudget } from '../../src/sources/http/request-budget.js';
+import { createSourceHttpClient } from '../../src/sources/http/source-http-client.js';
 import type { SourceConnector } from '../../src/sources/types.js';
-import { repairedStringsOf, toWellFormed, wellFormedConnector, wellFormedDeep } from '../../src/sources/well-formed.js';
+import { decodeUtf8, repairedStringsOf, toWellFormed, wellFormedConnector, wellFormedDeep, type RepairCallback } from '../../src/sources/well-formed.js';
 
 const HIGH = '\uD83D';
 const LOW = '\uDE00';
@@ -97,5 +102,63 @@ describe('the connector boundary', () => {
     ]);
     expect(connector.fetchPrevalence).toBeUndefined();
     expect(connector.resolveHosts).toBeUndefined();
+  });
+});
+
+describe('invalid UTF-8 where bytes become text', () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
+
+  it('decodes a valid body as it is, a replacement character the vendor sent included, and counts nothing', () => {
+    expect(decodeUtf8(bytes('cmd ü 日本 \uFFFD 😀'))).toEqual({ value: 'cmd ü 日本 \uFFFD 😀', replaced: 0 });
+    expect(decodeUtf8(bytes([0xef, 0xbb, 0xbf], '{}'))).toEqual({ value: '{}', replaced: 0 });
+  });
+
+  it('replaces each invalid sequence with U+FFFD and counts those only', () => {
+    // A stray continuation byte, a truncated two-byte sequence, an encoded surrogate (CESU), beside a sent U+FFFD.
+    const result = decodeUtf8(bytes('a', [0x80], 'b', [0xc3], 'c \uFFFD ', [0xed, 0xa0, 0x80]));
+    expect(result.value).toBe('a\uFFFDb\uFFFDc \uFFFD \uFFFD\uFFFD\uFFFD');
+    expect(result.replaced).toBe(5);
+  });
+});
+
+describe('the shared HTTP client decodes vendor bodies at the boundary', () => {
+  let server: Server;
+  let url: string;
+  // A JSON body with an invalid byte in one string and a lone surrogate escape in another.
+  const body = Buffer.concat([Buffer.from('{"cmd":"a'), Buffer.from([0xff]), Buffer.from('b","user":"x\\ud800y"}')]);
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('replaces and counts invalid UTF-8; the connector boundary then repairs the lone surrogate JSON.parse made', async () => {
+    const repairs: Parameters<RepairCallback>[0][] = [];
+    const http = createSourceHttpClient({
+      sourceId: 'scripted',
+      baseURL: url,
+      timeoutMs: 5_000,
+      maxRetries: 0,
+      budget: unlimitedBudget,
+      logger: silentLogger(),
+      onRepair: (repair) => repairs.push(repair),
+    });
+    const { data } = await http.request<{ cmd: string; user: string }>({ url: '/events' });
+    expect(data.cmd).toBe('a\uFFFDb');
+    expect(data.user).toBe('x\uD800y');
+    expect(repairs).toEqual([{ source: 'scripted', method: 'utf8', replaced: 1 }]);
+    expect(wellFormedDeep(data)).toEqual({ value: { cmd: 'a\uFFFDb', user: 'x\uFFFDy' }, replaced: 1 });
+    // Text asked for explicitly is decoded the same way.
+    const text = await http.request<string>({ url: '/events', responseType: 'text' });
+    expect(text.data).toBe('{"cmd":"a\uFFFDb","user":"x\\ud800y"}');
+    expect(repairs).toHaveLength(2);
   });
 });

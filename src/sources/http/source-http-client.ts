@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SourceError } from '../source-error.js';
 import { abortableDelay } from './abort.js';
 import { classifyRequestError, classifyStatus, invalidJsonBody, parseJsonBody, type VendorErrorReader } from './classify.js';
+import { decodeUtf8, type RepairCallback } from '../well-formed.js';
 import type { RequestBudget } from './request-budget.js';
 import { backoffDelayMs, retryAfterHint, type RetryHint } from './retry-policy.js';
 
@@ -23,6 +24,8 @@ export interface SourceHttpClientOptions {
   retryHint?: RetryHint;
   /** The vendor's error envelope and throttle signals on non-2xx answers. Default: the generic JSON envelopes. */
   vendorError?: VendorErrorReader;
+  /** Told how many invalid UTF-8 sequences a body held (each replaced with U+FFFD as it is decoded). */
+  onRepair?: RepairCallback;
 }
 
 export interface RequestOptions<T> {
@@ -58,11 +61,19 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
     baseURL: options.baseURL,
     timeout: options.timeoutMs,
     maxRedirects: 0,
-    responseType: 'text',
+    // Bodies are read as bytes and decoded here, so invalid UTF-8 is counted, not only replaced.
+    responseType: 'arraybuffer',
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     headers: { Accept: 'application/json' },
   });
+
+  function textOf(data: unknown): unknown {
+    if (!(data instanceof Uint8Array)) return data;
+    const { value, replaced } = decodeUtf8(data);
+    if (replaced > 0) options.onRepair?.({ source: sourceId, method: 'utf8', replaced });
+    return value;
+  }
 
   async function attempt(
     config: AxiosRequestConfig,
@@ -71,8 +82,9 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
   ): Promise<AxiosResponse> {
     let response: AxiosResponse<unknown>;
     try {
-      const responseType = parse || expectsJson(config) ? 'text' : config.responseType;
-      response = await instance.request<unknown>({ ...config, responseType });
+      const asText = parse !== undefined || expectsJson(config) || config.responseType === 'text';
+      response = await instance.request<unknown>({ ...config, responseType: asText ? 'arraybuffer' : config.responseType });
+      if (asText) response = { ...response, data: textOf(response.data) };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw classifyRequestError(sourceId, error, classify);
