@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
+import type { Finding } from '../../src/contracts/finding.js';
 import { WatchSchema, type WatchedHost } from '../../src/contracts/watch.js';
 import { buildBaseline } from '../../src/detect/baseline.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -13,6 +14,7 @@ import type { WatchRuntime } from '../../src/watch/runtime.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { closeWatch } from '../../src/watch/watch-closer.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
+import { Pipeline } from '../helpers/pipeline.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const SECOND = 1_000;
@@ -190,5 +192,45 @@ describe('one malformed event never blinds a watch', () => {
     expect(closed).toMatchObject({ state: 'closed', verdict: 'breached' });
     expect(await health()).toMatchObject({ consecutive_failures: 0, polled_until: new Date(EXPIRES_AT).toISOString(), events_quarantined: 1 });
     expect(await runtime.findings.eventStats(watchId)).toEqual({ events: 6, normal: 2, quarantined: 1 });
+  });
+});
+
+describe('a lone surrogate from a real connector, end to end', () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+  });
+
+  it('the implant whose command line carries one is still reported, repaired, and the watch reaches its verdict', async () => {
+    // The fake Defender serves the fallback process's command line with an unpaired high surrogate, which its JSON
+    // body carries as "\ud83d": the same bytes a source that passes raw UTF-16 through would send.
+    pipeline = await Pipeline.start({
+      scenario: 'fallback',
+      fallbackAfterMs: 2_000,
+      extendScenario: (base) => ({
+        ...base,
+        connections: (from, to) =>
+          base.connections(from, to).map((connection) =>
+            connection.process.name.toLowerCase() === 'rundll32.exe'
+              ? { ...connection, process: { ...connection.process, cmd_line: `${connection.process.cmd_line} ${LONE_HIGH}` } }
+              : connection,
+          ),
+      }),
+    });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
+    expect(opened.status).toBe(202);
+    const view = await pipeline.closed(opened.data.watch_id);
+
+    expect(view.verdict).toBe('breached');
+    const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
+    const fallback = findings.filter((finding) => finding.dst.ip === '192.0.2.44' && finding.dst.port === 8443);
+    expect(fallback).toHaveLength(1);
+    expect(fallback[0]!.process.cmd_line).toMatch(/ \uFFFD$/);
+    expect(view.coverage[0]).toMatchObject({ source: 'mde-prod', consecutive_failures: 0 });
+    expect(view.coverage[0]!.strings_repaired).toBeGreaterThan(0);
+    expect(view.coverage[0]!.events_quarantined).toBeUndefined();
+    const repaired = (await pipeline.workers[0]!.runtime.metrics.stringsRepaired.get()).values;
+    expect(repaired.find((sample) => sample.labels.method === 'connections' && sample.labels.source === 'mde-prod')?.value).toBeGreaterThan(0);
   });
 });
