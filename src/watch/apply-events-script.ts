@@ -92,12 +92,13 @@ end
 for i = 0, n - 1 do
   local at = 4 + i * 4
   local event_id, time, kind, payload = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
-  -- Validate first, then mark: only the finding kind carries a payload to decode.
+  -- Validate first, then mark: only the finding kind carries a payload to decode, and only an event not yet seen
+  -- is decoded (a look-back re-read of a recorded finding costs one ZSCORE, no decode).
   local incoming, problem
   if not finite(time) then
     time, problem = 0, 'event time is not a number'
   elseif kind == 'f' then
-    incoming, problem = decode_finding(payload)
+    if not redis.call('zscore', seen, event_id) then incoming, problem = decode_finding(payload) end
   elseif kind ~= 's' and kind ~= 'n' then
     problem = 'unknown kind ' .. tostring(kind)
   end
