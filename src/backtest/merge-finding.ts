@@ -1,5 +1,5 @@
 import { severityRank } from '../contracts/common.js';
-import { retryRateOf, type Finding } from '../contracts/finding.js';
+import { byReportOrder, retryRateOf, type Finding } from '../contracts/finding.js';
 import type { FindingAssessment } from '../detect/types.js';
 
 /** Attempts on a blocked indicator per UTC minute, and the figures the live store derives from them. */
@@ -71,5 +71,5 @@ export function toFindings(merged: Iterable<MergedFinding>): Finding[] {
       last_seen: new Date(last_ms).toISOString(),
       ...(retry ? { retry_rate: retryRateOf(retry) } : {}),
     }))
-    .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.first_seen.localeCompare(b.first_seen));
+    .sort(byReportOrder);
 }

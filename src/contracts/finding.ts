@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SeveritySchema } from './common.js';
+import { SeveritySchema, severityRank } from './common.js';
 
 export const FindingKindSchema = z.enum([
   'blocked_retry',
@@ -109,3 +109,7 @@ export const FindingSchema = z.object({
   escalated: EscalationMarkSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
+
+/** The order findings are listed in everywhere: most severe first, then the earliest, then by id (ties stay put). */
+export const byReportOrder = (a: Finding, b: Finding): number =>
+  severityRank(b.severity) - severityRank(a.severity) || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id);

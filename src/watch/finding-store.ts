@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import { SEVERITY_ORDER, severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
-import { FindingSchema, FindingStatusSchema, retryRateOf, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
+import { byReportOrder, FindingSchema, FindingStatusSchema, retryRateOf, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
 import type { Assessment } from '../detect/types.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
@@ -141,7 +141,7 @@ export class FindingStore {
     const stored = await this.redis.hvals(this.keys.findings(watchId));
     return stored
       .map((json) => toFinding(parseStored(json)))
-      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.first_seen.localeCompare(b.first_seen));
+      .sort(byReportOrder);
   }
 
   async get(watchId: string, findingId: string): Promise<{ finding: Finding; version: number } | undefined> {
