@@ -1,24 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import type { EntryStats } from '../../src/backtest/input/read-entry.js';
-import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
-import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
+import { readTelemetryFixture } from '../helpers/telemetry-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cw-cut-'));
-
-async function read(name: string, content: Uint8Array | string): Promise<{ events: ConnectionEvent[]; stats: EntryStats[] }> {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  const stats: EntryStats[] = [];
-  const events: ConnectionEvent[] = [];
-  for await (const event of readTelemetryFile(path, { processes: new SysmonProcesses() }, stats)) events.push(event);
-  return { events, stats };
-}
+const read = readTelemetryFixture;
 
 /** A ConnectionEvent line; `pad` makes it long and incompressible, so a cut gzip ends inside a known line. */
 const line = (id: string, pad = '') =>

@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { WatchViewSchema, type WatchView } from '../../src/contracts/watch.js';
+import type { WatchView } from '../../src/contracts/watch.js';
 import { LISTED, listReply } from '../../src/slack/messages/command-replies.js';
+import { watchViewFixture } from '../helpers/watch-view.js';
 
 const NOW = Date.parse('2026-11-27T10:48:00Z');
 
 const view = (i: number): WatchView =>
-  WatchViewSchema.parse({
+  watchViewFixture({
     id: `w-${i}`,
     incident_id: `INC-${i}`,
-    blocked: [{ type: 'ip', value: '203.0.113.7' }],
-    blocked_at: '2026-11-27T10:00:00Z',
     hosts: [{ hostname: `WS-${i}`, baseline: 'ready' }],
-    sources: ['mde-prod'],
-    duration_ms: 86_400_000,
-    poll_interval_ms: 60_000,
-    baseline_ms: 604_800_000,
-    state: 'watching',
-    opened_by: 'xsoar',
-    created_at: '2026-11-27T10:00:05Z',
-    updated_at: '2026-11-27T10:47:00Z',
-    expires_at: '2026-11-28T10:00:00Z',
-    action_ids: [],
-    audit: [],
     findings: { total: 0, by_severity: { info: 0, low: 0, medium: 0, high: 0, critical: 0 } },
-    suppressed: { count: 0, by_rule: {} },
-    coverage: [],
-    status_url: `http://127.0.0.1:8080/v1/watches/w-${i}`,
   });
 
 describe('/containment list', () => {

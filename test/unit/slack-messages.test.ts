@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FindingSchema, type Finding } from '../../src/contracts/finding.js';
-import { WatchViewSchema, type WatchView } from '../../src/contracts/watch.js';
 import { findingMessage, statusMessage } from '../../src/report/slack/blocks.js';
 import { homeView } from '../../src/slack/home/home-view.js';
 import { ACTION, FindingRefSchema, ModalContextSchema, decodeValue } from '../../src/slack/ids.js';
@@ -9,37 +8,12 @@ import { listReply } from '../../src/slack/messages/command-replies.js';
 import { benignModal, extendModal, stopModal } from '../../src/slack/messages/modals.js';
 import { escalationNote, stopNote } from '../../src/slack/messages/notes.js';
 import { refusal } from '../../src/slack/messages/replies.js';
+import { watchViewFixture } from '../helpers/watch-view.js';
 
 const NOW = Date.parse('2026-11-27T10:48:00Z');
 const HOSTILE = '<!channel> <https://evil.example|click> @here *b* `c` <@U0VICTIM1>';
 
-function view(overrides: Partial<WatchView> = {}): WatchView {
-  return WatchViewSchema.parse({
-    id: 'w-0001',
-    incident_id: 'INC-2041',
-    title: 'Beacon on finance workstation',
-    slack_channel: 'C07ABCDEF12',
-    blocked: [{ type: 'ip', value: '203.0.113.7' }],
-    blocked_at: '2026-11-27T10:00:00Z',
-    hosts: [{ hostname: 'FIN-WS-042', baseline: 'ready' }],
-    sources: ['mde-prod'],
-    duration_ms: 86_400_000,
-    poll_interval_ms: 60_000,
-    baseline_ms: 604_800_000,
-    state: 'watching',
-    opened_by: 'xsoar',
-    created_at: '2026-11-27T10:00:05Z',
-    updated_at: '2026-11-27T10:47:00Z',
-    expires_at: '2026-11-28T10:00:00Z',
-    action_ids: [],
-    audit: [],
-    findings: { total: 1, by_severity: { info: 0, low: 0, medium: 0, high: 1, critical: 0 } },
-    suppressed: { count: 0, by_rule: {} },
-    coverage: [],
-    status_url: 'http://127.0.0.1:8080/v1/watches/w-0001',
-    ...overrides,
-  });
-}
+const view = watchViewFixture;
 
 function finding(overrides: Partial<Finding> = {}): Finding {
   return FindingSchema.parse({
