@@ -25,6 +25,15 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+/** Lifecycle jobs the reconciler had to run again (a failed or vanished baseline or close job). */
+export const WatchRecoverySchema = z.object({
+  baseline_redrives: z.number().int().nonnegative().default(0),
+  close_redrives: z.number().int().nonnegative().default(0),
+  last_at: z.string(),
+  last_reason: z.string(),
+});
+export type WatchRecovery = z.infer<typeof WatchRecoverySchema>;
+
 /** A watch window as stored in Redis. Times are ISO strings. */
 export const WatchSchema = z.object({
   id: z.string(),
@@ -53,6 +62,7 @@ export const WatchSchema = z.object({
   stop_reason: z.string().optional(),
   action_ids: z.array(z.string()),
   audit: z.array(AuditEntrySchema),
+  recovery: WatchRecoverySchema.optional(),
 });
 export type Watch = z.infer<typeof WatchSchema>;
 

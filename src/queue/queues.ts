@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from './delivery-backoff.js';
 import { JOB, QUEUE } from './jobs.js';
@@ -12,6 +12,24 @@ const RETENTION: DefaultJobOptions = {
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
 
 const prevalenceSchedulerId = (sourceId: string) => `prevalence-${sourceId}`;
+const RECONCILER_SCHEDULER_ID = 'reconcile-watches';
+
+/** What names a watch's lifecycle jobs: a re-driven job gets a new id, since BullMQ keeps a failed one under its id. */
+interface LifecycleRef {
+  id: string;
+  hosts: readonly unknown[];
+  sources: readonly string[];
+  recovery?: { baseline_redrives: number; close_redrives: number } | undefined;
+}
+
+const redriveSuffix = (count: number | undefined) => (count ? `-r${count}` : '');
+
+/** The baseline job of the watch's current hosts and sources (a merge that adds some makes a new one). */
+export const baselineJobId = (watch: LifecycleRef): string =>
+  `baseline-${watch.id}-${watch.hosts.length}h${watch.sources.length}s${redriveSuffix(watch.recovery?.baseline_redrives)}`;
+
+/** The close job for a window ending at `at`; an extended watch gets a new one and the old one does nothing. */
+export const closeJobId = (watchId: string, at: Date, redrives?: number): string => `close-${watchId}-${at.getTime()}${redriveSuffix(redrives)}`;
 
 /** The product's queues and every way a job is put on them; job ids make each add idempotent. */
 export class WatchQueues {
@@ -28,18 +46,32 @@ export class WatchQueues {
   }
 
   /** (Re)takes the baseline of a watch; a merge that adds hosts or sources makes a new one. */
-  async takeBaseline(watch: { id: string; hosts: readonly unknown[]; sources: readonly string[] }): Promise<void> {
-    const generation = `${watch.hosts.length}h${watch.sources.length}s`;
-    await this.watch.add(JOB.baseline, { watch_id: watch.id }, { jobId: `baseline-${watch.id}-${generation}` });
+  async takeBaseline(watch: LifecycleRef): Promise<void> {
+    await this.watch.add(JOB.baseline, { watch_id: watch.id }, { jobId: baselineJobId(watch) });
   }
 
   /** Closes the watch at `at`; an extended watch gets a new close job and ignores the old one. */
-  async closeAt(watchId: string, at: Date): Promise<void> {
+  async closeAt(watchId: string, at: Date, redrives?: number): Promise<void> {
     await this.watch.add(
       JOB.close,
       { watch_id: watchId },
-      { jobId: `close-${watchId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) },
+      { jobId: closeJobId(watchId, at, redrives), delay: Math.max(0, at.getTime() - Date.now()) },
     );
+  }
+
+  /** BullMQ's state of a lifecycle job (`unknown` when it was never added or was removed), and why it failed. */
+  async lifecycleJob(jobId: string): Promise<{ state: JobState | 'unknown'; failedReason?: string }> {
+    const state = await this.watch.getJobState(jobId);
+    if (state !== 'failed') return { state };
+    const job = await this.watch.getJob(jobId);
+    return { state, ...(job?.failedReason ? { failedReason: job.failedReason } : {}) };
+  }
+
+  /** The reconciler of watches and their lifecycle jobs, every `everyMs`, across all workers. */
+  async scheduleReconciler(everyMs: number): Promise<void> {
+    const current = await this.watch.getJobScheduler(RECONCILER_SCHEDULER_ID);
+    if (current?.every === everyMs) return;
+    await this.watch.upsertJobScheduler(RECONCILER_SCHEDULER_ID, { every: everyMs }, { name: JOB.reconcile, data: {} });
   }
 
   /**

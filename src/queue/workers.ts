@@ -8,6 +8,7 @@ import { publishVerdict, syncWatch } from '../watch/publisher.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { SourcePoller } from '../watch/source-poller.js';
 import { closeWatch } from '../watch/watch-closer.js';
+import { reconcileWatches } from '../watch/reconciler.js';
 import { deliveryBackoff } from './delivery-backoff.js';
 import { JOB, PollJobDataSchema, PrevalenceJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
 
@@ -29,11 +30,14 @@ export function startWorkers(
   const watchWorker = new Worker(
     QUEUE.watch,
     guard(async (job) => {
+      if (job.name === JOB.reconcile) return reconcileWatches(runtime);
       const { watch_id } = WatchJobDataSchema.parse(job.data);
-      if (job.name === JOB.baseline) await takeBaseline(runtime, watch_id, isLastAttempt(job));
-      else if (job.name === JOB.close) await closeWatch(runtime, poller, watch_id);
+      if (job.name === JOB.baseline) return takeBaseline(runtime, watch_id, isLastAttempt(job));
+      if (job.name === JOB.close) return closeWatch(runtime, poller, watch_id);
+      throw new UnrecoverableError(`unknown job "${job.name}" on ${QUEUE.watch}`);
     }),
-    common,
+    // A baseline reads hours of telemetry: a worker killed twice inside one (deploys, OOM) must not fail it for good.
+    { ...common, maxStalledCount: LIFECYCLE_MAX_STALLS },
   );
   const prevalenceWorker = new Worker(
     QUEUE.prevalence,
@@ -72,6 +76,9 @@ export function startWorkers(
   }
   return workers;
 }
+
+/** Times a lifecycle job may be found stalled (its worker died) before BullMQ fails it; the reconciler re-runs it after. */
+const LIFECYCLE_MAX_STALLS = 5;
 
 const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 

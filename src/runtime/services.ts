@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
 import { startWorkers } from '../queue/workers.js';
+import { RECONCILE_EVERY_MS } from '../watch/reconciler.js';
 import type { Reporter } from '../report/reporter.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
@@ -136,6 +137,7 @@ export async function startWorker(
   if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await scheduleEstatePrevalence(runtime);
+  await runtime.queues.scheduleReconciler(RECONCILE_EVERY_MS);
   const workerId = newWorkerId();
   const beat = () =>
     redis

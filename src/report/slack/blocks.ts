@@ -103,7 +103,16 @@ function stateLines(view: WatchView, now: number): string[] {
   lines.push(
     `*Window:* ${formatDurationShort(view.duration_ms)} · polling every ${formatDurationShort(view.poll_interval_ms)} · baseline ${formatDurationShort(view.baseline_ms)}`,
   );
+  if (view.recovery !== undefined) lines.push(`*Recovered:* ${recoveryLine(view.recovery)}`);
   return lines;
+}
+
+function recoveryLine(recovery: NonNullable<WatchView['recovery']>): string {
+  const runs = [
+    recovery.baseline_redrives > 0 ? `baseline re-run ${recovery.baseline_redrives}×` : undefined,
+    recovery.close_redrives > 0 ? `close re-run ${recovery.close_redrives}×` : undefined,
+  ].filter((run) => run !== undefined);
+  return `${runs.join(', ') || 'lifecycle repaired'} · last: ${truncateEscaped(recovery.last_reason, 300)} (${utc(recovery.last_at)})`;
 }
 
 function hostsText(view: WatchView): string {
