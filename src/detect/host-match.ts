@@ -9,15 +9,18 @@ export interface DeviceRef {
   ip?: string | undefined;
 }
 
+/** What the matcher reads of a host: the identifiers a webhook may give. */
+export type HostIdentifiers = Pick<WatchedHost, 'hostname' | 'ip' | 'edr_id'>;
+
 /** Finds the watched host an event belongs to, in O(1): map lookups only, whatever the number of hosts. */
-export interface HostMatcher {
-  (event: ConnectionEvent): WatchedHost | undefined;
+export interface HostMatcher<Host extends HostIdentifiers = WatchedHost> {
+  (event: ConnectionEvent): Host | undefined;
   /** The same lookup on a bare device reference (e.g. a baseline row's host). */
-  byRef(ref: DeviceRef): WatchedHost | undefined;
+  byRef(ref: DeviceRef): Host | undefined;
 }
 
 /** What responders read: the host name as the SOAR sent it, else its IP, else its EDR id. */
-export function hostLabel(host: WatchedHost): string {
+export function hostLabel(host: HostIdentifiers): string {
   return host.hostname ?? host.ip ?? host.edr_id ?? 'unknown host';
 }
 
@@ -31,11 +34,11 @@ export function hostIdentity(host: WatchedHost): string {
  * "FIN-WS-042" and "fin-ws-042.corp.example" are one host, while two different FQDNs never are), then by IP.
  * A short name shared by two watched hosts matches neither: the FQDN, id or IP must decide.
  */
-export function createHostMatcher(hosts: readonly WatchedHost[]): HostMatcher {
-  const byUid = new Map<string, WatchedHost>();
-  const byName = new Map<string, WatchedHost>();
-  const byLabel = new Map<string, WatchedHost | null>();
-  const byIp = new Map<string, WatchedHost>();
+export function createHostMatcher<Host extends HostIdentifiers>(hosts: readonly Host[]): HostMatcher<Host> {
+  const byUid = new Map<string, Host>();
+  const byName = new Map<string, Host>();
+  const byLabel = new Map<string, Host | null>();
+  const byIp = new Map<string, Host>();
   for (const host of hosts) {
     if (host.edr_id !== undefined) setFirst(byUid, host.edr_id.toLowerCase(), host);
     if (host.ip !== undefined) setFirst(byIp, normalizeIp(host.ip), host);
@@ -48,7 +51,7 @@ export function createHostMatcher(hosts: readonly WatchedHost[]): HostMatcher {
     }
   }
 
-  const byHostname = (hostname: string): WatchedHost | undefined => {
+  const byHostname = (hostname: string): Host | undefined => {
     const name = hostname.toLowerCase();
     const exact = byName.get(name);
     if (exact) return exact;
@@ -57,7 +60,7 @@ export function createHostMatcher(hosts: readonly WatchedHost[]): HostMatcher {
     return name.includes('.') && candidate.hostname?.includes('.') === true ? undefined : candidate;
   };
 
-  const byRef = (ref: DeviceRef): WatchedHost | undefined => {
+  const byRef = (ref: DeviceRef): Host | undefined => {
     if (ref.uid !== undefined && byUid.size > 0) {
       const hit = byUid.get(ref.uid) ?? byUid.get(ref.uid.toLowerCase());
       if (hit) return hit;

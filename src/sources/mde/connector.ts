@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { mergeBaselineEntries } from '../event-baseline.js';
+import { attributeBaseline, type DeviceRow } from '../host-attribution.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { unlimitedBudget } from '../http/request-budget.js';
@@ -33,7 +33,7 @@ import {
   HostCountRowSchema,
   parseRows,
   PortPrevalenceRowSchema,
-  toBaselineEntry,
+  toBaselineRow,
   toConnectionEvent,
   toDestinationPrevalence,
   toPortPrevalence,
@@ -106,7 +106,7 @@ export class MdeConnector implements SourceConnector {
   }
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const entries: BaselineEntry[] = [];
+    const rowsRead: DeviceRow[] = [];
     const timespan = timespanOf(query.from, query.to);
     const pageSize = this.config.page_size;
     for (const hosts of this.hostBatches(query.hosts)) {
@@ -115,7 +115,7 @@ export class MdeConnector implements SourceConnector {
         const kql = buildBaselineQuery({ hosts, from: query.from, to: query.to, pageSize, afterKey });
         const response = await this.hunting.run(kql, timespan, query.signal);
         const rows = parseRows(this.id, BaselineRowSchema, response.results);
-        entries.push(...rows.map(toBaselineEntry));
+        rowsRead.push(...rows.map(toBaselineRow));
         const last = rows.at(-1);
         if (!last || rows.length < pageSize) break;
         if (last.GroupKey === afterKey) {
@@ -131,7 +131,7 @@ export class MdeConnector implements SourceConnector {
         afterKey = last.GroupKey;
       }
     }
-    return mergeBaselineEntries(entries);
+    return attributeBaseline(query.hosts, rowsRead);
   }
 
   /**

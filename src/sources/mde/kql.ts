@@ -33,8 +33,11 @@ export const CONNECTION_COLUMNS = [
   'ReportId',
 ] as const;
 
+/** The device's id, name and local IP: a row is attributed to the watched host by whichever of them the webhook gave. */
 export const BASELINE_GROUP_COLUMNS = [
+  'DeviceId',
   'DeviceName',
+  'LocalIP',
   'InitiatingProcessFolderPath',
   'InitiatingProcessFileName',
   'InitiatingProcessSHA1',

@@ -4,6 +4,7 @@ import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { isoUtcMs } from '../process-start.js';
 import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 import { BASELINE_COLUMNS, PREVALENCE_COLUMNS, PROTOCOL_PREFIXES } from './kql.js';
+import type { DeviceRow } from '../host-attribution.js';
 
 /** MDE `Timestamp`: UTC ISO 8601, normally with 7 fractional digits. Kept raw for the paging cursor. */
 const TimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/, {
@@ -72,7 +73,9 @@ export const ConnectionRowSchema = z.object({
 export type ConnectionRow = z.output<typeof ConnectionRowSchema>;
 
 export const BaselineRowSchema = z.object({
+  DeviceId: z.string().min(1),
   DeviceName: z.string(),
+  LocalIP: text,
   InitiatingProcessFolderPath: text,
   InitiatingProcessFileName: text,
   InitiatingProcessSHA1: text,
@@ -183,7 +186,12 @@ export function toConnectionEvent(sourceId: string, row: ConnectionRow): Connect
   };
 }
 
-export function toBaselineEntry(row: BaselineRow): BaselineEntry {
+/** A baseline row with its device as MDE identifies it, for attribution to the watched host. */
+export function toBaselineRow(row: BaselineRow): DeviceRow {
+  return { device: { uid: row.DeviceId, hostname: present(row.DeviceName), ip: present(row.LocalIP) }, entry: toBaselineEntry(row) };
+}
+
+function toBaselineEntry(row: BaselineRow): BaselineEntry {
   return {
     host: row.DeviceName,
     process_path: present(row.InitiatingProcessFolderPath),
