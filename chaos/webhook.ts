@@ -1,0 +1,27 @@
+import axios, { type AxiosResponse } from 'axios';
+import { hmacSignature } from '../src/api/auth.js';
+
+/** What a SOAR's webhook call came to: an HTTP status, or no answer within the caller's timeout. */
+export interface WebhookOutcome {
+  status: number | 'no_answer';
+  ms: number;
+  body: unknown;
+}
+
+/** Sends a containment request HMAC-signed, as workflows/generic/send-containment.sh does, with a caller's timeout. */
+export async function postContainment(apiUrl: string, body: unknown, hmacSecret: string, timeoutMs: number): Promise<WebhookOutcome> {
+  const raw = JSON.stringify(body);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const started = Date.now();
+  try {
+    const response: AxiosResponse = await axios.post(`${apiUrl}/v1/containments`, raw, {
+      headers: { 'Content-Type': 'application/json', 'X-CW-Timestamp': timestamp, 'X-CW-Signature': hmacSignature(hmacSecret, timestamp, raw) },
+      validateStatus: () => true,
+      transformRequest: [(data) => data],
+      timeout: timeoutMs,
+    });
+    return { status: response.status, ms: Date.now() - started, body: response.data };
+  } catch {
+    return { status: 'no_answer', ms: Date.now() - started, body: undefined };
+  }
+}
