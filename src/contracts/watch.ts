@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FailureCodeSchema } from '../lib/failure.js';
 import { SeveritySchema } from './common.js';
 import { HostFields, IndicatorSchema } from './containment-request.js';
 
@@ -83,6 +84,15 @@ export const EstatePrevalenceUseSchema = z.discriminatedUnion('status', [
 ]);
 export type EstatePrevalenceUse = z.infer<typeof EstatePrevalenceUseSchema>;
 
+/** A source whose polling is paused by a terminal failure (a rejected credential): re-probed at `next_probe_at`. */
+export const SourcePauseSchema = z.object({
+  code: FailureCodeSchema,
+  /** When this code was first seen. */
+  since: z.string(),
+  next_probe_at: z.string(),
+});
+export type SourcePause = z.infer<typeof SourcePauseSchema>;
+
 export const SourceHealthSchema = z.object({
   source: z.string(),
   /** The end of the telemetry window successfully read for this watch. */
@@ -112,6 +122,8 @@ export const SourceHealthSchema = z.object({
   /** The estate-wide prevalence from this source that the watch's baseline used, or why it had none. */
   prevalence: EstatePrevalenceUseSchema.optional(),
   gaps: z.array(SourceGapSchema),
+  /** Set while the source's polling is paused; the gap it leaves is in `gaps`. */
+  paused: SourcePauseSchema.optional(),
 });
 export type SourceHealth = z.infer<typeof SourceHealthSchema>;
 

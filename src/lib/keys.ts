@@ -51,6 +51,8 @@ export function redisKeys(prefix: string) {
     sourcePollLock: (sourceId: string) => `${global}:source:${sourceId}:poll-lock`,
     requestBudget: (sourceId: string) => `${global}:source:${sourceId}:budget`,
     tokenCache: (sourceId: string) => `${global}:source:${sourceId}:token`,
+    /** Sources whose polling is paused by a terminal failure (a rejected credential): source id -> JSON. */
+    sourceFaults: `${global}:source-faults`,
     /** One host's raw baseline rows from one source (gzipped JSON), reused by later watches of that host. */
     hostBaseline: (sourceId: string, host: string) => `${global}:source:${sourceId}:host-baseline:${host}`,
     /** The source's latest estate-wide prevalence reads (gzipped JSON), newest first. */

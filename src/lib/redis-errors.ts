@@ -2,10 +2,15 @@ import { ConnectionClosedError } from 'bullmq';
 import { ReplyError } from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
 import { CONNECTION_CLOSED_ERROR_MSG } from 'ioredis/built/utils/index.js';
+import { OperationalError } from './failure.js';
 
 /** Raised by the product itself when Redis cannot be used now (not connected, or a request ran out of time). */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends OperationalError {
   override readonly name = 'RedisUnavailableError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('redis.unavailable', 'retryable', message, options);
+  }
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;

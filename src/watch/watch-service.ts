@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ContainmentRequest, Host, Indicator } from '../contracts/containment-request.js';
 import { formatDuration, parseDuration } from '../contracts/duration.js';
 import type { AuditEntry, Watch, WatchedHost } from '../contracts/watch.js';
+import { OperationalError } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
@@ -26,24 +27,24 @@ export interface OpenResult {
 }
 
 /** A request the contract allows but the product cannot honour (e.g. a source that is not configured). */
-export class WatchRequestError extends Error {
+export class WatchRequestError extends OperationalError {
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(message);
+    super('watch.request_rejected', 'terminal', message);
   }
 }
 
-export class WatchNotFoundError extends Error {
+export class WatchNotFoundError extends OperationalError {
   constructor(readonly watchId: string) {
-    super(`no watch ${watchId}`);
+    super('watch.not_found', 'terminal', `no watch ${watchId}`);
   }
 }
 
-export class WatchClosedError extends Error {
+export class WatchClosedError extends OperationalError {
   constructor(readonly watchId: string) {
-    super(`watch ${watchId} is closed`);
+    super('watch.closed', 'terminal', `watch ${watchId} is closed`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { OperationalError, type FailureCode } from '../../lib/failure.js';
 
 /**
  * Slack platform errors after which it is unknown whether the call took effect. Slack documents both as "it's possible
@@ -8,24 +9,44 @@ const AMBIGUOUS_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error']);
 const RETRYABLE_PLATFORM_ERRORS = new Set([...AMBIGUOUS_PLATFORM_ERRORS, 'service_unavailable', 'request_timeout', 'ratelimited']);
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel']);
 
+/** Slack's errors that say the bot token itself is refused; every later call would be refused alike. */
+const CREDENTIAL_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/** The protocol's code of one of Slack's error strings (or our `http_<status>`, `request_failed`, `rate_limited`, `no_channel`). */
+export function slackFailureCode(slackError: string, retryable: boolean): FailureCode {
+  if (slackError === 'channel_not_found') return 'slack.channel_not_found';
+  if (slackError === 'not_in_channel') return 'slack.not_in_channel';
+  if (slackError === 'no_channel') return 'slack.no_channel';
+  if (slackError === 'rate_limited' || slackError === 'ratelimited') return 'slack.rate_limited';
+  if (CREDENTIAL_ERRORS.has(slackError)) return 'slack.credentials_rejected';
+  return retryable ? 'slack.unavailable' : 'slack.rejected';
+}
+
 /**
- * A Slack call that failed. `code` is Slack's error string (`invalid_blocks`, `channel_not_found`), or `http_<status>`,
- * `request_failed`, `rate_limited`, `no_channel`. `retryable` tells the job layer whether another attempt can help;
- * when it is false, map the job to BullMQ's `UnrecoverableError`.
+ * A Slack call that failed. `slackError` is Slack's error string (`invalid_blocks`, `channel_not_found`), or
+ * `http_<status>`, `request_failed`, `rate_limited`, `no_channel`; `code` is the protocol's (`slack.channel_not_found`).
+ * `retryable` false means another attempt cannot help: the job layer fails the job for good.
  */
-export class SlackDeliveryError extends Error {
+export class SlackDeliveryError extends OperationalError {
   override readonly name = 'SlackDeliveryError';
   readonly method: string;
-  readonly code: string;
-  readonly retryable: boolean;
+  readonly slackError: string;
   readonly watchId: string;
 
-  constructor(message: string, details: { method: string; code: string; retryable: boolean; watchId: string; cause?: unknown }) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  constructor(
+    message: string,
+    details: { method: string; code: string; retryable: boolean; watchId: string; cause?: unknown; retryAfterMs?: number },
+  ) {
+    const code = slackFailureCode(details.code, details.retryable);
+    const kind = !details.retryable ? 'terminal' : code === 'slack.rate_limited' ? 'rate_limited' : 'retryable';
+    super(code, kind, message, { cause: details.cause, retryAfterMs: details.retryAfterMs });
     this.method = details.method;
-    this.code = details.code;
-    this.retryable = details.retryable;
+    this.slackError = details.code;
     this.watchId = details.watchId;
+  }
+
+  get retryable(): boolean {
+    return this.kind !== 'terminal';
   }
 }
 
@@ -69,6 +90,7 @@ export function toDeliveryError(method: string, watchId: string, error: unknown)
       retryable: true,
       watchId,
       cause: error,
+      retryAfterMs: error.retryAfter * 1_000,
     });
   }
   if (error instanceof webApi.WebAPIRequestError) {

@@ -1,4 +1,5 @@
 import { isAxiosError } from 'axios';
+import type { FailureCode } from '../../lib/failure.js';
 import { SourceError, type SourceErrorKind } from '../source-error.js';
 import { retryAfterHint, type HeaderMap, type RetryHint } from './retry-policy.js';
 
@@ -34,6 +35,8 @@ const RETRYABLE_CODES = new Set([
   'ERR_BAD_RESPONSE',
 ]);
 const MAX_VENDOR_TEXT = 300;
+/** OAuth token-endpoint errors (RFC 6749 §5.2) that mean the client's own credentials were refused, whatever the status. */
+const OAUTH_CREDENTIAL_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_grant']);
 
 /** Vendor text is untrusted: no control characters (log forging), bounded length. */
 function clean(text: string): string {
@@ -44,6 +47,20 @@ function clean(text: string): string {
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The code the status alone would not give: an OAuth credential refusal answered with a 400. */
+function credentialCode(data: unknown): FailureCode | undefined {
+  let parsed = data;
+  if (typeof data === 'string') {
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+  }
+  const error = isRecord(parsed) ? parsed.error : undefined;
+  return typeof error === 'string' && OAUTH_CREDENTIAL_ERRORS.has(error) ? 'source.credentials_rejected' : undefined;
+}
 
 const firstText = (...values: unknown[]): string | undefined => {
   for (const value of values) {
@@ -103,7 +120,7 @@ export function classifyStatus(
   if (reading?.kind) return new SourceError(reading.kind, sourceId, message, { status, retryAfterMs: reading.kind === 'terminal' ? undefined : hint });
   if (status === 429) return new SourceError('rate_limited', sourceId, message, { status, retryAfterMs: hint });
   if (status === 408 || status >= 500) return new SourceError('retryable', sourceId, message, { status, retryAfterMs: hint });
-  if (TERMINAL_STATUSES.has(status)) return new SourceError('terminal', sourceId, message, { status });
+  if (TERMINAL_STATUSES.has(status)) return new SourceError('terminal', sourceId, message, { status, code: credentialCode(response.data) });
   return new SourceError('terminal', sourceId, `${message}; not a status this connector can act on`, { status });
 }
 
@@ -150,7 +167,7 @@ export function classifyRequestError(sourceId: string, error: unknown, options: 
     return new SourceError('retryable', sourceId, `connection failed (${detail})`, { status: response?.status });
   }
   if (code === 'ENOTFOUND') {
-    return new SourceError('terminal', sourceId, `vendor host not found, check base_url (${detail})`);
+    return new SourceError('terminal', sourceId, `vendor host not found, check base_url (${detail})`, { code: 'source.misconfigured' });
   }
   return new SourceError('terminal', sourceId, `request failed (${detail})`);
 }

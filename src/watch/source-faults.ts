@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import * as z from 'zod';
+import { SourcePauseSchema } from '../contracts/watch.js';
+import type { Failure } from '../lib/failure.js';
+import type { RedisKeys } from '../lib/keys.js';
+
+/** A source whose polling is paused because the vendor refused us for good; cleared by the first poll that works. */
+export const SourceFaultSchema = SourcePauseSchema.extend({
+  source: z.string(),
+  /** The vendor's refusal, cleaned at the HTTP client (no control characters, bounded): still vendor text. */
+  message: z.string(),
+  last_seen: z.string(),
+});
+export type SourceFault = z.infer<typeof SourceFaultSchema>;
+
+/** The terminal faults of every source, in one hash: `/readyz` reads them all at once. */
+export class SourceFaults {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async get(sourceId: string): Promise<SourceFault | undefined> {
+    const raw = await this.redis.hget(this.keys.sourceFaults, sourceId);
+    return raw === null ? undefined : SourceFaultSchema.parse(JSON.parse(raw));
+  }
+
+  async all(): Promise<SourceFault[]> {
+    const raw = await this.redis.hgetall(this.keys.sourceFaults);
+    return Object.values(raw)
+      .map((value) => SourceFaultSchema.parse(JSON.parse(value)))
+      .sort((a, b) => a.source.localeCompare(b.source));
+  }
+
+  /** Records `failure` of `sourceId` at `now`, keeping the first-seen time of the same code; the next probe is `reprobeMs` away. */
+  async record(sourceId: string, failure: Failure, now: number, reprobeMs: number): Promise<SourceFault> {
+    const previous = await this.get(sourceId);
+    const at = new Date(now).toISOString();
+    const fault: SourceFault = {
+      source: sourceId,
+      code: failure.code,
+      message: failure.message,
+      since: previous?.code === failure.code ? previous.since : at,
+      last_seen: at,
+      next_probe_at: new Date(now + reprobeMs).toISOString(),
+    };
+    await this.redis.hset(this.keys.sourceFaults, sourceId, JSON.stringify(fault));
+    return fault;
+  }
+
+  /** True when a fault was cleared. */
+  async clear(sourceId: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.sourceFaults, sourceId)) > 0;
+  }
+}
