@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { durationString, parseDuration } from '../contracts/duration.js';
 
+const MAX_SETTLE_MS = 3_600_000;
+
+/** A source's `settle` with its vendor's default. */
+export const settleTime = (vendorDefault: string) => durationString(0, MAX_SETTLE_MS).default(vendorDefault);
+
 /** Fields every source has, whatever its vendor. Connector schemas extend this with `.extend({...})`. */
 export const SourceCommonConfigSchema = z.object({
   /** Stable name used in webhooks (`sources`), logs and coverage, e.g. "mde-prod". */
@@ -18,6 +23,14 @@ export const SourceCommonConfigSchema = z.object({
   lookback: durationString(0, 86_400_000).default('10m'),
   /** Retries of one request on 429, 5xx and timeouts before the poll reports a gap. Default 4. */
   max_retries: z.number().int().min(0).max(10).default(4),
+  /**
+   * How long after an event happened the vendor has it searchable: a read at time t is taken as complete up to
+   * t - settle, and the close waits until that passes the window's end. Keep it within `lookback`. Default: the
+   * vendor's documented ingestion latency (see each connector's config; 5m where none is published).
+   */
+  settle: settleTime('5m'),
+  /** How much longer than `settle` the close waits for a source that has not caught up; then the verdict is inconclusive. Default 10m. */
+  settle_grace: durationString(0, MAX_SETTLE_MS).default('10m'),
 });
 export type SourceCommonConfig = z.infer<typeof SourceCommonConfigSchema>;
 

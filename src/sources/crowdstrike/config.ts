@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -34,6 +34,8 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
    * it when other integrations (the SOAR that blocked the C2, a SIEM feed) use the same account.
    */
   rate_limit_per_minute: z.number().int().positive().default(6_000),
+  /** CrowdStrike publishes no NG-SIEM ingestion latency: a conservative 5m. */
+  settle: settleTime('5m'),
   /** Device ids per LogScale query. Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
   /** Events per query job (`head(limit=...)`); larger ranges are read in several jobs. Default 1,000; at most 10,000. */

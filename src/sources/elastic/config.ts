@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -26,6 +26,8 @@ export const ElasticConfigSchema = SourceCommonConfigSchema.extend({
   indices: z.array(IndexPatternSchema).min(1).max(20).default(DEFAULT_INDICES),
   /** Default 300. Elasticsearch publishes no request limit; it rejects work its thread pools cannot queue (429). */
   rate_limit_per_minute: z.number().int().positive().default(300),
+  /** Elastic's detection rules allow 1m of "additional look-back time" for ingest delay by default (`from: now-6m`, every 5m). */
+  settle: settleTime('1m'),
   /** Host names per query. Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
   /** Hits per search page, and buckets per baseline and prevalence (port) page. Default 1,000; at most 10,000. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -45,6 +45,8 @@ export const FortigateConfigSchema = SourceCommonConfigSchema.extend({
   job_timeout: durationString(1_000, 3_600_000).default('2m'),
   /** Default 60. Fortinet documents no REST API rate limit; this is conservative for a firewall's management plane. */
   rate_limit_per_minute: z.number().int().positive().default(60),
+  /** FortiOS logs forward traffic when the session closes (no published latency): 5m. */
+  settle: settleTime('5m'),
 }).strict();
 
 export type FortigateConfig = z.infer<typeof FortigateConfigSchema>;

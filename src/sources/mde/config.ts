@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 import { HUNTING_ROW_LIMIT } from './kql.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -20,6 +20,8 @@ export const MdeConfigSchema = SourceCommonConfigSchema.extend({
   base_url: httpUrl.default('https://graph.microsoft.com'),
   /** Default 45, the per-tenant advanced hunting limit documented for the older MDE API. */
   rate_limit_per_minute: z.number().int().positive().default(45),
+  /** Microsoft: event data reaches advanced hunting "almost immediately" after the sensor sends it (learn.microsoft.com/defender-xdr/advanced-hunting-overview); sensors batch, so 5m. */
+  settle: settleTime('5m'),
   /** Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
   /** Rows per query page. Default 10,000; at most 100,000, advanced hunting's own cap. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema } from '../source-config.js';
+import { SourceCommonConfigSchema, settleTime } from '../source-config.js';
 import { isTimeZone } from './zoned-time.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -39,6 +39,8 @@ export const PanosConfigSchema = SourceCommonConfigSchema.extend({
   job_timeout: durationString(1_000, 3_600_000).default('2m'),
   /** Default 60. PAN-OS documents no XML API rate limit; the management plane is small, so this is conservative. */
   rate_limit_per_minute: z.number().int().positive().default(60),
+  /** PAN-OS writes a traffic log at session end by default (no published latency): a session must end to be seen, so 5m. */
+  settle: settleTime('5m'),
 }).strict();
 
 export type PanosConfig = z.infer<typeof PanosConfigSchema>;

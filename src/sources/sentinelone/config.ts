@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const s1Id = z.string().regex(/^\d{1,20}$/, { error: 'must be a numeric SentinelOne id' });
@@ -25,6 +25,8 @@ export const SentineloneConfigSchema = SourceCommonConfigSchema.extend({
    * Deep Visibility query creation per token; one request a second leaves room for other integrations.
    */
   rate_limit_per_minute: z.number().int().positive().default(60),
+  /** SentinelOne publishes no Deep Visibility ingestion latency: a conservative 5m. */
+  settle: settleTime('5m'),
   /** Agent names per Deep Visibility query. Default 100. */
   max_hosts_per_query: z.number().int().min(1).max(500).default(100),
   /** Events per `dv/events` page. Default 1,000, the API's maximum. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout } from '../source-config.js';
+import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const splunkName = (what: string) =>
@@ -50,6 +50,8 @@ export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   prevalence_timeout: prevalenceTimeout(),
   /** Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative. */
   rate_limit_per_minute: z.number().int().positive().default(120),
+  /** Splunk: 3-5 s from event to searchable is the healthy target (lantern.splunk.com, "Reducing event delay"); forwarders batch, so 1m. */
+  settle: settleTime('1m'),
 })
   .strict()
   .refine((config) => config.search === undefined || (config.index === undefined && config.sourcetype === undefined), {
