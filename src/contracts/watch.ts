@@ -9,6 +9,33 @@ export type WatchState = z.infer<typeof WatchStateSchema>;
 export const VerdictSchema = z.enum(['held', 'breached', 'inconclusive']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
+/** One source as a close waiting for late telemetry sees it (the source's `settle`). */
+export const SourceCatchUpSchema = z.object({
+  source: z.string(),
+  /** How far its telemetry is known complete: its last successful read, less its settle time, and no further than it read. */
+  read_until: z.string().optional(),
+  settle_ms: z.number().int().nonnegative(),
+  /** read_until has passed the window's end: the close has had its final look at this source. */
+  caught_up: z.boolean(),
+  /** When a successful read is expected to take it past the window's end. */
+  expected_at: z.string(),
+  /** When the close stops waiting for it (settle plus settle_grace after the end) and the verdict names it. */
+  gives_up_at: z.string(),
+});
+export type SourceCatchUp = z.infer<typeof SourceCatchUpSchema>;
+
+/** A close that waits, without holding a worker, until every source has caught up past the window's end. */
+export const ClosingSchema = z.object({
+  /** The window end this wait is for; a watch extended since is watching again and ignores it. */
+  window_end: z.string(),
+  since: z.string(),
+  checked_at: z.string(),
+  /** "closing: waiting for mde-prod to catch up, 3 min", as of checked_at. */
+  status: z.string(),
+  sources: z.array(SourceCatchUpSchema),
+});
+export type Closing = z.infer<typeof ClosingSchema>;
+
 export const WatchedHostSchema = z.object({
   ...HostFields,
   /** `ready` once the baseline of this host was taken from every source; `unavailable` when it failed for good. */
@@ -60,6 +87,8 @@ export const WatchSchema = z.object({
   updated_at: z.string(),
   expires_at: z.string(),
   closed_at: z.string().optional(),
+  /** Set while (and after) the close waited for its sources' telemetry to catch up past the window's end. */
+  closing: ClosingSchema.optional(),
   stop_reason: z.string().optional(),
   action_ids: z.array(z.string()),
   audit: z.array(AuditEntrySchema),
