@@ -9,7 +9,8 @@ import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { WatchQueues } from '../queue/queues.js';
 import { hostKey } from './host-key.js';
-import type { WatchStore } from './watch-store.js';
+import { ensureLifecycleJobs } from './reconciler.js';
+import type { IdempotencyRecord, WatchStore } from './watch-store.js';
 
 export interface WatchDefaults {
   durationMs: number;
@@ -82,19 +83,27 @@ export class WatchService {
     const idemKey = idempotencyKey ? keys.idempotency(createHash('sha256').update(idempotencyKey).digest('hex')) : undefined;
 
     const repeat = await this.repeatOf(idemKey);
-    if (repeat) return { watch: repeat, merged: false, repeated: true };
+    if (repeat) return this.repeated(repeat);
 
     return withLock(redis, keys.incidentLock(request.incident_id), async () => {
       const again = await this.repeatOf(idemKey);
-      if (again) return { watch: again, merged: false, repeated: true };
+      if (again) return this.repeated(again);
 
+      const idempotency = idemKey ? { key: idemKey, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined;
       const active = await store.activeWatchOfIncident(request.incident_id);
-      const result = active
-        ? await this.merge(active, request, sources, principal, idempotencyKey)
-        : await this.create(request, sources, blockedAt, principal, idempotencyKey);
-      if (idemKey) await redis.set(idemKey, result.watch.id, 'EX', IDEMPOTENCY_TTL_SECONDS);
-      return result;
+      return active
+        ? this.merge(active, request, sources, principal, idempotencyKey, idempotency)
+        : this.create(request, sources, blockedAt, principal, idempotencyKey, idempotency);
     });
+  }
+
+  /**
+   * A request seen before changes nothing, but its watch's jobs are added again if missing: the first attempt may
+   * have failed after the watch was written and before its jobs were (the reason the SOAR retried).
+   */
+  private async repeated(watch: Watch): Promise<OpenResult> {
+    await ensureLifecycleJobs(this.deps, watch);
+    return { watch, merged: false, repeated: true };
   }
 
   /** `ref` names the interaction asking (a Slack action); asking again with the same ref changes nothing. */
@@ -174,6 +183,7 @@ export class WatchService {
     blockedAt: number,
     principal: string,
     actionId: string | undefined,
+    idempotency: IdempotencyRecord | undefined,
   ): Promise<OpenResult> {
     const { defaults } = this.deps;
     const durationMs = optionMs(request.watch?.duration) ?? defaults.durationMs;
@@ -200,10 +210,9 @@ export class WatchService {
       action_ids: actionId ? [actionId] : [],
       audit: [{ at: now, actor: principal, action: 'open', detail: `${request.hosts.length} hosts, ${request.blocked.length} indicators` }],
     };
-    await this.deps.store.create(watch);
-    await this.deps.queues.takeBaseline(watch);
+    await this.deps.store.create(watch, idempotency);
     // Closing is scheduled now, not after the baseline: a watch whose baseline never finishes still gets a verdict.
-    await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
+    await ensureLifecycleJobs(this.deps, watch);
     await this.deps.queues.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, hosts: watch.hosts.length }, 'watch opened');
     return { watch, merged: false, repeated: false };
@@ -215,9 +224,9 @@ export class WatchService {
     sources: string[],
     principal: string,
     actionId: string | undefined,
+    idempotency: IdempotencyRecord | undefined,
   ): Promise<OpenResult> {
     let addedHosts = 0;
-    let addedSources = 0;
     const watch = await this.deps.store.update(active.id, (current) => {
       const hosts = dedupeHosts(current.hosts, request.hosts);
       addedHosts = hosts.length - current.hosts.length;
@@ -225,9 +234,7 @@ export class WatchService {
       const addedIndicators = blocked.length - current.blocked.length;
       current.hosts = hosts;
       current.blocked = blocked;
-      const mergedSources = [...new Set([...current.sources, ...sources])];
-      addedSources = mergedSources.length - current.sources.length;
-      current.sources = mergedSources;
+      current.sources = [...new Set([...current.sources, ...sources])];
       if (actionId && !current.action_ids.includes(actionId)) current.action_ids.push(actionId);
       current.audit.push({
         at: new Date(this.now()).toISOString(),
@@ -236,9 +243,9 @@ export class WatchService {
         detail: `+${addedHosts} hosts, +${addedIndicators} indicators`,
       });
       return current;
-    });
+    }, idempotency);
     if (!watch) throw new WatchNotFoundError(active.id);
-    if (addedHosts > 0 || addedSources > 0) await this.deps.queues.takeBaseline(watch);
+    await ensureLifecycleJobs(this.deps, watch);
     await this.deps.queues.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, added_hosts: addedHosts }, 'request merged into watch');
     return { watch, merged: true, repeated: false };

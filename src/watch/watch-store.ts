@@ -15,6 +15,20 @@ import { addToListIndexes } from './watch-list.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
 
+/** A request's idempotency key, pointing at the watch it opened or joined. */
+export interface IdempotencyRecord {
+  key: string;
+  ttlSeconds: number;
+}
+
+/** EXEC reports a command's failure in its reply array instead of rejecting: a half-applied write must not pass silently. */
+async function execOrThrow(transaction: ReturnType<Redis['multi']>): Promise<void> {
+  const replies = await transaction.exec();
+  if (replies === null) throw new Error('Redis transaction aborted');
+  const failed = replies.find(([error]) => error !== null);
+  if (failed) throw failed[0] as Error;
+}
+
 /**
  * Watches as JSON records in Redis, with the indexes the product needs: active watches by expiry,
  * every watch by creation, the active watch of an incident, the watches polled by each source.
@@ -36,28 +50,35 @@ export class WatchStore {
     return values.filter((json): json is string => json !== null).map((json) => WatchSchema.parse(JSON.parse(json)));
   }
 
-  /** Writes a new watch and its indexes. */
-  async create(watch: Watch): Promise<void> {
-    const pipeline = this.redis.multi().set(this.keys.watch(watch.id), JSON.stringify(watch));
-    pipeline.zadd(this.keys.allWatches, Date.parse(watch.created_at), watch.id);
-    this.indexPipeline(pipeline, undefined, watch);
-    await pipeline.exec();
+  /**
+   * Writes a new watch, its indexes and the request's idempotency key in one transaction: after a failure
+   * either all of it exists or none does. Its lifecycle jobs are named by the watch record itself (see
+   * `baselineJobId`, `closeJobId`), so whatever of them is missing afterwards is found and added by the reconciler.
+   */
+  async create(watch: Watch, idempotency?: IdempotencyRecord): Promise<void> {
+    const transaction = this.redis.multi().set(this.keys.watch(watch.id), JSON.stringify(WatchSchema.parse(watch)));
+    transaction.zadd(this.keys.allWatches, Date.parse(watch.created_at), watch.id);
+    this.indexPipeline(transaction, undefined, watch);
+    if (idempotency) transaction.set(idempotency.key, watch.id, 'EX', idempotency.ttlSeconds);
+    await execOrThrow(transaction);
   }
 
   /**
    * Read-modify-write of one watch under its lock. `change` returns the new watch, or undefined to leave
-   * it untouched. Returns the watch as stored afterwards.
+   * it untouched. Returns the watch as stored afterwards. An idempotency key given is written in the same
+   * transaction as the change.
    */
-  async update(id: string, change: (watch: Watch) => Watch | undefined): Promise<Watch | undefined> {
+  async update(id: string, change: (watch: Watch) => Watch | undefined, idempotency?: IdempotencyRecord): Promise<Watch | undefined> {
     return withLock(this.redis, this.keys.watchLock(id), async () => {
       const current = await this.get(id);
       if (!current) return undefined;
       const next = change(structuredClone(current));
       if (!next) return current;
       next.updated_at = new Date().toISOString();
-      const pipeline = this.redis.multi().set(this.keys.watch(id), JSON.stringify(WatchSchema.parse(next)));
-      this.indexPipeline(pipeline, current, next);
-      await pipeline.exec();
+      const transaction = this.redis.multi().set(this.keys.watch(id), JSON.stringify(WatchSchema.parse(next)));
+      this.indexPipeline(transaction, current, next);
+      if (idempotency) transaction.set(idempotency.key, id, 'EX', idempotency.ttlSeconds);
+      await execOrThrow(transaction);
       return next;
     });
   }
