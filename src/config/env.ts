@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { redisEnvFields, resolveRedisDeployment } from './redis-env.js';
 
 const tokenList = z
   .string()
@@ -18,8 +19,8 @@ const tokenList = z
   });
 
 /** Environment variables (DESIGN section 3). A bad value stops start-up with the variable's name. */
-export const EnvSchema = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+const EnvVariables = z.object({
+  ...redisEnvFields,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** Interface the API listens on. */
   HOST: z.string().default('0.0.0.0'),
@@ -41,5 +42,11 @@ export const EnvSchema = z.object({
   /** Where the console reporter appends JSON lines when Slack is not configured. */
   FINDINGS_JSONL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The variables, and `redis`: the one deployment the `REDIS_*` variables describe (see `redis-env.ts`). */
+export const EnvSchema = EnvVariables.transform((env, ctx) => {
+  const redis = resolveRedisDeployment(env, (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message }));
+  return redis === undefined ? z.NEVER : { ...env, redis };
 });
 export type Env = z.infer<typeof EnvSchema>;

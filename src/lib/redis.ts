@@ -1,24 +1,85 @@
 import type { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisAuth, RedisDeployment, RedisTls } from '../config/redis-env.js';
 import type { Logger } from './logger.js';
 
 /**
- * Connections for workers and blocking BullMQ clients: they wait for Redis forever
- * (`maxRetriesPerRequest: null`, as BullMQ requires).
+ * What a connection is for. `worker`: workers and BullMQ's blocking clients wait for Redis forever
+ * (`maxRetriesPerRequest: null`, as BullMQ requires) and ride out a failover. `api`: connections used from HTTP
+ * handlers, the API's BullMQ `Queue` included (it only adds jobs, never blocks): a command waits for at most one
+ * reconnection attempt, then fails with ioredis' `MaxRetriesPerRequestError`, so the webhook answers 503 instead
+ * of hanging until the SOAR times out. Commands issued while reconnecting wait in the offline queue for that
+ * attempt (a restart of a few hundred ms is ridden out); the API refuses new requests up front while a connection
+ * is not ready (see `createApp`), and its request deadline bounds everything else.
  */
-export function createWorkerConnection(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
-}
+export type RedisRole = 'worker' | 'api';
+
+export type ConnectionOptions = Pick<RedisOptions, 'connectionName' | 'retryStrategy'>;
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  worker: { maxRetriesPerRequest: null, enableReadyCheck: true },
+  api: { maxRetriesPerRequest: 1, connectTimeout: 2_000 },
+};
 
 /**
- * Connections used from HTTP handlers, including the API's BullMQ `Queue` (it only adds jobs, never blocks): a
- * command waits for at most one reconnection attempt, then fails with ioredis' `MaxRetriesPerRequestError`, so
- * the webhook answers 503 instead of hanging until the SOAR times out. Commands issued while reconnecting wait in
- * the offline queue for that attempt (a restart of a few hundred ms is ridden out); the API refuses new requests
- * up front while a connection is not ready (see `createApp`), and its request deadline bounds everything else.
+ * How long a cluster command is retried while its slot has no reachable master. A worker outlasts a failover
+ * (ioredis' default gives up after 16 x 100 ms, shorter than any cluster-node-timeout); the API keeps the default
+ * and answers 503.
  */
-export function createApiConnection(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2_000, ...options });
+const CLUSTER_ROLE_OPTIONS: Record<RedisRole, ClusterOptions> = {
+  worker: { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 120 },
+  api: {},
+};
+
+const tlsOptions = (tls: RedisTls): TlsOptions => ({ ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.servername ? { servername: tls.servername } : {}) });
+
+const authOptions = (auth: RedisAuth): RedisOptions => ({ username: auth.username, password: auth.password });
+
+/** A master demoted by a failover answers writes with READONLY until Sentinel's reconfiguration drops us. */
+const reconnectWhenReadOnly = (error: Error): 2 | false => (error.message.startsWith('READONLY') ? 2 : false);
+
+/**
+ * A client for the configured deployment: a single node, the master a Sentinel set names (followed through
+ * failovers), or a Redis Cluster. Every product key carries the `{prefix}` hash tag and every BullMQ queue its own
+ * tag, so each multi-key script and transaction stays in one slot of a cluster.
+ */
+export function createRedisConnection(deployment: RedisDeployment, role: RedisRole, options: ConnectionOptions = {}): Redis {
+  const access: RedisOptions = { ...authOptions(deployment.auth), ...(deployment.tls ? { tls: tlsOptions(deployment.tls) } : {}) };
+  switch (deployment.topology) {
+    case 'single':
+      return new Redis({ ...deployment.address, db: deployment.db, ...access, ...ROLE_OPTIONS[role], ...options });
+    case 'sentinel':
+      return new Redis({
+        sentinels: deployment.sentinels,
+        name: deployment.masterName,
+        sentinelUsername: deployment.sentinelAuth.username,
+        sentinelPassword: deployment.sentinelAuth.password,
+        ...(deployment.tls ? { enableTLSForSentinelMode: true, sentinelTLS: tlsOptions(deployment.tls) } : {}),
+        failoverDetector: true,
+        reconnectOnError: reconnectWhenReadOnly,
+        ...access,
+        ...ROLE_OPTIONS[role],
+        ...options,
+      });
+    case 'cluster':
+      return createCluster(deployment, role, access, options);
+  }
+}
+
+function createCluster(deployment: Extract<RedisDeployment, { topology: 'cluster' }>, role: RedisRole, access: RedisOptions, options: ConnectionOptions): Redis {
+  const { retryStrategy, ...nodeOptions } = options;
+  const cluster = new Cluster(deployment.nodes, {
+    ...CLUSTER_ROLE_OPTIONS[role],
+    ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
+    // Managed cluster modes (ElastiCache, MemoryDB, Azure) announce nodes by a name their certificate carries:
+    // resolving it to an IP here would make TLS check the IP. Node's own connect resolves the name instead.
+    ...(deployment.tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+    redisOptions: { ...access, ...ROLE_OPTIONS[role], ...nodeOptions },
+  });
+  // Consumers use the commands a cluster shares with a single node (BullMQ accepts either); typing it as `Redis`
+  // in this one place keeps the ~40 modules that take a `Redis` unchanged.
+  return cluster as unknown as Redis;
 }
 
 /** How long identical connection errors are folded into one log line. */

@@ -4,12 +4,13 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.js';
 import type { AppConfig } from '../config/load.js';
-import { createApiConnection, createWorkerConnection, logConnectionErrors } from '../lib/redis.js';
+import { createRedisConnection, logConnectionErrors } from '../lib/redis.js';
 import { isRedisUnavailable } from '../lib/redis-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
 import { startWorkers } from '../queue/workers.js';
+import { durationMs } from '../sources/source-config.js';
 import { RECONCILE_EVERY_MS } from '../watch/reconciler.js';
 import type { Reporter } from '../report/reporter.js';
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
@@ -42,10 +43,10 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
   const keys = keysFor(config);
   // Both of the API's connections fail fast, the one its queues add jobs with included: the API never blocks
   // on Redis (BullMQ's `Queue` does not need `maxRetriesPerRequest: null`; only workers' blocking clients do).
-  const redis = createApiConnection(env.REDIS_URL, { connectionName: 'cw-api' });
+  const redis = createRedisConnection(env.redis, 'api', { connectionName: 'cw-api' });
   logConnectionErrors(redis, logger, 'api');
   await waitUntilReady(redis);
-  const queueRedis = createApiConnection(env.REDIS_URL, { connectionName: 'cw-api-queues' });
+  const queueRedis = createRedisConnection(env.redis, 'api', { connectionName: 'cw-api-queues' });
   logConnectionErrors(queueRedis, logger, 'api-queues');
   await waitUntilReady(queueRedis);
   const store = new WatchStore(redis, keys);
@@ -122,7 +123,7 @@ export async function startWorker(
     concurrency?: number;
   } = {},
 ): Promise<WorkerService> {
-  const redis = createWorkerConnection(config.env.REDIS_URL);
+  const redis = createRedisConnection(config.env.redis, 'worker', { connectionName: 'cw-worker' });
   const slack = slackInteractive(config) ? createSlackWorker(config, redis, keysFor(config), logger) : undefined;
   const decorate = options.decorateReporter ?? ((reporter: Reporter) => reporter);
   const runtime = createWatchRuntime({
@@ -133,7 +134,8 @@ export async function startWorker(
     decorateReporter: (reporter) => decorate(slack === undefined ? reporter : slack.decorate(reporter)),
     reporterOut: options.reporterOut,
   });
-  const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency });
+  const reprobeMs = new Map(config.sources.map((source) => [source.id, durationMs(source.reprobe)]));
+  const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency, reprobeMs });
   if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await scheduleEstatePrevalence(runtime);

@@ -32,7 +32,7 @@ const MDE = `sources:
 describe('configuration', () => {
   it('starts on embedded defaults with no file', () => {
     const config = loadConfig({});
-    expect(config.env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.env.redis).toEqual({ topology: 'single', address: { host: '127.0.0.1', port: 6379 }, db: 0, auth: {} });
     expect(config.env.PORT).toBe(8080);
     expect(config.defaults).toMatchObject({ durationMs: 86_400_000, pollIntervalMs: 60_000, baselineMs: 7 * 86_400_000 });
     expect(config.sources).toEqual([]);
@@ -114,5 +114,89 @@ describe('configuration', () => {
   it('unreadable YAML names the file', () => {
     const path = yamlFile('sources: [\n');
     expect(problemsOf({ CW_CONFIG: path })[0]).toContain(path);
+  });
+});
+
+describe('Redis deployment (REDIS_*)', () => {
+  const pemFile = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cw-ca-')), 'ca.pem');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('a single node from REDIS_URL: host, port, database, ACL user and password from the URL, TLS from rediss://', () => {
+    const { redis } = loadConfig({ REDIS_URL: 'rediss://cw%40svc:p%3Ass@redis.internal:6380/2' }).env;
+    expect(redis).toEqual({
+      topology: 'single',
+      address: { host: 'redis.internal', port: 6380 },
+      db: 2,
+      auth: { username: 'cw@svc', password: 'p:ss' },
+      tls: {},
+    });
+  });
+
+  it('a Sentinel set: addresses (IPv6 in brackets), master name, the sentinels own ACL user, TLS with a CA file', () => {
+    const ca = pemFile('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const { redis } = loadConfig({
+      REDIS_SENTINELS: 'sentinel-a:26379, [::1]:26380',
+      REDIS_SENTINEL_NAME: 'cw-master',
+      REDIS_SENTINEL_USERNAME: 'sentinel-user',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pass',
+      REDIS_USERNAME: 'cw',
+      REDIS_PASSWORD: 'secret',
+      REDIS_TLS: 'true',
+      REDIS_TLS_CA: ca,
+    }).env;
+    expect(redis).toEqual({
+      topology: 'sentinel',
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      masterName: 'cw-master',
+      sentinelAuth: { username: 'sentinel-user', password: 'sentinel-pass' },
+      auth: { username: 'cw', password: 'secret' },
+      tls: { ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+    });
+  });
+
+  it('a cluster from its seed nodes, with the certificate name a managed cluster mode needs', () => {
+    const { redis } = loadConfig({
+      REDIS_CLUSTER_NODES: 'clustercfg.cw.abc123.use1.cache.amazonaws.com:6379',
+      REDIS_PASSWORD: 'token',
+      REDIS_TLS: 'yes',
+      REDIS_TLS_SERVERNAME: 'cw.redis.cache.windows.net',
+    }).env;
+    expect(redis).toEqual({
+      topology: 'cluster',
+      nodes: [{ host: 'clustercfg.cw.abc123.use1.cache.amazonaws.com', port: 6379 }],
+      auth: { password: 'token' },
+      tls: { servername: 'cw.redis.cache.windows.net' },
+    });
+  });
+
+  it('two topologies at once is an error naming the second variable', () => {
+    expect(problemsOf({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:6379' })).toEqual([
+      'REDIS_CLUSTER_NODES: conflicts with REDIS_URL: set exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'b:6379' })[0]).toMatch(/^REDIS_CLUSTER_NODES: conflicts with REDIS_SENTINELS/);
+  });
+
+  it('each conflicting or incomplete setting names its variable', () => {
+    const cases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ REDIS_SENTINELS: 'a:26379' }, /^REDIS_SENTINEL_NAME: is required/],
+      [{ REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINEL_NAME: is only used with REDIS_SENTINELS/],
+      [{ REDIS_URL: 'redis://:inurl@a:6379', REDIS_PASSWORD: 'also' }, /^REDIS_PASSWORD: REDIS_URL already holds a password/],
+      [{ REDIS_URL: 'redis://u:p@a:6379', REDIS_USERNAME: 'v' }, /^REDIS_USERNAME: REDIS_URL already names a user/],
+      [{ REDIS_USERNAME: 'cw' }, /^REDIS_USERNAME: an ACL user needs REDIS_PASSWORD/],
+      [{ REDIS_URL: 'rediss://a:6379', REDIS_TLS: 'false' }, /^REDIS_TLS: is false but REDIS_URL is rediss:\/\//],
+      [{ REDIS_TLS_CA: '/etc/ssl/ca.pem' }, /^REDIS_TLS_CA: TLS is off/],
+      [{ REDIS_TLS: 'true', REDIS_TLS_CA: '/nonexistent/ca.pem' }, /^REDIS_TLS_CA: cannot read \/nonexistent\/ca\.pem: ENOENT/],
+      [{ REDIS_CLUSTER_NODES: 'node-a' }, /^REDIS_CLUSTER_NODES: "node-a" is not host:port/],
+      [{ REDIS_SENTINELS: 'a:99999', REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINELS: "a:99999" is not host:port/],
+      [{ REDIS_TLS: 'maybe' }, /^REDIS_TLS: /],
+      [{ REDIS_URL: 'redis://a:6379/x' }, /^REDIS_URL: the path must be a database number/],
+    ];
+    for (const [env, expected] of cases) expect(problemsOf(env).join('\n'), JSON.stringify(env)).toMatch(expected);
   });
 });

@@ -4,7 +4,7 @@ import { Redis, ReplyError } from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRedisUnavailable, RedisUnavailableError } from '../../src/lib/redis-errors.js';
-import { createApiConnection, logConnectionErrors } from '../../src/lib/redis.js';
+import { createRedisConnection, logConnectionErrors } from '../../src/lib/redis.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { freePort } from '../helpers/throwaway-redis.js';
 
@@ -15,7 +15,8 @@ afterEach(() => {
 
 /** An API connection to a loopback port where nothing listens: every error it gives is a real ioredis one. */
 async function unreachable(): Promise<{ redis: Redis; emitted: Error[] }> {
-  const redis = createApiConnection(`redis://127.0.0.1:${await freePort()}`, { retryStrategy: () => 10 });
+  const address = { host: '127.0.0.1', port: await freePort() };
+  const redis = createRedisConnection({ topology: 'single', address, db: 0, auth: {} }, 'api', { retryStrategy: () => 10 });
   const emitted: Error[] = [];
   redis.on('error', (error: Error) => emitted.push(error));
   clients.push(redis);

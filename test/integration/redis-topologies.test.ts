@@ -1,0 +1,140 @@
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { Finding } from '../../src/contracts/finding.js';
+import { createRedisConnection, type Redis } from '../../src/lib/redis.js';
+import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
+import { missingRedisBinaries, RedisClusterSet, SentinelSet, startRedisServer } from '../helpers/redis-topologies.js';
+import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
+import { waitFor } from '../helpers/wait.js';
+
+const missing = missingRedisBinaries();
+if (missing) console.warn(`Redis topology tests skipped: ${missing}`);
+
+/** Long enough that the failover (about 3 s after the first finding) lands mid-window, with polls after it. */
+const WINDOW = { duration: '20s', poll_interval: '1s', baseline: '7d' };
+
+/**
+ * Runs the fallback scenario through the whole product on `env`'s Redis, calls `failOver` once the first finding
+ * reached Slack, and checks the watch reaches its verdict with every finding exactly once, in Redis and in Slack.
+ */
+async function watchSurvivesFailover(pipeline: Pipeline, failOver: () => Promise<void>): Promise<void> {
+  const opened = await pipeline.send(pipeline.request({ watch: WINDOW }));
+  expect(opened.status).toBe(202);
+  const watchId = opened.data.watch_id as string;
+  await waitFor(async () => channelStory(pipeline.slack, SLACK_CHANNEL).findingReplies.length > 0, { timeoutMs: 60_000, what: 'a first finding' });
+  expect((await pipeline.watch(watchId)).state).toBe('watching');
+
+  await failOver();
+
+  const view = await pipeline.closed(watchId, 120_000);
+  expect(view.verdict).toBe('breached');
+  const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${watchId}/findings`);
+  const tuples = findings.map((finding) => [finding.host, finding.process.name, finding.dst.ip, finding.dst.port, finding.protocol].join('|'));
+  expect(tuples.length).toBe(new Set(tuples).size);
+  expect(findings.filter((finding) => finding.process.name.toLowerCase() === 'rundll32.exe')).toHaveLength(1);
+  const retries = findings.filter((finding) => finding.kind.includes('blocked_retry'));
+  expect(retries).toHaveLength(1);
+  // Every blocked attempt of the window counted once: none lost in the failover, none applied twice.
+  const truth = pipeline.scenario
+    .connections(new Date(Date.parse(view.blocked_at)), new Date(view.expires_at))
+    .filter((connection) => connection.host.hostname === 'FIN-WS-042' && connection.dst.ip === '203.0.113.7');
+  expect(retries[0]!.count).toBe(truth.length);
+
+  const story = channelStory(pipeline.slack, SLACK_CHANNEL);
+  expect(story.statusMessages).toHaveLength(1);
+  expect(story.verdicts).toHaveLength(1);
+  expect(story.findingReplies.map(findingIdOf).sort()).toEqual(findings.map((finding) => finding.id).sort());
+}
+
+describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+  });
+
+  describe('Sentinel: a master, a replica and three Sentinels', () => {
+    let sentinels: SentinelSet;
+    beforeAll(async () => {
+      sentinels = await SentinelSet.start();
+    }, 120_000);
+    afterAll(async () => {
+      await sentinels?.close();
+    });
+
+    it('a watch whose master is killed mid-window follows the promoted replica and reports every finding once', async () => {
+      pipeline = await Pipeline.start({
+        scenario: 'fallback',
+        fallbackAfterMs: 1_000,
+        env: { REDIS_URL: '', REDIS_SENTINELS: sentinels.sentinelList, REDIS_SENTINEL_NAME: sentinels.masterName },
+      });
+      const before = await sentinels.masterPort();
+      await watchSurvivesFailover(pipeline, async () => {
+        const { from, to } = await sentinels.killMaster();
+        expect(from).toBe(before);
+        expect(to).not.toBe(from);
+      });
+    }, 240_000);
+  });
+
+  describe('Cluster: three masters, three replicas', () => {
+    let cluster: RedisClusterSet;
+    beforeAll(async () => {
+      cluster = await RedisClusterSet.start();
+    }, 120_000);
+    afterAll(async () => {
+      await cluster?.close();
+    });
+
+    it("a watch whose keys' master is killed mid-window follows the replica that takes the slot over and reports every finding once", async () => {
+      pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.seedList } });
+      const slot = await cluster.slotOf(`{${pipeline.prefix}}`);
+      await watchSurvivesFailover(pipeline, async () => {
+        const { from, to } = await cluster.killMasterOf(slot);
+        expect(to).not.toBe(from);
+      });
+    }, 240_000);
+  });
+
+  describe('ACL user and password', () => {
+    const PASSWORD = 'acl-test-password-0123';
+    let server: Awaited<ReturnType<typeof startRedisServer>>;
+    const clients: Redis[] = [];
+    beforeAll(async () => {
+      // The default user is off: only the ACL user gets in.
+      server = await startRedisServer(['--user', 'default', 'off', '--user', 'cw', 'on', `>${PASSWORD}`, '~*', '&*', '+@all'], { username: 'cw', password: PASSWORD });
+    }, 60_000);
+    afterAll(async () => {
+      for (const client of clients) client.disconnect();
+      await server?.close();
+    });
+
+    const connect = (env: NodeJS.ProcessEnv): Redis => {
+      const client = createRedisConnection(loadConfig(env).env.redis, 'api', { retryStrategy: () => null });
+      client.on('error', () => undefined);
+      clients.push(client);
+      return client;
+    };
+
+    it('REDIS_USERNAME and REDIS_PASSWORD, or the same in the URL, log in as the ACL user', async () => {
+      for (const env of [
+        { REDIS_URL: `redis://127.0.0.1:${server.port}`, REDIS_USERNAME: 'cw', REDIS_PASSWORD: PASSWORD },
+        { REDIS_URL: `redis://cw:${PASSWORD}@127.0.0.1:${server.port}` },
+      ]) {
+        const client = connect(env);
+        expect(await client.call('ACL', 'WHOAMI')).toBe('cw');
+        expect(await client.set('{acl}:probe', 'ok')).toBe('OK');
+      }
+    });
+
+    it('a wrong password is refused by the server', async () => {
+      const client = createRedisConnection(loadConfig({ REDIS_URL: `redis://127.0.0.1:${server.port}`, REDIS_USERNAME: 'cw', REDIS_PASSWORD: 'wrong-password' }).env.redis, 'api', {
+        retryStrategy: () => null,
+      });
+      clients.push(client);
+      const [error] = (await once(client, 'error')) as [Error];
+      expect(error.message).toMatch(/^WRONGPASS/);
+    });
+  });
+});
