@@ -19,6 +19,7 @@ import { wellFormedConnector, type RepairCallback } from '../sources/well-formed
 import { AllowRuleStore } from '../watch/allow-rule-store.js';
 import { FindingStore } from '../watch/finding-store.js';
 import { HeardTimeline } from '../watch/heard-timeline.js';
+import { settlePolicies } from '../watch/catch-up.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
@@ -102,6 +103,7 @@ export function createWatchRuntime(options: {
     views: new WatchViews(store, findings, publicUrlOf(config)),
     queues,
     connectors: createConnectors(config, redis, keys, logger, metrics),
+    settle: settlePolicies(config.sources),
     detection: detectionSettingsOf(config),
     baselines: createBaselineServices(
       redis,

@@ -8,6 +8,7 @@ import type { WatchQueues } from '../queue/queues.js';
 import type { Reporter } from '../report/reporter.js';
 import type { SourceConnector } from '../sources/types.js';
 import type { AllowRuleStore } from './allow-rule-store.js';
+import type { SettlePolicy } from './catch-up.js';
 import type { FindingStore } from './finding-store.js';
 import type { HeardTimeline } from './heard-timeline.js';
 import type { WatchStore } from './watch-store.js';
@@ -24,6 +25,8 @@ export interface WatchRuntime {
   views: WatchViews;
   queues: WatchQueues;
   connectors: ReadonlyMap<string, SourceConnector>;
+  /** Per source: how long its telemetry takes to settle, which the close waits for. Default: none is waited for. */
+  settle?: ReadonlyMap<string, SettlePolicy>;
   detection: DetectionSettings;
   /** Per-host baselines reused across watches and each source's estate prevalence. */
   baselines: BaselineServices;

@@ -1,7 +1,7 @@
 import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
-import type { SourceHealth, Verdict, Watch } from '../contracts/watch.js';
+import type { SourceCatchUp, SourceHealth, Verdict, Watch } from '../contracts/watch.js';
 import { formatUtc } from '../report/text/time.js';
 import { hostIdentity, hostLabel } from '../detect/host-match.js';
 import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
@@ -19,7 +19,8 @@ const listed = (items: readonly string[], max = 5) =>
 /**
  * breached: a finding (not marked benign, medium or above) shows a channel other than the blocked one,
  * or a blocked indicator was reached despite the block (a reported success).
- * inconclusive: not breached, but part of the window could not be read, a host sent no telemetry at all, a host's
+ * inconclusive: not breached, but part of the window could not be read, a source had not caught up past the window's
+ * end when the close stopped waiting for it (its telemetry may still hold what happened last), a host sent no telemetry at all, a host's
  * telemetry stopped for a significant part of the window, a host had no usable baseline (nothing to compare its
  * traffic with), or a finding event could not be recorded (quarantined); a blind window is never called held.
  * held: otherwise. A host still retrying the blocked address is named: the block held, the implant lives.
@@ -31,6 +32,8 @@ export function decideVerdict(
   silences: ReadonlyMap<string, Silence> = new Map(),
   /** `hostIdentity`s of the hosts with a usable baseline row; undefined when the baseline is not known here. */
   baselined?: ReadonlySet<string>,
+  /** Sources the close gave up waiting for: their telemetry was not known complete up to the window's end. */
+  behind: readonly SourceCatchUp[] = [],
 ): VerdictResult {
   const live = findings.filter((finding) => finding.status !== 'benign');
   // A finding on a blocked indicator (even one that also beacons: the retries are regular) is about the block:
@@ -56,7 +59,7 @@ export function decideVerdict(
     };
   }
 
-  const blind = blindSpots(watch, coverage, silences);
+  const blind = blindSpots(watch, coverage, silences, behind);
   const unbaselined = baselined === undefined ? [] : watch.hosts.filter((host) => !baselined.has(hostIdentity(host))).map(hostLabel);
   if (unbaselined.length > 0) {
     blind.push(`no usable baseline for ${listed(unbaselined)}: new traffic there cannot be told from usual traffic`);
@@ -87,11 +90,17 @@ function retryNoteOf(retries: readonly Finding[]): string {
 
 const windowMs = (watch: Watch) => Math.max(0, Date.parse(watch.expires_at) - Date.parse(watch.blocked_at));
 
-function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: ReadonlyMap<string, Silence>): string[] {
+function blindSpots(
+  watch: Watch,
+  coverage: readonly SourceHealth[],
+  silences: ReadonlyMap<string, Silence>,
+  behind: readonly SourceCatchUp[],
+): string[] {
   const reasons: string[] = [];
   const end = Date.parse(watch.expires_at);
   const tolerance = Math.max(watch.poll_interval_ms, 1_000);
   const bySource = new Map(coverage.map((health) => [health.source, health]));
+  const unreadSources = new Set<string>();
   for (const source of watch.sources) {
     const health = bySource.get(source);
     const readUntil = health?.polled_until ? Date.parse(health.polled_until) : Date.parse(watch.blocked_at);
@@ -99,7 +108,16 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: R
       const unread = formatDuration(Math.round((end - readUntil) / 1000) * 1000);
       const why = health?.last_error ? ` (last error: ${health.last_error})` : '';
       reasons.push(`${source} could not be read for the last ${unread} of the window${why}`);
+      unreadSources.add(source);
     }
+  }
+  for (const lagging of behind.filter((entry) => !unreadSources.has(entry.source))) {
+    const known = lagging.read_until === undefined ? 'nothing read yet' : `complete only to ${clockSeconds(Date.parse(lagging.read_until))}`;
+    const error = bySource.get(lagging.source)?.last_error;
+    const why = error ? `; last error: ${error}` : '';
+    reasons.push(
+      `${lagging.source} had not caught up past the window's end (its telemetry known ${known}, settle ${formatDuration(lagging.settle_ms)}${why})`,
+    );
   }
   const seen = new Set(coverage.flatMap((health) => health.hosts_seen.map((host) => host.toLowerCase())));
   const silent = watch.hosts
@@ -127,6 +145,8 @@ function blindSpots(watch: Watch, coverage: readonly SourceHealth[], silences: R
 const SILENCE_SHARE = 0.25;
 
 const clock = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
+/** To the second: a source's lag past the end of a window is often seconds. */
+const clockSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * Hosts that were heard from, then not at all for a significant stretch inside the window (at its start, or in the

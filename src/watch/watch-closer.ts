@@ -1,4 +1,7 @@
+import type { SourceCatchUp, Watch } from '../contracts/watch.js';
+import { closingStatus } from '../report/text/closing-status.js';
 import { scheduleSourcePolls } from './baseline-taker.js';
+import { catchUpOf, nextCloseStep, NO_SETTLE, type CloseStep } from './catch-up.js';
 import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
 import { baselinedHosts } from '../detect/baseline.js';
@@ -6,6 +9,8 @@ import { decideVerdict } from './verdict.js';
 
 /** Long enough for any running poll of the source to finish; the close then takes its own look. */
 const WAIT_FOR_SOURCE_MS = 60_000;
+/** A source whose reads keep failing while the close waits is looked at again this often (or every poll interval). */
+const MIN_RECHECK_MS = 1_000;
 
 export class SourceBusyError extends Error {
   constructor(readonly sourceId: string) {
@@ -14,7 +19,11 @@ export class SourceBusyError extends Error {
 }
 
 /**
- * Closes a watch whose window has ended: one last read of every source for this watch, then the verdict.
+ * Closes a watch whose window has ended: a look at every source for this watch, then the verdict once every source
+ * has caught up past the window's end (its last successful read, less its settle time). Until then the close job
+ * records what it waits for and adds itself again for when the next source should have caught up, so no worker is
+ * held; a source still behind settle + settle_grace after the end is named and the verdict is inconclusive. A finding
+ * that already breaches is given at once: later telemetry cannot undo it.
  * A close job of a watch that was extended since finds expires_at in the future and does nothing.
  */
 export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, watchId: string, now = Date.now()): Promise<void> {
@@ -39,7 +48,18 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     runtime.heard.silences(watch),
     runtime.store.baseline(watch.id),
   ]);
-  const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences, baseline && baselinedHosts(baseline));
+  const health = new Map(coverage.map((entry) => [entry.source, entry]));
+  const sources = watch.sources.map((source) => catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE));
+  // A watch still taking its baseline reads nothing more by waiting.
+  const step: CloseStep =
+    watch.state === 'watching' ? nextCloseStep(sources, now, Math.max(watch.poll_interval_ms, MIN_RECHECK_MS)) : { kind: 'decide', behind: [] };
+  const behind = step.kind === 'decide' ? step.behind : [];
+  const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences, baseline && baselinedHosts(baseline), behind);
+  if (step.kind === 'wait' && verdict !== 'breached') {
+    await waitForSources(runtime, watch, sources, step.nextCheckAt, now);
+    return;
+  }
+
   const closed = await runtime.store.update(watch.id, (current) => {
     if (current.state === 'closed') return undefined;
     current.state = 'closed';
@@ -50,7 +70,31 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     return current;
   });
   if (!closed) return;
-  runtime.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, verdict, findings: findings.length }, 'watch closed');
+  runtime.logger.info(
+    { watch_id: watch.id, incident_id: watch.incident_id, verdict, findings: findings.length, behind: behind.map((source) => source.source) },
+    'watch closed',
+  );
   await scheduleSourcePolls(runtime, closed.sources);
   await runtime.queues.publishVerdict(closed.id);
+}
+
+/** Shows what the close waits for (status message, API) and has it look again at `nextCheckAt`. */
+async function waitForSources(runtime: WatchRuntime, watch: Watch, sources: SourceCatchUp[], nextCheckAt: number, now: number): Promise<void> {
+  const at = new Date(now).toISOString();
+  const status = closingStatus({ sources }, now);
+  const updated = await runtime.store.update(watch.id, (current) => {
+    if (current.state === 'closed' || current.expires_at !== watch.expires_at) return undefined;
+    const since = current.closing?.window_end === current.expires_at ? current.closing.since : at;
+    current.closing = { window_end: current.expires_at, since, checked_at: at, status, sources };
+    if (since === at) current.audit.push({ at, actor: 'containment-watch', action: 'closing', detail: status });
+    return current;
+  });
+  if (!updated) return;
+  const waiting = sources.filter((source) => !source.caught_up).map((source) => source.source);
+  runtime.logger.info(
+    { watch_id: watch.id, incident_id: watch.incident_id, waiting_for: waiting, next_check_at: new Date(nextCheckAt).toISOString() },
+    'close waits for sources to catch up past the window end',
+  );
+  await runtime.queues.closeAt(watch.id, new Date(nextCheckAt));
+  await runtime.queues.sync(watch.id);
 }

@@ -33,4 +33,4 @@ export const mdeSourceYaml = (url: string, extra = '') => `  - id: mde-prod
     client_id: test-client
     client_secret: test-secret
     lookback: 5s
-${extra}`;
+${/settle:/.test(extra) ? '' : '    settle: 0s\n'}${extra}`;

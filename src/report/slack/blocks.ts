@@ -11,6 +11,7 @@ import {
   VERDICT_LABEL,
   severityLabel,
 } from '../text/labels.js';
+import { activeClosing, closingStatus } from '../text/closing-status.js';
 import { formatDurationShort, formatRelative, formatTimeLeft, formatUtc } from '../text/time.js';
 import {
   SLACK_LIMITS,
@@ -93,8 +94,11 @@ function stateLines(view: WatchView, now: number): string[] {
     lines.push(`*State:* ${STATE_LABEL.closed}${closedAt}${verdict}`);
     if (view.stop_reason !== undefined) lines.push(`*Stopped:* ${truncateEscaped(view.stop_reason, 300)}`);
   } else {
+    const closing = activeClosing(view);
     lines.push(
-      `*State:* ${STATE_LABEL[view.state]} · ends ${utc(view.expires_at)} (${formatTimeLeft(view.expires_at, now)})`,
+      closing
+        ? `*State:* ${escapeMrkdwn(closingStatus(closing, now))} · ended ${utc(view.expires_at)}`
+        : `*State:* ${STATE_LABEL[view.state]} · ends ${utc(view.expires_at)} (${formatTimeLeft(view.expires_at, now)})`,
     );
   }
   const blocked = view.blocked.map((indicator) => inlineCode(indicator.value, 80));
@@ -200,7 +204,13 @@ export function statusMessage(view: WatchView, options: BuildOptions = {}): Slac
       `Details: ${truncateEscaped(view.status_url, 500)}`,
     ]),
   ];
-  const state = view.state === 'closed' ? `closed${view.verdict === undefined ? '' : `, ${view.verdict}`}` : `${view.state}, ${formatTimeLeft(view.expires_at, now)}`;
+  const closing = activeClosing(view);
+  const state =
+    view.state === 'closed'
+      ? `closed${view.verdict === undefined ? '' : `, ${view.verdict}`}`
+      : closing
+        ? closingStatus(closing, now)
+        : `${view.state}, ${formatTimeLeft(view.expires_at, now)}`;
   const text = truncateEscaped(
     `Containment watch ${view.incident_id}: ${state}; ${count(view.hosts.length, 'host')}, ${count(view.findings.total, 'finding')}`,
     FALLBACK_MAX,

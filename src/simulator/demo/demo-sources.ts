@@ -40,7 +40,7 @@ function demoSource(type: string, label: string, start: (scenario: Scenario, sec
     async start(scenario) {
       const secret = randomBytes(24).toString('hex');
       const fake = await start(scenario, secret);
-      const lines = [`id: ${type}-demo`, `type: ${type}`, `base_url: ${fake.url}`, ...fields(fake.url), 'lookback: 15s'];
+      const lines = [`id: ${type}-demo`, `type: ${type}`, `base_url: ${fake.url}`, ...fields(fake.url), 'lookback: 15s', `settle: ${DEMO_SETTLE}`];
       return {
         label,
         url: fake.url,
@@ -53,6 +53,8 @@ function demoSource(type: string, label: string, start: (scenario: Scenario, sec
 }
 
 const SECRET = '${DEMO_SOURCE_SECRET}';
+/** The demo's windows are seconds long: its fakes' telemetry (at most 2 s late) settles within this. */
+const DEMO_SETTLE = '3s';
 
 /** Every vendor the demo can play the scenario through (`npm run demo -- --source <type>`). */
 export const DEMO_SOURCES: readonly DemoSource[] = [

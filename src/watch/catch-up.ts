@@ -1,0 +1,57 @@
+import type { SourceCatchUp, SourceHealth, Watch } from '../contracts/watch.js';
+import { durationMs, type SourceCommonConfig } from '../sources/source-config.js';
+
+/** How long a source's telemetry takes to be searchable, and how much longer the close waits for it. */
+export interface SettlePolicy {
+  settleMs: number;
+  graceMs: number;
+}
+
+/** A source whose settings are not known here is taken as complete when read, and not waited for. */
+export const NO_SETTLE: SettlePolicy = { settleMs: 0, graceMs: 0 };
+
+export function settlePolicies(sources: readonly SourceCommonConfig[]): Map<string, SettlePolicy> {
+  return new Map(sources.map((source) => [source.id, { settleMs: durationMs(source.settle), graceMs: durationMs(source.settle_grace) }]));
+}
+
+/**
+ * How far a source's telemetry is known complete: no vendor tells when its ingestion has caught up, so a successful
+ * read at time t covers what happened up to t - settle, and never further than it read.
+ */
+export function readUntilOf(health: SourceHealth | undefined, settleMs: number): number | undefined {
+  if (health?.last_success_at === undefined || health.polled_until === undefined) return undefined;
+  return Math.min(Date.parse(health.last_success_at) - settleMs, Date.parse(health.polled_until));
+}
+
+export function catchUpOf(watch: Watch, source: string, health: SourceHealth | undefined, policy: SettlePolicy): SourceCatchUp {
+  const end = Date.parse(watch.expires_at);
+  const readUntil = readUntilOf(health, policy.settleMs);
+  const expectedAt = end + policy.settleMs;
+  return {
+    source,
+    ...(readUntil === undefined ? {} : { read_until: new Date(readUntil).toISOString() }),
+    settle_ms: policy.settleMs,
+    caught_up: readUntil !== undefined && readUntil >= end,
+    expected_at: new Date(expectedAt).toISOString(),
+    gives_up_at: new Date(expectedAt + policy.graceMs).toISOString(),
+  };
+}
+
+export type CloseStep =
+  /** Every source has caught up, or the close gave up on those in `behind`. */
+  | { kind: 'decide'; behind: SourceCatchUp[] }
+  | { kind: 'wait'; nextCheckAt: number };
+
+/**
+ * Whether the close can decide now, or when to look again: when the first waiting source should have caught up, or,
+ * for one already overdue (its reads failing), after `recheckMs`; never later than the time it is given up on.
+ */
+export function nextCloseStep(sources: readonly SourceCatchUp[], now: number, recheckMs: number): CloseStep {
+  const waiting = sources.filter((source) => !source.caught_up && Date.parse(source.gives_up_at) > now);
+  if (waiting.length === 0) return { kind: 'decide', behind: sources.filter((source) => !source.caught_up) };
+  const checks = waiting.map((source) => {
+    const expected = Date.parse(source.expected_at);
+    return Math.min(Date.parse(source.gives_up_at), expected > now ? expected : now + recheckMs);
+  });
+  return { kind: 'wait', nextCheckAt: Math.min(...checks) };
+}
