@@ -112,11 +112,12 @@ function blindSpots(
     }
   }
   for (const lagging of behind.filter((entry) => !unreadSources.has(entry.source))) {
-    const known = lagging.read_until === undefined ? 'nothing read yet' : `complete only to ${clockSeconds(Date.parse(lagging.read_until))}`;
+    const known =
+      lagging.read_until === undefined ? 'nothing read from it' : `its telemetry known complete only to ${clockSeconds(Date.parse(lagging.read_until))}`;
     const error = bySource.get(lagging.source)?.last_error;
     const why = error ? `; last error: ${error}` : '';
     reasons.push(
-      `${lagging.source} had not caught up past the window's end (its telemetry known ${known}, settle ${formatDuration(lagging.settle_ms)}${why})`,
+      `${lagging.source} had not caught up past the window's end (${known}, settle ${formatDuration(lagging.settle_ms)}${why})`,
     );
   }
   const seen = new Set(coverage.flatMap((health) => health.hosts_seen.map((host) => host.toLowerCase())));

@@ -108,6 +108,32 @@ describe('the verdict at close', () => {
     expect(result.reasons[0]).toBe('mde-prod could not be read for the last 40m of the window (last error: mde-prod: HTTP 503)');
   });
 
+  it('is inconclusive, never held, naming a source the close gave up waiting for; a breach stands regardless', () => {
+    const behind = {
+      source: 'mde-prod',
+      read_until: '2026-11-29T10:59:58.000Z',
+      settle_ms: 300_000,
+      caught_up: false,
+      expected_at: '2026-11-29T11:05:00.000Z',
+      gives_up_at: '2026-11-29T11:15:00.000Z',
+    };
+    const coverage = [{ ...fullCoverage[0]!, last_error: 'mde-prod: HTTP 503' }];
+    expect(decideVerdict(watch, [], coverage, new Map(), undefined, [behind])).toEqual({
+      verdict: 'inconclusive',
+      reasons: ["mde-prod had not caught up past the window's end (its telemetry known complete only to 2026-11-29T10:59:58Z, settle 5m; last error: mde-prod: HTTP 503)"],
+    });
+    expect(decideVerdict(watch, [], fullCoverage, new Map(), undefined, [{ ...behind, read_until: undefined }]).reasons).toEqual([
+      "mde-prod had not caught up past the window's end (nothing read from it, settle 5m)",
+    ]);
+    expect(decideVerdict(watch, [finding({})], fullCoverage, new Map(), undefined, [behind]).verdict).toBe('breached');
+  });
+
+  it('names a source once when it could not be read to the end and also had not caught up', () => {
+    const coverage = [{ ...fullCoverage[0]!, polled_until: '2026-11-29T10:20:00.000Z' }];
+    const behind = { source: 'mde-prod', settle_ms: 0, caught_up: false, expected_at: watch.expires_at, gives_up_at: watch.expires_at };
+    expect(decideVerdict(watch, [], coverage, new Map(), undefined, [behind]).reasons).toEqual(['mde-prod could not be read for the last 40m of the window']);
+  });
+
   it('is inconclusive, naming the host, when a host had no usable baseline: its new traffic cannot be told from its usual', () => {
     const result = decideVerdict(watch, [], fullCoverage, new Map(), new Set(['fin-ws-041']));
     expect(result.verdict).toBe('inconclusive');
