@@ -1,4 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import { createHostMatcher, hostLabel, type DeviceRef } from '../detect/host-match.js';
+import type { HostRef } from './types.js';
 
 const baselineKey = (entry: BaselineEntry) =>
   JSON.stringify([entry.host.toLowerCase(), entry.process_path, entry.process_name, entry.sha1, entry.dst_ip, entry.dst_hostname, entry.dst_port, entry.protocol]);
@@ -27,28 +29,55 @@ export function mergeBaselineEntries(entries: Iterable<BaselineEntry>): Baseline
   return [...merged.values()];
 }
 
+/** A vendor's aggregate row with every identifier the vendor reported for its device. */
+export interface DeviceRow {
+  device: DeviceRef;
+  entry: BaselineEntry;
+}
+
 /**
- * A baseline built from raw connection events, for vendors whose log API has no aggregation (firewalls): one
- * entry per (host, process, destination, port, protocol). The host is the event's device name, else its IP.
+ * Names each baseline row as the watch names the asked host it belongs to (host name, else IP, else EDR id), found by
+ * every identifier of the row's device through the watch's own matcher: a vendor that groups by device name still
+ * delivers the history of a host the webhook gave only by IP or id. A row of no asked host keeps the vendor's name
+ * (it counts towards prevalence only). Rows that then read alike are merged.
  */
-export function baselineFromEvents(events: Iterable<ConnectionEvent>): BaselineEntry[] {
+export function attributeBaseline(hosts: readonly HostRef[], rows: Iterable<DeviceRow>): BaselineEntry[] {
+  const matchHost = createHostMatcher(hosts);
   const entries: BaselineEntry[] = [];
-  for (const event of events) {
-    const host = event.device.hostname ?? event.device.ip ?? event.src_endpoint?.ip;
-    if (host === undefined) continue;
-    entries.push({
-      host,
-      process_path: event.process?.path,
-      process_name: event.process?.name,
-      sha1: event.process?.sha1,
-      dst_ip: event.dst_endpoint.ip,
-      dst_hostname: event.dst_endpoint.hostname,
-      dst_port: event.dst_endpoint.port,
-      protocol: event.protocol,
-      count: 1,
-      first_seen: event.time,
-      last_seen: event.time,
-    });
+  for (const { device, entry } of rows) {
+    const host = matchHost.byRef(device);
+    entries.push(host ? { ...entry, host: hostLabel(host) } : entry);
   }
   return mergeBaselineEntries(entries);
+}
+
+/**
+ * A baseline built from raw connection events, for vendors whose log API has no aggregation (firewalls, Deep
+ * Visibility): one entry per (host, process, destination, port, protocol), attributed to the asked hosts as
+ * `attributeBaseline` does. A device is known by its name, id and IP, else by the connection's source IP.
+ */
+export function baselineFromEvents(hosts: readonly HostRef[], events: Iterable<ConnectionEvent>): BaselineEntry[] {
+  const rows: DeviceRow[] = [];
+  for (const event of events) {
+    const device = { ...event.device, ip: event.device.ip ?? event.src_endpoint?.ip };
+    const host = device.hostname ?? device.ip ?? device.uid;
+    if (host === undefined) continue;
+    rows.push({
+      device,
+      entry: {
+        host,
+        process_path: event.process?.path,
+        process_name: event.process?.name,
+        sha1: event.process?.sha1,
+        dst_ip: event.dst_endpoint.ip,
+        dst_hostname: event.dst_endpoint.hostname,
+        dst_port: event.dst_endpoint.port,
+        protocol: event.protocol,
+        count: 1,
+        first_seen: event.time,
+        last_seen: event.time,
+      },
+    });
+  }
+  return attributeBaseline(hosts, rows);
 }

@@ -182,7 +182,7 @@ describe('Elastic connector against the Elasticsearch fake', () => {
     const expected = new Map<string, BaselineEntry>();
     for (const c of scenario.connections(range.from, range.to)) {
       const entry: BaselineEntry = {
-        host: defendHost(c) ? c.host.fqdn : c.host.hostname.toLowerCase(),
+        host: c.host.hostname, // named as the watch names the host it asked for
         process_path: c.process.path,
         process_name: c.process.name,
         sha1: defendHost(c) ? c.process.sha1 : undefined,

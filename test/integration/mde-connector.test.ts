@@ -266,7 +266,7 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
     const expected = new Map<string, BaselineEntry>();
     for (const c of scenario.connections(range.from, range.to)) {
       const entry: BaselineEntry = {
-        host: c.host.fqdn,
+        host: c.host.hostname, // named as the watch names the host it asked for
         process_path: c.process.path,
         process_name: c.process.name,
         sha1: c.process.sha1,
@@ -284,7 +284,7 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
     }
     expect(sorted(entries)).toEqual(sorted([...expected.values()]));
     const beacon = entries.find((entry) => entry.dst_ip === '203.0.113.7');
-    expect(beacon).toMatchObject({ host: 'fin-ws-042.corp.example', process_name: 'powershell.exe', dst_port: 443, protocol: 'tcp' });
+    expect(beacon).toMatchObject({ host: 'FIN-WS-042', process_name: 'powershell.exe', dst_port: 443, protocol: 'tcp' });
     expect(entries.some((entry) => entry.process_name === 'rundll32.exe')).toBe(false);
   });
 

@@ -203,14 +203,14 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
     expect(logLines.some((line) => line.msg === 'baseline larger than max_pages; the rest of it is not read')).toBe(true);
   });
 
-  it('builds a 7-day baseline per source IP, destination, port and protocol from the sessions read', async () => {
+  it('builds a 7-day baseline per host (found by its source IP), destination, port and protocol from the sessions read', async () => {
     const range = around(7 * DAY_MS, 0);
 
     const entries = await connector({ page_size: 2_000 }).fetchBaseline({ hosts: allHosts(), ...range });
 
     const expected = new Map<string, BaselineEntry>();
     for (const c of scenario.connections(range.from, range.to)) {
-      const entry: BaselineEntry = { host: c.host.ip, dst_ip: c.dst.ip, dst_port: c.dst.port, protocol: c.protocol, count: 1, first_seen: c.time, last_seen: c.time };
+      const entry: BaselineEntry = { host: c.host.hostname, dst_ip: c.dst.ip, dst_port: c.dst.port, protocol: c.protocol, count: 1, first_seen: c.time, last_seen: c.time };
       const key = JSON.stringify([entry.host, entry.dst_ip, entry.dst_port, entry.protocol]);
       const seen = expected.get(key);
       expected.set(key, seen ? { ...seen, count: seen.count + 1, last_seen: c.time } : entry);

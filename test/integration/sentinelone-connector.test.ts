@@ -125,7 +125,7 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
   });
 
   it('resolves hosts through the agents API and says why a host is not visible', async () => {
-    const [ws41, ws42] = scenario.hosts;
+    const [ws41, ws42, ws43] = scenario.hosts;
 
     const visibility = await connector().resolveHosts!([
       { hostname: 'fin-ws-041' },
@@ -134,7 +134,10 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
       { hostname: 'FIN-WS-04' },
       { hostname: 'fin-ws-041,fin-ws-042' },
       { edr_id: 'f'.repeat(32) },
-      { ip: '10.20.1.43' },
+      { ip: ws43!.ip },
+      // The address filter matches by substring: a prefix of every agent's address is no agent's address.
+      { ip: '10.20.1.4' },
+      {},
     ]);
 
     expect(visibility.map((entry) => [entry.visible, entry.device_id ?? entry.reason])).toEqual([
@@ -144,7 +147,9 @@ describe('SentinelOne connector against the Deep Visibility fake', () => {
       [false, 'no SentinelOne agent with this computer name'],
       [false, 'not a computer name SentinelOne can look up (it holds a comma)'],
       [false, 'no SentinelOne agent has this agent UUID'],
-      [false, 'SentinelOne matches agents by computer name or agent UUID; neither was given'],
+      [true, ws43!.device_id.slice(0, 32)],
+      [false, 'no SentinelOne agent has this local IP'],
+      [false, 'SentinelOne matches agents by computer name, agent UUID or local IP; none was given'],
     ]);
   });
 

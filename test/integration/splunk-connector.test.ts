@@ -261,7 +261,7 @@ describe('Splunk connector against the search jobs API fake', () => {
     const expected = new Map<string, BaselineEntry>();
     for (const c of scenario.connections(range.from, range.to)) {
       const entry: BaselineEntry = {
-        host: c.host.fqdn,
+        host: c.host.hostname, // named as the watch names the host it asked for
         process_path: c.process.path,
         process_name: c.process.name,
         dst_ip: c.dst.ip,

@@ -136,11 +136,14 @@ export class FakeSentinelone extends VendorFake<FakeFailure> {
     const list = (value: unknown) => (typeof value === 'string' && value !== '' ? value.split(',') : undefined);
     const names = list(req.query.computerName__contains);
     const uuids = list(req.query.uuids);
+    // Free-text (substring) match on the agent's local interface addresses, as the 2.1 API documents it.
+    const addresses = list(req.query.networkInterfaceInet__contains);
     record.agentNames = names;
     const nowMs = this.now();
     const agents = this.options.scenario.hosts
       .filter((host) => !names || names.some((name) => host.hostname.toLowerCase().includes(name.toLowerCase())))
       .filter((host) => !uuids || uuids.includes(agentUuidOf(host)))
+      .filter((host) => !addresses || addresses.some((address) => host.ip.includes(address)))
       .map((host) => agentRecord(host, nowMs));
     this.page(res, record, agents, req.query.limit, req.query.cursor);
   }

@@ -1,6 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { mergeBaselineEntries } from '../event-baseline.js';
+import { attributeBaseline, type DeviceRow } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { unlimitedBudget } from '../http/request-budget.js';
@@ -14,7 +14,7 @@ import type { CrowdstrikeConfig } from './config.js';
 import { SORT_MAX_ROWS, buildBaselineQuery, buildConnectionsQuery, buildDestinationPrevalenceQuery, buildPortPrevalenceQuery, type ProcessJoinWindow } from './cql.js';
 import { DeviceDirectory, visibilityOf } from './devices.js';
 import { createFalconApi } from './falcon-api.js';
-import { toBaselineEntry, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
+import { toBaselineRow, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
 import {
   BaselineRowSchema,
   DestinationPrevalenceRowSchema,
@@ -111,7 +111,7 @@ export class CrowdstrikeConnector implements SourceConnector {
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
     const devices = await this.devicesOf(query.hosts, query.signal);
-    const entries: BaselineEntry[] = [];
+    const rowsRead: DeviceRow[] = [];
     const fromMs = query.from.getTime();
     const maxGroups = this.config.baseline_max_groups;
     for (const aids of batches([...devices.keys()], this.maxHostsPerQuery)) {
@@ -120,9 +120,9 @@ export class CrowdstrikeConnector implements SourceConnector {
       if (rows.length >= maxGroups) {
         this.deps.logger.warn({ source: this.id, groups: rows.length }, 'baseline larger than baseline_max_groups; the rest of it is not read');
       }
-      entries.push(...rows.map((row) => toBaselineEntry(row, devices.get(row.aid.toLowerCase()))));
+      rowsRead.push(...rows.map((row) => toBaselineRow(row, devices.get(row.aid.toLowerCase()))));
     }
-    return mergeBaselineEntries(entries);
+    return attributeBaseline(query.hosts, rowsRead);
   }
 
   /**

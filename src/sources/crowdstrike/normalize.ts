@@ -2,6 +2,7 @@ import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { basename } from '../../detect/process-identity.js';
 import type { BaselineRow, DestinationPrevalenceRow, FalconDevice, NetworkEvent, PortPrevalenceRow } from './parse.js';
+import type { DeviceRow } from '../event-baseline.js';
 
 const present = (value: string | null | undefined): string | undefined => (value ? value : undefined);
 const presentInt = (value: number | null | undefined): number | undefined =>
@@ -66,7 +67,13 @@ export function toConnectionEvent(sourceId: string, event: NetworkEvent, device:
   };
 }
 
-export function toBaselineEntry(row: BaselineRow, device: FalconDevice | undefined): BaselineEntry {
+/** A baseline row with its device as Falcon knows it (aid, and the Hosts API's name and local IP), for attribution. */
+export function toBaselineRow(row: BaselineRow, device: FalconDevice | undefined): DeviceRow {
+  const aid = row.aid.toLowerCase();
+  return { device: { uid: aid, hostname: present(device?.hostname), ip: present(device?.local_ip) }, entry: toBaselineEntry(row, device) };
+}
+
+function toBaselineEntry(row: BaselineRow, device: FalconDevice | undefined): BaselineEntry {
   const path = present(row.ImageFileName);
   return {
     host: present(device?.hostname) ?? row.aid.toLowerCase(),

@@ -1,6 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { mergeBaselineEntries } from '../event-baseline.js';
+import { attributeBaseline, type DeviceRow } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { byTimeThenId } from '../event-order.js';
@@ -11,7 +11,7 @@ import { finishPrevalence } from '../prevalence.js';
 import type { ConnectorDeps, HostRef, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { ElasticConfig } from './config.js';
 import { baselinePage, connectionFilter, estateFilter, hostClauses, prevalencePage, type Json } from './dsl.js';
-import { hostNameMatches, toBaselineEntry, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
+import { hostNameMatches, toBaselineRow, toConnectionEvent, toDestinationPrevalence, toPortPrevalence } from './normalize.js';
 import {
   BucketSchema,
   CompositeResponseSchema,
@@ -106,7 +106,7 @@ export class ElasticConnector implements SourceConnector {
 
   /** Aggregated by Elasticsearch (composite aggregation), paged by `after_key`. */
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const entries: BaselineEntry[] = [];
+    const rowsRead: DeviceRow[] = [];
     for (const hosts of this.queryableBatches(query.hosts)) {
       const filter = connectionFilter(hosts, query.from, query.to);
       const belongs = belongsTo(hosts);
@@ -116,9 +116,7 @@ export class ElasticConnector implements SourceConnector {
         const body = parseBody(this.id, 'baseline _search', CompositeResponseSchema, response);
         requireComplete(this.id, body);
         const buckets = parseItems(this.id, 'baseline bucket', BucketSchema, body.aggregations.baseline.buckets);
-        // Buckets are keyed by host.name: hosts known only by id or IP cannot be told apart here, and are kept.
-        const byName = hosts.every((host) => given(host.hostname) !== undefined);
-        entries.push(...buckets.map((bucket) => toBaselineEntry(this.id, bucket)).filter((entry) => !byName || belongs({ hostname: entry.host })));
+        rowsRead.push(...buckets.map((bucket) => toBaselineRow(this.id, bucket)).filter((row) => belongs(row.device)));
         const next = body.aggregations.baseline.after_key;
         if (buckets.length === 0 || !next) break;
         if (JSON.stringify(next) === JSON.stringify(after)) throw new SourceError('terminal', this.id, 'baseline paging did not advance; after_key repeated');
@@ -129,7 +127,7 @@ export class ElasticConnector implements SourceConnector {
         after = next;
       }
     }
-    return mergeBaselineEntries(entries);
+    return attributeBaseline(query.hosts, rowsRead);
   }
 
   /**

@@ -98,9 +98,16 @@ export function searchPage(options: { query: Json; pitId: string; keepAlive: str
   };
 }
 
-/** Composite-aggregation sources of the baseline: one bucket per host, process, hash, destination, port, transport. */
+/**
+ * Composite-aggregation sources of the baseline: one bucket per host, process, hash, destination, port, transport. The
+ * host is its name, agent id and the connection's local address, so a bucket is attributed to the watched host by
+ * whichever of them the webhook gave (`host.ip` lists every address of the host: grouping by it would count a
+ * connection once per address).
+ */
 export const BASELINE_SOURCES = {
   host: 'host.name',
+  host_id: 'host.id',
+  src_ip: 'source.ip',
   path: 'process.executable',
   name: 'process.name',
   sha1: 'process.hash.sha1',

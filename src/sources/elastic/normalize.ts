@@ -3,6 +3,7 @@ import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { firstLabel } from '../../detect/net.js';
 import { basename } from '../../detect/process-identity.js';
 import { startedAtMs } from '../process-start.js';
+import type { DeviceRow } from '../event-baseline.js';
 import { SourceError } from '../source-error.js';
 import type { Bucket, DestinationBucket, Hit, PortBucket } from './parse.js';
 
@@ -79,7 +80,13 @@ export function toConnectionEvent(sourceId: string, hit: Hit): ConnectionEvent {
 
 const keyText = (value: string | number | null | undefined): string | undefined => (value === null || value === undefined || value === '' || value === '-' ? undefined : String(value));
 
-export function toBaselineEntry(sourceId: string, bucket: Bucket): BaselineEntry {
+/** A baseline bucket with its device as the agent reported it (name, `host.id`, local address), for attribution. */
+export function toBaselineRow(sourceId: string, bucket: Bucket): DeviceRow {
+  const { key } = bucket;
+  return { device: { hostname: keyText(key.host), uid: keyText(key.host_id), ip: keyText(key.src_ip) }, entry: toBaselineEntry(sourceId, bucket) };
+}
+
+function toBaselineEntry(sourceId: string, bucket: Bucket): BaselineEntry {
   const { key } = bucket;
   const host = keyText(key.host);
   const first = bucket.first_seen.value;

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { attributeBaseline, type DeviceRow } from '../host-attribution.js';
+import { attributeBaseline, type DeviceRow } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { unlimitedBudget } from '../http/request-budget.js';

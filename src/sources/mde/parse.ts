@@ -4,7 +4,7 @@ import type { SourcePrevalence } from '../../contracts/prevalence.js';
 import { isoUtcMs } from '../process-start.js';
 import { describeFirstIssue, describeIssues, parseBody, parseEach } from '../vendor-body.js';
 import { BASELINE_COLUMNS, PREVALENCE_COLUMNS, PROTOCOL_PREFIXES } from './kql.js';
-import type { DeviceRow } from '../host-attribution.js';
+import type { DeviceRow } from '../event-baseline.js';
 
 /** MDE `Timestamp`: UTC ISO 8601, normally with 7 fractional digits. Kept raw for the paging cursor. */
 const TimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/, {

@@ -114,7 +114,7 @@ export class PanosConnector implements SourceConnector {
   /** PAN-OS log queries do not aggregate: the baseline is built from the sessions read, within `max_pages`. */
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
     const events = await readIpBatches(query.hosts, this.maxHostsPerQuery, (ips) => this.readHosts(query, ips, 'cut'));
-    return baselineFromEvents(events);
+    return baselineFromEvents(query.hosts, events);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
+import { baselineFromEvents } from '../event-baseline.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
 import { byTimeThenId } from '../event-order.js';
@@ -11,8 +12,8 @@ import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceCon
 import { resolveAgents } from './agents.js';
 import type { SentineloneConfig } from './config.js';
 import { createDvQueryRunner, type DvQueryRunner } from './dv-query.js';
-import { agentIsNamed, agentUuidOf, hostnameOf, searchNames } from './host-names.js';
-import { aggregateBaseline, toConnectionEvent } from './normalize.js';
+import { agentIsNamed, agentUuidOf, hostnameOf, lookupIpOf, searchNames } from './host-names.js';
+import { toConnectionEvent } from './normalize.js';
 import { parseEvents } from './parse.js';
 import { buildEstateIpConnectQuery, buildIpConnectQuery, isEmptyMatch, type AgentMatch } from './s1ql.js';
 import { budgetThenGate, statusGateFor } from './status-gate.js';
@@ -20,19 +21,23 @@ import { budgetThenGate, statusGateFor } from './status-gate.js';
 /** A query that fills its limit is split in halves of its time range, at most this many times deep. */
 const MAX_SPLIT_DEPTH = 6;
 
-function agentMatch(hosts: readonly HostRef[]): AgentMatch {
-  const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
-  const uuids = hosts.map(agentUuidOf).filter((uuid): uuid is string => uuid !== undefined);
-  return { names: [...new Set(names.flatMap(searchNames))], uuids: [...new Set(uuids)] };
+/** A batch's Deep Visibility filter, and which of the events it returns are the batch's hosts'. */
+interface BatchMatch {
+  match: AgentMatch;
+  belongs: (event: ConnectionEvent) => boolean;
 }
 
-/** The match is by substring: keep only events of agents that are one of the hosts. */
-function belongsTo(hosts: readonly HostRef[]): (event: ConnectionEvent) => boolean {
-  const uuids = new Set(hosts.map(agentUuidOf).filter((uuid) => uuid !== undefined));
+/** `agentsByIp`: the UUIDs of the agents of the batch's hosts given by IP only (DV has no agent address term). */
+function batchMatch(hosts: readonly HostRef[], agentsByIp: readonly string[]): BatchMatch {
   const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
-  return (event) =>
-    (event.device.uid !== undefined && uuids.has(event.device.uid.replaceAll('-', '').toLowerCase())) ||
-    names.some((name) => agentIsNamed(event.device.hostname, name));
+  const uuids = new Set([...hosts.map(agentUuidOf).filter((uuid): uuid is string => uuid !== undefined), ...agentsByIp]);
+  return {
+    match: { names: [...new Set(names.flatMap(searchNames))], uuids: [...uuids] },
+    // The name match is by substring: only events of agents that are one of the hosts are kept.
+    belongs: (event) =>
+      (event.device.uid !== undefined && uuids.has(event.device.uid.replaceAll('-', '').toLowerCase())) ||
+      names.some((name) => agentIsNamed(event.device.hostname, name)),
+  };
 }
 
 /**
@@ -76,13 +81,22 @@ export class SentineloneConnector implements SourceConnector {
     return resolveAgents({ sourceId: this.id, http: this.http, authorization: this.authorization, hosts, signal });
   }
 
+  /** The batches of `hosts` with what each asks Deep Visibility; hosts given by IP only are looked up as agents first. */
+  private async batchMatches(hosts: readonly HostRef[], signal: AbortSignal | undefined): Promise<{ hosts: HostRef[]; match: BatchMatch }[]> {
+    const out: { hosts: HostRef[]; match: BatchMatch }[] = [];
+    for (const batch of batches(hosts, this.maxHostsPerQuery)) {
+      const byIp = batch.filter((host) => lookupIpOf(host) !== undefined);
+      const agents = byIp.length === 0 ? [] : await resolveAgents({ sourceId: this.id, http: this.http, authorization: this.authorization, hosts: byIp, signal });
+      const match = batchMatch(batch, agents.flatMap((agent) => agent.uuids));
+      if (!isEmptyMatch(match.match)) out.push({ hosts: batch, match });
+    }
+    return out;
+  }
+
   async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
     const events = new Map<string, ConnectionEvent>();
-    for (const hosts of batches(query.hosts, this.maxHostsPerQuery)) {
-      const match = agentMatch(hosts);
-      if (isEmptyMatch(match)) continue;
+    for (const { match: { match, belongs } } of await this.batchMatches(query.hosts, query.signal)) {
       const rows = await this.collect(buildIpConnectQuery(match), query.from, query.to, query.signal, 0);
-      const belongs = belongsTo(hosts);
       for (const row of parseEvents(this.id, rows)) {
         const event = toConnectionEvent(this.id, row);
         if (event.time >= query.from.getTime() && event.time < query.to.getTime() && belongs(event)) events.set(event.id, event);
@@ -108,18 +122,19 @@ export class SentineloneConnector implements SourceConnector {
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
     const events: ConnectionEvent[] = [];
     const maxEvents = this.config.baseline_max_events;
-    for (const hosts of batches(query.hosts, this.maxHostsPerQuery)) {
-      const match = agentMatch(hosts);
-      if (isEmptyMatch(match)) continue;
+    for (const { match: { match, belongs } } of await this.batchMatches(query.hosts, query.signal)) {
       const limits = { queryLimit: Math.min(100_000, maxEvents), maxEvents };
       const result = await this.dv.run(buildIpConnectQuery(match), { from: query.from, to: query.to }, limits, query.signal);
       if (!result.complete) {
         this.deps.logger.warn({ source: this.id, events: result.events.length }, 'baseline larger than baseline_max_events; the rest of it is not read');
       }
-      const belongs = belongsTo(hosts);
       events.push(...parseEvents(this.id, result.events).map((row) => toConnectionEvent(this.id, row)).filter(belongs));
     }
-    return aggregateBaseline(events);
+    // Inbound events are not the host's history.
+    return baselineFromEvents(
+      query.hosts,
+      events.filter((event) => event.direction !== 'inbound'),
+    );
   }
 
   /**

@@ -8,6 +8,9 @@ const given = (value: string | undefined) => (value !== undefined && value.trim(
 
 export const hostnameOf = (host: HostRef): string | undefined => given(host.hostname);
 
+/** The IP a host is looked up by: only a host given by neither name nor agent UUID (addresses move between hosts). */
+export const lookupIpOf = (host: HostRef): string | undefined => (hostnameOf(host) || agentUuidOf(host) ? undefined : given(host.ip));
+
 export function agentUuidOf(host: HostRef): string | undefined {
   const id = given(host.edr_id)?.toLowerCase();
   return id !== undefined && AGENT_UUID.test(id) ? id.replaceAll('-', '') : undefined;

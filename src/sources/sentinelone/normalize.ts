@@ -1,4 +1,4 @@
-import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
+import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import type { IpConnectEvent } from './parse.js';
 
 const present = (value: string | null | undefined): string | undefined => (value ? value : undefined);
@@ -42,43 +42,4 @@ export function toConnectionEvent(sourceId: string, event: IpConnectEvent): Conn
     direction: DIRECTIONS[(event.netEventDirection ?? '').toUpperCase()] ?? 'unknown',
     outcome: OUTCOMES[(event.netConnStatus ?? '').toUpperCase()] ?? 'unknown',
   };
-}
-
-const groupKey = (event: ConnectionEvent) =>
-  JSON.stringify([
-    (event.device.hostname ?? event.device.uid ?? '').toLowerCase(),
-    event.process?.path?.toLowerCase(),
-    event.process?.sha1,
-    event.dst_endpoint.ip,
-    event.dst_endpoint.port,
-    event.protocol,
-  ]);
-
-/** S1QL 1.0 cannot aggregate: the baseline is the fetched events grouped here. Inbound events are not history. */
-export function aggregateBaseline(events: Iterable<ConnectionEvent>): BaselineEntry[] {
-  const groups = new Map<string, BaselineEntry>();
-  for (const event of events) {
-    if (event.direction === 'inbound') continue;
-    const key = groupKey(event);
-    const seen = groups.get(key);
-    groups.set(
-      key,
-      seen
-        ? { ...seen, count: seen.count + 1, first_seen: Math.min(seen.first_seen, event.time), last_seen: Math.max(seen.last_seen, event.time) }
-        : {
-            host: event.device.hostname ?? event.device.uid ?? '',
-            process_path: event.process?.path,
-            process_name: event.process?.name,
-            sha1: event.process?.sha1,
-            dst_ip: event.dst_endpoint.ip,
-            dst_hostname: undefined,
-            dst_port: event.dst_endpoint.port,
-            protocol: event.protocol,
-            count: 1,
-            first_seen: event.time,
-            last_seen: event.time,
-          },
-    );
-  }
-  return [...groups.values()];
 }

@@ -108,6 +108,8 @@ export type IpConnectEvent = z.output<typeof IpConnectEventSchema>;
 export const AgentSchema = z.looseObject({
   uuid: z.string().min(1),
   computerName: z.string().nullish(),
+  /** The agent's local interfaces and their addresses (`inet`). */
+  networkInterfaces: z.array(z.looseObject({ inet: z.array(z.string()).nullish() })).nullish(),
   lastActiveDate: z.string().nullish(),
 });
 export type Agent = z.output<typeof AgentSchema>;

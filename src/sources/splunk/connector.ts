@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { mergeBaselineEntries } from '../event-baseline.js';
+import { attributeBaseline, type DeviceRow } from '../event-baseline.js';
 import { byTimeThenId } from '../event-order.js';
 import { createSourceHttpClient } from '../http/source-http-client.js';
 import { batches } from '../batches.js';
@@ -16,7 +16,7 @@ import {
   DestinationPrevalenceRowSchema,
   HostCountRowSchema,
   PortPrevalenceRowSchema,
-  toBaselineEntry,
+  toBaselineRow,
   toConnectionEvent,
   toDestinationPrevalence,
   toPortPrevalence,
@@ -97,13 +97,13 @@ export class SplunkConnector implements SourceConnector {
   }
 
   async fetchBaseline(query: TimeRangeQuery): Promise<BaselineEntry[]> {
-    const entries: BaselineEntry[] = [];
+    const rowsRead: DeviceRow[] = [];
     for (const hosts of this.hostBatches(query.hosts)) {
       const spl = buildBaselineSearch({ selection: this.selection, hosts });
       const { rows } = await this.jobs.run({ spl, range: query, rowSchema: BaselineRowSchema, atCap: 'cut', signal: query.signal });
-      entries.push(...rows.map(toBaselineEntry));
+      rowsRead.push(...rows.map(toBaselineRow));
     }
-    return mergeBaselineEntries(entries);
+    return attributeBaseline(query.hosts, rowsRead);
   }
 
   /**

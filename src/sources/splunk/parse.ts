@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
+import type { DeviceRow } from '../event-baseline.js';
 import { describeFirstIssue, describeIssues, parseBody as parseVendorBody, parseEach } from '../vendor-body.js';
 import { BASELINE_STATS, PREVALENCE_STATS } from './spl.js';
 
@@ -89,6 +90,7 @@ export type ConnectionRow = z.output<typeof ConnectionRowSchema>;
 
 export const BaselineRowSchema = z.object({
   Computer: requiredCell,
+  SourceIp: cell,
   Image: cell,
   DestinationIp: cell,
   DestinationHostname: cell,
@@ -195,7 +197,12 @@ export function toConnectionEvent(sourceId: string, row: ConnectionRow): Connect
   };
 }
 
-export function toBaselineEntry(row: BaselineRow): BaselineEntry {
+/** A baseline row with its device as Sysmon names it (computer name, local address), for attribution. */
+export function toBaselineRow(row: BaselineRow): DeviceRow {
+  return { device: { hostname: row.Computer, ip: present(row.SourceIp) }, entry: toBaselineEntry(row) };
+}
+
+function toBaselineEntry(row: BaselineRow): BaselineEntry {
   return {
     host: row.Computer,
     process_path: present(row.Image),

@@ -29,8 +29,11 @@ export const SYSMON_FIELDS = [
   'action',
 ] as const;
 
-/** The baseline's `stats ... by` fields: (host, process, destination, port, protocol). */
-export const BASELINE_BY = ['Computer', 'Image', 'DestinationIp', 'DestinationHostname', 'DestinationPort', 'Protocol'] as const;
+/**
+ * The baseline's `stats ... by` fields: (host, process, destination, port, protocol). The host is its `Computer` and
+ * the connection's `SourceIp`, so a row is attributed to a watched host given by either.
+ */
+export const BASELINE_BY = ['Computer', 'SourceIp', 'Image', 'DestinationIp', 'DestinationHostname', 'DestinationPort', 'Protocol'] as const;
 export const BASELINE_STATS = { count: 'cw_count', first: 'cw_first_seen', last: 'cw_last_seen' } as const;
 
 /** Names of the prevalence searches' computed fields. */
