@@ -4,11 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { SourcePrevalenceSchema, type SourcePrevalence } from '../../src/contracts/prevalence.js';
+import { createHostMatcher } from '../../src/detect/host-match.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createScenario, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { createScenario, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/simulator/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { connectorFor } from '../../src/sources/registry.js';
 import { SourceError } from '../../src/sources/source-error.js';
+import type { BaselineEntry } from '../../src/contracts/connection-event.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
 import type { ConnectorHarness, FakeVendor } from './harness.js';
 
@@ -54,6 +56,14 @@ function expectedPrevalence(connections: readonly SimConnection[], minDestinatio
     destinations: widespread.map(([destination, seen]) => `${destination}=${seen.size}`).sort(),
   };
 }
+
+type HostForm = 'ip' | 'name' | 'id';
+
+/** What a baseline says apart from whose it is, for comparing one host's history however it was asked for. */
+const historyOf = (entries: readonly BaselineEntry[]) => ({
+  connections: entries.reduce((sum, entry) => sum + entry.count, 0),
+  tuples: [...new Set(entries.map((entry) => `${entry.process_path ?? ''}|${entry.dst_ip ?? ''}|${entry.dst_port ?? ''}|${entry.protocol}`))].sort(),
+});
 
 const portRows = (answer: SourcePrevalence) => answer.ports.map((row) => `${row.protocol}/${row.port ?? ''}=${row.hosts}`).sort();
 const destinationRows = (answer: SourcePrevalence) => answer.destinations.map((row) => `${row.destination}=${row.hosts}`).sort();
@@ -225,6 +235,95 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     } else {
       expect(queried).toEqual([]);
     }
+  });
+
+  describe('hosts given by one identifier', () => {
+    /** The host as a SOAR might give it: only its IP, only its name, or only the vendor's id for it. */
+    const refOf = (host: SimHost, form: HostForm): HostRef | undefined => {
+      if (form === 'ip') return { ip: host.ip };
+      if (form === 'name') return { hostname: host.hostname };
+      // A firewall is given an id as well: it must say it cannot see the host, not answer with silence.
+      const id = harness.deviceIdOf?.(host) ?? (harness.matchesBy === 'ip' ? host.device_id : undefined);
+      return id === undefined ? undefined : { edr_id: id };
+    };
+    /** Firewalls log addresses only; an EDR or SIEM finds a host by any identifier its records carry. */
+    const visibleBy = (form: HostForm) => harness.matchesBy === 'hostname' || form === 'ip';
+    const forms = (['ip', 'name', 'id'] as const).filter((form) => refOf(implantHost, form) !== undefined);
+    const baselineRange = { from: range.from, to: blockedAt };
+    const baselineOf = (hosts: readonly HostRef[]) => connector.fetchBaseline({ hosts, ...baselineRange });
+    /** Whose row a baseline entry is, read as the watch reads it (baseline-taker, buildBaseline). */
+    const ownerOf = (hosts: readonly HostRef[]) => {
+      const match = createHostMatcher(hosts);
+      return (entry: BaselineEntry) => match.byRef({ uid: entry.host, hostname: entry.host, ip: entry.host });
+    };
+
+    it.each(forms)('a host given only by %s: its events, baseline rows and coverage are its own, or it is reported not visible', async (form) => {
+      const host = refOf(implantHost, form)!;
+      const visible = visibleBy(form);
+      if (connector.resolveHosts) {
+        const [visibility] = await connector.resolveHosts([host]);
+        expect(visibility).toMatchObject({ visible });
+        if (!visible) expect(visibility!.reason).toEqual(expect.any(String));
+      }
+      const events = await fetch([host]);
+      const baseline = await baselineOf([host]);
+      if (!visible) {
+        // Not silently empty: the source's host resolution is what names the host in the coverage as not visible.
+        expect(connector.resolveHosts).toBeDefined();
+        expect(events).toEqual([]);
+        expect(baseline).toEqual([]);
+        return;
+      }
+      const fullRef = { hostname: implantHost.hostname, ip: implantHost.ip };
+      const match = createHostMatcher([host]);
+      expect(events.filter((event) => match(event) !== host)).toEqual([]);
+      expect(ids(events)).toEqual(ids(await fetch([fullRef])));
+      expect(events.some((event) => event.dst_endpoint.ip === FALLBACK_C2.ip)).toBe(true);
+
+      // Coverage counts a host as seen when some baseline row is attributed to it.
+      expect(baseline.length).toBeGreaterThan(0);
+      expect(baseline.filter((entry) => ownerOf([host])(entry) !== host)).toEqual([]);
+      const history = historyOf(baseline);
+      expect(history).toEqual(historyOf(await baselineOf([fullRef])));
+      const window = scenario.connections(baselineRange.from, baselineRange.to).filter((connection) => connection.host === implantHost);
+      expect(history.connections).toBe(window.length);
+    });
+
+    it('a batch of hosts each given by a different identifier: every row goes to its own host, and prevalence counts each host once', async () => {
+      const asked = scenario.hosts.map((host, index) => ({ sim: host, form: (['ip', 'name', 'id'] as const)[index % 3]! }));
+      const hosts = asked.map(({ sim, form }) => refOf(sim, form) ?? { hostname: sim.hostname });
+      const visible = asked.map(({ sim, form }, index) => (refOf(sim, form) === undefined || visibleBy(form) ? hosts[index] : undefined));
+      const match = createHostMatcher(hosts);
+      const owner = ownerOf(hosts);
+      const events = await fetch(hosts);
+      const baseline = await baselineOf(hosts);
+      expect(events.filter((event) => match(event) === undefined)).toEqual([]);
+      expect(baseline.filter((entry) => owner(entry) === undefined)).toEqual([]);
+      for (const [index, host] of hosts.entries()) {
+        const own = events.filter((event) => match(event) === host);
+        const ownRows = baseline.filter((entry) => owner(entry) === host);
+        const sim = asked[index]!.sim;
+        if (visible[index] === undefined) {
+          expect(own).toEqual([]);
+          expect(ownRows).toEqual([]);
+          continue;
+        }
+        // Each host's events are its own: the source IP or device name in them is this host's.
+        expect(own.length).toBeGreaterThan(0);
+        for (const event of own) {
+          const names = [event.device.ip, event.src_endpoint?.ip, event.device.hostname?.toLowerCase().split('.')[0]];
+          expect(names.some((name) => name === sim.ip || name === sim.hostname.toLowerCase())).toBe(true);
+        }
+        const window = scenario.connections(baselineRange.from, baselineRange.to).filter((connection) => connection.host === sim);
+        expect(historyOf(ownRows).connections).toBe(window.length);
+      }
+
+      if (!connector.fetchPrevalence) return;
+      const estate = await connector.fetchPrevalence({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
+      expect(estate.host_count).toBe(scenario.hosts.length);
+      const listed = new Map(estate.destinations.map((row) => [row.destination, row.hosts]));
+      for (const event of events) expect(listed.get(event.dst_endpoint.ip!)).toBeGreaterThanOrEqual(1);
+    });
   });
 
   describe('estate prevalence', () => {

@@ -1,4 +1,4 @@
-import type { Scenario } from '../../src/simulator/scenario/index.js';
+import type { Scenario, SimHost } from '../../src/simulator/scenario/index.js';
 import type { VendorFailure } from '../../src/simulator/vendor-failure.js';
 
 export type { VendorFailure } from '../../src/simulator/vendor-failure.js';
@@ -25,6 +25,11 @@ export interface ConnectorHarness {
   type: string;
   /** Host fields the source can match on: EDR/SIEM sources see host names, firewalls only IPs. */
   matchesBy: 'hostname' | 'ip';
+  /**
+   * The vendor's own id for a scenario host, as a SOAR would pass it in `edr_id` (MDE DeviceId, Falcon aid, S1 agent
+   * UUID, Elastic host.id); absent for sources whose records carry no device id (Sysmon in Splunk, firewalls).
+   */
+  deviceIdOf?: (host: SimHost) => string;
   /** Whether the source's records name the destination host (DNS name, URL host), besides its IP. */
   destinationNames: boolean;
   /**

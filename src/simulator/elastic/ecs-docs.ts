@@ -18,7 +18,7 @@ export const DATA_STREAMS: Readonly<Record<string, string>> = {
 
 /** FIN-WS-042 runs Elastic Defend, the others ship Sysmon through the Windows integration. */
 export const runsDefend = (host: SimHost): boolean => host.hostname.endsWith('42');
-const hostId = (host: SimHost): string => host.device_id.slice(0, 32);
+export const hostId = (host: SimHost): string => host.device_id.slice(0, 32);
 
 function splitUser(user: string): { domain?: string; name: string } {
   const slash = user.indexOf('\\');

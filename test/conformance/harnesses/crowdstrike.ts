@@ -1,10 +1,12 @@
 import { startFakeCrowdstrike } from '../../../src/simulator/crowdstrike/fake-crowdstrike-server.js';
+import { aidOf } from '../../../src/simulator/crowdstrike/falcon-data.js';
 import type { ConnectorHarness } from '../harness.js';
 
 export const harness: ConnectorHarness = {
   type: 'crowdstrike',
   matchesBy: 'hostname',
   // NetworkConnectIP4/6 carry the remote address only; names live in separate DnsRequest events.
+  deviceIdOf: aidOf,
   destinationNames: false,
   // ParentBaseFileName and ProcessStartTime through the ProcessRollup2 join; Falcon has the parent's base name only.
   processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },

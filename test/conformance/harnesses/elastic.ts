@@ -1,4 +1,5 @@
 import { startFakeElastic } from '../../../src/simulator/elastic/fake-elastic-server.js';
+import { hostId } from '../../../src/simulator/elastic/ecs-docs.js';
 import type { ConnectorHarness } from '../harness.js';
 
 const API_KEY = Buffer.from('conformance-key-id:conformance-key-secret').toString('base64');
@@ -8,6 +9,7 @@ export const harness: ConnectorHarness = {
   matchesBy: 'hostname',
   // Sysmon records carry destination.domain and the connector reports it, but Elastic Defend's network events carry
   // none: a name's host count leaves out the Defend host, so names cannot match the suite's count of every host.
+  deviceIdOf: hostId,
   destinationNames: false,
   // The implant host runs Defend, whose network events carry process.uptime (whole seconds) but no process.parent.*.
   processLineage: { parentName: false, parentPath: false, startedAtResolutionMs: 1_000 },

@@ -1,4 +1,5 @@
 import { startFakeMde, type ScriptedResponse } from '../../../src/simulator/mde/fake-mde-server.js';
+import type { SimHost } from '../../../src/simulator/scenario/index.js';
 import type { ConnectorHarness, VendorFailure } from '../harness.js';
 
 const SCRIPTED: Record<VendorFailure['kind'], (failure: VendorFailure) => ScriptedResponse> = {
@@ -13,6 +14,7 @@ const SCRIPTED: Record<VendorFailure['kind'], (failure: VendorFailure) => Script
 export const harness: ConnectorHarness = {
   type: 'mde',
   matchesBy: 'hostname',
+  deviceIdOf: (host: SimHost) => host.device_id,
   destinationNames: true,
   // InitiatingProcessParentFileName and InitiatingProcessCreationTime; DeviceNetworkEvents has no parent path column.
   processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },

@@ -1,9 +1,11 @@
 import { startFakeSentinelone } from '../../../src/simulator/sentinelone/fake-sentinelone-server.js';
+import { agentUuidOf } from '../../../src/simulator/sentinelone/dv-data.js';
 import type { ConnectorHarness } from '../harness.js';
 
 export const harness: ConnectorHarness = {
   type: 'sentinelone',
   matchesBy: 'hostname',
+  deviceIdOf: agentUuidOf,
   destinationNames: false,
   // srcProcParentName, srcProcParentImagePath and srcProcStartTime of the IP Connect row.
   processLineage: { parentName: true, parentPath: true, startedAtResolutionMs: 1 },
