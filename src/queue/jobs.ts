@@ -6,16 +6,21 @@ export const QUEUE = {
   watch: '{watch}',
   /** Each source's estate-prevalence refresh: long reads kept apart, so they never hold up a watch's baseline. */
   prevalence: '{prevalence}',
-  /** One coalesced poll per source per tick. */
-  poll: '{poll}',
   /** Reporting: status message, findings, verdict. */
   notify: '{notify}',
   /** Slack interactivity: responders' actions, App Home publications. */
   slack: '{slack}',
 } as const;
 
+/**
+ * One coalesced poll per tick, on a queue of the source's own: a vendor's rate limit holds back that queue alone
+ * (BullMQ rate-limits whole queues; its per-group limits are a BullMQ Pro feature).
+ */
+export const pollQueueName = (sourceId: string): string => `{poll-${sourceId}}`;
+
 export const WatchJobDataSchema = z.object({ watch_id: z.string() });
-export const PollJobDataSchema = z.object({ source_id: z.string() });
+/** The scheduler's interval rides along so that retries can be kept inside one tick. */
+export const PollJobDataSchema = z.object({ source_id: z.string(), every_ms: z.number().int().positive().optional() });
 export const PrevalenceJobDataSchema = z.object({ source_id: z.string() });
 
 export const JOB = {

@@ -1,7 +1,8 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from './delivery-backoff.js';
-import { JOB, QUEUE } from './jobs.js';
+import { JOB, QUEUE, pollQueueName } from './jobs.js';
+import { POLL_RETRIES } from './poll-retries.js';
 
 /** Completed jobs are trimmed; failed ones are kept a week for post-mortems. */
 const RETENTION: DefaultJobOptions = {
@@ -35,13 +36,16 @@ export const closeJobId = (watchId: string, at: Date, redrives?: number): string
 export class WatchQueues {
   readonly watch: Queue;
   readonly prevalence: Queue;
-  readonly poll: Queue;
   readonly notify: Queue;
+  private readonly polls = new Map<string, Queue>();
+  private readonly errorListeners: ((error: Error, queue: string) => void)[] = [];
 
-  constructor(connection: Redis | ConnectionOptions, prefix: string) {
+  constructor(
+    private readonly connection: Redis | ConnectionOptions,
+    private readonly prefix: string,
+  ) {
     this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
     this.prevalence = new Queue(QUEUE.prevalence, { connection, prefix, defaultJobOptions: RETRIED });
-    this.poll = new Queue(QUEUE.poll, { connection, prefix, defaultJobOptions: { ...RETENTION, attempts: 1 } });
     this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: { ...RETENTION, ...DELIVERY_RETRIES } });
   }
 
@@ -86,19 +90,31 @@ export class WatchQueues {
     await this.notify.add(JOB.verdict, { watch_id: watchId }, { jobId: `verdict-${watchId}` });
   }
 
+  /** The source's own poll queue (created on first use). */
+  pollQueue(sourceId: string): Queue {
+    let queue = this.polls.get(sourceId);
+    if (queue === undefined) {
+      queue = new Queue(pollQueueName(sourceId), { connection: this.connection, prefix: this.prefix, defaultJobOptions: RETENTION });
+      for (const listener of this.errorListeners) this.listen(queue, listener);
+      this.polls.set(sourceId, queue);
+    }
+    return queue;
+  }
+
   /** One poll scheduler per source, at the shortest poll interval any of its active watches asked for. */
   async schedulePolls(sourceId: string, everyMs: number | undefined): Promise<void> {
     const schedulerId = `poll-${sourceId}`;
+    const queue = this.pollQueue(sourceId);
     if (everyMs === undefined) {
-      await this.poll.removeJobScheduler(schedulerId);
+      await queue.removeJobScheduler(schedulerId);
       return;
     }
-    const current = await this.poll.getJobScheduler(schedulerId);
+    const current = await queue.getJobScheduler(schedulerId);
     if (current?.every === everyMs) return;
-    await this.poll.upsertJobScheduler(
+    await queue.upsertJobScheduler(
       schedulerId,
       { every: everyMs },
-      { name: JOB.poll, data: { source_id: sourceId } },
+      { name: JOB.poll, data: { source_id: sourceId, every_ms: everyMs }, opts: POLL_RETRIES },
     );
   }
 
@@ -123,10 +139,19 @@ export class WatchQueues {
 
   /** Listens to every queue's `error` events (a queue with no listener prints them as multi-line dumps). */
   onError(listener: (error: Error, queue: string) => void): void {
-    for (const queue of [this.watch, this.prevalence, this.poll, this.notify]) queue.on('error', (error) => listener(error, queue.name));
+    this.errorListeners.push(listener);
+    for (const queue of this.all()) this.listen(queue, listener);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.watch.close(), this.prevalence.close(), this.poll.close(), this.notify.close()]);
+    await Promise.all(this.all().map((queue) => queue.close()));
+  }
+
+  private all(): Queue[] {
+    return [this.watch, this.prevalence, this.notify, ...this.polls.values()];
+  }
+
+  private listen(queue: Queue, listener: (error: Error, queue: string) => void): void {
+    queue.on('error', (error) => listener(error, queue.name));
   }
 }

@@ -1,7 +1,5 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SlackDeliveryError } from '../report/slack/errors.js';
-import { SourceError } from '../sources/source-error.js';
 import { refreshPrevalence } from '../baseline/prevalence-reader.js';
 import { takeBaseline } from '../watch/baseline-taker.js';
 import { publishVerdict, syncWatch } from '../watch/publisher.js';
@@ -10,21 +8,31 @@ import { SourcePoller } from '../watch/source-poller.js';
 import { closeWatch } from '../watch/watch-closer.js';
 import { reconcileWatches } from '../watch/reconciler.js';
 import { deliveryBackoff } from './delivery-backoff.js';
-import { JOB, PollJobDataSchema, PrevalenceJobDataSchema, QUEUE, WatchJobDataSchema } from './jobs.js';
+import { guard } from './job-failure.js';
+import { JOB, PollJobDataSchema, PrevalenceJobDataSchema, QUEUE, WatchJobDataSchema, pollQueueName } from './jobs.js';
+import { pollBackoff } from './poll-retries.js';
 
 export interface WorkerOptions {
   /** Parallel jobs per queue in this process. Default 4. */
   concurrency?: number;
+  /** Per source, how often it is probed while a terminal failure pauses its polling. Default 5 min. */
+  reprobeMs?: ReadonlyMap<string, number>;
 }
 
-/** The processors of the queues; terminal source or Slack errors are not retried, the rest are. */
+/**
+ * BullMQ honours a rate limit set from a processor only on a worker with a limiter; this one is never reached by
+ * itself (a poll queue runs one poll at a time).
+ */
+const POLL_LIMITER = { max: 1_000, duration: 1_000 };
+
+/** The processors of the queues; failures reach BullMQ through `guard` (terminal: not retried; rate limited: that source's queue waits). */
 export function startWorkers(
   runtime: WatchRuntime,
   connection: Redis | ConnectionOptions,
   prefix: string,
-  { concurrency = 4 }: WorkerOptions = {},
+  { concurrency = 4, reprobeMs }: WorkerOptions = {},
 ): Worker[] {
-  const poller = new SourcePoller(runtime);
+  const poller = new SourcePoller(runtime, reprobeMs);
   const common = { connection, prefix, concurrency };
 
   const watchWorker = new Worker(
@@ -48,13 +56,20 @@ export function startWorkers(
     // One estate read at a time per process: each scans a whole estate's telemetry.
     { ...common, concurrency: 1 },
   );
-  const pollWorker = new Worker(
-    QUEUE.poll,
-    guard(async (job) => {
-      const { source_id } = PollJobDataSchema.parse(job.data);
-      return poller.poll(source_id);
-    }),
-    common,
+  // One worker per source, each on the source's own queue: a 429 from one vendor holds back that source alone.
+  const pollWorkers = [...runtime.connectors.keys()].map(
+    (sourceId) =>
+      new Worker(
+        pollQueueName(sourceId),
+        guard(
+          async (job) => {
+            const { source_id } = PollJobDataSchema.parse(job.data);
+            return poller.tick(source_id);
+          },
+          { rateLimited: runtime.queues.pollQueue(sourceId) },
+        ),
+        { ...common, concurrency: 1, limiter: POLL_LIMITER, settings: { backoffStrategy: pollBackoff } },
+      ),
   );
   const notifyWorker = new Worker(
     QUEUE.notify,
@@ -67,7 +82,7 @@ export function startWorkers(
     { ...common, concurrency: Math.min(concurrency, 2), settings: { backoffStrategy: deliveryBackoff } },
   );
 
-  const workers = [watchWorker, prevalenceWorker, pollWorker, notifyWorker];
+  const workers = [watchWorker, prevalenceWorker, ...pollWorkers, notifyWorker];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
       runtime.logger.warn({ queue: worker.name, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'),
@@ -81,15 +96,3 @@ export function startWorkers(
 const LIFECYCLE_MAX_STALLS = 5;
 
 const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-
-function guard<T>(processor: (job: Job) => Promise<T>): (job: Job) => Promise<T> {
-  return async (job) => {
-    try {
-      return await processor(job);
-    } catch (error) {
-      if (error instanceof SourceError && error.kind === 'terminal') throw new UnrecoverableError(error.message);
-      if (error instanceof SlackDeliveryError && !error.retryable) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-  };
-}

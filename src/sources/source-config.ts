@@ -23,6 +23,8 @@ export const SourceCommonConfigSchema = z.object({
   lookback: durationString(0, 86_400_000).default('10m'),
   /** Retries of one request on 429, 5xx and timeouts before the poll reports a gap. Default 4. */
   max_retries: z.number().int().min(0).max(10).default(4),
+  /** While a terminal failure (a rejected credential) pauses polling, how often the source is tried again. Default 5m. */
+  reprobe: durationString(1_000, 86_400_000).default('5m'),
   /**
    * How long after an event happened the vendor has it searchable: a read at time t is taken as complete up to
    * t - settle, and the close waits until that passes the window's end. Keep it within `lookback`. Default: the

@@ -2,6 +2,7 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
 import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
 import { holdLease } from '../lib/lock.js';
+import type { SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
@@ -12,8 +13,12 @@ import { hostKey } from './host-key.js';
 import { quietHosts } from './quiet-hosts.js';
 import { RedisBeaconHistory } from './redis-beacon-history.js';
 import type { WatchRuntime } from './runtime.js';
+import { SourceFaults } from './source-faults.js';
 
-export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed';
+export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed' | 'paused';
+
+/** How often a source paused by a terminal failure is tried again, unless configured. */
+export const DEFAULT_REPROBE_MS = 5 * 60_000;
 
 /** What one watch asks of a poll: which hosts, read from when. */
 interface WatchPlan {
@@ -37,9 +42,28 @@ const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
  */
 export class SourcePoller {
   private readonly detectors: DetectorCache;
+  private readonly faults: SourceFaults;
 
-  constructor(private readonly runtime: WatchRuntime) {
+  /** `reprobeMs`: per source, how often it is tried while a terminal failure pauses it (default 5 min). */
+  constructor(
+    private readonly runtime: WatchRuntime,
+    private readonly reprobeMs: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.detectors = new DetectorCache(runtime);
+    this.faults = new SourceFaults(runtime.redis, runtime.keys);
+  }
+
+  /**
+   * A scheduled poll. While a terminal failure (a rejected credential) pauses the source, ticks are skipped until
+   * its next probe: the vendor is not hammered, and the first probe that works resumes polling. A failure is
+   * recorded on the watches first, then thrown for the job layer (`jobError`) to retry, rate-limit or give up.
+   */
+  async tick(sourceId: string): Promise<PollOutcome> {
+    const fault = await this.faults.get(sourceId);
+    if (fault !== undefined && Date.now() < Date.parse(fault.next_probe_at)) return 'paused';
+    const { outcome, failure } = await this.run(sourceId, {});
+    if (failure !== undefined) throw failure;
+    return outcome;
   }
 
   /**
@@ -47,12 +71,16 @@ export class SourcePoller {
    * `now` bounds the read; events later than a watch's expiry are not its business. A scheduled poll skips a
    * source another worker is polling; a close waits `waitForSourceMs` for that poll to finish.
    */
-  async poll(sourceId: string, options: { onlyWatchIds?: string[]; now?: number; waitForSourceMs?: number } = {}): Promise<PollOutcome> {
+  async poll(sourceId: string, options: PollOptions = {}): Promise<PollOutcome> {
+    return (await this.run(sourceId, options)).outcome;
+  }
+
+  private async run(sourceId: string, options: PollOptions): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
     const { runtime } = this;
     const connector = runtime.connectors.get(sourceId);
-    if (!connector) return 'idle';
+    if (!connector) return { outcome: 'idle' };
     const lease = await holdLease(runtime.redis, runtime.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
-    if (!lease) return 'busy';
+    if (!lease) return { outcome: 'busy' };
     const timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
     try {
       const now = options.now ?? Date.now();
@@ -62,10 +90,10 @@ export class SourcePoller {
       );
       const plans = await Promise.all(watches.map((watch) => this.plan(watch, connector, sourceId, now)));
       const active = plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
-      if (active.length === 0) return 'idle';
-      const failed = await this.readAndFanOut(connector, active, now);
-      runtime.metrics.polls.inc({ source: sourceId, outcome: failed ? 'failed' : 'polled' });
-      return failed ? 'failed' : 'polled';
+      if (active.length === 0) return { outcome: 'idle' };
+      const failure = await this.readAndFanOut(connector, active, now);
+      runtime.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
+      return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
       timer();
       await lease.release();
@@ -90,8 +118,8 @@ export class SourcePoller {
     return { watch, health, hosts, readFrom, from, until };
   }
 
-  /** Returns true when some batch failed (its watches keep their cursor and record the gap). */
-  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number): Promise<boolean> {
+  /** Returns the last failure when some batch failed (its watches keep their cursor and record the gap). */
+  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number): Promise<SourceError | undefined> {
     const hostsByKey = new Map<string, HostRef>();
     for (const plan of plans) for (const host of plan.hosts) hostsByKey.set(hostKey(host), refOf(host));
     const batches = chunk([...hostsByKey.values()], connector.maxHostsPerQuery);
@@ -107,17 +135,37 @@ export class SourcePoller {
       } catch (error) {
         lastError = asSourceError(error, connector.id);
         for (const host of batch) failedHosts.add(hostKey(host));
-        this.runtime.logger.warn({ source: connector.id, kind: lastError.kind, err: lastError.message }, 'source poll failed');
+        this.runtime.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
       }
     }
+    const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
 
     await Promise.all(
       plans.map(async (plan) => {
         const failed = plan.hosts.some((host) => failedHosts.has(hostKey(host)));
-        await this.fanOut(plan, events, failed ? lastError : undefined, now);
+        await this.fanOut(plan, events, failed ? lastError : undefined, now, paused);
       }),
     );
-    return failedHosts.size > 0;
+    return failedHosts.size > 0 ? lastError : undefined;
+  }
+
+  /**
+   * A terminal failure pauses the source (its first-seen time kept); a poll that works lifts the pause; a retryable
+   * failure of a probe says nothing about the credential, so a pause stays as it was.
+   */
+  private async notePause(sourceId: string, failure: SourceError | undefined, now: number): Promise<SourcePause | undefined> {
+    const { logger } = this.runtime;
+    if (failure === undefined) {
+      if (await this.faults.clear(sourceId)) logger.info({ source: sourceId }, 'source resumed: its poll works again');
+      return undefined;
+    }
+    if (failure.kind !== 'terminal') {
+      const fault = await this.faults.get(sourceId);
+      return fault && { code: fault.code, since: fault.since, next_probe_at: fault.next_probe_at };
+    }
+    const fault = await this.faults.record(sourceId, failure, now, this.reprobeMs.get(sourceId) ?? DEFAULT_REPROBE_MS);
+    logger.warn({ source: sourceId, code: fault.code, since: fault.since, next_probe_at: fault.next_probe_at }, 'source paused: terminal failure');
+    return { code: fault.code, since: fault.since, next_probe_at: fault.next_probe_at };
   }
 
   /**
@@ -143,7 +191,13 @@ export class SourcePoller {
     return ids.reduce((sum, id, index) => (scores[index] === null ? sum + (repairedEvents.get(id) ?? 0) : sum), 0);
   }
 
-  private async fanOut(plan: WatchPlan, events: readonly ConnectionEvent[], error: SourceError | undefined, now: number): Promise<void> {
+  private async fanOut(
+    plan: WatchPlan,
+    events: readonly ConnectionEvent[],
+    error: SourceError | undefined,
+    now: number,
+    paused: SourcePause | undefined,
+  ): Promise<void> {
     const { runtime } = this;
     const { watch, health } = plan;
     const detector = await this.detectors.for(watch);
@@ -212,9 +266,11 @@ export class SourcePoller {
     }
 
     const at = new Date(now).toISOString();
+    const { paused: _wasPaused, ...unpaused } = health;
     const next: typeof health = error
       ? {
-          ...health,
+          ...unpaused,
+          ...(paused && { paused }),
           ...counted,
           hosts_seen: [...hostsSeen],
           last_error_at: at,
@@ -223,7 +279,7 @@ export class SourcePoller {
           gaps: recordGap(health, new Date(plan.from).toISOString(), at, error),
         }
       : {
-          ...health,
+          ...unpaused,
           ...counted,
           polled_until: new Date(plan.until).toISOString(),
           polled_hosts: plan.hosts.map(hostKey),
@@ -254,6 +310,12 @@ function sameHosts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 function asSourceError(error: unknown, sourceId: string): SourceError {
   if (error instanceof SourceError) return error;
   return new SourceError('retryable', sourceId, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+interface PollOptions {
+  onlyWatchIds?: string[];
+  now?: number;
+  waitForSourceMs?: number;
 }
 
 const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });

@@ -1,8 +1,8 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliveryBackoff } from '../../queue/delivery-backoff.js';
+import { guard } from '../../queue/job-failure.js';
 import { QUEUE } from '../../queue/jobs.js';
-import { SlackDeliveryError } from '../../report/slack/errors.js';
 import type { SlackActionDeps } from '../actions/action-deps.js';
 import { runSlackAction } from '../actions/run-action.js';
 import type { HomePublisher } from '../home/home-publisher.js';
@@ -19,16 +19,11 @@ export function startSlackWorker(options: {
   const { actions, home } = options;
   const worker = new Worker(
     QUEUE.slack,
-    async (job: Job) => {
-      try {
-        if (job.name === SLACK_JOB.action) await runSlackAction(actions, SlackActionJobSchema.parse(job.data));
-        else if (job.name === SLACK_JOB.home) await home.publish(HomeJobSchema.parse(job.data).user_id);
-        else if (job.name === SLACK_JOB.homeRefresh) await home.refresh();
-      } catch (error) {
-        if (error instanceof SlackDeliveryError && !error.retryable) throw new UnrecoverableError(error.message);
-        throw error;
-      }
-    },
+    guard(async (job: Job) => {
+      if (job.name === SLACK_JOB.action) await runSlackAction(actions, SlackActionJobSchema.parse(job.data));
+      else if (job.name === SLACK_JOB.home) await home.publish(HomeJobSchema.parse(job.data).user_id);
+      else if (job.name === SLACK_JOB.homeRefresh) await home.refresh();
+    }),
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, settings: { backoffStrategy: deliveryBackoff } },
   );
   worker.on('failed', (job, error) =>
