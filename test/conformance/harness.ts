@@ -42,7 +42,8 @@ export interface ConnectorHarness {
   /**
    * Starts the fake playing `scenario` and returns it with a source config (the YAML entry as an object, with
    * `id`, `type`, `base_url` and credentials) that points at it. `pageSize` must force multi-page answers for a
-   * few dozen events; the config sets `timeout: '1s'` and `max_retries: 2`.
+   * few dozen events; the config sets `timeout: '1s'` and `max_retries: 2`. `ingestionDelayMs`: the vendor's
+   * telemetry lag, an event becoming visible that long after its time (default 0).
    */
-  start(scenario: Scenario, options: { pageSize: number }): Promise<{ fake: FakeVendor; config: Record<string, unknown> }>;
+  start(scenario: Scenario, options: { pageSize: number; ingestionDelayMs?: number }): Promise<{ fake: FakeVendor; config: Record<string, unknown> }>;
 }

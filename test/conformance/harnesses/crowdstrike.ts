@@ -10,8 +10,8 @@ export const harness: ConnectorHarness = {
   destinationNames: false,
   // ParentBaseFileName and ProcessStartTime through the ProcessRollup2 join; Falcon has the parent's base name only.
   processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeCrowdstrike({ scenario, clientId: 'conformance-client', clientSecret: 'conformance-secret' });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeCrowdstrike({ scenario, ingestionDelayMs, clientId: 'conformance-client', clientSecret: 'conformance-secret' });
     return {
       fake,
       config: {

@@ -13,8 +13,8 @@ export const harness: ConnectorHarness = {
   destinationNames: false,
   // The implant host runs Defend, whose network events carry process.uptime (whole seconds) but no process.parent.*.
   processLineage: { parentName: false, parentPath: false, startedAtResolutionMs: 1_000 },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeElastic({ scenario, apiKey: API_KEY });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeElastic({ scenario, ingestionDelayMs, apiKey: API_KEY });
     return {
       fake,
       config: {

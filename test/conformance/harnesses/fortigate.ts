@@ -9,8 +9,8 @@ export const harness: ConnectorHarness = {
   destinationNames: false,
   // Firewalls see no process.
   processLineage: { parentName: false, parentPath: false },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeFortigate({ scenario, token: TOKEN });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeFortigate({ scenario, ingestionDelayMs, token: TOKEN });
     return {
       fake,
       config: {

@@ -18,8 +18,8 @@ export const harness: ConnectorHarness = {
   destinationNames: true,
   // InitiatingProcessParentFileName and InitiatingProcessCreationTime; DeviceNetworkEvents has no parent path column.
   processLineage: { parentName: true, parentPath: false, startedAtResolutionMs: 1 },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeMde({ scenario, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeMde({ scenario, ingestionDelayMs, tenantId: 'conformance', clientId: 'client', clientSecret: 'secret' });
     return {
       fake: {
         url: fake.url,

@@ -9,8 +9,8 @@ export const harness: ConnectorHarness = {
   destinationNames: false,
   // Firewalls see no process.
   processLineage: { parentName: false, parentPath: false },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakePanos({ scenario, apiKey: API_KEY });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakePanos({ scenario, ingestionDelayMs, apiKey: API_KEY });
     return {
       fake,
       config: {

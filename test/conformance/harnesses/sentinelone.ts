@@ -9,8 +9,8 @@ export const harness: ConnectorHarness = {
   destinationNames: false,
   // srcProcParentName, srcProcParentImagePath and srcProcStartTime of the IP Connect row.
   processLineage: { parentName: true, parentPath: true, startedAtResolutionMs: 1 },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeSentinelone({ scenario, apiToken: 'conformance-api-token' });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeSentinelone({ scenario, ingestionDelayMs, apiToken: 'conformance-api-token' });
     return {
       fake,
       config: {

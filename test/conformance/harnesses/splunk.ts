@@ -9,8 +9,8 @@ export const harness: ConnectorHarness = {
   destinationNames: true,
   // Sysmon Event ID 3 names neither the parent nor the process start (those are Event ID 1's).
   processLineage: { parentName: false, parentPath: false },
-  async start(scenario, { pageSize }) {
-    const fake = await startFakeSplunk({ scenario, token: TOKEN });
+  async start(scenario, { pageSize, ingestionDelayMs }) {
+    const fake = await startFakeSplunk({ scenario, ingestionDelayMs, token: TOKEN });
     return {
       fake,
       config: {
