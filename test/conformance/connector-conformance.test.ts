@@ -4,7 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { SourcePrevalenceSchema, type SourcePrevalence } from '../../src/contracts/prevalence.js';
-import { createHostMatcher } from '../../src/detect/host-match.js';
+import { buildBaseline } from '../../src/detect/baseline.js';
+import { createHostMatcher, hostIdentity } from '../../src/detect/host-match.js';
+import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createScenario, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/simulator/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
@@ -317,6 +319,13 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
         const window = scenario.connections(baselineRange.from, baselineRange.to).filter((connection) => connection.host === sim);
         expect(historyOf(ownRows).connections).toBe(window.length);
       }
+
+      // The watch's own prevalence: each host's rows count for that host, once, never as an unknown device beside it.
+      const watched = hosts.map((host) => ({ ...host, baseline: 'ready' as const }));
+      const snapshot = buildBaseline(baseline, watched, DetectionSettingsSchema.parse({ networks: { internal: ['10.20.0.0/16'] } }));
+      const seen = visible.filter((host) => host !== undefined);
+      expect(snapshot.hosts.map((entry) => entry.host).sort()).toEqual(seen.map((host) => hostIdentity({ ...host, baseline: 'ready' })).sort());
+      expect(snapshot.environment.host_count).toBe(seen.length);
 
       if (!connector.fetchPrevalence) return;
       const estate = await connector.fetchPrevalence({ ...range, minDestinationHosts: 1, maxDestinations: 1_000 });
