@@ -72,7 +72,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));
   app.use('/v1', allowRuleRoutes(deps));
-  app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new ApiError('request.not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;
 }

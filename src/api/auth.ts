@@ -62,4 +62,4 @@ export function authenticate(req: Request, rawBody: Buffer, config: AuthConfig):
 }
 
 const unauthorized = (message: string) =>
-  new ApiError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="containment-watch"' });
+  new ApiError('request.unauthorized', message, { headers: { 'WWW-Authenticate': 'Bearer realm="containment-watch"' } });

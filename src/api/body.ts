@@ -14,13 +14,13 @@ export const rawBodyOf = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? 
 export function parseJsonBody<T>(req: Request, schema: z.ZodType<T>): T {
   const raw = rawBodyOf(req);
   if (!req.is('application/json') && !(raw.length === 0 && !req.get('content-type'))) {
-    throw new ApiError(415, 'unsupported_media_type', 'the body must be JSON (Content-Type: application/json)');
+    throw new ApiError('request.unsupported_media_type', 'the body must be JSON (Content-Type: application/json)');
   }
   let value: unknown;
   try {
     value = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
   } catch (error) {
-    throw new ApiError(400, 'invalid_json', `the request body is not valid JSON: ${(error as Error).message}`);
+    throw new ApiError('request.invalid_json', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidRequest(issuesOf(parsed.error));

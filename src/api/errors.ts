@@ -1,36 +1,73 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import type * as z from 'zod';
-import { LockTimeoutError } from '../lib/lock.js';
+import * as z from 'zod';
+import { FailureCodeSchema, OperationalError, RetryClassSchema, type Failure, type FailureCode, type RetryClass } from '../lib/failure.js';
+import { failureOf } from '../lib/failure-of.js';
 import type { Logger } from '../lib/logger.js';
-import { isRedisUnavailable } from '../lib/redis-errors.js';
 
-/** Stable error codes of the HTTP API; clients branch on `error`, humans read `message`. */
-export type ApiErrorCode =
-  | 'invalid_request'
-  | 'invalid_json'
-  | 'unauthorized'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+/** The one mapping of failure codes onto HTTP statuses. Source and Slack failures reach no client: a 502 if one ever did. */
+export const HTTP_STATUS: Readonly<Record<FailureCode, number>> = {
+  'source.credentials_rejected': 502,
+  'source.forbidden': 502,
+  'source.query_rejected': 502,
+  'source.bad_response': 502,
+  'source.misconfigured': 502,
+  'source.rate_limited': 502,
+  'source.unavailable': 502,
+  'slack.channel_not_found': 502,
+  'slack.not_in_channel': 502,
+  'slack.no_channel': 502,
+  'slack.credentials_rejected': 502,
+  'slack.rejected': 502,
+  'slack.rate_limited': 502,
+  'slack.unavailable': 502,
+  'redis.unavailable': 503,
+  'watch.not_found': 404,
+  'watch.closed': 409,
+  'watch.request_rejected': 400,
+  'request.invalid': 400,
+  'request.invalid_json': 400,
+  'request.unauthorized': 401,
+  'request.not_found': 404,
+  'request.too_large': 413,
+  'request.unsupported_media_type': 415,
+  'request.rate_limited': 429,
+  internal: 500,
+};
 
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+export const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
-export class ApiError extends Error {
+/** Every error answer of the API: clients branch on `error.code` and `error.retry`, humans read `error.message`. */
+export const ApiErrorBodySchema = z.object({
+  error: z.object({
+    code: FailureCodeSchema,
+    retry: RetryClassSchema,
+    message: z.string(),
+    issues: z.array(FieldIssueSchema).optional(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;
+
+/** The retry class of the API's own refusals: a request refused as it is will be refused again. */
+const retryOf = (code: FailureCode): RetryClass =>
+  code === 'request.rate_limited' ? 'rate_limited' : code === 'redis.unavailable' || code === 'internal' ? 'retryable' : 'terminal';
+
+export class ApiError extends OperationalError {
+  readonly issues: FieldIssue[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
   constructor(
-    readonly status: number,
-    readonly code: ApiErrorCode,
+    code: FailureCode,
     message: string,
-    readonly issues?: FieldIssue[],
-    readonly headers: Record<string, string> = {},
+    options: { issues?: FieldIssue[]; headers?: Record<string, string>; retryAfterMs?: number } = {},
   ) {
-    super(message);
+    super(code, retryOf(code), message, { retryAfterMs: options.retryAfterMs });
+    this.issues = options.issues;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
   }
 }
 
@@ -49,15 +86,21 @@ export function invalidRequest(issues: FieldIssue[]): ApiError {
     .slice(0, 3)
     .map((issue) => `${issue.path}: ${issue.message}`)
     .join('; ');
-  return new ApiError(400, 'invalid_request', summary, issues);
+  return new ApiError('request.invalid', summary, { issues });
 }
 
-export function sendError(res: Response, error: ApiError): void {
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.status(error.status).json({ error: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) });
+/** Answers `failure` with the status of its code; a wait it asks for becomes `Retry-After`. */
+export function sendError(res: Response, failure: Failure): void {
+  const api = failure instanceof ApiError ? failure : undefined;
+  for (const [name, value] of Object.entries(api?.headers ?? {})) res.setHeader(name, value);
+  if (failure.kind !== 'terminal' && failure.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.ceil(failure.retryAfterMs / 1_000)));
+  const body: ApiErrorBody = {
+    error: { code: failure.code, retry: failure.kind, message: failure.message, ...(api?.issues ? { issues: api.issues } : {}) },
+  };
+  res.status(HTTP_STATUS[failure.code]).json(body);
 }
 
-/** The last middleware: known errors keep their status; body-parser's own errors map to their codes. */
+/** The last middleware: the protocol's failures keep their code; body-parser's own errors map to theirs. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   const warnUnavailable = foldedWarning(logger, 'redis unavailable: answered 503');
   return (error: unknown, req, res, _next) => {
@@ -66,18 +109,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const status = (error as { status?: number; type?: string }).status;
     const type = (error as { type?: string }).type;
     if (status === 413 || type === 'entity.too.large') {
-      return sendError(res, new ApiError(413, 'payload_too_large', 'the request body is larger than 256 KiB'));
+      return sendError(res, new ApiError('request.too_large', 'the request body is larger than 256 KiB'));
     }
-    if (type === 'entity.parse.failed') return sendError(res, new ApiError(400, 'invalid_json', 'the request body is not valid JSON'));
+    if (type === 'entity.parse.failed') return sendError(res, new ApiError('request.invalid_json', 'the request body is not valid JSON'));
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendError(res, new ApiError(status, 'invalid_request', (error as Error).message));
+      return sendError(res, new ApiError('request.invalid', (error as Error).message));
     }
-    if (isRedisUnavailable(error) || error instanceof LockTimeoutError) {
-      warnUnavailable({ error: (error as Error).name, code: (error as NodeJS.ErrnoException).code, path: req.path });
+    const failure = failureOf(error);
+    if (failure?.code === 'redis.unavailable') {
+      const cause = failure instanceof Error && failure.cause !== undefined ? failure.cause : error;
+      warnUnavailable({ error: (cause as Error).name, code: (cause as NodeJS.ErrnoException).code, path: req.path });
       return sendError(res, storeUnavailable());
     }
+    if (failure !== undefined) return sendError(res, failure);
     logger.error({ err: error, path: req.path }, 'unhandled API error');
-    sendError(res, new ApiError(500, 'internal', 'internal error'));
+    sendError(res, new ApiError('internal', 'internal error'));
   };
 }
 
@@ -86,7 +132,7 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** The 503 of the API: Redis is unreachable or went away, or the request ran out of its deadline. */
 export const storeUnavailable = (): ApiError =>
-  new ApiError(503, 'unavailable', 'the watch store is unavailable; retry later', undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+  new ApiError('redis.unavailable', 'the watch store is unavailable; retry later', { retryAfterMs: RETRY_AFTER_SECONDS * 1_000 });
 
 /** Logs the first occurrence, then at most one line per `intervalMs` with the count of those folded into it. */
 export function foldedWarning(logger: Logger, message: string, intervalMs = 5_000): (fields: Record<string, unknown>) => void {

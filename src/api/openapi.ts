@@ -3,15 +3,10 @@ import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { FindingSchema } from '../contracts/finding.js';
 import { WatchViewSchema } from '../contracts/watch.js';
 import { ListedAllowRuleSchema } from '../watch/allow-rule-store.js';
+import { ApiErrorBodySchema } from './errors.js';
 import { ExtendBodySchema, ListQuerySchema, StopBodySchema, WatchListSchema } from './routes/watches.js';
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
-
-const ErrorSchema = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
 
 const OpenResponseSchema = z.object({
   watch_id: z.string(),
@@ -32,8 +27,8 @@ const queryParameters = (type: z.ZodObject) =>
 
 const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
 const errors = {
-  400: { description: 'invalid request; `issues` names each field', ...json(ErrorSchema) },
-  401: { description: 'missing or invalid authentication', ...json(ErrorSchema) },
+  400: { description: 'invalid request; `issues` names each field', ...json(ApiErrorBodySchema) },
+  401: { description: 'missing or invalid authentication', ...json(ApiErrorBodySchema) },
 };
 
 let document: unknown;
@@ -59,9 +54,9 @@ export function openApiDocument(): unknown {
             202: { description: 'new watch', ...json(OpenResponseSchema) },
             200: { description: 'repeated action_id, or merged into the active watch', ...json(OpenResponseSchema) },
             ...errors,
-            413: { description: 'body larger than 256 KiB', ...json(ErrorSchema) },
-            415: { description: 'body is not JSON', ...json(ErrorSchema) },
-            429: { description: 'too many requests', ...json(ErrorSchema) },
+            413: { description: 'body larger than 256 KiB', ...json(ApiErrorBodySchema) },
+            415: { description: 'body is not JSON', ...json(ApiErrorBodySchema) },
+            429: { description: 'too many requests', ...json(ApiErrorBodySchema) },
           },
         },
       },
@@ -92,7 +87,7 @@ export function openApiDocument(): unknown {
       '/v1/allow-rules/{id}': {
         delete: {
           summary: 'Delete an allow-rule created from Slack; every worker stops applying it at its next poll',
-          responses: { 200: { description: 'the deleted rule', ...json(z.object({ removed: ListedAllowRuleSchema.omit({ expired: true }) })) }, 404: { description: 'no such rule', ...json(ErrorSchema) }, ...errors },
+          responses: { 200: { description: 'the deleted rule', ...json(z.object({ removed: ListedAllowRuleSchema.omit({ expired: true }) })) }, 404: { description: 'no such rule', ...json(ApiErrorBodySchema) }, ...errors },
         },
       },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },

@@ -12,8 +12,6 @@ export async function enforceRateLimit(redis: Redis, keys: RedisKeys, principal:
   const [[, count] = [null, 0]] = (await redis.multi().incr(key).expire(key, 120).exec()) ?? [];
   if (Number(count) > perMinute) {
     const retryAfter = 60 - Math.floor((Date.now() % 60_000) / 1000);
-    throw new ApiError(429, 'rate_limited', `more than ${perMinute} requests per minute`, undefined, {
-      'Retry-After': String(retryAfter),
-    });
+    throw new ApiError('request.rate_limited', `more than ${perMinute} requests per minute`, { retryAfterMs: retryAfter * 1_000 });
   }
 }

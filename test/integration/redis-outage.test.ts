@@ -71,7 +71,7 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
       const started = Date.now();
       try {
         const response = await webhook(answerWithinMs + 5_000);
-        return { status: response.status, ms: Date.now() - started, startedAfterKill, retryAfter: response.headers['retry-after'], error: response.data?.error };
+        return { status: response.status, ms: Date.now() - started, startedAfterKill, retryAfter: response.headers['retry-after'], error: response.data?.error?.code };
       } catch (error) {
         const timedOut = axios.isAxiosError(error) && error.code === 'ECONNABORTED';
         return { status: timedOut ? 'no answer' : 'transport error', ms: Date.now() - started, startedAfterKill, error: String(error) };
@@ -100,7 +100,7 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
     const inFlightAtKill = outcomes.filter((outcome) => !outcome.startedAfterKill && outcome.status !== 202);
     expect(outcomes.filter((outcome) => typeof outcome.status !== 'number')).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
-    expect(failures.filter((outcome) => outcome.status !== 503 || outcome.error !== 'unavailable' || outcome.retryAfter !== '5')).toEqual([]);
+    expect(failures.filter((outcome) => outcome.status !== 503 || outcome.error !== 'redis.unavailable' || outcome.retryAfter !== '5')).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.ms > answerWithinMs)).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.startedAfterKill && outcome.status !== 503)).toEqual([]);
     // The kill did catch requests mid-flight, and they were answered too.
@@ -141,7 +141,7 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
       const responses = await Promise.all(Array.from({ length: IN_FLIGHT }, () => webhook(answerWithinMs + 5_000)));
       const elapsed = Date.now() - started;
       expect(responses.map((response) => response.status)).toEqual(responses.map(() => 503));
-      expect(responses.every((response) => response.headers['retry-after'] === '5' && response.data.error === 'unavailable')).toBe(true);
+      expect(responses.every((response) => response.headers['retry-after'] === '5' && response.data.error.code === 'redis.unavailable')).toBe(true);
       // Answered by the deadline, not by Redis (which answers nothing while stopped).
       expect(elapsed).toBeGreaterThanOrEqual(REQUEST_DEADLINE_MS - 50);
       expect(elapsed).toBeLessThanOrEqual(answerWithinMs);

@@ -160,7 +160,7 @@ describe('responders act on a finding from its Slack message', () => {
     const deleted = await pipeline.delete(`/v1/allow-rules/${ruleId}`);
     expect(deleted.status).toBe(200);
     expect(deleted.data).toMatchObject({ removed: { id: ruleId, created_by: 'slack:U0RESPOND1 (alice)' } });
-    expect((await pipeline.delete(`/v1/allow-rules/${ruleId}`)).data).toMatchObject({ error: 'not_found' });
+    expect((await pipeline.delete(`/v1/allow-rules/${ruleId}`)).data).toMatchObject({ error: { code: 'request.not_found' } });
     expect((await pipeline.get<{ rules: ListedAllowRule[] }>('/v1/allow-rules')).rules).toEqual([]);
     expect((await auditOf(pipeline, watchId)).filter((entry) => entry.action === 'allow_rule_removed')).toEqual([
       expect.objectContaining({ actor: expect.any(String), detail: expect.stringContaining(ruleId) }),

@@ -17,7 +17,7 @@ export function allowRuleRoutes(deps: ApiDeps): Router {
     const id = req.params.id as string;
     const removed = await deps.allowRules.remove(id);
     if (!removed) {
-      throw new ApiError(404, 'not_found', `no allow-rule ${id} created from Slack (rules in containment-watch.yaml are changed in that file)`);
+      throw new ApiError('request.not_found', `no allow-rule ${id} created from Slack (rules in containment-watch.yaml are changed in that file)`);
     }
     const actor = principalOf(res);
     deps.logger.info({ rule_id: id, actor, origin: removed.origin }, 'allow-rule deleted');

@@ -58,7 +58,7 @@ const parseQuery = <T>(req: Request, schema: z.ZodType<T>): T => {
   return parsed.data;
 };
 
-const notFound = (id: string) => new ApiError(404, 'not_found', `no watch ${id}`);
+const notFound = (id: string) => new ApiError('watch.not_found', `no watch ${id}`);
 
 export function watchRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -116,7 +116,7 @@ async function lifecycle<T>(action: () => Promise<T>): Promise<T> {
     return await action();
   } catch (error) {
     if (error instanceof WatchNotFoundError) throw notFound(error.watchId);
-    if (error instanceof WatchClosedError) throw new ApiError(409, 'conflict', error.message);
+    if (error instanceof WatchClosedError) throw new ApiError('watch.closed', error.message);
     throw error;
   }
 }

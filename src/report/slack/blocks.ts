@@ -1,6 +1,7 @@
 import type { Severity } from '../../contracts/common.js';
 import type { Finding } from '../../contracts/finding.js';
-import type { SourceHealth, Verdict, WatchView } from '../../contracts/watch.js';
+import type { SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
+import { FAILURE_SUMMARY } from '../../lib/failure.js';
 import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../describe.js';
 import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped } from '../text/mrkdwn.js';
 import {
@@ -41,6 +42,7 @@ const SECTION_MAX = SLACK_LIMITS.sectionText;
 /** Top-level `text` is a notification preview; Slack truncates far above this, but long previews help no one. */
 const FALLBACK_MAX = 600;
 const HOSTS_SHOWN_BUDGET = 2_200;
+const DAY_MS = 86_400_000;
 
 const COVERAGE_EMOJI: Readonly<Record<HostCoverage, string>> = {
   unavailable: '⚠️',
@@ -148,11 +150,19 @@ function sourceLine(view: WatchView, name: string, health: SourceHealth | undefi
   }
   let line = parts.join(' · ');
   if (failing) line += ` · ${count(health.consecutive_failures, 'failure')} in a row`;
+  if (health.paused !== undefined) line += `\n      ${pausedLine(name, health.paused, now)}`;
   if (health.last_error !== undefined) {
     const when = health.last_error_at === undefined ? '' : ` (${formatRelative(health.last_error_at, now)})`;
     line += `\n      last error${when}: ${truncateEscaped(health.last_error, 300)}`;
   }
   return line;
+}
+
+/** "⛔ `mde-prod`: credentials rejected since 09:12 UTC · polling paused, next try in 4m": what a responder must fix. */
+function pausedLine(name: string, paused: SourcePause, now: number): string {
+  const since = now - Date.parse(paused.since) < DAY_MS ? `${utc(paused.since).slice(11, 16)} UTC` : utc(paused.since);
+  const nextTry = Date.parse(paused.next_probe_at) > now ? formatRelative(paused.next_probe_at, now) : 'at the next poll';
+  return `⛔ ${inlineCode(name, 80)}: ${FAILURE_SUMMARY[paused.code]} since ${since} · polling paused, next try ${nextTry}`;
 }
 
 function sourcesText(view: WatchView, now: number): string {
