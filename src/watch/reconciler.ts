@@ -11,8 +11,8 @@ export const MAX_REDRIVES = 5;
 const FIRST_REDRIVE_DELAY_MS = 15_000;
 const MAX_REDRIVE_DELAY_MS = 10 * 60_000;
 /**
- * A close job that finished while its watch is still open this long after the window's end did not close it (a
- * close that waits for late telemetry re-schedules itself well within this): run it again.
+ * A close job that finished while its watch is still open this long after the window's end, or after the last look
+ * of a close waiting for late telemetry, left the watch without a close: run it again.
  */
 const STUCK_CLOSE_MS = 30 * 60_000;
 const PAGE = 200;
@@ -95,7 +95,9 @@ async function reconcileClose(runtime: WatchRuntime, watch: Watch, now: number, 
     runtime.logger.warn({ watch_id: watch.id, job_id: jobId }, 'close job was missing: added');
     return;
   }
-  const stuck = job.state === 'completed' && now > expiresAt.getTime() + STUCK_CLOSE_MS;
+  // A close waiting for late telemetry re-adds itself under other ids and records each look in `closing`.
+  const lastCloseActivity = Math.max(expiresAt.getTime(), watch.closing ? Date.parse(watch.closing.checked_at) : 0);
+  const stuck = job.state === 'completed' && now > lastCloseActivity + STUCK_CLOSE_MS;
   if (job.state !== 'failed' && !stuck) return;
   const current = await runtime.store.get(watch.id);
   if (!current || current.state === 'closed' || current.expires_at !== watch.expires_at) return;

@@ -91,14 +91,18 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     closeJobId(watch.id, new Date(watch.expires_at), watch.recovery?.close_redrives);
 
   /** Ends the named waiting job as BullMQ ends a job whose worker died once too often. */
-  async function failByHand(jobId: string): Promise<void> {
+  const failByHand = (jobId: string) =>
+    takeByHand(jobId, (job, token) => job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token, false));
+  const completeByHand = (jobId: string) => takeByHand(jobId, (job, token) => job.moveToCompleted(undefined, token, false));
+
+  /** Takes waiting jobs in order, completing the others, until the named one, which `end` ends. */
+  async function takeByHand(jobId: string, end: (job: Job, token: string) => Promise<unknown>): Promise<void> {
     const token = randomUUID();
     for (;;) {
       const job = (await hand.getNextJob(token)) as Job | undefined;
       if (!job) throw new Error(`job ${jobId} was not waiting`);
       if (job.id === jobId) {
-        // A stalled job fails whatever attempts it had left.
-        await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token, false);
+        await end(job, token);
         break;
       }
       await job.moveToCompleted(undefined, token, false);
@@ -180,4 +184,26 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     expect(closeIdOf(current)).not.toBe(closeIdOf(watch));
     expect(await jobState(closeIdOf(current))).toBe('waiting');
   });
+
+  it('leaves a close that waits for late telemetry alone while it keeps looking, and runs it again once it stops', async () => {
+    const blockedAt = Date.now() - 10 * MINUTE;
+    const { watch } = await service.open(request('INC-WAITING', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), 'soar');
+    const expiresAt = Date.parse(watch.expires_at);
+    await runtime.store.update(watch.id, (current) => ({
+      ...current,
+      state: 'watching',
+      hosts: current.hosts.map((host) => ({ ...host, baseline: 'ready' as const })),
+    }));
+    await completeByHand(closeIdOf(watch));
+    const lastLook = expiresAt + 40 * MINUTE;
+    await runtime.store.update(watch.id, (current) => ({
+      ...current,
+      closing: { window_end: current.expires_at, since: current.expires_at, checked_at: new Date(lastLook).toISOString(), status: 'closing: waiting for mde-prod to catch up, 3 min', sources: [] },
+    }));
+
+    expect((await reconcileWatches(runtime, lastLook + 10 * MINUTE)).redriven, 'still looking 10 min ago').toBe(0);
+    expect((await reconcileWatches(runtime, lastLook + 31 * MINUTE)).redriven, 'no look for 31 min').toBe(1);
+    expect((await runtime.store.get(watch.id))?.recovery?.last_reason).toBe('close job ended without closing the watch');
+  });
 });
+
