@@ -27,7 +27,7 @@ interface BatchMatch {
   belongs: (event: ConnectionEvent) => boolean;
 }
 
-/** `agentsByIp`: the UUIDs of the agents of the batch's hosts given by IP only (DV has no agent address term). */
+/** `agentsByIp`: the UUIDs of the agents whose interfaces carry the address of a batch host given by IP only. */
 function batchMatch(hosts: readonly HostRef[], agentsByIp: readonly string[]): BatchMatch {
   const names = hosts.map(hostnameOf).filter((name): name is string => name !== undefined);
   const uuids = new Set([...hosts.map(agentUuidOf).filter((uuid): uuid is string => uuid !== undefined), ...agentsByIp]);
