@@ -20,7 +20,7 @@ export interface StackSource {
   id: string;
   scenario: Scenario;
   ingestionDelayMs?: number;
-  /** More YAML fields of the source entry, e.g. `timeout: 1s`. */
+  /** More YAML fields of the source entry, e.g. `timeout: 1s`. Default: `SHORT_SETTLE`. */
   fields?: string[];
 }
 
@@ -37,6 +37,12 @@ const FindingsAnswerSchema = z.object({ findings: z.array(FindingSchema) });
 const WatchPageSchema = z.object({ watches: z.array(z.object({ id: z.string(), incident_id: z.string() })), next_cursor: z.string().nullable() });
 const JsonLineSchema = z.object({ type: z.string(), watch_id: z.string(), finding: z.object({ id: z.string(), severity: z.string() }).optional() });
 export type JsonLine = z.infer<typeof JsonLineSchema>;
+
+/**
+ * The fakes' telemetry is searchable at once (or `ingestionDelayMs` late): the close waits seconds for it to settle
+ * rather than the vendor's minutes, and gives a source up half a minute later.
+ */
+export const SHORT_SETTLE = ['settle: 3s', 'settle_grace: 30s'];
 
 const secret = (bytes = 24) => randomBytes(bytes).toString('hex');
 
@@ -60,6 +66,7 @@ export class Stack {
   api!: ServiceProcess;
   workers: ServiceProcess[] = [];
   apiUrl = '';
+  readonly answers: WebhookOutcome[] = [];
 
   private constructor(readonly options: StackOptions) {
     this.sourceSecrets = options.sources.map(() => secret());
@@ -99,7 +106,7 @@ export class Stack {
       .map((source, index) => {
         const url = this.proxies[index]?.url ?? '';
         const fields = [`id: ${source.id}`, 'type: mde', `base_url: ${url}`, `token_url: ${url}`, 'tenant_id: chaos-tenant', 'client_id: chaos-client'];
-        fields.push(`client_secret: \${CHAOS_SOURCE_SECRET_${index}}`, 'lookback: 5s', ...(source.fields ?? []));
+        fields.push(`client_secret: \${CHAOS_SOURCE_SECRET_${index}}`, 'lookback: 5s', ...(source.fields ?? SHORT_SETTLE));
         return `  - ${fields.join('\n    ')}\n`;
       })
       .join('');
@@ -148,17 +155,20 @@ export class Stack {
     };
   }
 
-  send(body: unknown, timeoutMs = 30_000): Promise<WebhookOutcome> {
-    return postContainment(this.apiUrl, body, this.hmacSecret, timeoutMs);
+  /** Sends one webhook call; every outcome is kept in `answers`. */
+  async send(body: unknown, timeoutMs = 30_000): Promise<WebhookOutcome> {
+    const outcome = await postContainment(this.apiUrl, body, this.hmacSecret, timeoutMs);
+    this.answers.push(outcome);
+    return outcome;
   }
 
-  /** Sends until the API gives an answer other than 503 (or no answer), as a SOAR retrying its webhook does. */
+  /** Sends until the API accepts, as a SOAR retrying its webhook does (on 5xx or no answer); a 4xx is an error. */
   async open(body: unknown, what: string): Promise<string> {
     const opened = await waitFor(
       async () => {
         const outcome = await this.send(body);
         if (outcome.status === 200 || outcome.status === 202) return z.object({ watch_id: z.string() }).parse(outcome.body).watch_id;
-        if (outcome.status === 503 || outcome.status === 'no_answer') return undefined;
+        if (outcome.status === 'no_answer' || outcome.status >= 500) return undefined;
         throw new Error(`${what}: the webhook answered ${outcome.status} ${JSON.stringify(outcome.body)}`);
       },
       { timeoutMs: 120_000, everyMs: 1_000, what: `${what} to be opened` },
