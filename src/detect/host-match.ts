@@ -20,7 +20,7 @@ export interface HostMatcher<Host extends HostIdentifiers = WatchedHost> {
 }
 
 /** What responders read: the host name as the SOAR sent it, else its IP, else its EDR id. */
-export function hostLabel(host: HostIdentifiers): string {
+export function hostLabel<Host extends HostIdentifiers>(host: Host): string {
   return host.hostname ?? host.ip ?? host.edr_id ?? 'unknown host';
 }
 
