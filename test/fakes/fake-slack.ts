@@ -82,6 +82,8 @@ export interface FakeSlack {
   messagesIn(channel: string): FakeSlackMessage[];
   /** The next call of `method` fails as described (queued: call twice to fail twice). */
   failNext(method: string, failure: FakeSlackFailure): void;
+  /** Holds every chat.postMessage (from now on, until released) before it is performed: a post in flight, for as long as a test needs. */
+  holdPosts(): { release(): void };
   close(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const messages: FakeSlackMessage[] = [];
   const updateCalls: FakeSlackCall[] = [];
   const failures = new Map<string, FakeSlackFailure[]>();
+  let postsHeld: Promise<void> | undefined;
   const unknownChannels = new Set<string>();
   const foreignChannels = new Set<string>();
   const channelMembers = new Map<string, string[]>();
@@ -253,6 +256,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (method === 'chat.postMessage' && (options.postLatencyMs ?? 0) > 0) {
       await new Promise((resolve) => setTimeout(resolve, options.postLatencyMs));
     }
+    if (method === 'chat.postMessage') await postsHeld;
 
     const failure = failures.get(method)?.shift();
     const handler = handlers[method] ?? (() => ({ ok: true }));
@@ -297,6 +301,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const queue = failures.get(method) ?? [];
       queue.push(failure);
       failures.set(method, queue);
+    },
+    holdPosts() {
+      let release = () => {};
+      postsHeld = new Promise<void>((resolve) => {
+        release = () => {
+          postsHeld = undefined;
+          resolve();
+        };
+      });
+      return { release };
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import { SlackDeliveryError } from '../../src/report/slack/errors.js';
 import { MessagePendingError } from '../../src/report/slack/message-store.js';
 import { createSlackReporter, type SlackReporterOptions } from '../../src/report/slack/slack-reporter.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../fakes/fake-slack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'xoxb-1111-2222-sekrit-do-not-log';
 const CHANNEL = 'C07ABCDEF12';
@@ -168,14 +169,21 @@ describe('Slack reporter', () => {
   });
 
   it('posts a finding once when two workers publish it at the same moment', async () => {
-    await slack.close();
-    slack = await startFakeSlack({ postLatencyMs: 300 });
     const workerA = slackReporter();
     const workerB = slackReporter();
     const view = watchView();
     await workerA.publishStatus(view);
 
-    const results = await Promise.allSettled([workerA.publishFinding(view, rundll32()), workerB.publishFinding(view, rundll32())]);
+    // Whichever worker posts first stays in flight until the other has met its claim (or posted too).
+    const posts = slack.holdPosts();
+    const postsBefore = postCalls().length;
+    const publishing = [workerA.publishFinding(view, rundll32()), workerB.publishFinding(view, rundll32())];
+    const outcomes: unknown[] = [];
+    for (const attempt of publishing) attempt.then(() => outcomes.push('posted'), (error: unknown) => outcomes.push(error));
+    await waitFor(async () => outcomes.length > 0 || postCalls().length > postsBefore + 1, { what: 'one worker to give way' });
+    expect(outcomes).toEqual([expect.any(MessagePendingError)]);
+    posts.release();
+    const results = await Promise.allSettled(publishing);
     const rejected = results.filter((result) => result.status === 'rejected');
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.reason).toBeInstanceOf(MessagePendingError);
