@@ -59,9 +59,7 @@ export class SourcePoller {
    * recorded on the watches first, then thrown for the job layer (`jobError`) to retry, rate-limit or give up.
    */
   async tick(sourceId: string): Promise<PollOutcome> {
-    const fault = await this.faults.get(sourceId);
-    if (fault !== undefined && Date.now() < Date.parse(fault.next_probe_at)) return 'paused';
-    const { outcome, failure } = await this.run(sourceId, {});
+    const { outcome, failure } = await this.run(sourceId, { skipWhilePaused: true });
     if (failure !== undefined) throw failure;
     return outcome;
   }
@@ -81,8 +79,11 @@ export class SourcePoller {
     if (!connector) return { outcome: 'idle' };
     const lease = await holdLease(runtime.redis, runtime.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
     if (!lease) return { outcome: 'busy' };
-    const timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
+    let timer: (() => void) | undefined;
     try {
+      // Read under the lease: a poll that paused the source a moment ago has released it by now.
+      if (options.skipWhilePaused && (await this.isPaused(sourceId))) return { outcome: 'paused' };
+      timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
       const now = options.now ?? Date.now();
       const ids = options.onlyWatchIds ?? (await runtime.store.watchIdsOfSource(sourceId));
       const watches = (await runtime.store.getMany(ids)).filter(
@@ -95,7 +96,7 @@ export class SourcePoller {
       runtime.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
       return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
-      timer();
+      timer?.();
       await lease.release();
     }
   }
@@ -147,6 +148,11 @@ export class SourcePoller {
       }),
     );
     return failedHosts.size > 0 ? lastError : undefined;
+  }
+
+  private async isPaused(sourceId: string): Promise<boolean> {
+    const fault = await this.faults.get(sourceId);
+    return fault !== undefined && Date.now() < Date.parse(fault.next_probe_at);
   }
 
   /**
@@ -316,6 +322,8 @@ interface PollOptions {
   onlyWatchIds?: string[];
   now?: number;
   waitForSourceMs?: number;
+  /** A scheduled tick: skipped while a terminal failure pauses the source, until its next probe. */
+  skipWhilePaused?: boolean;
 }
 
 const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });

@@ -38,6 +38,8 @@ export type ScriptedResponse =
   | { drop: true };
 
 export interface HuntingRequestRecord {
+  /** When the request arrived (epoch ms). */
+  at: number;
   raw: string;
   timespan?: string;
   /** The query as the fake read it; absent when it could not be read. */
@@ -66,6 +68,9 @@ function graphError(res: Response, status: number, message: string, code = GRAPH
 export class FakeMde extends VendorFake<ScriptedResponse> {
   readonly requests: HuntingRequestRecord[] = [];
   tokenRequests = 0;
+  /** When each token request arrived (epoch ms). */
+  readonly tokenRequestTimes: number[] = [];
+  private credentialsRefused = false;
   ingestionDelayMs: number;
   private readonly tokens = new Map<string, number>();
   private readonly now: () => number;
@@ -79,6 +84,17 @@ export class FakeMde extends VendorFake<ScriptedResponse> {
   /** Every issued token stops working, as when a secret is rotated or a token revoked. */
   revokeTokens(): void {
     this.tokens.clear();
+  }
+
+  /** The app's secret is refused (expired or rotated): issued tokens stop working and no new one is given. */
+  refuseCredentials(): void {
+    this.credentialsRefused = true;
+    this.tokens.clear();
+  }
+
+  /** The secret is valid again, as when an admin renews it in the tenant. */
+  acceptCredentials(): void {
+    this.credentialsRefused = false;
   }
 
   protected app() {
@@ -98,6 +114,7 @@ export class FakeMde extends VendorFake<ScriptedResponse> {
 
   private token(req: Request, res: Response): void {
     this.tokenRequests += 1;
+    this.tokenRequestTimes.push(Date.now());
     const form: Record<string, unknown> = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     if (req.params.tenant !== this.options.tenantId) {
       res.status(400).json({ error: 'invalid_request', error_description: `AADSTS90002: Tenant '${String(req.params.tenant)}' not found.` });
@@ -107,7 +124,7 @@ export class FakeMde extends VendorFake<ScriptedResponse> {
       res.status(400).json({ error: 'invalid_request', error_description: 'AADSTS900144: expected client_credentials for the Graph .default scope.' });
       return;
     }
-    if (form.client_id !== this.options.clientId || form.client_secret !== this.options.clientSecret) {
+    if (this.credentialsRefused || form.client_id !== this.options.clientId || form.client_secret !== this.options.clientSecret) {
       res.status(401).json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
       return;
     }
@@ -135,7 +152,7 @@ export class FakeMde extends VendorFake<ScriptedResponse> {
 
   private hunt(req: Request, res: Response): void {
     const body = HuntingBodySchema.safeParse(req.body);
-    const record: HuntingRequestRecord = { raw: body.success ? body.data.Query : '', timespan: body.data?.Timespan, status: 0 };
+    const record: HuntingRequestRecord = { at: Date.now(), raw: body.success ? body.data.Query : '', timespan: body.data?.Timespan, status: 0 };
     this.requests.push(record);
     try {
       record.query = readHuntingQuery(record.raw);
