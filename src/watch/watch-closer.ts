@@ -91,10 +91,12 @@ async function waitForSources(runtime: WatchRuntime, watch: Watch, sources: Sour
   });
   if (!updated) return;
   const waiting = sources.filter((source) => !source.caught_up).map((source) => source.source);
+  // Strictly after this check and the window's end: a close job's id is its time, and the job at expires_at may be this one.
+  const checkAt = Math.max(nextCheckAt, now + MIN_RECHECK_MS, Date.parse(watch.expires_at) + 1);
   runtime.logger.info(
-    { watch_id: watch.id, incident_id: watch.incident_id, waiting_for: waiting, next_check_at: new Date(nextCheckAt).toISOString() },
+    { watch_id: watch.id, incident_id: watch.incident_id, waiting_for: waiting, next_check_at: new Date(checkAt).toISOString() },
     'close waits for sources to catch up past the window end',
   );
-  await runtime.queues.closeAt(watch.id, new Date(nextCheckAt));
+  await runtime.queues.closeAt(watch.id, new Date(checkAt));
   await runtime.queues.sync(watch.id);
 }

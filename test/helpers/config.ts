@@ -25,6 +25,9 @@ export function testConfig(options: { prefix: string; yaml: string; env?: Record
   });
 }
 
+/** Tests read the fake's telemetry as soon as it is served, and give up on a source at once, unless they say otherwise. */
+const unlessGiven = (extra: string, field: string, value: string) => (new RegExp(`^\\s*${field}:`, 'm').test(extra) ? '' : `    ${field}: ${value}\n`);
+
 export const mdeSourceYaml = (url: string, extra = '') => `  - id: mde-prod
     type: mde
     base_url: ${url}
@@ -33,4 +36,4 @@ export const mdeSourceYaml = (url: string, extra = '') => `  - id: mde-prod
     client_id: test-client
     client_secret: test-secret
     lookback: 5s
-${/settle:/.test(extra) ? '' : '    settle: 0s\n'}${extra}`;
+${unlessGiven(extra, 'settle', '0s')}${unlessGiven(extra, 'settle_grace', '0s')}${extra}`;
