@@ -52,7 +52,7 @@ export class ThrowawayRedis {
             return false;
           }
         },
-        { timeoutMs: 20_000, everyMs: 25, what: `redis-server on port ${this.port}` },
+        { everyMs: 25, what: `redis-server on port ${this.port}` },
       );
     } finally {
       probe.disconnect();

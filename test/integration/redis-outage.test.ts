@@ -5,7 +5,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { startApi, type ApiService } from '../../src/runtime/services.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from '../helpers/config.js';
 import { ThrowawayRedis } from '../helpers/throwaway-redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { patience, waitFor } from '../helpers/wait.js';
 
 /** Webhooks sent side by side, each in a loop: when Redis is killed, many are mid-request. */
 const IN_FLIGHT = 50;
@@ -52,7 +52,7 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
     const started = Date.now();
     for (let i = 0; i < 5; i++) expect((await webhook(60_000)).status).toBe(202);
     const perRequestMs = (Date.now() - started) / 5;
-    answerWithinMs = REQUEST_DEADLINE_MS + 2_000 + 20 * perRequestMs;
+    answerWithinMs = REQUEST_DEADLINE_MS + patience(2_000) + 20 * perRequestMs;
   });
 
   afterAll(async () => {
@@ -85,13 +85,11 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
         outcomes.push(outcome);
         if (outcome.status === 202) accepted += 1;
         if (outcome.startedAfterKill) afterKill += 1;
-        // Once Redis is gone, answers are immediate 503s: pace the senders instead of spinning.
-        if (outcome.startedAfterKill) await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
     const senders = Array.from({ length: IN_FLIGHT }, sender);
     // Kill once the senders are well under way, so requests are mid-flight in every stage of the handler.
-    await waitFor(async () => accepted >= 2 * IN_FLIGHT, { timeoutMs: 60_000, everyMs: 5, what: 'webhooks accepted before the kill' });
+    await waitFor(async () => accepted >= 2 * IN_FLIGHT, { everyMs: 5, what: 'webhooks accepted before the kill' });
     await redis.kill();
     killedAt = Date.now();
     await Promise.all(senders);
@@ -106,20 +104,6 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
     // The kill did catch requests mid-flight, and they were answered too.
     expect(inFlightAtKill.length).toBeGreaterThan(0);
 
-    // No multi-line dumps: ioredis and BullMQ print those with console.error when nobody listens.
-    expect(consoleError).not.toHaveBeenCalled();
-    consoleError.mockRestore();
-    const parsed = logLines.map((line) => JSON.parse(line) as { msg: string; connection?: string });
-    const connectionErrors = parsed.filter((line) => line.msg === 'redis connection error');
-    expect(connectionErrors.length).toBeGreaterThan(0);
-    // Folded: a handful of lines per connection, not one per reconnection attempt or per request.
-    expect(connectionErrors.length).toBeLessThanOrEqual(10);
-    expect(parsed.filter((line) => line.msg === 'unhandled API error')).toEqual([]);
-    for (const line of logLines) {
-      expect(line).not.toContain(TEST_TOKEN);
-      expect(line).not.toContain(TEST_HMAC_SECRET);
-    }
-
     // Redis back on the same port: webhooks are accepted again once the API has reconnected.
     await redis.start();
     const back = await waitFor(
@@ -128,10 +112,28 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
         expect([202, 503]).toContain(response.status);
         return response.status === 202 ? response : undefined;
       },
-      { timeoutMs: 30_000, everyMs: 100, what: 'a webhook accepted after Redis came back' },
+      { what: 'a webhook accepted after Redis came back' },
     );
     expect(back.data.watch_id).toMatch(/^w-/);
-    expect(logLines.some((line) => line.includes('redis connection ready again'))).toBe(true);
+
+    // Every connection that lost Redis has reconnected: whatever it had to say about the outage, it has said.
+    const logged = () => logLines.map((line) => JSON.parse(line) as { msg: string; connection?: string });
+    const lost = new Set(logged().filter((line) => line.msg === 'redis connection error').map((line) => line.connection));
+    expect(lost.size).toBeGreaterThan(0);
+    await waitFor(async () => [...lost].every((connection) => logged().some((line) => line.msg === 'redis connection ready again' && line.connection === connection)), {
+      what: 'every connection to report Redis ready again',
+    });
+    // No multi-line dumps: ioredis and BullMQ print those with console.error when nobody listens.
+    expect(consoleError).not.toHaveBeenCalled();
+    consoleError.mockRestore();
+    const parsed = logged();
+    // Folded: a handful of lines per connection over the whole outage, not one per reconnection attempt or per request.
+    expect(parsed.filter((line) => line.msg === 'redis connection error').length).toBeLessThanOrEqual(10);
+    expect(parsed.filter((line) => line.msg === 'unhandled API error')).toEqual([]);
+    for (const line of logLines) {
+      expect(line).not.toContain(TEST_TOKEN);
+      expect(line).not.toContain(TEST_HMAC_SECRET);
+    }
   });
 
   it('a Redis that stops answering without closing its connections: the request deadline answers 503', async () => {
@@ -150,7 +152,6 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
     }
     // The handlers finish once Redis answers again; their late responses are dropped, and the API keeps serving.
     const back = await waitFor(async () => ((await webhook(answerWithinMs)).status === 202 ? true : undefined), {
-      timeoutMs: 30_000,
       what: 'a webhook accepted after Redis resumed',
     });
     expect(back).toBe(true);
