@@ -221,7 +221,7 @@ describe('Slack reporter', () => {
 
     const failed = reporter.publishFinding(view, rundll32());
     await expect(failed).rejects.toBeInstanceOf(SlackDeliveryError);
-    await expect(failed).rejects.toMatchObject({ code: 'http_500', retryable: true });
+    await expect(failed).rejects.toMatchObject({ code: 'slack.unavailable', slackError: 'http_500', retryable: true });
     expect(postCalls()).toHaveLength(2);
 
     await reporter.publishFinding(view, rundll32({ count: 3, last_seen: '2026-11-27T10:10:00Z' }));
@@ -236,7 +236,7 @@ describe('Slack reporter', () => {
     const reporter = slackReporter();
     const view = watchView();
     slack.failNext('chat.postMessage', { status: 500 });
-    await expect(reporter.publishStatus(view)).rejects.toMatchObject({ code: 'http_500' });
+    await expect(reporter.publishStatus(view)).rejects.toMatchObject({ code: 'slack.unavailable', slackError: 'http_500' });
     expect(slack.posts()).toHaveLength(0);
 
     await reporter.publishStatus(view);
@@ -262,7 +262,7 @@ describe('Slack reporter', () => {
     const reporter = slackReporter();
     const view = watchView();
     const failed = reporter.publishStatus(view);
-    await expect(failed).rejects.toMatchObject({ code: 'not_in_channel', retryable: false });
+    await expect(failed).rejects.toMatchObject({ code: 'slack.not_in_channel', slackError: 'not_in_channel', retryable: false });
     await expect(failed).rejects.toThrow(/Invite the bot .* SLACK_DEFAULT_CHANNEL/);
 
     // Nothing was posted, so the claim is gone and the next attempt (bot invited meanwhile) posts.
