@@ -1,15 +1,18 @@
 import axios, { type AxiosResponse } from 'axios';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { AppConfig } from '../../src/config/load.js';
 import type { WatchView } from '../../src/contracts/watch.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
+import { pollQueueName } from '../../src/queue/jobs.js';
 import { startApi, startWorker, type ApiService, type WorkerService } from '../../src/runtime/services.js';
 import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario, type Scenario, type ScenarioName } from '../../src/simulator/scenario/index.js';
 import { sendContainment } from '../../src/simulator/webhook-client.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/fake-slack.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from './config.js';
-import { dropPrefix, uniquePrefix } from './redis.js';
-import { waitFor } from './wait.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
+import { waitFor, WAIT_MS } from './wait.js';
 
 export const SLACK_CHANNEL = 'C07ABCDEF12';
 export const DEFAULT_CHANNEL = 'C0DEFAULT00';
@@ -99,7 +102,7 @@ export class Pipeline {
       blocked: [this.scenario.blockedIndicator],
       blocked_at: this.blockedAt.toISOString(),
       hosts: this.scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip })),
-      watch: { duration: '10s', poll_interval: '1s', baseline: '7d' },
+      watch: { duration: '1h', poll_interval: '1s', baseline: '7d' },
       action_id: `run-${this.prefix}`,
       ...overrides,
     };
@@ -132,8 +135,61 @@ export class Pipeline {
     return this.get<WatchView>(`/v1/watches/${id}`);
   }
 
+  /**
+   * Waits until the watch is watching and every one of its sources has read telemetry up to `atMs`. A test that needs
+   * a window's telemetry read lets a long watch get this far and then ends it (`endWindow`): a short window ends on
+   * its own clock, and when the baseline outlasts it (a loaded machine) the close comes before anything was read.
+   */
+  async readPast(id: string, atMs: number): Promise<WatchView> {
+    return waitFor(
+      async () => {
+        const view = await this.watch(id);
+        const read = view.sources.every((source) => {
+          const polledUntil = view.coverage.find((health) => health.source === source)?.polled_until;
+          return polledUntil !== undefined && Date.parse(polledUntil) >= atMs;
+        });
+        return view.state === 'watching' && read ? view : undefined;
+      },
+      { what: `watch ${id} to read its sources up to ${new Date(atMs).toISOString()}` },
+    );
+  }
+
+  /** Ends the watch's window now, as a responder's stop does, and waits for its verdict. */
+  async endWindow(id: string): Promise<WatchView> {
+    const stopped = await this.post(`/v1/watches/${id}/stop`, { reason: 'the test has what it watched for' });
+    if (stopped.status !== 202) throw new Error(`stopping watch ${id} answered ${stopped.status}`);
+    return this.closed(id);
+  }
+
+  /** A watch that has read `windowMs` of telemetry after the block, closed then: the window a short duration means. */
+  async closeAfter(id: string, windowMs: number): Promise<WatchView> {
+    await this.readPast(id, this.blockedAt.getTime() + windowMs);
+    return this.endWindow(id);
+  }
+
+  /**
+   * Resolves once a poll of `sourceId` has come due and no worker has taken it: by then a running worker would have
+   * polled, so "nothing happened" means something.
+   */
+  async pollDueUntaken(sourceId: string): Promise<void> {
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(pollQueueName(sourceId), { connection, prefix: `${this.prefix}-q` });
+    try {
+      await waitFor(
+        async () => {
+          const next = (await queue.getJobScheduler(`poll-${sourceId}`))?.next;
+          return next !== undefined && next <= Date.now();
+        },
+        { what: `a poll of ${sourceId} to come due` },
+      );
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  }
+
   /** Waits until the watch is closed and its verdict reached Slack. */
-  async closed(id: string, timeoutMs = 45_000): Promise<WatchView> {
+  async closed(id: string, timeoutMs = WAIT_MS): Promise<WatchView> {
     return waitFor(
       async () => {
         const view = await this.watch(id);

@@ -15,12 +15,12 @@ describe('the watch pipeline, webhook to Slack', () => {
 
   it('an implant that falls back to rundll32 on 8443 after the block is reported once, as high, beside its retries; the verdict is breached', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 2_000 });
-    // The fallback beacons every ~7 s: a 14 s window holds at least one of its connections.
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     expect(opened.status).toBe(202);
     expect(opened.data).toMatchObject({ incident_id: 'INC-2041', merged: false });
 
-    const view = await pipeline.closed(opened.data.watch_id);
+    // The fallback beacons every ~7 s: 14 s read after the block hold at least one of its connections.
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
     expect(view.verdict).toBe('breached');
 
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
@@ -49,8 +49,8 @@ describe('the watch pipeline, webhook to Slack', () => {
 
   it('a host estate with only benign traffic ends held, with nothing posted but the status and the verdict, and the suppressed events counted', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
-    const opened = await pipeline.send(pipeline.request());
-    const view = await pipeline.closed(opened.data.watch_id);
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+    const view = await pipeline.closeAfter(opened.data.watch_id, 10_000);
 
     expect(view.verdict).toBe('held');
     expect(view.findings.total).toBe(0);
@@ -98,17 +98,17 @@ describe('the watch pipeline, webhook to Slack', () => {
 
   it('a worker stopped mid-watch is replaced: the watch goes on and nothing is posted twice', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     const watchId = opened.data.watch_id as string;
     await waitFor(async () => channelStory(pipeline!.slack, SLACK_CHANNEL).findingReplies.length > 0, { what: 'a first finding' });
 
     await pipeline.stopWorker(pipeline.workers[0]!);
     const postsWhileDown = pipeline.slack.posts().length;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await pipeline.pollDueUntaken('mde-prod');
     expect(pipeline.slack.posts().length).toBe(postsWhileDown);
     await pipeline.startWorker();
 
-    const view = await pipeline.closed(watchId);
+    const view = await pipeline.closeAfter(watchId, 12_000);
     expect(view.verdict).toBe('breached');
     const story = channelStory(pipeline.slack, SLACK_CHANNEL);
     expect(story.statusMessages).toHaveLength(1);
@@ -128,12 +128,17 @@ describe('when the source misbehaves', () => {
 
   it('a throttled, then failing Graph delays the polls but loses and doubles nothing', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     const watchId = opened.data.watch_id as string;
     await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
     pipeline.mde.failNext({ status: 429, retryAfterSeconds: 1 }, { status: 500 }, { status: 429, retryAfterSeconds: 1 });
+    const failed = () => pipeline!.mde.requests.filter((request) => request.status === 429 || request.status === 500).length;
+    await waitFor(async () => failed() === 3, { what: 'the three failures to be answered' });
+    // Read on past the failures: the telemetry they held up is what must be neither lost nor doubled.
+    const failuresAnsweredAt = Date.now();
+    await pipeline.readPast(watchId, Math.max(failuresAnsweredAt, pipeline.blockedAt.getTime() + 12_000));
 
-    const view = await pipeline.closed(watchId);
+    const view = await pipeline.endWindow(watchId);
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${watchId}/findings`);
     const blockedAt = Date.parse(view.blocked_at);
     const truth = pipeline.scenario
@@ -147,7 +152,7 @@ describe('when the source misbehaves', () => {
   it('a host the source has no telemetry for is named from the start, and the watch cannot end held', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
     const hosts = [...(pipeline.request().hosts as object[]), { hostname: 'FIN-WS-099', ip: '10.20.1.99' }];
-    const opened = await pipeline.send(pipeline.request({ hosts, watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ hosts, watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     const watchId = opened.data.watch_id as string;
     const watching = await waitFor(async () => {
       const view = await pipeline!.watch(watchId);
@@ -155,7 +160,7 @@ describe('when the source misbehaves', () => {
     }, { what: 'baseline' });
     expect(watching.coverage[0]!.hosts_invisible).toEqual([{ host: 'FIN-WS-099', reason: 'no telemetry from this source in the baseline window' }]);
 
-    const view = await pipeline.closed(watchId);
+    const view = await pipeline.closeAfter(watchId, 6_000);
     expect(view.verdict).toBe('inconclusive');
     expect(view.verdict_reasons).toContain('no telemetry at all during the window from FIN-WS-099');
     expect(await pipeline.get<string>(`/v1/watches/${watchId}/report?format=md`)).toContain('mde-prod cannot see FIN-WS-099: no telemetry from this source in the baseline window');
@@ -163,12 +168,17 @@ describe('when the source misbehaves', () => {
 
   it('a source that stays down leaves the watch inconclusive, with the outage in its coverage', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign', sourceYaml: '    max_retries: 0\n' });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '6s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     const watchId = opened.data.watch_id as string;
-    await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
+    await pipeline.readPast(watchId, pipeline.blockedAt.getTime() + 6_000);
     pipeline.mde.failNext(...Array.from({ length: 500 }, () => ({ status: 503 })));
+    // The outage has lasted longer than a poll interval past the last read: the window's end goes unread.
+    await waitFor(async () => {
+      const health = (await pipeline!.watch(watchId)).coverage[0];
+      return health?.last_error_at !== undefined && Date.parse(health.last_error_at) - Date.parse(health.polled_until!) > 1_000;
+    }, { what: 'polls failing for more than a poll interval' });
 
-    const view = await pipeline.closed(watchId);
+    const view = await pipeline.endWindow(watchId);
     expect(view.verdict).toBe('inconclusive');
     expect(view.verdict_reasons?.[0]).toMatch(/^mde-prod could not be read for the last .* of the window \(last error: .*503/);
     const [health] = view.coverage;
@@ -238,8 +248,8 @@ describe('operating a watch through the API', () => {
 
   it('serves health, readiness with a live worker, metrics, OpenAPI and the evidence report', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000 });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
-    await pipeline.closed(opened.data.watch_id);
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+    await pipeline.closeAfter(opened.data.watch_id, 12_000);
 
     expect((await pipeline.raw('/healthz')).data).toEqual({ status: 'ok' });
     const ready = await pipeline.raw('/readyz');
