@@ -14,6 +14,7 @@ import { pollBackoff } from '../../src/queue/poll-retries.js';
 import { statusMessage } from '../../src/report/slack/blocks.js';
 import { SlackDeliveryError } from '../../src/report/slack/errors.js';
 import { classifyRequestError, classifyStatus, invalidJsonBody } from '../../src/sources/http/classify.js';
+import { parsePanResponse } from '../../src/sources/panos/xml-response.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import { WatchClosedError, WatchNotFoundError, WatchRequestError } from '../../src/watch/watch-service.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -48,6 +49,21 @@ describe('source failures: code and retry class from the answer', () => {
     expect(classifyRequestError('mde-prod', axiosError('ENOTFOUND'))).toMatchObject({ code: 'source.misconfigured', kind: 'terminal' });
     expect(classifyRequestError('mde-prod', axiosError('ECONNRESET'))).toMatchObject({ code: 'source.unavailable', kind: 'retryable' });
     expect(invalidJsonBody('mde-prod', 200)).toMatchObject({ code: 'source.unavailable', kind: 'retryable' });
+  });
+
+  it('PAN-OS says it in its XML envelope: unauth or code 403 is a refused key, code 16 a missing right', () => {
+    const refusal = (status: string, code: string) => {
+      try {
+        parsePanResponse('pan-edge', `<response status="${status}" code="${code}"><msg><line>refused</line></msg></response>`);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(refusal('unauth', '22')).toMatchObject({ code: 'source.credentials_rejected', kind: 'terminal' });
+    expect(refusal('error', '403')).toMatchObject({ code: 'source.credentials_rejected', kind: 'terminal' });
+    expect(refusal('error', '16')).toMatchObject({ code: 'source.forbidden', kind: 'terminal' });
+    expect(refusal('error', '22')).toMatchObject({ code: 'source.unavailable', kind: 'retryable' });
   });
 
   it("a connector's own terminal error without a status is an unexpected answer unless it names its code", () => {

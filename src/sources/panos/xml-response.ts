@@ -69,7 +69,10 @@ export function parsePanResponse(sourceId: string, text: string): PanResponse {
   }
   if (response.status !== 'success') {
     const detail = [response.code && `code ${response.code}`, response.message].filter(Boolean).join(': ') || 'no message';
-    throw new SourceError(response.status === 'unauth' ? 'terminal' : panErrorKind(response.code), sourceId, `PAN-OS API ${response.status} (${detail})`);
+    const refused = response.status === 'unauth' || response.code === '403';
+    throw new SourceError(refused ? 'terminal' : panErrorKind(response.code), sourceId, `PAN-OS API ${response.status} (${detail})`, {
+      code: refused ? 'source.credentials_rejected' : response.code === '16' ? 'source.forbidden' : undefined,
+    });
   }
   return response;
 }
