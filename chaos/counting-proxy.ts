@@ -1,30 +1,33 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackServer } from '../src/simulator/loopback-server.js';
 
-/** What a Graph hunting query is for, told from its KQL: the estate aggregate, a host baseline, or a poll. */
-export type HuntingKind = 'poll' | 'baseline' | 'prevalence';
-
-export function huntingKind(query: string): HuntingKind {
-  if (!query.includes('| summarize')) return 'poll';
-  return query.includes('dcount(') ? 'prevalence' : 'baseline';
-}
-
 /**
- * A loopback proxy in front of a fake Defender for Endpoint that lets a scenario see which hunting queries are in
- * flight (so a kill lands inside a poll or a baseline) and hold them longer (a busy tenant), without touching the
- * fake itself.
+ * A loopback proxy that shows a scenario which kinds of request are in flight behind it (so a kill lands inside one)
+ * and can hold each kind longer (a busy service), without touching the service. `kindOf` names a request's kind from
+ * its path and body, or leaves it uncounted.
  */
-export class VendorProxy {
-  readonly inFlight: Record<HuntingKind, number> = { poll: 0, baseline: 0, prevalence: 0 };
-  readonly arrived: Record<HuntingKind, number> = { poll: 0, baseline: 0, prevalence: 0 };
-  /** Extra time each kind of query is held before it reaches the fake. */
-  readonly holdMs: Record<HuntingKind, number> = { poll: 0, baseline: 0, prevalence: 0 };
+export class CountingProxy<Kind extends string> {
+  readonly inFlight: Record<Kind, number>;
+  readonly arrived: Record<Kind, number>;
+  /** Extra time each kind of request is held before it is passed on. */
+  readonly holdMs: Record<Kind, number>;
   private readonly server = new LoopbackServer();
+  private target: URL;
 
-  private constructor(private readonly target: URL) {}
+  private constructor(
+    targetUrl: string,
+    kinds: readonly Kind[],
+    private readonly kindOf: (path: string, body: Buffer) => Kind | undefined,
+  ) {
+    this.target = new URL(targetUrl);
+    const zero = () => Object.fromEntries(kinds.map((kind) => [kind, 0])) as Record<Kind, number>;
+    this.inFlight = zero();
+    this.arrived = zero();
+    this.holdMs = zero();
+  }
 
-  static async start(targetUrl: string): Promise<VendorProxy> {
-    const proxy = new VendorProxy(new URL(targetUrl));
+  static async start<Kind extends string>(targetUrl: string, kinds: readonly Kind[], kindOf: (path: string, body: Buffer) => Kind | undefined): Promise<CountingProxy<Kind>> {
+    const proxy = new CountingProxy(targetUrl, kinds, kindOf);
     await proxy.server.listen((req, res) => void proxy.forward(req, res));
     return proxy;
   }
@@ -41,8 +44,8 @@ export class VendorProxy {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const kind = req.url?.endsWith('/runHuntingQuery') ? huntingKind(queryOf(body)) : undefined;
-    if (kind) {
+    const kind = this.kindOf(req.url ?? '', body);
+    if (kind !== undefined) {
       this.arrived[kind] += 1;
       this.inFlight[kind] += 1;
       res.once('close', () => {
@@ -63,6 +66,19 @@ export class VendorProxy {
     upstream.end(body);
   }
 }
+
+/** What a Graph hunting query is for, told from its KQL: the estate aggregate, a host baseline, or a poll. */
+export const HUNTING_KINDS = ['poll', 'baseline', 'prevalence'] as const;
+export type HuntingKind = (typeof HUNTING_KINDS)[number];
+
+export function huntingKind(path: string, body: Buffer): HuntingKind | undefined {
+  if (!path.endsWith('/runHuntingQuery')) return undefined;
+  const query = queryOf(body);
+  if (!query.includes('| summarize')) return 'poll';
+  return query.includes('dcount(') ? 'prevalence' : 'baseline';
+}
+
+export type VendorProxy = CountingProxy<HuntingKind>;
 
 function queryOf(body: Buffer): string {
   try {

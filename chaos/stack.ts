@@ -13,7 +13,7 @@ import { freePort } from '../test/helpers/throwaway-redis.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { ChaosRedis } from './redis-server.js';
 import { ServiceProcess } from './service-process.js';
-import { VendorProxy } from './vendor-proxy.js';
+import { CountingProxy, HUNTING_KINDS, huntingKind, type VendorProxy } from './counting-proxy.js';
 import { postContainment, type WebhookOutcome } from './webhook.js';
 
 export interface StackSource {
@@ -66,6 +66,8 @@ export class Stack {
   api!: ServiceProcess;
   workers: ServiceProcess[] = [];
   apiUrl = '';
+  /** Webhook calls go through it, so a scenario sees which are inside the API. */
+  webhookProxy!: CountingProxy<'webhook'>;
   readonly answers: WebhookOutcome[] = [];
 
   private constructor(readonly options: StackOptions) {
@@ -99,7 +101,7 @@ export class Stack {
         ingestionDelayMs: source.ingestionDelayMs ?? 0,
       });
       this.fakes.push(fake);
-      this.proxies.push(await VendorProxy.start(fake.url));
+      this.proxies.push(await CountingProxy.start(fake.url, HUNTING_KINDS, huntingKind));
     }
     if (this.options.reporter === 'slack') this.slack = await startFakeSlack();
     const sourceYaml = sources
@@ -114,6 +116,7 @@ export class Stack {
     writeFileSync(configPath, `sources:\n${sourceYaml}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.53]\n`);
     const port = await freePort();
     this.apiUrl = `http://127.0.0.1:${port}`;
+    this.webhookProxy = await CountingProxy.start(this.apiUrl, ['webhook'], (path) => (path === '/v1/containments' ? 'webhook' : undefined));
     const env: Record<string, string> = {
       REDIS_URL: this.redis.url,
       PORT: String(port),
@@ -157,7 +160,7 @@ export class Stack {
 
   /** Sends one webhook call; every outcome is kept in `answers`. */
   async send(body: unknown, timeoutMs = 30_000): Promise<WebhookOutcome> {
-    const outcome = await postContainment(this.apiUrl, body, this.hmacSecret, timeoutMs);
+    const outcome = await postContainment(this.webhookProxy.url, body, this.hmacSecret, timeoutMs);
     this.answers.push(outcome);
     return outcome;
   }
@@ -241,7 +244,7 @@ export class Stack {
 
   async close(): Promise<void> {
     for (const process of this.processes) await process.stop();
-    await Promise.all(this.proxies.map((proxy) => proxy.close()));
+    await Promise.all([this.webhookProxy, ...this.proxies].map((proxy) => proxy.close()));
     await Promise.all(this.fakes.map((fake) => fake.close()));
     await this.slack?.close();
     await this.redis.kill();

@@ -6,7 +6,7 @@ import type { Figures } from '../figures.js';
 import { fallbackScenario, seconds, stretch, type ChaosScenario } from '../scenario.js';
 import { SHORT_SETTLE, Stack, type StackSource } from '../stack.js';
 import { allWatching, checkWatches, reachVerdicts } from '../verdicts.js';
-import type { VendorProxy } from '../vendor-proxy.js';
+import type { VendorProxy } from '../counting-proxy.js';
 
 const WINDOW_MS = 120_000;
 /** The recovering source fails from when both watches are polled until this long before their window ends. */
