@@ -7,7 +7,43 @@ import { Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const SOURCE = 'mde-prod';
+
+/**
+ * `hostname` sends nothing in the last `beforeMs` before the block, and its last connection is exactly `beforeMs`
+ * before it: the background's own slots fall wherever the wall clock puts them, and would make it 3d one run, 73h the next.
+ */
+function lastHeardBeforeBlock(hostname: string, beforeMs: number) {
+  return (base: Scenario): Scenario => {
+    const host = base.hosts.find((candidate) => candidate.hostname === hostname);
+    if (!host) throw new Error(`the scenario has no ${hostname}`);
+    const lastHeard = base.blockedAt.getTime() - beforeMs;
+    const last: SimConnection = {
+      id: `last-heard-${hostname}`,
+      host,
+      time: lastHeard,
+      process: {
+        name: 'svchost.exe',
+        path: 'C:\\Windows\\System32\\svchost.exe',
+        cmd_line: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s gpsvc',
+        sha1: 'cd'.repeat(20),
+        pid: 1_204,
+        user: 'NT AUTHORITY\\SYSTEM',
+        parent: 'services.exe',
+      },
+      dst: { ip: '10.20.0.10', port: 389 },
+      protocol: 'tcp',
+      outcome: 'success',
+    };
+    const connections = (from: Date, to: Date): SimConnection[] => {
+      const kept = base.connections(from, to).filter((connection) => connection.host.hostname !== hostname || connection.time < lastHeard);
+      const inRange = from.getTime() <= lastHeard && lastHeard < to.getTime();
+      return (inRange ? [...kept, last] : kept).sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    };
+    return { ...base, connections };
+  };
+}
 
 /** `count` servers the watch never names, each talking to an internal service on the fallback's port every hour. */
 function withEstate(count: number, port: number) {
@@ -98,8 +134,8 @@ describe('baselines beyond one watch', () => {
 
   it('judges the fallback port against the whole estate: seen on none of its hosts, the reason counts them all', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', extendScenario: withEstate(40, 9443) });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
-    const view = await pipeline.closed(opened.data.watch_id);
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
     expect(coverageOf(view).prevalence).toMatchObject({ status: 'used', host_count: 43, partial: false, to: pipeline.blockedAt.toISOString() });
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
     const fallback = findings.find((finding) => finding.dst.port === FALLBACK_C2.port);
@@ -112,8 +148,8 @@ describe('baselines beyond one watch', () => {
 
   it('a port the estate uses widely is not uncommon, though none of the watched hosts used it', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', extendScenario: withEstate(40, FALLBACK_C2.port) });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
-    const view = await pipeline.closed(opened.data.watch_id);
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
     const fallback = findings.find((finding) => finding.dst.port === FALLBACK_C2.port);
     expect(fallback?.kind).toEqual(expect.arrayContaining(['quiet_process', 'new_destination']));
@@ -122,17 +158,12 @@ describe('baselines beyond one watch', () => {
   });
 
   it('names a host the source last heard from days before the block: the watch may never see it', async () => {
-    const DAY = 24 * HOUR;
-    pipeline = await Pipeline.start({
-      scenario: 'benign',
-      extendScenario: (base) => ({
-        ...base,
-        connections: (from, to) => base.connections(from, to).filter((c) => c.host.hostname !== 'FIN-WS-043' || c.time < base.blockedAt.getTime() - 3 * DAY),
-      }),
-    });
+    pipeline = await Pipeline.start({ scenario: 'benign', extendScenario: lastHeardBeforeBlock('FIN-WS-043', 3 * DAY) });
     const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '30s', baseline: '7d' } }));
     const view = await watching(opened.data.watch_id);
-    expect(coverageOf(view).hosts_invisible).toEqual([{ host: 'FIN-WS-043', reason: expect.stringMatching(/^last telemetry from this source \S+Z, 3d before the block$/) }]);
+    expect(coverageOf(view).hosts_invisible).toEqual([
+      { host: 'FIN-WS-043', reason: `last telemetry from this source ${new Date(pipeline.blockedAt.getTime() - 3 * DAY).toISOString()}, 3d before the block` },
+    ]);
   });
 
   it('refreshes each source on a schedule and does not re-read it when another worker starts', async () => {
@@ -144,7 +175,16 @@ describe('baselines beyond one watch', () => {
     });
     expect(read!.host_count).toBe(3);
     await pipeline.startWorker();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The new worker has scheduled the refresh again: once every refresh that came due has run, none read the source.
+    const queue = pipeline.workers[0]!.runtime.queues.prevalence;
+    await waitFor(
+      async () => {
+        const next = (await queue.getJobScheduler(`prevalence-${SOURCE}`))?.next;
+        const pending = await queue.getJobCounts('waiting', 'active', 'prioritized');
+        return next !== undefined && next > Date.now() && Object.values(pending).every((count) => count === 0);
+      },
+      { what: 'the refreshes that came due to run' },
+    );
     expect(await store.list(SOURCE)).toHaveLength(1);
   });
 });
