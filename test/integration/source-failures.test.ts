@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceHealth, WatchView } from '../../src/contracts/watch.js';
-import { pollQueueName } from '../../src/queue/jobs.js';
+import { QUEUE, pollQueueName } from '../../src/queue/jobs.js';
 import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario } from '../../src/simulator/scenario/index.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
@@ -37,6 +37,22 @@ function pollQueue(running: Pipeline, sourceId: string): Queue {
   const queue = new Queue(pollQueueName(sourceId), { connection: redis, prefix: `${running.prefix}-q` });
   queues.push(queue);
   return queue;
+}
+
+/**
+ * Waits until each source's estate-prevalence refresh, started with the worker, has run: its reads would otherwise
+ * count as calls of the source while the test counts the polls' calls.
+ */
+async function prevalenceSettled(running: Pipeline, sources: number): Promise<void> {
+  const queue = new Queue(QUEUE.prevalence, { connection: redis, prefix: `${running.prefix}-q` });
+  queues.push(queue);
+  await waitFor(
+    async () => {
+      const counts = await queue.getJobCounts('active', 'wait', 'prioritized', 'completed', 'failed');
+      return counts.active === 0 && counts.wait === 0 && counts.prioritized === 0 && (counts.completed ?? 0) + (counts.failed ?? 0) >= sources;
+    },
+    { what: 'the estate-prevalence refreshes to finish' },
+  );
 }
 
 /** Scheduled polls of the source that found it paused and asked the vendor nothing, finished after `sinceMs`. */
@@ -80,6 +96,7 @@ describe('a source whose credential is refused', () => {
       pipeline = running;
       const watchId = await openWatch(running);
       const queue = pollQueue(running, 'mde-prod');
+      await prevalenceSettled(running, 1);
 
       running.mde.refuseCredentials();
       const paused = await waitFor(
@@ -178,6 +195,7 @@ describe('a source that is throttled', () => {
       await openWatch(running, ['mde-prod', 'mde-second']);
       const queue = pollQueue(running, 'mde-prod');
       const otherQueue = pollQueue(running, 'mde-second');
+      await prevalenceSettled(running, 2);
 
       running.mde.failNext({ status: 429, retryAfterSeconds: 20 });
       await waitFor(async () => running.mde.requests.some((request) => request.status === 429), { what: 'the 429' });
