@@ -15,6 +15,8 @@ export const SourceCatchUpSchema = z.object({
   /** How far its telemetry is known complete: its last successful read, less its settle time, and no further than it read. */
   read_until: z.string().optional(),
   settle_ms: z.number().int().nonnegative(),
+  /** The longest delay seen on events this source delivered late while the close waited; beyond settle_ms it is waited for. */
+  observed_lag_ms: z.number().int().nonnegative().optional(),
   /** read_until has passed the window's end: the close has had its final look at this source. */
   caught_up: z.boolean(),
   /** When a successful read is expected to take it past the window's end. */

@@ -15,25 +15,36 @@ export function settlePolicies(sources: readonly SourceCommonConfig[]): Map<stri
 }
 
 /**
- * How far a source's telemetry is known complete: no vendor tells when its ingestion has caught up, so a successful
- * read at time t covers what happened up to t - settle, and never further than it read.
+ * How far a source's telemetry is known complete: the connectors return no ingestion time, so a successful read at
+ * time t covers what happened up to t - lag, and never further than it read.
  */
-export function readUntilOf(health: SourceHealth | undefined, settleMs: number): number | undefined {
+export function readUntilOf(health: SourceHealth | undefined, lagMs: number): number | undefined {
   if (health?.last_success_at === undefined || health.polled_until === undefined) return undefined;
-  return Math.min(Date.parse(health.last_success_at) - settleMs, Date.parse(health.polled_until));
+  return Math.min(Date.parse(health.last_success_at) - lagMs, Date.parse(health.polled_until));
 }
 
-export function catchUpOf(watch: Watch, source: string, health: SourceHealth | undefined, policy: SettlePolicy): SourceCatchUp {
+/**
+ * Where a source stands for the close: its lag is its settle time, or the lag it was seen to have when longer; when it
+ * is given up on depends on its settings only.
+ */
+export function catchUpOf(
+  watch: Watch,
+  source: string,
+  health: SourceHealth | undefined,
+  policy: SettlePolicy,
+  observedLagMs?: number,
+): SourceCatchUp {
   const end = Date.parse(watch.expires_at);
-  const readUntil = readUntilOf(health, policy.settleMs);
-  const expectedAt = end + policy.settleMs;
+  const lagMs = Math.max(policy.settleMs, observedLagMs ?? 0);
+  const readUntil = readUntilOf(health, lagMs);
   return {
     source,
     ...(readUntil === undefined ? {} : { read_until: new Date(readUntil).toISOString() }),
     settle_ms: policy.settleMs,
+    ...(observedLagMs === undefined ? {} : { observed_lag_ms: Math.round(observedLagMs) }),
     caught_up: readUntil !== undefined && readUntil >= end,
-    expected_at: new Date(expectedAt).toISOString(),
-    gives_up_at: new Date(expectedAt + policy.graceMs).toISOString(),
+    expected_at: new Date(end + lagMs).toISOString(),
+    gives_up_at: new Date(end + policy.settleMs + policy.graceMs).toISOString(),
   };
 }
 

@@ -2,7 +2,7 @@ import { severityRank } from '../contracts/common.js';
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceCatchUp, SourceHealth, Verdict, Watch } from '../contracts/watch.js';
-import { formatUtc } from '../report/text/time.js';
+import { formatDurationShort, formatUtc } from '../report/text/time.js';
 import { hostIdentity, hostLabel } from '../detect/host-match.js';
 import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
@@ -116,8 +116,12 @@ function blindSpots(
       lagging.read_until === undefined ? 'nothing read from it' : `its telemetry known complete only to ${clockSeconds(Date.parse(lagging.read_until))}`;
     const error = bySource.get(lagging.source)?.last_error;
     const why = error ? `; last error: ${error}` : '';
+    const seenLate =
+      lagging.observed_lag_ms !== undefined && lagging.observed_lag_ms > lagging.settle_ms
+        ? `, seen ${formatDurationShort(lagging.observed_lag_ms)} late`
+        : '';
     reasons.push(
-      `${lagging.source} had not caught up past the window's end (${known}, settle ${formatDuration(lagging.settle_ms)}${why})`,
+      `${lagging.source} had not caught up past the window's end (${known}, settle ${formatDuration(lagging.settle_ms)}${seenLate}${why})`,
     );
   }
   const seen = new Set(coverage.flatMap((health) => health.hosts_seen.map((host) => host.toLowerCase())));

@@ -1,7 +1,8 @@
 import type { SourceCatchUp, Watch } from '../contracts/watch.js';
-import { closingStatus } from '../report/text/closing-status.js';
+import { activeClosing, closingStatus } from '../report/text/closing-status.js';
 import { scheduleSourcePolls } from './baseline-taker.js';
 import { catchUpOf, nextCloseStep, NO_SETTLE, type CloseStep } from './catch-up.js';
+import { LateArrivals } from './late-arrivals.js';
 import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
 import { baselinedHosts } from '../detect/baseline.js';
@@ -35,12 +36,16 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
   }
   if (Date.parse(watch.expires_at) > now + 1_000) return;
 
+  const observed = new Map<string, number>();
   if (watch.state === 'watching') {
     for (const sourceId of watch.sources) {
-      const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
-      if (outcome === 'busy') throw new SourceBusyError(sourceId);
+      const lag = await finalLook(runtime, poller, watch, sourceId, now);
+      if (lag !== undefined) observed.set(sourceId, lag);
     }
   }
+  const waitedBefore = new Map((activeClosing(watch)?.sources ?? []).map((source) => [source.source, source.observed_lag_ms]));
+  // A lag seen at an earlier look stands: a later look that delivers nothing late does not show it has gone.
+  const observedLag = (source: string) => maxDefined(observed.get(source), waitedBefore.get(source));
 
   const [findings, coverage, silences, baseline] = await Promise.all([
     runtime.findings.list(watch.id),
@@ -49,7 +54,9 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     runtime.store.baseline(watch.id),
   ]);
   const health = new Map(coverage.map((entry) => [entry.source, entry]));
-  const sources = watch.sources.map((source) => catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE));
+  const sources = watch.sources.map((source) =>
+    catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE, observedLag(source)),
+  );
   // A watch still taking its baseline reads nothing more by waiting.
   const step: CloseStep =
     watch.state === 'watching' ? nextCloseStep(sources, now, Math.max(watch.poll_interval_ms, MIN_RECHECK_MS)) : { kind: 'decide', behind: [] };
@@ -77,6 +84,25 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
   await scheduleSourcePolls(runtime, closed.sources);
   await runtime.queues.publishVerdict(closed.id);
 }
+
+/** One source's look for the watch; returns the lag shown by events it delivered late (see LateArrivals). */
+async function finalLook(runtime: WatchRuntime, poller: SourcePoller, watch: Watch, sourceId: string, now: number): Promise<number | undefined> {
+  const health = await runtime.store.sourceHealthOf(watch.id, sourceId);
+  const lookbackMs = runtime.connectors.get(sourceId)?.lookbackMs;
+  const late =
+    health?.last_success_at !== undefined && health.polled_until !== undefined && lookbackMs !== undefined
+      ? await LateArrivals.before(runtime.redis, runtime.keys.seenEvents(watch.id), {
+          at: Date.parse(health.last_success_at),
+          from: Date.parse(health.polled_until) - lookbackMs,
+        })
+      : undefined;
+  const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
+  if (outcome === 'busy') throw new SourceBusyError(sourceId);
+  return outcome === 'polled' ? late?.lagAt(now) : undefined;
+}
+
+const maxDefined = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
 /** Shows what the close waits for (status message, API) and has it look again at `nextCheckAt`. */
 async function waitForSources(runtime: WatchRuntime, watch: Watch, sources: SourceCatchUp[], nextCheckAt: number, now: number): Promise<void> {

@@ -40,6 +40,34 @@ describe('the close waits for late telemetry', () => {
     expect(fallback[0]).toMatchObject({ host: 'FIN-WS-042', dst: { port: FALLBACK_C2.port } });
   });
 
+  it('a source seen delivering events later than its settle time is waited for that long: the late fallback is read, breached', async () => {
+    pipeline = await Pipeline.start({
+      scenario: 'fallback',
+      fallbackAfterMs: 7_000,
+      ingestionDelayMs: 4_000,
+      sourceYaml: '    settle: 1s\n    settle_grace: 30s\n',
+    });
+    const fallbackAt = firstFallbackAt(pipeline.scenario);
+    const windowMs = fallbackAt + 800 - pipeline.blockedAt.getTime();
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: `${windowMs}ms`, poll_interval: '1s', baseline: '7d' } }));
+
+    const view = await pipeline.closed(opened.data.watch_id);
+    expect(view.verdict).toBe('breached');
+    const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
+    expect(findings.filter((finding) => finding.dst.ip === FALLBACK_C2.ip).map((finding) => Date.parse(finding.first_seen))).toEqual([fallbackAt]);
+  });
+
+  it('a source that lags beyond settle + settle_grace makes the verdict inconclusive, naming it and the lag seen', async () => {
+    pipeline = await Pipeline.start({ scenario: 'benign', ingestionDelayMs: 4_000, sourceYaml: '    settle: 1s\n    settle_grace: 1s\n' });
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '12s', poll_interval: '1s', baseline: '7d' } }));
+
+    const closed = await pipeline.closed(opened.data.watch_id);
+    expect(closed.verdict).toBe('inconclusive');
+    expect(closed.verdict_reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^mde-prod had not caught up past the window's end \(.*settle 1s, seen \d+s late\)$/)]),
+    );
+  });
+
   it('while a source has not caught up the watch says so; a source that never does makes the verdict inconclusive, naming it', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign', sourceYaml: '    settle: 4s\n    settle_grace: 4s\n    max_retries: 0\n' });
     const opened = await pipeline.send(pipeline.request({ watch: { duration: '8s', poll_interval: '1s', baseline: '7d' } }));

@@ -46,6 +46,22 @@ describe('how far a source is known complete', () => {
   });
 });
 
+describe('a lag seen beyond the settle time', () => {
+  const policy = { settleMs: MINUTE, graceMs: 10 * MINUTE };
+
+  it('is waited for instead of the settle time, and does not move the time the source is given up on', () => {
+    const seenLate = catchUpOf(watch, 'mde-prod', health(END + 2 * MINUTE, END), policy, 4 * MINUTE);
+    expect(seenLate).toMatchObject({
+      read_until: iso(END - 2 * MINUTE),
+      observed_lag_ms: 4 * MINUTE,
+      caught_up: false,
+      expected_at: iso(END + 4 * MINUTE),
+      gives_up_at: iso(END + 11 * MINUTE),
+    });
+    expect(catchUpOf(watch, 'mde-prod', health(END + 2 * MINUTE, END), policy, 30_000)).toMatchObject({ caught_up: true, expected_at: iso(END + MINUTE) });
+  });
+});
+
 describe('the close step', () => {
   const policy = { settleMs: 5 * MINUTE, graceMs: 10 * MINUTE };
   const behindAt = (lastReadAt: number) => catchUpOf(watch, 'mde-prod', health(lastReadAt, Math.min(lastReadAt, END)), policy);
@@ -101,6 +117,10 @@ describe('the closing status text', () => {
     const sources = [waiting('mde-prod', END + 5 * MINUTE, END + 15 * MINUTE), waiting('fw-edge', END + MINUTE, END + 2 * MINUTE)];
     expect(closingStatus({ sources }, END)).toBe('closing: waiting for mde-prod and fw-edge to catch up, 5 min');
     expect(closingStatus({ sources: [waiting('mde-prod', END + 5_000, END + 15_000)] }, END)).toBe('closing: waiting for mde-prod to catch up, <1 min');
+  });
+
+  it('never counts past the give-up time of a source seen lagging beyond it', () => {
+    expect(closingStatus({ sources: [waiting('mde-prod', END + 30 * MINUTE, END + 11 * MINUTE)] }, END)).toBe('closing: waiting for mde-prod to catch up, 11 min');
   });
 
   it('counts down to the give-up time for a source already overdue', () => {

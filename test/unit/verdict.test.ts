@@ -125,6 +125,9 @@ describe('the verdict at close', () => {
     expect(decideVerdict(watch, [], fullCoverage, new Map(), undefined, [{ ...behind, read_until: undefined }]).reasons).toEqual([
       "mde-prod had not caught up past the window's end (nothing read from it, settle 5m)",
     ]);
+    expect(decideVerdict(watch, [], fullCoverage, new Map(), undefined, [{ ...behind, observed_lag_ms: 1_234_567 }]).reasons).toEqual([
+      "mde-prod had not caught up past the window's end (its telemetry known complete only to 2026-11-29T10:59:58Z, settle 5m, seen 20m 34s late)",
+    ]);
     expect(decideVerdict(watch, [finding({})], fullCoverage, new Map(), undefined, [behind]).verdict).toBe('breached');
   });
 

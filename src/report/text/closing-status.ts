@@ -22,7 +22,8 @@ export function closingStatus(closing: Pick<Closing, 'sources'>, now: number): s
   const untilMs = Math.max(
     ...waiting.map((source) => {
       const expected = Date.parse(source.expected_at);
-      return expected > now ? expected : Date.parse(source.gives_up_at);
+      const givesUp = Date.parse(source.gives_up_at);
+      return expected > now ? Math.min(expected, givesUp) : givesUp;
     }),
   );
   return `closing: waiting for ${joinNames(waiting.map((source) => source.source))} to catch up, ${minutesLeft(Math.max(0, untilMs - now))}`;
