@@ -219,3 +219,30 @@ describe('a source that is throttled', () => {
     TEST_TIMEOUT_MS,
   );
 });
+
+describe('a source that fails for a moment', () => {
+  it(
+    'retries the poll within the tick (BullMQ attempts with the poll backoff) and records the gap it leaves',
+    async () => {
+      const running = await Pipeline.start({ scenario: 'benign', sourceYaml: '    max_retries: 0\n' });
+      pipeline = running;
+      const watchId = await openWatch(running);
+      const queue = pollQueue(running, 'mde-prod');
+      await prevalenceSettled(running, 1);
+
+      running.mde.failNext({ status: 503 });
+      const retried = await waitFor(
+        async () => {
+          const jobs = await queue.getCompleted(0, -1);
+          return jobs.find((job) => job.returnvalue === 'polled' && job.attemptsMade >= 2);
+        },
+        { timeoutMs: 60_000, what: 'a poll that failed once and then worked' },
+      );
+      expect(retried.failedReason).toContain('503');
+      const health = healthOf(await running.watch(watchId), 'mde-prod')!;
+      expect(health.gaps.some((gap) => gap.reason.includes('HTTP 503'))).toBe(true);
+      expect(health.paused).toBeUndefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
