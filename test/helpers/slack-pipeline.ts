@@ -48,10 +48,11 @@ export async function startSlackPipeline(options: Partial<PipelineOptions> = {})
 /** Opens a one-hour watch and waits for the rundll32 fallback to be posted as a finding. */
 export async function watchWithFinding(pipeline: Pipeline): Promise<{ watchId: string; finding: Finding; reply: FakeSlackMessage }> {
   const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
+  if (opened.status !== 202) throw new Error(`the webhook answered ${opened.status}: ${JSON.stringify(opened.data)}`);
   const watchId = opened.data.watch_id as string;
   const finding = await waitFor(
     async () => (await findingsOf(pipeline, watchId)).find((candidate) => candidate.process.name.toLowerCase() === 'rundll32.exe'),
-    { what: 'the rundll32 finding', timeoutMs: 45_000 },
+    { what: 'the rundll32 finding' },
   );
   const reply = await waitFor(async () => replyOf(pipeline, finding.id), { what: 'the finding reply in Slack' });
   return { watchId, finding, reply };

@@ -218,9 +218,9 @@ describe('a lone surrogate from a real connector, end to end', () => {
           ),
       }),
     });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     expect(opened.status).toBe(202);
-    const view = await pipeline.closed(opened.data.watch_id);
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
 
     expect(view.verdict).toBe('breached');
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);

@@ -16,9 +16,9 @@ describe('delivering to Slack safely', () => {
     await pipeline.startWorker();
     await pipeline.startWorker();
     expect(pipeline.workers).toHaveLength(3);
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
 
-    const view = await pipeline.closed(opened.data.watch_id);
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
     const { findings } = await pipeline.get<{ findings: Finding[] }>(`/v1/watches/${view.id}/findings`);
     expect(findings.length).toBeGreaterThanOrEqual(2);
     const story = channelStory(pipeline.slack, SLACK_CHANNEL);
@@ -58,9 +58,9 @@ describe('delivering to Slack safely', () => {
     pipeline.slack.failNext('chat.postMessage', { status: 500 });
     pipeline.slack.failNext('chat.postMessage', { status: 500 });
     pipeline.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    const opened = await pipeline.send(pipeline.request({ watch: { duration: '14s', poll_interval: '1s', baseline: '7d' } }));
+    const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
 
-    const view = await pipeline.closed(opened.data.watch_id, 60_000);
+    const view = await pipeline.closeAfter(opened.data.watch_id, 14_000);
     const posts = pipeline.slack.calls.filter((call) => call.method === 'chat.postMessage');
     const limited = posts[2]!;
     const next = posts[3]!;

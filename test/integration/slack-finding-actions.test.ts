@@ -152,7 +152,7 @@ describe('responders act on a finding from its Slack message', () => {
     expect(done).toEqual({ completed: 1, failed: 0 });
 
     // rundll32 beacons every ~7 s: the next beacon meets the new rule and is counted as suppressed, not reported.
-    await waitFor(async () => ((await pipeline!.watch(watchId)).suppressed.by_rule[ruleId] ?? 0) > 0, { what: 'the rule to suppress the next beacon', timeoutMs: 30_000 });
+    await waitFor(async () => ((await pipeline!.watch(watchId)).suppressed.by_rule[ruleId] ?? 0) > 0, { what: 'the rule to suppress the next beacon' });
     await waitFor(async () => /Marked benign\* by/.test(blocksOf(replyOf(pipeline!, finding.id))), { what: 'the finding message to show who marked it' });
 
     const listed = await pipeline.get<{ rules: ListedAllowRule[] }>('/v1/allow-rules');
@@ -169,7 +169,7 @@ describe('responders act on a finding from its Slack message', () => {
     // Without the rule, the next beacon is counted on the finding again, and no longer as suppressed.
     const suppressedBefore = (await pipeline.watch(watchId)).suppressed.by_rule[ruleId] ?? 0;
     const countBefore = (await findingOf(pipeline, watchId, finding.id))!.count;
-    await waitFor(async () => (await findingOf(pipeline!, watchId, finding.id))!.count > countBefore, { what: 'the next beacon to count on the finding', timeoutMs: 30_000 });
+    await waitFor(async () => (await findingOf(pipeline!, watchId, finding.id))!.count > countBefore, { what: 'the next beacon to count on the finding' });
     expect((await pipeline.watch(watchId)).suppressed.by_rule[ruleId] ?? 0).toBeLessThanOrEqual(suppressedBefore + 1);
   });
 });
