@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 function connector(overrides: Record<string, unknown> = {}): SourceConnector {
-  const config = ElasticConfigSchema.parse({ id: SOURCE, type: 'elastic', base_url: fake.url, api_key: API_KEY, timeout: '1s', max_retries: 2, ...overrides });
+  const config = ElasticConfigSchema.parse({ id: SOURCE, type: 'elastic', base_url: fake.url, api_key: API_KEY, timeout: '30s', max_retries: 2, ...overrides });
   return elasticConnector.create(config, { logger: capturingLogger(logLines, 'debug'), budget });
 }
 
@@ -208,7 +208,7 @@ describe('Elastic connector against the Elasticsearch fake', () => {
   it('gives the estate prevalence searches prevalence_timeout, not the per-request timeout its baseline keeps', async () => {
     await fake.close();
     fake = await startFakeElastic({ scenario, apiKey: API_KEY, answerDelayMs: 1_500 });
-    const slow = connector({ max_retries: 0, prevalence_timeout: '1m' });
+    const slow = connector({ timeout: '1s', max_retries: 0, prevalence_timeout: '1m' });
     const range = around(7 * DAY_MS, 0);
 
     const late = await slow.fetchBaseline({ hosts: allHosts(), ...range }).catch((error: unknown) => error);

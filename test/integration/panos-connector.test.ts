@@ -39,7 +39,7 @@ function connector(overrides: Record<string, unknown> = {}): SourceConnector {
     base_url: fake.url,
     api_key: API_KEY,
     job_poll_interval: '50ms',
-    timeout: '1s',
+    timeout: '30s',
     ...overrides,
   });
   return panosConnector.create(config, { logger: capturingLogger(logLines, 'warn'), budget });

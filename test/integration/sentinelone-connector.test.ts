@@ -41,7 +41,7 @@ function connector(overrides: Record<string, unknown> = {}): SourceConnector {
     type: 'sentinelone',
     base_url: fake.url,
     api_token: token,
-    timeout: '1s',
+    timeout: '30s',
     max_retries: 2,
     ...overrides,
   });
