@@ -199,22 +199,24 @@ describe('a source that is throttled', () => {
 
       running.mde.failNext({ status: 429, retryAfterSeconds: 20 });
       await waitFor(async () => running.mde.requests.some((request) => request.status === 429), { what: 'the 429' });
+      // Read before the TTL, so `limitedUntil` is never later than the limit's real end.
+      let readAt = 0;
       const limitedFor = await waitFor(async () => {
+        readAt = Date.now();
         const ttl = await queue.getRateLimitTtl(Number.MAX_SAFE_INTEGER);
         return ttl > 0 ? ttl : undefined;
       }, { what: "mde-prod's queue to be rate-limited" });
       expect(limitedFor).toBeLessThanOrEqual(20_000);
-      const throttledAt = running.mde.requests.length;
+      const limitedUntil = readAt + limitedFor;
+      const throttledAt = running.mde.requests.findIndex((request) => request.status === 429) + 1;
       const otherBefore = throttled.requests.length;
-
-      await waitFor(async () => throttled.requests.length >= otherBefore + 3, { timeoutMs: 60_000, what: 'the other source to keep polling' });
-      const stillLimited = await queue.getRateLimitTtl(Number.MAX_SAFE_INTEGER);
-      expect(stillLimited).toBeGreaterThan(0);
-      expect(running.mde.requests.length).toBe(throttledAt);
       expect(await otherQueue.getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBe(0);
 
       await waitFor(async () => running.mde.requests.length > throttledAt, { timeoutMs: 90_000, what: 'mde-prod to poll again after the wait' });
       expect(await queue.getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBe(0);
+      // While the limit held, mde-prod asked nothing and the other source kept polling.
+      expect(running.mde.requests.slice(throttledAt).filter((request) => request.at < limitedUntil)).toEqual([]);
+      expect(throttled.requests.slice(otherBefore).filter((request) => request.at < limitedUntil).length).toBeGreaterThanOrEqual(3);
     },
     TEST_TIMEOUT_MS,
   );
