@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { figureTable, Figures, type Figure } from './figures.js';
-import { checkLogSecrets } from './log-secrets.js';
+import { checkErrorDumps, checkLogSecrets } from './log-checks.js';
 import type { ChaosScenario } from './scenario.js';
 import { apiKill } from './scenarios/api-kill.js';
 import { baselineKills } from './scenarios/baseline-kills.js';
@@ -58,6 +58,7 @@ const results = await Promise.all(
 
 const overall = new Figures('all processes');
 checkLogSecrets(overall, stacks, say);
+checkErrorDumps(overall, stacks, say);
 const logDir = mkdtempSync(join(tmpdir(), 'cw-chaos-logs-'));
 for (const stack of stacks) {
   for (const process of stack.processes) writeFileSync(join(logDir, `${process.name.replaceAll('/', '_')}.log`), `${process.lines.join('\n')}\n`);

@@ -7,18 +7,18 @@ import * as z from 'zod';
 import { FindingSchema, type Finding } from '../src/contracts/finding.js';
 import { WatchViewSchema, type WatchView } from '../src/contracts/watch.js';
 import { startFakeMde, type FakeMde } from '../src/simulator/mde/fake-mde-server.js';
-import type { Scenario } from '../src/simulator/scenario/index.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/fake-slack.js';
 import { freePort } from '../test/helpers/throwaway-redis.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { ChaosRedis } from './redis-server.js';
+import type { ScenarioClock } from './scenario.js';
 import { ServiceProcess } from './service-process.js';
 import { CountingProxy, HUNTING_KINDS, huntingKind, type VendorProxy } from './counting-proxy.js';
 import { postContainment, type WebhookOutcome } from './webhook.js';
 
 export interface StackSource {
   id: string;
-  scenario: Scenario;
+  scenario: ScenarioClock;
   ingestionDelayMs?: number;
   /** More YAML fields of the source entry, e.g. `timeout: 1s`. Default: `SHORT_SETTLE`. */
   fields?: string[];
@@ -140,6 +140,11 @@ export class Stack {
       this.workers.push(worker);
       await worker.start();
     }
+  }
+
+  /** The SOAR blocks the C2 now, on every source's scenario: call it right before the first webhook. */
+  blockNow(blockedAt = new Date()): void {
+    for (const source of this.options.sources) source.scenario.blockNow(blockedAt);
   }
 
   /** A containment request over the scenario's hosts, its own incident and Slack channel, a short window. */

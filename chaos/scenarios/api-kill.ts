@@ -4,7 +4,7 @@ import { Stack } from '../stack.js';
 import { checkOneWatchPerIncident, checkWatches, type OpenedWatch } from '../verdicts.js';
 
 const INCIDENTS = 30;
-const WINDOW_MS = 45_000;
+const WINDOW_MS = 60_000;
 /** The API is killed once this many webhooks have been answered and as many are inside it (passed on, not answered). */
 const AT_KILL = 3;
 
@@ -19,6 +19,7 @@ export function apiKill(log: (line: string) => void): ChaosScenario {
     async run(figures, track) {
       const source = { id: 'mde-prod', scenario: fallbackScenario() };
       const stack = track(await Stack.start({ name: 'api-kill', sources: [source], reporter: 'slack', layout: 'split' }));
+      stack.blockNow();
       const incidents = Array.from({ length: INCIDENTS }, (_, index) => `INC-A${String(index).padStart(2, '0')}`);
       const bodies = incidents.map((incident) => stack.request(incident, source, { duration: seconds(WINDOW_MS), poll_interval: '1s' }));
 

@@ -24,6 +24,7 @@ export function baselineKills(log: (line: string) => void): ChaosScenario {
       if (!proxy || !worker) throw new Error('stack incomplete');
       proxy.holdMs.baseline = BASELINE_HOLD_MS;
       const incident = 'INC-B0';
+      stack.blockNow();
       const id = await stack.open(stack.request(incident, source, { duration: seconds(WINDOW_MS), poll_interval: '1s' }), incident);
 
       let kills = 0;

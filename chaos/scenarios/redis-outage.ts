@@ -22,6 +22,7 @@ export function redisOutage(log: (line: string) => void): ChaosScenario {
       const source = { id: 'mde-prod', scenario: fallbackScenario() };
       const stack = track(await Stack.start({ name: 'redis-outage', sources: [source], reporter: 'jsonl', layout: 'split' }));
       const request = (incident: string) => stack.request(incident, source, { duration: seconds(WINDOW_MS), poll_interval: '1s' });
+      stack.blockNow();
       const watches: OpenedWatch[] = [];
       for (const incident of ['INC-O0', 'INC-O1']) watches.push({ id: await stack.open(request(incident), incident), incident, source });
       await allWatching(stack, watches);
@@ -45,6 +46,9 @@ export function redisOutage(log: (line: string) => void): ChaosScenario {
       stack.redis.resume();
       log(`redis-outage: Redis resumed after ${Date.now() - pausedAt} ms`);
 
+      for (const [index, outcome] of during.entries()) {
+        if (outcome.status !== 503) log(`redis-outage: call ${index} during the outage: ${outcome.status} after ${outcome.ms} ms`);
+      }
       figures.atLeast('webhooks sent during the outage', during.length, 10);
       figures.exactly('webhooks during the outage answered 503', during.filter((outcome) => outcome.status === 503).length, during.length);
       figures.atMost('slowest answer during the outage', Math.max(...during.map((outcome) => outcome.ms)), ANSWER_WITHIN_MS, ' ms');

@@ -19,6 +19,7 @@ export function redisRestart(log: (line: string) => void): ChaosScenario {
       const source = { id: 'mde-prod', scenario: fallbackScenario() };
       const stack = track(await Stack.start({ name: 'redis-restart', sources: [source], reporter: 'slack', layout: 'all-in-one' }));
       const request = (incident: string) => stack.request(incident, source, { duration: seconds(WINDOW_MS), poll_interval: '1s' });
+      stack.blockNow();
       const watches: OpenedWatch[] = [];
       for (let index = 0; index < WATCHES; index += 1) {
         const incident = `INC-R${index}`;

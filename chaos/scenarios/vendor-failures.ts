@@ -3,7 +3,7 @@ import type { WatchView } from '../../src/contracts/watch.js';
 import type { FakeMde, ScriptedResponse } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario, FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
 import type { Figures } from '../figures.js';
-import { fallbackScenario, seconds, stretch, type ChaosScenario } from '../scenario.js';
+import { fallbackScenarioAt, ScenarioClock, seconds, stretch, type ChaosScenario } from '../scenario.js';
 import { SHORT_SETTLE, Stack, type StackSource } from '../stack.js';
 import { allWatching, checkWatches, reachVerdicts } from '../verdicts.js';
 import type { VendorProxy } from '../counting-proxy.js';
@@ -64,11 +64,11 @@ export function vendorFailures(log: (line: string) => void): ChaosScenario {
     name: 'vendor failing',
     expectation: `429, 5xx, hangs past the timeout, garbage, truncated bodies and dropped connections for at least ${SUSTAINED_MS / 1_000} s on one source (its implant's command line carrying lone surrogates) and to the end of the window on another (benign traffic only): 0 crashes; the recovering watch breached with its gap shown, the strings repaired and no finding lost or doubled; the watch whose source never recovers inconclusive (never held) with its gap shown`,
     async run(figures, track) {
-      const blockedAt = new Date();
       const fields = ['timeout: 3s', 'max_retries: 1', ...SHORT_SETTLE];
-      const recovering: StackSource = { id: 'mde-recovering', scenario: withLoneSurrogates(fallbackScenario(3_000, blockedAt)), fields };
-      const failing: StackSource = { id: 'mde-failing', scenario: createScenario('benign', { blockedAt, timeScale: 20 }), fields };
+      const recovering: StackSource = { id: 'mde-recovering', scenario: new ScenarioClock((blockedAt) => withLoneSurrogates(fallbackScenarioAt(blockedAt))), fields };
+      const failing: StackSource = { id: 'mde-failing', scenario: new ScenarioClock((blockedAt) => createScenario('benign', { blockedAt, timeScale: 20 })), fields };
       const stack = track(await Stack.start({ name: 'vendor-failures', sources: [recovering, failing], reporter: 'slack', layout: 'all-in-one' }));
+      stack.blockNow();
       const watch = (incident: string, source: StackSource) => ({ incident, source });
       const opened = [watch('INC-V0', recovering), watch('INC-V1', failing)];
       const watches = await Promise.all(
@@ -85,7 +85,7 @@ export function vendorFailures(log: (line: string) => void): ChaosScenario {
       if (!recoveringWatch || !failingWatch || !recoveringFake || !failingFake || !recoveringProxy || !failingProxy) throw new Error('stack incomplete');
 
       const failingFrom = Date.now();
-      const recoverAt = blockedAt.getTime() + WINDOW_MS - RECOVERED_BEFORE_END_MS;
+      const recoverAt = recovering.scenario.blockedAt.getTime() + WINDOW_MS - RECOVERED_BEFORE_END_MS;
       log('vendor-failures: both sources failing');
       let failingClosed = false;
       const failures = await Promise.all([

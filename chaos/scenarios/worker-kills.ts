@@ -23,11 +23,11 @@ export function workerKills(log: (line: string) => void): ChaosScenario {
     async run(figures, track) {
       const installs = await Promise.all(
         (['slack', 'jsonl'] as const).map(async (reporter) => {
-          const blockedAt = new Date();
-          const sources: StackSource[] = Array.from({ length: SOURCES }, (_, index) => ({ id: `mde-${index}`, scenario: fallbackScenario(3_000, blockedAt) }));
+          const sources: StackSource[] = Array.from({ length: SOURCES }, (_, index) => ({ id: `mde-${index}`, scenario: fallbackScenario() }));
           const options: StackOptions = { name: `worker-kills/${reporter}`, sources, reporter, layout: 'split' };
           const stack = track(await Stack.start(options));
           for (const proxy of stack.proxies) proxy.holdMs.poll = POLL_HOLD_MS;
+          stack.blockNow();
           const watches: OpenedWatch[] = [];
           for (const [index, source] of sources.entries()) {
             const incident = `INC-W${reporter === 'slack' ? 'S' : 'J'}${index}`;
