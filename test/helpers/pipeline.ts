@@ -79,6 +79,22 @@ export class Pipeline {
     });
     this.api = await startApi(this.config, this.options.logger ?? silentLogger());
     await this.startWorker();
+    // The estate read a worker starts with is the heaviest work of the fake Defender, on this process's event loop:
+    // a test's first webhook waits for it rather than race it for the API's deadline.
+    await this.refreshesDone();
+  }
+
+  /** Resolves once every estate-prevalence refresh that came due has run (there are none when prevalence is off). */
+  async refreshesDone(): Promise<void> {
+    const queue = this.workers[0]!.runtime.queues.prevalence;
+    await waitFor(
+      async () => {
+        const schedulers = await queue.getJobSchedulers();
+        const pending = await queue.getJobCounts('waiting', 'active', 'prioritized');
+        return schedulers.every((scheduler) => scheduler.next !== undefined && scheduler.next > Date.now()) && Object.values(pending).every((count) => count === 0);
+      },
+      { what: 'the estate-prevalence refreshes that came due to run' },
+    );
   }
 
   async startWorker(): Promise<WorkerService> {

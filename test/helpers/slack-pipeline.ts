@@ -4,10 +4,10 @@ import type { Finding } from '../../src/contracts/finding.js';
 import type { WatchView } from '../../src/contracts/watch.js';
 import { QUEUE } from '../../src/queue/jobs.js';
 import { SLACK_JOB } from '../../src/slack/queue/slack-jobs.js';
-import type { FakeSlackMessage } from '../fakes/fake-slack.js';
+import type { FakeSlackMessage, FakeSlackView } from '../fakes/fake-slack.js';
 import { Pipeline, SLACK_CHANNEL, type PipelineOptions } from './pipeline.js';
 import { TEST_REDIS_URL } from './redis.js';
-import { SLACK_SIGNING_SECRET, type User } from './slack-requests.js';
+import { sendInteraction, SLACK_SIGNING_SECRET, viewSubmission, type User } from './slack-requests.js';
 import { channelStory, findingIdOf } from './slack-posts.js';
 import { waitFor } from './wait.js';
 
@@ -48,7 +48,7 @@ export async function startSlackPipeline(options: Partial<PipelineOptions> = {})
 /** Opens a one-hour watch and waits for the rundll32 fallback to be posted as a finding. */
 export async function watchWithFinding(pipeline: Pipeline): Promise<{ watchId: string; finding: Finding; reply: FakeSlackMessage }> {
   const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
-  if (opened.status !== 202) throw new Error(`the webhook answered ${opened.status}: ${JSON.stringify(opened.data)}`);
+  if (opened.status !== 202 && opened.status !== 200) throw new Error(`the webhook answered ${opened.status}: ${JSON.stringify(opened.data)}`);
   const watchId = opened.data.watch_id as string;
   const finding = await waitFor(
     async () => (await findingsOf(pipeline, watchId)).find((candidate) => candidate.process.name.toLowerCase() === 'rundll32.exe'),
@@ -56,6 +56,32 @@ export async function watchWithFinding(pipeline: Pipeline): Promise<{ watchId: s
   );
   const reply = await waitFor(async () => replyOf(pipeline, finding.id), { what: 'the finding reply in Slack' });
   return { watchId, finding, reply };
+}
+
+/** The modals opened so far, in order. */
+export const modalsOpened = (pipeline: Pipeline): FakeSlackView[] => pipeline.slack.views().filter((view) => view.method === 'views.open');
+
+/**
+ * A stranger clicks a button that opens a form: refused on the spot, or, when the membership look-up outlasts the
+ * listener's precheck (a loaded machine), shown the form, which the worker refuses once it is submitted with `values`.
+ * Either way the stranger hears `refusal`; resolves, once no action is left to run, with the actions taken in so far.
+ */
+export async function strangerRefusedAForm(
+  pipeline: Pipeline,
+  click: Record<string, unknown>,
+  values: Parameters<typeof viewSubmission>[0]['values'],
+  refusal: RegExp,
+): Promise<{ completed: number; failed: number }> {
+  const opened = modalsOpened(pipeline).length;
+  await sendInteraction(pipeline.api.url, click);
+  const refused = () => pipeline.slack.ephemerals().some((message) => message.user === STRANGER.id && refusal.test(message.text ?? ''));
+  const form = await waitFor(async () => (refused() ? 'refused' : modalsOpened(pipeline)[opened]), { what: 'the refusal, or the form' });
+  if (form !== 'refused') {
+    const view = { callback_id: String(form.view.callback_id), private_metadata: String(form.view.private_metadata) };
+    await sendInteraction(pipeline.api.url, viewSubmission({ user: STRANGER, view, values }));
+    await waitFor(async () => refused(), { what: 'the refusal of the submitted form' });
+  }
+  return slackActionsDone(pipeline);
 }
 
 export async function findingsOf(pipeline: Pipeline, watchId: string): Promise<Finding[]> {

@@ -176,15 +176,7 @@ describe('baselines beyond one watch', () => {
     expect(read!.host_count).toBe(3);
     await pipeline.startWorker();
     // The new worker has scheduled the refresh again: once every refresh that came due has run, none read the source.
-    const queue = pipeline.workers[0]!.runtime.queues.prevalence;
-    await waitFor(
-      async () => {
-        const next = (await queue.getJobScheduler(`prevalence-${SOURCE}`))?.next;
-        const pending = await queue.getJobCounts('waiting', 'active', 'prioritized');
-        return next !== undefined && next > Date.now() && Object.values(pending).every((count) => count === 0);
-      },
-      { what: 'the refreshes that came due to run' },
-    );
+    await pipeline.refreshesDone();
     expect(await store.list(SOURCE)).toHaveLength(1);
   });
 });
