@@ -4,47 +4,68 @@ import { FailureCodeSchema, OperationalError, RetryClassSchema, type Failure, ty
 import { failureOf } from '../lib/failure-of.js';
 import type { Logger } from '../lib/logger.js';
 
-/** The one mapping of failure codes onto HTTP statuses. Source and Slack failures reach no client: a 502 if one ever did. */
-export const HTTP_STATUS: Readonly<Record<FailureCode, number>> = {
-  'source.credentials_rejected': 502,
-  'source.forbidden': 502,
-  'source.query_rejected': 502,
-  'source.bad_response': 502,
-  'source.misconfigured': 502,
-  'source.rate_limited': 502,
-  'source.unavailable': 502,
-  'slack.channel_not_found': 502,
-  'slack.not_in_channel': 502,
-  'slack.no_channel': 502,
-  'slack.credentials_rejected': 502,
-  'slack.rejected': 502,
-  'slack.rate_limited': 502,
-  'slack.unavailable': 502,
-  'redis.unavailable': 503,
-  'watch.not_found': 404,
-  'watch.closed': 409,
-  'watch.request_rejected': 400,
-  'request.invalid': 400,
-  'request.invalid_json': 400,
-  'request.unauthorized': 401,
-  'request.not_found': 404,
-  'request.too_large': 413,
-  'request.unsupported_media_type': 415,
-  'request.rate_limited': 429,
-  internal: 500,
+/**
+ * The one mapping of failure codes onto HTTP: the status, and the `error` string of the documented answer
+ * (`{"error": "invalid_request", ...}`), which SOAR playbooks already branch on; `code` refines it. Source and Slack
+ * failures reach no client: a 502 if one ever did.
+ */
+export const HTTP_ANSWER: Readonly<Record<FailureCode, { status: number; error: ApiErrorName }>> = {
+  'source.credentials_rejected': { status: 502, error: 'upstream_failed' },
+  'source.forbidden': { status: 502, error: 'upstream_failed' },
+  'source.query_rejected': { status: 502, error: 'upstream_failed' },
+  'source.bad_response': { status: 502, error: 'upstream_failed' },
+  'source.misconfigured': { status: 502, error: 'upstream_failed' },
+  'source.rate_limited': { status: 502, error: 'upstream_failed' },
+  'source.unavailable': { status: 502, error: 'upstream_failed' },
+  'slack.channel_not_found': { status: 502, error: 'upstream_failed' },
+  'slack.not_in_channel': { status: 502, error: 'upstream_failed' },
+  'slack.no_channel': { status: 502, error: 'upstream_failed' },
+  'slack.credentials_rejected': { status: 502, error: 'upstream_failed' },
+  'slack.rejected': { status: 502, error: 'upstream_failed' },
+  'slack.rate_limited': { status: 502, error: 'upstream_failed' },
+  'slack.unavailable': { status: 502, error: 'upstream_failed' },
+  'redis.unavailable': { status: 503, error: 'unavailable' },
+  'watch.not_found': { status: 404, error: 'not_found' },
+  'watch.closed': { status: 409, error: 'conflict' },
+  'watch.request_rejected': { status: 400, error: 'invalid_request' },
+  'request.invalid': { status: 400, error: 'invalid_request' },
+  'request.invalid_json': { status: 400, error: 'invalid_json' },
+  'request.unauthorized': { status: 401, error: 'unauthorized' },
+  'request.not_found': { status: 404, error: 'not_found' },
+  'request.too_large': { status: 413, error: 'payload_too_large' },
+  'request.unsupported_media_type': { status: 415, error: 'unsupported_media_type' },
+  'request.rate_limited': { status: 429, error: 'rate_limited' },
+  internal: { status: 500, error: 'internal' },
 };
+
+export const ApiErrorNameSchema = z.enum([
+  'invalid_request',
+  'invalid_json',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'unavailable',
+  'upstream_failed',
+  'internal',
+]);
+export type ApiErrorName = z.infer<typeof ApiErrorNameSchema>;
 
 export const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
-/** Every error answer of the API: clients branch on `error.code` and `error.retry`, humans read `error.message`. */
+/**
+ * Every error answer of the API: clients branch on `error` (stable since the first release) or on the finer `code`
+ * and `retry`; humans read `message`.
+ */
 export const ApiErrorBodySchema = z.object({
-  error: z.object({
-    code: FailureCodeSchema,
-    retry: RetryClassSchema,
-    message: z.string(),
-    issues: z.array(FieldIssueSchema).optional(),
-  }),
+  error: ApiErrorNameSchema,
+  code: FailureCodeSchema,
+  retry: RetryClassSchema,
+  message: z.string(),
+  issues: z.array(FieldIssueSchema).optional(),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;
 
@@ -67,7 +88,7 @@ export class ApiError extends OperationalError {
   }
 
   get status(): number {
-    return HTTP_STATUS[this.code];
+    return HTTP_ANSWER[this.code].status;
   }
 }
 
@@ -94,10 +115,9 @@ export function sendError(res: Response, failure: Failure): void {
   const api = failure instanceof ApiError ? failure : undefined;
   for (const [name, value] of Object.entries(api?.headers ?? {})) res.setHeader(name, value);
   if (failure.kind !== 'terminal' && failure.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.ceil(failure.retryAfterMs / 1_000)));
-  const body: ApiErrorBody = {
-    error: { code: failure.code, retry: failure.kind, message: failure.message, ...(api?.issues ? { issues: api.issues } : {}) },
-  };
-  res.status(HTTP_STATUS[failure.code]).json(body);
+  const { status, error } = HTTP_ANSWER[failure.code];
+  const body: ApiErrorBody = { error, code: failure.code, retry: failure.kind, message: failure.message, ...(api?.issues ? { issues: api.issues } : {}) };
+  res.status(status).json(body);
 }
 
 /** The last middleware: the protocol's failures keep their code; body-parser's own errors map to theirs. */

@@ -204,8 +204,8 @@ describe('GET /v1/watches pages through every watch with a cursor', () => {
   ])('%s → 400 naming the field', async (_story, query, field) => {
     const response = await get(query);
     expect(response.status).toBe(400);
-    expect(response.data).toMatchObject({ error: { code: 'request.invalid' } });
-    expect((response.data as unknown as { error: { issues: { path: string }[] } }).error.issues.map((issue) => issue.path)).toContain(field);
+    expect(response.data).toMatchObject({ error: 'invalid_request', code: 'request.invalid' });
+    expect((response.data as unknown as { issues: { path: string }[] }).issues.map((issue) => issue.path)).toContain(field);
   });
 
   it('the OpenAPI document shows the parameters and next_cursor', async () => {

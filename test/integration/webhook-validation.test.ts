@@ -73,27 +73,27 @@ describe('the webhook rejects bad input with the field named, and opens no watch
   it.each(MALFORMED)('%s → %i naming %s', async (_story, status, field, body) => {
     const response = await post(typeof body === 'string' ? body : JSON.stringify(body));
     expect(response.status).toBe(status);
-    expect(response.data.error).toMatchObject({ code: 'request.invalid', retry: 'terminal' });
-    expect(response.data.error.issues.map((issue: { path: string }) => issue.path)).toContain(field);
+    expect(response.data).toMatchObject({ error: 'invalid_request', code: 'request.invalid', retry: 'terminal' });
+    expect(response.data.issues.map((issue: { path: string }) => issue.path)).toContain(field);
   });
 
   it('a body that is not JSON at all is a 400 invalid_json', async () => {
     const response = await post('{"incident_id": "INC-1", ');
     expect(response.status).toBe(400);
-    expect(response.data.error.code).toBe('request.invalid_json');
+    expect(response.data.code).toBe('request.invalid_json');
   });
 
   it('a non-JSON content type is a 415', async () => {
     const response = await post('incident_id=INC-1', { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(415);
-    expect(response.data.error.code).toBe('request.unsupported_media_type');
+    expect(response.data.code).toBe('request.unsupported_media_type');
   });
 
   it('a body over 256 KiB is a 413', async () => {
     const body = JSON.stringify({ ...valid(), title: 'x'.repeat(300 * 1024) });
     const response = await post(body);
     expect(response.status).toBe(413);
-    expect(response.data.error.code).toBe('request.too_large');
+    expect(response.data.code).toBe('request.too_large');
   });
 
   describe('authentication', () => {
@@ -106,7 +106,7 @@ describe('the webhook rejects bad input with the field named, and opens no watch
     ])('%s → 401', async (_story, headers) => {
       const response = await post(body, headers);
       expect(response.status).toBe(401);
-      expect(response.data.error.code).toBe('request.unauthorized');
+      expect(response.data.code).toBe('request.unauthorized');
     });
 
     it('a bad HMAC signature → 401', async () => {
@@ -133,7 +133,7 @@ describe('the webhook rejects bad input with the field named, and opens no watch
       const stale = String(Math.floor(Date.now() / 1000) - 301);
       const response = await post(body, { Authorization: '', 'X-CW-Timestamp': stale, 'X-CW-Signature': hmacSignature(TEST_HMAC_SECRET, stale, body) });
       expect(response.status).toBe(401);
-      expect(response.data.error.message).toMatch(/300 seconds/);
+      expect(response.data.message).toMatch(/300 seconds/);
     });
   });
 
