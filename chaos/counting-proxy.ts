@@ -11,6 +11,8 @@ export class CountingProxy<Kind extends string> {
   readonly arrived: Record<Kind, number>;
   /** Extra time each kind of request is held before it is passed on. */
   readonly holdMs: Record<Kind, number>;
+  /** Why the service behind failed a request the proxy passed on (its socket error), as `<elapsed ms> <code>`. */
+  readonly upstreamErrors: string[] = [];
   private readonly server = new LoopbackServer();
   private target: URL;
 
@@ -54,6 +56,7 @@ export class CountingProxy<Kind extends string> {
       if (this.holdMs[kind] > 0) await new Promise((resolve) => setTimeout(resolve, this.holdMs[kind]));
     }
     if (req.socket.destroyed) return;
+    const passedOnAt = Date.now();
     const upstream = httpRequest(
       { host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers: req.headers },
       (answer) => {
@@ -61,7 +64,10 @@ export class CountingProxy<Kind extends string> {
         answer.pipe(res);
       },
     );
-    upstream.on('error', () => res.destroy());
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      this.upstreamErrors.push(`${Date.now() - passedOnAt} ms ${error.code ?? error.message}`);
+      res.destroy();
+    });
     res.once('close', () => upstream.destroy());
     upstream.end(body);
   }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -62,6 +62,12 @@ export class ChaosRedis {
     this.process?.kill('SIGCONT');
   }
 
+  /** Kills the server and removes its AOF. */
+  async remove(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   /** SIGKILL, no goodbye to clients; resolves once the process is gone. */
   async kill(): Promise<void> {
     const child = this.process;
@@ -71,12 +77,5 @@ export class ChaosRedis {
     child.kill('SIGKILL');
     child.kill('SIGCONT');
     await exited;
-  }
-
-  /** A client for reading what the product wrote. */
-  client(): Redis {
-    const client = new Redis(this.url, { maxRetriesPerRequest: 3 });
-    client.on('error', () => undefined);
-    return client;
   }
 }

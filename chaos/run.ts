@@ -20,6 +20,8 @@ import { vendorFailures } from './scenarios/vendor-failures.js';
 import { workerKills } from './scenarios/worker-kills.js';
 import type { Stack } from './stack.js';
 
+/** CI's budget for the suite on a two-core machine. */
+const WALL_TIME_LIMIT_S = 360;
 const started = Date.now();
 const say = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1_000).toFixed(1).padStart(6)}s] ${line}\n`);
 
@@ -65,8 +67,9 @@ for (const stack of stacks) {
 }
 await Promise.all(stacks.map((stack) => stack.close().catch((error: Error) => say(`closing ${stack.options.name}: ${error.message}`))));
 
-const figures: Figure[] = [...results.flat(), ...overall.all];
 const wall = (Date.now() - started) / 1_000;
+overall.atMost('wall time of the whole run', Math.round(wall), WALL_TIME_LIMIT_S, ' s');
+const figures: Figure[] = [...results.flat(), ...overall.all];
 process.stdout.write(`\n${figureTable(figures)}\n\nwall time ${wall.toFixed(0)} s; process logs in ${logDir}\n`);
 const missed = figures.filter((figure) => !figure.pass).length;
 if (missed > 0) process.stdout.write(`${missed} figure(s) missed their target\n`);

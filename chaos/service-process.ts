@@ -31,10 +31,6 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
   /** Starts the process and waits for its ready line. */
   async start(timeoutMs = 90_000): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);

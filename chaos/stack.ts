@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
@@ -69,19 +69,27 @@ export class Stack {
   /** Webhook calls go through it, so a scenario sees which are inside the API. */
   webhookProxy!: CountingProxy<'webhook'>;
   readonly answers: WebhookOutcome[] = [];
+  /** What has been started, each with how to stop it, in start order. */
+  private readonly stoppers: (() => Promise<void>)[] = [];
 
   private constructor(readonly options: StackOptions) {
     this.sourceSecrets = options.sources.map(() => secret());
   }
 
+  /** Boots the stack; if any part fails to start, what did start is stopped before the error is passed on. */
   static async start(options: StackOptions): Promise<Stack> {
     const stack = new Stack(options);
-    await stack.boot();
+    try {
+      await stack.boot();
+    } catch (error) {
+      await stack.close();
+      throw error;
+    }
     return stack;
   }
 
   get processes(): ServiceProcess[] {
-    return this.options.layout === 'split' ? [this.api, ...this.workers] : [this.api];
+    return [this.api, ...this.workers];
   }
 
   /** Every secret this stack's processes were given. */
@@ -91,6 +99,7 @@ export class Stack {
 
   private async boot(): Promise<void> {
     this.redis = await ChaosRedis.start();
+    this.stoppers.push(() => this.redis.remove());
     const { sources } = this.options;
     for (const [index, source] of sources.entries()) {
       const fake = await startFakeMde({
@@ -101,9 +110,16 @@ export class Stack {
         ingestionDelayMs: source.ingestionDelayMs ?? 0,
       });
       this.fakes.push(fake);
-      this.proxies.push(await CountingProxy.start(fake.url, HUNTING_KINDS, huntingKind));
+      this.stoppers.push(() => fake.close());
+      const proxy = await CountingProxy.start(fake.url, HUNTING_KINDS, huntingKind);
+      this.proxies.push(proxy);
+      this.stoppers.push(() => proxy.close());
     }
-    if (this.options.reporter === 'slack') this.slack = await startFakeSlack();
+    if (this.options.reporter === 'slack') {
+      const slack = await startFakeSlack();
+      this.slack = slack;
+      this.stoppers.push(() => slack.close());
+    }
     const sourceYaml = sources
       .map((source, index) => {
         const url = this.proxies[index]?.url ?? '';
@@ -117,6 +133,7 @@ export class Stack {
     const port = await freePort();
     this.apiUrl = `http://127.0.0.1:${port}`;
     this.webhookProxy = await CountingProxy.start(this.apiUrl, ['webhook'], (path) => (path === '/v1/containments' ? 'webhook' : undefined));
+    this.stoppers.push(() => this.webhookProxy.close());
     const env: Record<string, string> = {
       REDIS_URL: this.redis.url,
       PORT: String(port),
@@ -134,10 +151,12 @@ export class Stack {
     };
     const { name, layout } = this.options;
     this.api = new ServiceProcess(`${name}/${layout === 'split' ? 'api' : 'all-in-one'}`, layout === 'split' ? 'api' : 'all-in-one', env);
+    this.stoppers.push(() => this.api.stop());
     await this.api.start();
     if (layout === 'split') {
       const worker = new ServiceProcess(`${name}/worker`, 'worker', env);
       this.workers.push(worker);
+      this.stoppers.push(() => worker.stop());
       await worker.start();
     }
   }
@@ -248,11 +267,8 @@ export class Stack {
   }
 
   async close(): Promise<void> {
-    for (const process of this.processes) await process.stop();
-    await Promise.all([this.webhookProxy, ...this.proxies].map((proxy) => proxy.close()));
-    await Promise.all(this.fakes.map((fake) => fake.close()));
-    await this.slack?.close();
-    await this.redis.kill();
+    for (const stop of this.stoppers.splice(0).reverse()) await stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -6,6 +6,8 @@ export interface WebhookOutcome {
   status: number | 'no_answer';
   ms: number;
   body: unknown;
+  /** Why there was no answer: the client's error code. */
+  error?: string;
 }
 
 /** Sends a containment request HMAC-signed, as workflows/generic/send-containment.sh does, with a caller's timeout. */
@@ -21,7 +23,8 @@ export async function postContainment(apiUrl: string, body: unknown, hmacSecret:
       timeout: timeoutMs,
     });
     return { status: response.status, ms: Date.now() - started, body: response.data };
-  } catch {
-    return { status: 'no_answer', ms: Date.now() - started, body: undefined };
+  } catch (error) {
+    const code = axios.isAxiosError(error) ? (error.code ?? error.message) : String(error);
+    return { status: 'no_answer', ms: Date.now() - started, body: undefined, error: code };
   }
 }

@@ -47,8 +47,9 @@ export function redisOutage(log: (line: string) => void): ChaosScenario {
       log(`redis-outage: Redis resumed after ${Date.now() - pausedAt} ms`);
 
       for (const [index, outcome] of during.entries()) {
-        if (outcome.status !== 503) log(`redis-outage: call ${index} during the outage: ${outcome.status} after ${outcome.ms} ms`);
+        if (outcome.status !== 503) log(`redis-outage: call ${index} during the outage: ${outcome.status} ${outcome.error ?? ''} after ${outcome.ms} ms`);
       }
+      for (const error of stack.webhookProxy.upstreamErrors) log(`redis-outage: the API failed a call the proxy passed on: ${error}`);
       figures.atLeast('webhooks sent during the outage', during.length, 10);
       figures.exactly('webhooks during the outage answered 503', during.filter((outcome) => outcome.status === 503).length, during.length);
       figures.atMost('slowest answer during the outage', Math.max(...during.map((outcome) => outcome.ms)), ANSWER_WITHIN_MS, ' ms');

@@ -1,8 +1,6 @@
 import type { Finding } from '../../src/contracts/finding.js';
-import type { WatchView } from '../../src/contracts/watch.js';
 import type { FakeMde, ScriptedResponse } from '../../src/simulator/mde/fake-mde-server.js';
 import { createScenario, FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
-import type { Figures } from '../figures.js';
 import { fallbackScenarioAt, ScenarioClock, seconds, stretch, type ChaosScenario } from '../scenario.js';
 import { SHORT_SETTLE, Stack, type StackSource } from '../stack.js';
 import { allWatching, checkWatches, reachVerdicts } from '../verdicts.js';
@@ -102,17 +100,14 @@ export function vendorFailures(log: (line: string) => void): ChaosScenario {
       await checkWatches(figures, stack, [recoveringWatch], 'breached', WINDOW_MS + 180_000, log);
       await reachVerdicts(figures, stack, [failingWatch], 'inconclusive', 60_000, log);
       const [recoveringView, failingView] = await Promise.all([stack.watch(recoveringWatch.id), stack.watch(failingWatch.id)]);
-      coverageFigures(figures, 'recovering source', recoveringView);
-      coverageFigures(figures, 'failing source', failingView);
+      figures.atLeast('recovering source: outage gaps shown in the coverage', recoveringView.coverage[0]?.gaps.length ?? 0, 1);
+      figures.atLeast('failing source: outage gaps shown in the coverage', failingView.coverage[0]?.gaps.length ?? 0, 1);
+      const named = (failingView.verdict_reasons ?? []).some((reason) => reason.includes(failing.id));
+      figures.exactly('failing source named in the inconclusive verdict', named ? 'yes' : 'no', 'yes');
       const repaired = recoveringView.coverage[0]?.strings_repaired ?? 0;
       figures.atLeast('strings repaired on the recovering source', repaired, 1);
       const fallback = (await stack.findings(recoveringWatch.id)).filter((finding: Finding) => finding.dst.ip === FALLBACK_C2.ip);
       figures.exactly('fallback findings with the command line repaired (U+FFFD)', fallback.filter((finding) => finding.process.cmd_line?.endsWith(' \uFFFD')).length, 1);
     },
   };
-}
-
-function coverageFigures(figures: Figures, label: string, view: WatchView): void {
-  const coverage = view.coverage[0];
-  figures.atLeast(`${label}: outage gaps shown in the coverage`, coverage?.gaps.length ?? 0, 1);
 }
