@@ -32,7 +32,7 @@ export const ClosingSchema = z.object({
   window_end: z.string(),
   since: z.string(),
   checked_at: z.string(),
-  /** "closing: waiting for mde-prod to catch up, 3 min", as of checked_at. */
+  /** "closing: waiting for mde-prod to catch up, 3 min", as of checked_at; once closed, what the wait came to. */
   status: z.string(),
   sources: z.array(SourceCatchUpSchema),
 });

@@ -1,5 +1,5 @@
 import type { SourceCatchUp, Watch } from '../contracts/watch.js';
-import { activeClosing, closingStatus } from '../report/text/closing-status.js';
+import { activeClosing, closedStatus, closingStatus } from '../report/text/closing-status.js';
 import { scheduleSourcePolls } from './baseline-taker.js';
 import { catchUpOf, nextCloseStep, NO_SETTLE, type CloseStep } from './catch-up.js';
 import { LateArrivals } from './late-arrivals.js';
@@ -69,10 +69,12 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
 
   const closed = await runtime.store.update(watch.id, (current) => {
     if (current.state === 'closed') return undefined;
+    const waited = activeClosing(current);
     current.state = 'closed';
     current.verdict = verdict;
     current.verdict_reasons = reasons;
     current.closed_at = new Date(now).toISOString();
+    if (waited) current.closing = { ...waited, checked_at: current.closed_at, status: closedStatus({ sources }), sources };
     current.audit.push({ at: current.closed_at, actor: 'containment-watch', action: 'close', detail: verdict });
     return current;
   });

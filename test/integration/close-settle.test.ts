@@ -97,5 +97,6 @@ describe('the close waits for late telemetry', () => {
     expect(closed.verdict).toBe('inconclusive');
     expect(closed.verdict_reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^mde-prod had not caught up past the window's end \(/)]));
     expect(Date.parse(closed.closed_at!)).toBeGreaterThanOrEqual(Date.parse(closed.expires_at) + 8_000);
+    expect(closed.closing).toMatchObject({ status: 'closed: gave up waiting for mde-prod', sources: [expect.objectContaining({ caught_up: false })] });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
-import { activeClosing, closingStatus } from '../../src/report/text/closing-status.js';
+import { activeClosing, closedStatus, closingStatus } from '../../src/report/text/closing-status.js';
 import { MdeConfigSchema } from '../../src/sources/mde/config.js';
 import { SplunkConfigSchema } from '../../src/sources/splunk/config.js';
 import { catchUpOf, nextCloseStep, readUntilOf, settlePolicies } from '../../src/watch/catch-up.js';
@@ -127,6 +127,11 @@ describe('the closing status text', () => {
     expect(closingStatus({ sources: [waiting('mde-prod', END + 5 * MINUTE, END + 15 * MINUTE)] }, END + 7 * MINUTE)).toBe(
       'closing: waiting for mde-prod to catch up, 8 min',
     );
+  });
+
+  it('says what the wait came to once the verdict is given', () => {
+    expect(closedStatus({ sources: [{ ...waiting('mde-prod', END, END), caught_up: true }] })).toBe('closed: every source caught up');
+    expect(closedStatus({ sources: [waiting('mde-prod', END, END), waiting('fw-edge', END, END)] })).toBe('closed: gave up waiting for mde-prod and fw-edge');
   });
 
   it('is shown only while the close waits for the window it was recorded for', () => {

@@ -29,6 +29,12 @@ export function closingStatus(closing: Pick<Closing, 'sources'>, now: number): s
   return `closing: waiting for ${joinNames(waiting.map((source) => source.source))} to catch up, ${minutesLeft(Math.max(0, untilMs - now))}`;
 }
 
+/** What the wait came to, once the verdict is given: "closed: gave up waiting for mde-prod". */
+export function closedStatus(closing: Pick<Closing, 'sources'>): string {
+  const behind = closing.sources.filter((source) => !source.caught_up).map((source) => source.source);
+  return behind.length === 0 ? 'closed: every source caught up' : `closed: gave up waiting for ${joinNames(behind)}`;
+}
+
 /** The close's wait, while it is one: not once the watch is closed, nor after an extension reopened the window. */
 export function activeClosing(watch: Pick<Watch, 'state' | 'expires_at' | 'closing'>): Closing | undefined {
   return watch.state !== 'closed' && watch.closing?.window_end === watch.expires_at ? watch.closing : undefined;
