@@ -230,7 +230,7 @@ describe('operating a watch through the API', () => {
     expect(view.audit.map((entry) => entry.action)).toEqual(['open', 'extend', 'stop', 'close']);
     expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: '1h' })).status).toBe(409);
     expect((await pipeline.post(`/v1/watches/w-unknown/stop`, {})).status).toBe(404);
-    expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: 'a while' })).data.error.issues[0].path).toBe('by');
+    expect((await pipeline.post(`/v1/watches/${watchId}/extend`, { by: 'a while' })).data.issues[0].path).toBe('by');
   });
 
   it('logs JSON lines with the watch and incident ids, and never a credential', async () => {
