@@ -35,13 +35,18 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     return;
   }
   if (Date.parse(watch.expires_at) > now + 1_000) return;
+  // Nothing of the window is read before the baseline is taken (polling starts then, from the block): the close
+  // waits for it. The reconciler bounds the wait: a baseline that keeps failing is given up and the watch polls.
+  if (watch.state === 'baseline') {
+    const recheckAt = now + Math.max(watch.poll_interval_ms, MIN_RECHECK_MS);
+    await waitForSources(runtime, watch, [], recheckAt, now, 'closing: waiting for the baseline to finish');
+    return;
+  }
 
   const observed = new Map<string, number>();
-  if (watch.state === 'watching') {
-    for (const sourceId of watch.sources) {
-      const lag = await finalLook(runtime, poller, watch, sourceId, now);
-      if (lag !== undefined) observed.set(sourceId, lag);
-    }
+  for (const sourceId of watch.sources) {
+    const lag = await finalLook(runtime, poller, watch, sourceId, now);
+    if (lag !== undefined) observed.set(sourceId, lag);
   }
   const waitedBefore = new Map((activeClosing(watch)?.sources ?? []).map((source) => [source.source, source.observed_lag_ms]));
   // A lag seen at an earlier look stands: a later look that delivers nothing late does not show it has gone.
@@ -57,9 +62,7 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
   const sources = watch.sources.map((source) =>
     catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE, observedLag(source)),
   );
-  // A watch still taking its baseline reads nothing more by waiting.
-  const step: CloseStep =
-    watch.state === 'watching' ? nextCloseStep(sources, now, Math.max(watch.poll_interval_ms, MIN_RECHECK_MS)) : { kind: 'decide', behind: [] };
+  const step: CloseStep = nextCloseStep(sources, now, Math.max(watch.poll_interval_ms, MIN_RECHECK_MS));
   const behind = step.kind === 'decide' ? step.behind : [];
   const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences, baseline && baselinedHosts(baseline), behind);
   if (step.kind === 'wait' && verdict !== 'breached') {
@@ -107,9 +110,15 @@ const maxDefined = (a: number | undefined, b: number | undefined): number | unde
   a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
 /** Shows what the close waits for (status message, API) and has it look again at `nextCheckAt`. */
-async function waitForSources(runtime: WatchRuntime, watch: Watch, sources: SourceCatchUp[], nextCheckAt: number, now: number): Promise<void> {
+async function waitForSources(
+  runtime: WatchRuntime,
+  watch: Watch,
+  sources: SourceCatchUp[],
+  nextCheckAt: number,
+  now: number,
+  status = closingStatus({ sources }, now),
+): Promise<void> {
   const at = new Date(now).toISOString();
-  const status = closingStatus({ sources }, now);
   const updated = await runtime.store.update(watch.id, (current) => {
     if (current.state === 'closed' || current.expires_at !== watch.expires_at) return undefined;
     const since = current.closing?.window_end === current.expires_at ? current.closing.since : at;

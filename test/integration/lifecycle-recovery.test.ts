@@ -13,6 +13,8 @@ import { statusMessage } from '../../src/report/slack/blocks.js';
 import { createWatchRuntime } from '../../src/runtime/build.js';
 import { MAX_REDRIVES, reconcileWatches, redriveDelayMs } from '../../src/watch/reconciler.js';
 import type { WatchRuntime } from '../../src/watch/runtime.js';
+import { SourcePoller } from '../../src/watch/source-poller.js';
+import { closeWatch } from '../../src/watch/watch-closer.js';
 import { WatchService } from '../../src/watch/watch-service.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -204,6 +206,21 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     expect((await reconcileWatches(runtime, lastLook + 10 * MINUTE)).redriven, 'still looking 10 min ago').toBe(0);
     expect((await reconcileWatches(runtime, lastLook + 31 * MINUTE)).redriven, 'no look for 31 min').toBe(1);
     expect((await runtime.store.get(watch.id))?.recovery?.last_reason).toBe('close job ended without closing the watch');
+  });
+
+  it('a close that comes while the baseline is still being taken waits for it instead of deciding on nothing read', async () => {
+    const blockedAt = Date.now() - 10 * MINUTE;
+    const { watch } = await service.open(request('INC-SLOW-BASELINE', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), 'soar');
+    const now = Date.now();
+
+    await closeWatch(runtime, new SourcePoller(runtime), watch.id, now);
+
+    const current = (await runtime.store.get(watch.id))!;
+    expect(current.state).toBe('baseline');
+    expect(current.verdict).toBeUndefined();
+    expect(current.closing?.status).toBe('closing: waiting for the baseline to finish');
+    const recheck = closeJobId(watch.id, new Date(now + MINUTE));
+    expect(await jobState(recheck)).toBe('delayed');
   });
 });
 
