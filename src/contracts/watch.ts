@@ -155,6 +155,11 @@ export const SourceHealthSchema = z.object({
   gaps: z.array(SourceGapSchema),
   /** Set while the source's polling is paused; the gap it leaves is in `gaps`. */
   paused: SourcePauseSchema.optional(),
+  /**
+   * The longest delay seen recently of an event a read delivered although an earlier read had covered its time (late
+   * ingestion), and when it was seen; the close waits at least that long for the source.
+   */
+  late_arrival: z.object({ lag_ms: z.number().int().nonnegative(), seen_at: z.string() }).optional(),
 });
 export type SourceHealth = z.infer<typeof SourceHealthSchema>;
 

@@ -3,9 +3,11 @@ export const APPLY_EVENTS_SCRIPT = `
 -- Records a batch of assessed events for one watch, exactly once per event id, atomically.
 -- KEYS: seen (zset id -> event time), findings (hash), suppressed (hash rule -> count), stats (hash),
 --       retry minutes (hash "finding id:minute start ms" -> attempts), quarantine (list "event id<TAB>reason")
--- ARGV: trim-below (ms, 0 = keep), n, quarantine cap, then n x (event id, event time ms, kind f|s|n, payload)
--- Returns { new event count, quarantined count, quarantined id, reason, ..., finding id, change, ... } with change
--- created|escalated|updated.
+-- ARGV: trim-below (ms, 0 = keep), n, quarantine cap, late-from, late-to (ms; 0 0 = off),
+--       then n x (event id, event time ms, kind f|s|n, payload)
+-- Returns { new event count, quarantined count, oldest late time (-1 if none), quarantined id, reason, ...,
+-- finding id, change, ... } with change created|escalated|updated. A late event is a new one whose time lies in
+-- [late-from, late-to): a previous read covered that time and did not deliver it.
 -- An event is validated (its payload decoded) before its id is marked seen, and nothing after the mark can fail: a
 -- script error would leave earlier writes in place (Redis does not roll a script back) and drop the rest of the
 -- batch. An event that cannot be decoded or applied is quarantined instead: marked seen (so it is counted once,
@@ -14,6 +16,8 @@ local seen, findings, suppressed, stats, retry_minutes, quarantine = KEYS[1], KE
 local trim = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local quarantine_cap = tonumber(ARGV[3])
+local late_from, late_to = tonumber(ARGV[4]), tonumber(ARGV[5])
+local oldest_late = -1
 local rank_of_change = { updated = 1, escalated = 2, created = 3 }
 local changes, order = {}, {}
 local fresh = 0
@@ -90,7 +94,7 @@ local function store_finding(id, finding, event_id, change)
 end
 
 for i = 0, n - 1 do
-  local at = 4 + i * 4
+  local at = 6 + i * 4
   local event_id, time, kind, payload = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
   -- Validate first, then mark: only the finding kind carries a payload to decode, and only an event not yet seen
   -- is decoded (a look-back re-read of a recorded finding costs one ZSCORE, no decode).
@@ -103,6 +107,7 @@ for i = 0, n - 1 do
     problem = 'unknown kind ' .. tostring(kind)
   end
   if redis.call('zadd', seen, 'NX', time, event_id) == 1 then
+    if time >= late_from and time < late_to and (oldest_late < 0 or time < oldest_late) then oldest_late = time end
     if problem then
       quarantine_event(event_id, problem)
     elseif kind == 's' then
@@ -161,7 +166,7 @@ end
 if trim > 0 then redis.call('zremrangebyscore', seen, '-inf', '(' .. trim) end
 if fresh > 0 then redis.call('hincrby', stats, 'events', fresh) end
 
-local result = { fresh, #quarantined / 2 }
+local result = { fresh, #quarantined / 2, oldest_late }
 for _, item in ipairs(quarantined) do table.insert(result, item) end
 for _, id in ipairs(order) do
   table.insert(result, id)

@@ -14,6 +14,28 @@ export function settlePolicies(sources: readonly SourceCommonConfig[]): Map<stri
   return new Map(sources.map((source) => [source.id, { settleMs: durationMs(source.settle), graceMs: durationMs(source.settle_grace) }]));
 }
 
+/** A lag seen this recently still describes the source; an older one (an ingestion incident since over) does not. */
+const LATE_ARRIVAL_MEMORY_MS = 30 * 60_000;
+
+/** The late-ingestion lag a source showed recently, if any. */
+export function recentLateLag(health: SourceHealth | undefined, now: number): number | undefined {
+  const late = health?.late_arrival;
+  return late && now - Date.parse(late.seen_at) <= LATE_ARRIVAL_MEMORY_MS ? late.lag_ms : undefined;
+}
+
+/** Keeps the longest lag seen within the memory, or the new one once the remembered one is too old. */
+export function rememberLateArrival(previous: SourceHealth['late_arrival'], lagMs: number | undefined, now: number): SourceHealth['late_arrival'] {
+  if (lagMs === undefined) return previous;
+  const fresh = previous && now - Date.parse(previous.seen_at) <= LATE_ARRIVAL_MEMORY_MS ? previous : undefined;
+  return fresh && fresh.lag_ms >= lagMs ? fresh : { lag_ms: Math.round(lagMs), seen_at: new Date(now).toISOString() };
+}
+
+/** The times a source's previous successful read covered (its look-back up to the read): what a new event there arrived late for. */
+export function lateWindowOf(health: SourceHealth, lookbackMs: number): { from: number; to: number } | undefined {
+  if (health.last_success_at === undefined || health.polled_until === undefined) return undefined;
+  return { from: Date.parse(health.polled_until) - lookbackMs, to: Date.parse(health.last_success_at) };
+}
+
 /**
  * How far a source's telemetry is known complete: the connectors return no ingestion time, so a successful read at
  * time t covers what happened up to t - lag, and never further than it read.

@@ -27,6 +27,14 @@ export interface ApplyResult {
   changes: { findingId: string; change: FindingChange }[];
   /** Events set aside by this call (each event id at most once per watch, like any event). */
   quarantined: QuarantinedEvent[];
+  /** The time of the oldest new event inside the late window: telemetry a previous read covered but did not deliver. */
+  oldestLate?: number;
+}
+
+/** Event times (epoch ms, from inclusive, to exclusive) that an earlier read already covered. */
+export interface LateWindow {
+  from: number;
+  to: number;
 }
 
 /** The stored form of a finding: the contract plus merge bookkeeping (epoch times, severity rank, version). */
@@ -75,7 +83,7 @@ export class FindingStore {
    * repeated (overlapping look-back, at-least-once jobs, two workers) never doubles a count.
    * `trimBelowMs`: event ids older than this can no longer be re-read and are forgotten.
    */
-  async apply(watchId: string, events: readonly AssessedEvent[], trimBelowMs = 0): Promise<ApplyResult> {
+  async apply(watchId: string, events: readonly AssessedEvent[], trimBelowMs = 0, lateWindow?: LateWindow): Promise<ApplyResult> {
     const result: ApplyResult = { newEvents: 0, changes: [], quarantined: [] };
     const merged = new Map<string, FindingChange>();
     const order: FindingChange[] = ['updated', 'escalated', 'created'];
@@ -83,7 +91,13 @@ export class FindingStore {
     if (recordable.length === 0) return result;
     for (let start = 0; start < recordable.length; start += BATCH) {
       const batch = recordable.slice(start, start + BATCH);
-      const args: (string | number)[] = [start + BATCH >= recordable.length ? trimBelowMs : 0, batch.length, QUARANTINE_LIST_CAP];
+      const args: (string | number)[] = [
+        start + BATCH >= recordable.length ? trimBelowMs : 0,
+        batch.length,
+        QUARANTINE_LIST_CAP,
+        lateWindow?.from ?? 0,
+        lateWindow?.to ?? 0,
+      ];
       for (const event of batch) args.push(event.eventId, event.time, ...encode(event));
       const reply = (await this.redis.eval(
         APPLY_EVENTS_SCRIPT,
@@ -97,8 +111,10 @@ export class FindingStore {
         ...args,
       )) as (number | string)[];
       result.newEvents += Number(reply[0]);
-      const quarantinedEnd = 2 + 2 * Number(reply[1]);
-      for (let index = 2; index < quarantinedEnd; index += 2) {
+      const oldestLate = Number(reply[2]);
+      if (oldestLate >= 0) result.oldestLate = Math.min(result.oldestLate ?? oldestLate, oldestLate);
+      const quarantinedEnd = 3 + 2 * Number(reply[1]);
+      for (let index = 3; index < quarantinedEnd; index += 2) {
         result.quarantined.push({ eventId: String(reply[index]), reason: String(reply[index + 1]) });
       }
       for (let index = quarantinedEnd; index < reply.length; index += 2) {

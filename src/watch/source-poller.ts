@@ -6,6 +6,7 @@ import type { SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
+import { lateWindowOf, rememberLateArrival } from './catch-up.js';
 import { DetectorCache } from './detector-cache.js';
 import type { AssessedEvent } from './finding-store.js';
 import { closeGap, emptyHealth, recordGap } from './source-health.js';
@@ -242,7 +243,12 @@ export class SourcePoller {
     }));
     // Repaired strings count once per event, as events do: a look-back re-read of a recorded event adds nothing.
     const repaired = await this.newlyRepaired(watch.id, repairedEvents);
-    const applied = await runtime.findings.apply(watch.id, assessed, plan.from);
+    const lookbackMs = runtime.connectors.get(health.source)?.lookbackMs ?? 0;
+    // A host read for the first time (merged in) delivers old events that are not late: no lag is measured then.
+    const rereadOnly = plan.hosts.every((host) => health.polled_hosts.includes(hostKey(host)));
+    const lateWindow = rereadOnly ? lateWindowOf(health, lookbackMs) : undefined;
+    const applied = await runtime.findings.apply(watch.id, assessed, plan.from, lateWindow);
+    const lateLagMs = applied.oldestLate === undefined ? undefined : Math.max(0, now - applied.oldestLate);
     await runtime.heard.record(watch, plan.from, heard);
     runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
     if (applied.quarantined.length > 0) {
@@ -292,6 +298,7 @@ export class SourcePoller {
           last_success_at: at,
           consecutive_failures: 0,
           lag_ms: newest > 0 ? Math.max(0, now - newest) : health.lag_ms,
+          ...lateArrival(rememberLateArrival(health.late_arrival, lateLagMs, now)),
           events_seen: health.events_seen + applied.newEvents,
           hosts_seen: [...hostsSeen],
           hosts_last_seen: lastSeen,
@@ -308,6 +315,8 @@ export class SourcePoller {
     );
   }
 }
+
+const lateArrival = (late: SourceHealth['late_arrival']) => (late ? { late_arrival: late } : {});
 
 function sameHosts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   return a.size === b.size && [...a.keys()].every((host) => b.has(host));

@@ -1,8 +1,7 @@
 import type { SourceCatchUp, Watch } from '../contracts/watch.js';
 import { activeClosing, closedStatus, closingStatus } from '../report/text/closing-status.js';
 import { scheduleSourcePolls } from './baseline-taker.js';
-import { catchUpOf, nextCloseStep, NO_SETTLE, type CloseStep } from './catch-up.js';
-import { LateArrivals } from './late-arrivals.js';
+import { catchUpOf, nextCloseStep, NO_SETTLE, recentLateLag, type CloseStep } from './catch-up.js';
 import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
 import { baselinedHosts } from '../detect/baseline.js';
@@ -43,14 +42,11 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
     return;
   }
 
-  const observed = new Map<string, number>();
   for (const sourceId of watch.sources) {
-    const lag = await finalLook(runtime, poller, watch, sourceId, now);
-    if (lag !== undefined) observed.set(sourceId, lag);
+    const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
+    if (outcome === 'busy') throw new SourceBusyError(sourceId);
   }
   const waitedBefore = new Map((activeClosing(watch)?.sources ?? []).map((source) => [source.source, source.observed_lag_ms]));
-  // A lag seen at an earlier look stands: a later look that delivers nothing late does not show it has gone.
-  const observedLag = (source: string) => maxDefined(observed.get(source), waitedBefore.get(source));
 
   const [findings, coverage, silences, baseline] = await Promise.all([
     runtime.findings.list(watch.id),
@@ -60,7 +56,8 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
   ]);
   const health = new Map(coverage.map((entry) => [entry.source, entry]));
   const sources = watch.sources.map((source) =>
-    catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE, observedLag(source)),
+    // Every poll notes the lag of late telemetry (this close's own look included); one seen at an earlier look stands.
+    catchUpOf(watch, source, health.get(source), runtime.settle?.get(source) ?? NO_SETTLE, maxDefined(recentLateLag(health.get(source), now), waitedBefore.get(source))),
   );
   const step: CloseStep = nextCloseStep(sources, now, Math.max(watch.poll_interval_ms, MIN_RECHECK_MS));
   const behind = step.kind === 'decide' ? step.behind : [];
@@ -88,22 +85,6 @@ export async function closeWatch(runtime: WatchRuntime, poller: SourcePoller, wa
   );
   await scheduleSourcePolls(runtime, closed.sources);
   await runtime.queues.publishVerdict(closed.id);
-}
-
-/** One source's look for the watch; returns the lag shown by events it delivered late (see LateArrivals). */
-async function finalLook(runtime: WatchRuntime, poller: SourcePoller, watch: Watch, sourceId: string, now: number): Promise<number | undefined> {
-  const health = await runtime.store.sourceHealthOf(watch.id, sourceId);
-  const lookbackMs = runtime.connectors.get(sourceId)?.lookbackMs;
-  const late =
-    health?.last_success_at !== undefined && health.polled_until !== undefined && lookbackMs !== undefined
-      ? await LateArrivals.before(runtime.redis, runtime.keys.seenEvents(watch.id), {
-          at: Date.parse(health.last_success_at),
-          from: Date.parse(health.polled_until) - lookbackMs,
-        })
-      : undefined;
-  const outcome = await poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
-  if (outcome === 'busy') throw new SourceBusyError(sourceId);
-  return outcome === 'polled' ? late?.lagAt(now) : undefined;
 }
 
 const maxDefined = (a: number | undefined, b: number | undefined): number | undefined =>

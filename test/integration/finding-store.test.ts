@@ -77,6 +77,27 @@ describe('the finding store records each event once, however often a poll repeat
     expect(await store.eventStats('w1')).toEqual({ events: 4, normal: 1, quarantined: 0 });
   });
 
+  it('names the oldest new event a previous read covered but did not deliver (late telemetry), never a known or later one', async () => {
+    await store.apply('w-late', [event('l1', 5_000, { type: 'normal' })]);
+    const window = { from: 4_000, to: 10_000 };
+
+    const next = await store.apply(
+      'w-late',
+      [
+        event('l1', 5_000, { type: 'normal' }),
+        event('l2', 3_000, { type: 'normal' }),
+        event('l3', 7_000, { type: 'suppressed', ruleId: 'builtin:windows-update' }),
+        event('l4', 6_000, finding('medium', ['uncommon_port'])),
+        event('l5', 11_000, { type: 'normal' }),
+      ],
+      0,
+      window,
+    );
+
+    expect(next.oldestLate).toBe(6_000);
+    expect((await store.apply('w-late', [event('l6', 12_000, { type: 'normal' })], 0, window)).oldestLate).toBeUndefined();
+  });
+
   it('bins the attempts on a blocked indicator per UTC minute, whatever order they arrive in, and a replay changes nothing', async () => {
     const MINUTE = 60_000;
     const start = Date.parse('2026-12-05T09:00:00Z');
@@ -153,7 +174,7 @@ describe('the finding store records each event once, however often a poll repeat
 
     // Garbage straight into the script (not JSON, JSON but no object, an object without a rank), an unknown kind
     // and a time that is not a number: each set aside with its reason, the events between them recorded.
-    const args: (string | number)[] = [0, 6, QUARANTINE_LIST_CAP];
+    const args: (string | number)[] = [0, 6, QUARANTINE_LIST_CAP, 0, 0];
     args.push('g1', 10, 'f', '{"id": "f9", "rank": ');
     args.push('g2', 11, 'n', '');
     args.push('g3', 12, 'f', '"just a string"');
@@ -162,8 +183,8 @@ describe('the finding store records each event once, however often a poll repeat
     args.push('g6', 'soon', 'n', '');
     const watchKeys = [keys.seenEvents('w-garbage'), keys.findings('w-garbage'), keys.suppressed('w-garbage'), keys.eventStats('w-garbage'), keys.retryMinutes('w-garbage'), keys.quarantinedEvents('w-garbage')];
     const reply = (await redis.eval(APPLY_EVENTS_SCRIPT, watchKeys.length, ...watchKeys, ...args)) as (string | number)[];
-    expect(reply.slice(0, 2)).toEqual([1, 5]);
-    expect(reply.filter((_, index) => index >= 2 && index % 2 === 0)).toEqual(['g1', 'g3', 'g4', 'g5', 'g6']);
+    expect(reply.slice(0, 3)).toEqual([1, 5, -1]);
+    expect(reply.filter((_, index) => index >= 3 && index % 2 === 1)).toEqual(['g1', 'g3', 'g4', 'g5', 'g6']);
     const reasons = (await store.quarantinedEvents('w-garbage')).map((entry) => entry.reason);
     expect(reasons).toEqual([
       'event time is not a number',

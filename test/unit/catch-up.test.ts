@@ -3,7 +3,7 @@ import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
 import { activeClosing, closedStatus, closingStatus } from '../../src/report/text/closing-status.js';
 import { MdeConfigSchema } from '../../src/sources/mde/config.js';
 import { SplunkConfigSchema } from '../../src/sources/splunk/config.js';
-import { catchUpOf, nextCloseStep, readUntilOf, settlePolicies } from '../../src/watch/catch-up.js';
+import { catchUpOf, lateWindowOf, nextCloseStep, readUntilOf, recentLateLag, rememberLateArrival, settlePolicies } from '../../src/watch/catch-up.js';
 
 const END = Date.parse('2026-11-29T11:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -139,5 +139,25 @@ describe('the closing status text', () => {
     expect(activeClosing({ state: 'watching', expires_at: iso(END), closing })).toBe(closing);
     expect(activeClosing({ state: 'watching', expires_at: iso(END + 3_600_000), closing })).toBeUndefined();
     expect(activeClosing({ state: 'closed', expires_at: iso(END), closing })).toBeUndefined();
+  });
+});
+
+describe('the lag of late telemetry a source showed', () => {
+  it('is the longest seen in the last 30 minutes; an older one no longer describes the source', () => {
+    const seenAt = END - 10 * MINUTE;
+    const first = rememberLateArrival(undefined, 4_000, seenAt);
+    expect(first).toEqual({ lag_ms: 4_000, seen_at: iso(seenAt) });
+    expect(rememberLateArrival(first, 2_000, seenAt + MINUTE), 'a shorter lag does not hide a recent longer one').toBe(first);
+    expect(rememberLateArrival(first, undefined, seenAt + MINUTE)).toBe(first);
+    expect(rememberLateArrival(first, 2_000, seenAt + 31 * MINUTE)).toEqual({ lag_ms: 2_000, seen_at: iso(seenAt + 31 * MINUTE) });
+
+    expect(recentLateLag({ ...health(END, END), late_arrival: first }, seenAt + 30 * MINUTE)).toBe(4_000);
+    expect(recentLateLag({ ...health(END, END), late_arrival: first }, seenAt + 31 * MINUTE)).toBeUndefined();
+    expect(recentLateLag(health(END, END), END)).toBeUndefined();
+  });
+
+  it('is measured against the times the previous read covered: its look-back up to the read', () => {
+    expect(lateWindowOf(health(END, END - 1_000), 10 * MINUTE)).toEqual({ from: END - 1_000 - 10 * MINUTE, to: END });
+    expect(lateWindowOf({ ...health(END, END), last_success_at: undefined }, MINUTE)).toBeUndefined();
   });
 });
