@@ -23,12 +23,13 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
 };
 
 /**
- * How long a cluster command is retried while its slot has no reachable master. A worker outlasts a failover
- * (ioredis' default gives up after 16 x 100 ms, shorter than any cluster-node-timeout); the API keeps the default
- * and answers 503.
+ * How long a cluster command is retried while its slot has no reachable master. A worker rides out a short failover
+ * (ioredis' default gives up after 16 x 100 ms) but gives up within 5 s, before BullMQ's watchdog on a blocking
+ * fetch (block timeout + 1 s) resets the blocking connection, which can leave a cluster client stuck closing; a
+ * job that fails meanwhile is retried. The API keeps the default and answers 503.
  */
 const CLUSTER_ROLE_OPTIONS: Record<RedisRole, ClusterOptions> = {
-  worker: { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 120 },
+  worker: { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 10 },
   api: {},
 };
 

@@ -124,6 +124,7 @@ export async function startWorker(
   } = {},
 ): Promise<WorkerService> {
   const redis = createRedisConnection(config.env.redis, 'worker', { connectionName: 'cw-worker' });
+  logConnectionErrors(redis, logger, 'worker');
   const slack = slackInteractive(config) ? createSlackWorker(config, redis, keysFor(config), logger) : undefined;
   const decorate = options.decorateReporter ?? ((reporter: Reporter) => reporter);
   const runtime = createWatchRuntime({
@@ -135,6 +136,10 @@ export async function startWorker(
     reporterOut: options.reporterOut,
   });
   const reprobeMs = new Map(config.sources.map((source) => [source.id, durationMs(source.reprobe)]));
+  // As in the API: the connection's errors are logged once above (a failover's included), not dumped per queue.
+  runtime.queues.onError((error, queue) => {
+    if (!isRedisUnavailable(error)) logger.warn({ queue, error: error.name, message: error.message }, 'queue error');
+  });
   const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency, reprobeMs });
   if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from './throwaway-redis.js';
-import { waitFor } from './wait.js';
+import { patience, waitFor } from './wait.js';
 
 /** Why the machine cannot start throwaway Redis servers, or undefined when it can. */
 export function missingRedisBinaries(): string | undefined {
@@ -16,7 +16,7 @@ export function missingRedisBinaries(): string | undefined {
 }
 
 /** Starting six servers and a cluster can take a while on a loaded machine. */
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = patience(60_000);
 
 /** A one-off client for asking a server how it is; never retries, so a probe of a dead server fails at once. */
 async function ask<T>(port: number, command: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T | undefined> {
