@@ -58,7 +58,9 @@ export class CountingProxy<Kind extends string> {
     if (req.socket.destroyed) return;
     const passedOnAt = Date.now();
     const upstream = httpRequest(
-      { host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers: req.headers },
+      // A connection per request: Node's global agent times out a kept-alive socket 5 s after its last activity, which
+      // would cut a request the service is still (rightly) working on.
+      { host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers: req.headers, agent: false },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
