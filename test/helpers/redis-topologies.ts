@@ -7,10 +7,10 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from './throwaway-redis.js';
 import { patience, waitFor } from './wait.js';
 
-/** Why the machine cannot start throwaway Redis servers, or undefined when it can. */
+/** Why the machine cannot start throwaway Redis servers (and TLS certificates for them), or undefined when it can. */
 export function missingRedisBinaries(): string | undefined {
-  for (const binary of ['redis-server', 'redis-cli']) {
-    if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).error) return `${binary} is not on PATH (apt-get install redis-server)`;
+  for (const binary of ['redis-server', 'redis-cli', 'openssl']) {
+    if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).error) return `${binary} is not on PATH (apt-get install redis-server openssl)`;
   }
   return undefined;
 }
@@ -320,4 +320,21 @@ export class RedisClusterSet {
     for (const node of this.nodes) await node.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A throwaway CA and a server certificate for `serverName`, made with openssl in a temporary directory. */
+export function testCertificates(serverName: string): { dir: string; ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-tls-'));
+  const file = (name: string) => join(dir, name);
+  writeFileSync(file('san.ext'), `subjectAltName=DNS:${serverName}\n`);
+  const steps = [
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=cw-test-ca'],
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${serverName}`],
+    ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '1', '-extfile', file('san.ext')],
+  ];
+  for (const args of steps) {
+    const run = spawnSync('openssl', args, { stdio: 'ignore' });
+    if (run.error || run.status !== 0) throw new Error(`openssl ${args[0]} failed`);
+  }
+  return { dir, ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
 }

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
 import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -6,8 +7,9 @@ import type { Finding } from '../../src/contracts/finding.js';
 import { createRedisConnection, type Redis } from '../../src/lib/redis.js';
 import { TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
-import { missingRedisBinaries, RedisClusterSet, SentinelSet, startRedisServer } from '../helpers/redis-topologies.js';
+import { missingRedisBinaries, RedisClusterSet, SentinelSet, startRedisServer, testCertificates } from '../helpers/redis-topologies.js';
 import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
+import { freePort } from '../helpers/throwaway-redis.js';
 import { WAIT_MS, waitFor } from '../helpers/wait.js';
 
 const AUTH = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -143,6 +145,46 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
       clients.push(client);
       const [error] = (await once(client, 'error')) as [Error];
       expect(error.message).toMatch(/^WRONGPASS/);
+    });
+  });
+
+  describe('TLS', () => {
+    const SERVER_NAME = 'redis.cw.test';
+    let certificates: ReturnType<typeof testCertificates>;
+    let server: Awaited<ReturnType<typeof startRedisServer>>;
+    let tlsPort: number;
+    const clients: Redis[] = [];
+    beforeAll(async () => {
+      certificates = testCertificates(SERVER_NAME);
+      tlsPort = await freePort();
+      // TLS only: the plain port is off, so a client that does not speak TLS gets nowhere.
+      server = await startRedisServer(
+        ['--port', '0', '--tls-port', String(tlsPort), '--tls-cert-file', certificates.cert, '--tls-key-file', certificates.key, '--tls-ca-cert-file', certificates.ca, '--tls-auth-clients', 'no'],
+        { port: tlsPort, tls: { ca: readFileSync(certificates.ca), servername: SERVER_NAME } },
+      );
+    });
+    afterAll(async () => {
+      for (const client of clients) client.disconnect();
+      await server?.close();
+      if (certificates) rmSync(certificates.dir, { recursive: true, force: true });
+    });
+
+    const connect = (env: NodeJS.ProcessEnv): Redis => {
+      const client = createRedisConnection(loadConfig(env).env.redis, 'api', { retryStrategy: () => null });
+      clients.push(client);
+      return client;
+    };
+
+    it('rediss:// with REDIS_TLS_CA and REDIS_TLS_SERVERNAME verifies the server by the name on its certificate', async () => {
+      const client = connect({ REDIS_URL: `rediss://127.0.0.1:${tlsPort}`, REDIS_TLS_CA: certificates.ca, REDIS_TLS_SERVERNAME: SERVER_NAME });
+      client.on('error', () => undefined);
+      expect(await client.ping()).toBe('PONG');
+    });
+
+    it('without the server name, a certificate that does not name 127.0.0.1 is refused', async () => {
+      const client = connect({ REDIS_URL: `redis://127.0.0.1:${tlsPort}`, REDIS_TLS: 'true', REDIS_TLS_CA: certificates.ca });
+      const [error] = (await once(client, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
     });
   });
 });
