@@ -7,9 +7,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from './throwaway-redis.js';
 import { patience, waitFor } from './wait.js';
 
-/** Why the machine cannot start throwaway Redis servers (and TLS certificates for them), or undefined when it can. */
-export function missingRedisBinaries(): string | undefined {
-  for (const binary of ['redis-server', 'redis-cli', 'openssl']) {
+/** Why the machine cannot run `binaries` (e.g. to start throwaway Redis servers), or undefined when it can. */
+export function missingBinaries(...binaries: string[]): string | undefined {
+  for (const binary of binaries) {
     if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).error) return `${binary} is not on PATH (apt-get install redis-server openssl)`;
   }
   return undefined;

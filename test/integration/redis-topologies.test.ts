@@ -7,15 +7,17 @@ import type { Finding } from '../../src/contracts/finding.js';
 import { createRedisConnection, type Redis } from '../../src/lib/redis.js';
 import { TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
-import { missingRedisBinaries, RedisClusterSet, SentinelSet, startRedisServer, testCertificates } from '../helpers/redis-topologies.js';
+import { missingBinaries, RedisClusterSet, SentinelSet, startRedisServer, testCertificates } from '../helpers/redis-topologies.js';
 import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
 import { freePort } from '../helpers/throwaway-redis.js';
 import { WAIT_MS, waitFor } from '../helpers/wait.js';
 
 const AUTH = { Authorization: `Bearer ${TEST_TOKEN}` };
 
-const missing = missingRedisBinaries();
+const missing = missingBinaries('redis-server', 'redis-cli');
 if (missing) console.warn(`Redis topology tests skipped: ${missing}`);
+const missingOpenssl = missingBinaries('openssl');
+if (missingOpenssl) console.warn(`Redis TLS test skipped: ${missingOpenssl}`);
 
 /** Long enough that the failover (a few seconds after the first finding) lands mid-window, with polls after it. */
 const WINDOW = { duration: '30s', poll_interval: '1s', baseline: '7d' };
@@ -148,7 +150,7 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
     });
   });
 
-  describe('TLS', () => {
+  describe.skipIf(missingOpenssl !== undefined)('TLS', () => {
     const SERVER_NAME = 'redis.cw.test';
     let certificates: ReturnType<typeof testCertificates>;
     let server: Awaited<ReturnType<typeof startRedisServer>>;
