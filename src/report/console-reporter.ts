@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
 import { SEVERITY_ORDER } from '../contracts/common.js';
 import type { Finding } from '../contracts/finding.js';
@@ -23,25 +25,56 @@ export interface ConsoleReporterOptions {
   now?: () => number;
 }
 
-/** Sets the field when its value differs; returns 1 when it did. */
+/**
+ * Sets the field when its value differs, and records the line it claims as pending (ARGV[3] -> ARGV[4]) until it is
+ * written; returns 1 when it did.
+ */
 const SET_IF_CHANGED = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 return 1`;
 
 /**
- * Sets the field to the new severity (ARGV[2]) when there is none yet or it is higher than the stored one; ARGV[3..]
- * is the severity order, lowest first. Returns the previous severity prefixed with '+' when it set, '-' otherwise.
+ * Sets the field to the new severity (ARGV[2]) when there is none yet or it is higher than the stored one, recording
+ * the claimed line as pending (ARGV[3] -> ARGV[4]). The line names the severity it raises from, so the stored one
+ * must still be ARGV[5] ('' for none). ARGV[6..] is the severity order, lowest first. Returns 1 when it set, 0 when
+ * there is nothing to raise, -1 when the stored severity changed since it was read.
  */
 const RAISE_SEVERITY = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 local function rank(severity)
-  for i = 3, #ARGV do if ARGV[i] == severity then return i end end
+  for i = 6, #ARGV do if ARGV[i] == severity then return i end end
   return 0
 end
-if old and rank(old) >= rank(ARGV[2]) then return '-' end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return '+' .. (old or '')`;
+if old and rank(old) >= rank(ARGV[2]) then return 0 end
+if (old or '') ~= ARGV[5] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return 1`;
+
+/** Sets the field only when it has no value, recording the claimed line as pending; returns 1 when it did. */
+const SET_ONCE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return 1`;
+
+/** A claimed line this old was abandoned by a worker that died: a live one appends within milliseconds. */
+const ABANDONED_CLAIM_MS = 10_000;
+
+/** The hash field holding a claimed line not yet known written: its JSON record. */
+const pendingField = (field: string) => `${field}:pending`;
+
+/** True when the JSON-lines file already holds the line (a worker died after writing it, before clearing its claim). */
+async function fileHasLine(path: string, lineId: string): Promise<boolean> {
+  const needle = `"line_id":${JSON.stringify(lineId)}`;
+  try {
+    const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) if (line.includes(needle)) return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  return false;
+}
 
 const INDENT = '    ';
 
@@ -49,33 +82,59 @@ const INDENT = '    ';
  * A Reporter for installs without Slack credentials (and the demo): readable lines on `out`, and JSON lines in
  * `jsonlPath`. What was printed is remembered in the watch's Slack-messages hash (`console:*` fields), so restarts
  * and several workers print each thing once: a watch when it opens or changes state, a finding when it first
- * appears and again only when its severity rises, the verdict once. The mark is set before printing, so a crash in
- * between loses that line rather than repeating it.
+ * appears and again only when its severity rises, the verdict once. The JSON-lines file gets each line exactly once:
+ * the mark and a pending claim holding the line are set together, the line (carrying its `line_id`) is appended, then
+ * the claim is cleared; a publication that finds a claim left by a worker that died in between appends the line
+ * only if the file does not hold it yet.
  */
 export function createConsoleReporter(options: ConsoleReporterOptions): Reporter {
   const { out, jsonlPath, redis, keys } = options;
   const now = options.now ?? Date.now;
   const log = options.logger.child({ component: 'console-reporter' });
 
-  const write = async (text: string, type: 'status' | 'finding' | 'verdict', record: Record<string, unknown>): Promise<void> => {
-    out.write(`${text}\n`);
+  const jsonLine = (type: 'status' | 'finding' | 'verdict', lineId: string, record: Record<string, unknown>): string =>
+    JSON.stringify({ type, at: new Date(now()).toISOString(), ...record, line_id: lineId });
+
+  const append = async (line: string): Promise<void> => {
     if (jsonlPath === undefined) return;
     try {
-      await appendFile(jsonlPath, `${JSON.stringify({ type, at: new Date(now()).toISOString(), ...record })}\n`, 'utf8');
+      await appendFile(jsonlPath, `${line}\n`, 'utf8');
     } catch (error) {
       log.error({ path: jsonlPath, error: error instanceof Error ? error.message : String(error) }, 'cannot append to the JSON-lines file');
       throw error;
     }
   };
 
-  const markChanged = async (watchId: string, field: string, value: string): Promise<boolean> =>
-    (await redis.eval(SET_IF_CHANGED, 1, keys.slackMessages(watchId), field, value)) === 1;
+  /** Prints the text, appends the claimed line, then clears the claim. */
+  const write = async (watchId: string, field: string, text: string, line: string): Promise<void> => {
+    out.write(`${text}\n`);
+    await append(line);
+    await redis.hdel(keys.slackMessages(watchId), pendingField(field));
+  };
+
+  /**
+   * Finishes a line a worker claimed and died before it was known written. A claim younger than
+   * `ABANDONED_CLAIM_MS` belongs to a worker still writing it (its job would only be re-run after BullMQ found it
+   * stalled, 30 s at least).
+   */
+  const finishPending = async (watchId: string, field: string): Promise<void> => {
+    const line = await redis.hget(keys.slackMessages(watchId), pendingField(field));
+    if (line === null) return;
+    const { line_id: lineId, at } = JSON.parse(line) as { line_id: string; at: string };
+    if (now() - Date.parse(at) < ABANDONED_CLAIM_MS) return;
+    if (jsonlPath !== undefined && !(await fileHasLine(jsonlPath, lineId))) await append(line);
+    await redis.hdel(keys.slackMessages(watchId), pendingField(field));
+  };
+
+  const markChanged = async (watchId: string, field: string, value: string, line: string): Promise<boolean> =>
+    (await redis.eval(SET_IF_CHANGED, 1, keys.slackMessages(watchId), field, value, pendingField(field), line)) === 1;
 
   const publishStatus = async (view: WatchView): Promise<void> => {
     const quiet = view.quiet_hosts.map((host) => host.host).sort();
     const state = `${view.state === 'closed' ? `closed:${view.verdict ?? 'none'}` : view.state}|quiet:${quiet.join(',')}`;
-    if (!(await markChanged(view.id, 'console:status', state))) return;
-    await write(statusText(view, now()), 'status', {
+    const field = 'console:status';
+    await finishPending(view.id, field);
+    const line = jsonLine('status', `${view.id}:status:${state}`, {
       watch_id: view.id,
       incident_id: view.incident_id,
       state: view.state,
@@ -85,35 +144,38 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
       sources: view.sources,
       findings: view.findings,
     });
+    if (!(await markChanged(view.id, field, state, line))) return;
+    await write(view.id, field, statusText(view, now()), line);
   };
 
   return {
     publishStatus,
 
     async publishFinding(view, finding) {
-      const result = await redis.eval(
-        RAISE_SEVERITY,
-        1,
-        keys.slackMessages(view.id),
-        `console:finding:${finding.id}`,
-        finding.severity,
-        ...SEVERITY_ORDER,
-      );
-      if (typeof result !== 'string' || !result.startsWith('+')) return;
-      const previous = result.slice(1);
-      await write(findingText(view, finding, previous === '' ? undefined : previous), 'finding', {
-        watch_id: view.id,
-        incident_id: view.incident_id,
-        ...(previous === '' ? {} : { previous_severity: previous }),
-        finding,
-      });
+      const field = `console:finding:${finding.id}`;
+      await finishPending(view.id, field);
+      for (;;) {
+        const previous = (await redis.hget(keys.slackMessages(view.id), field)) ?? undefined;
+        const line = jsonLine('finding', `${view.id}:finding:${finding.id}:${finding.severity}`, {
+          watch_id: view.id,
+          incident_id: view.incident_id,
+          ...(previous === undefined ? {} : { previous_severity: previous }),
+          finding,
+        });
+        const claimed = Number(
+          await redis.eval(RAISE_SEVERITY, 1, keys.slackMessages(view.id), field, finding.severity, pendingField(field), line, previous ?? '', ...SEVERITY_ORDER),
+        );
+        if (claimed === 0) return;
+        if (claimed === 1) return write(view.id, field, findingText(view, finding, previous), line);
+      }
     },
 
     async publishVerdict(view, findings) {
       await publishStatus(view);
-      if ((await redis.hsetnx(keys.slackMessages(view.id), 'console:verdict', view.verdict ?? 'none')) === 0) return;
+      const field = 'console:verdict';
+      await finishPending(view.id, field);
       const top = [...findings].filter((finding) => finding.status !== 'benign').sort(byImportance);
-      await write(verdictText(view, top), 'verdict', {
+      const line = jsonLine('verdict', `${view.id}:verdict`, {
         watch_id: view.id,
         incident_id: view.incident_id,
         verdict: view.verdict ?? 'inconclusive',
@@ -121,6 +183,8 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
         findings: view.findings,
         top_findings: top.slice(0, 5).map((finding) => finding.id),
       });
+      if ((await redis.eval(SET_ONCE, 1, keys.slackMessages(view.id), field, view.verdict ?? 'none', pendingField(field), line)) !== 1) return;
+      await write(view.id, field, verdictText(view, top), line);
     },
 
     async close() {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -402,6 +402,48 @@ describe('console reporter', () => {
     expect(records.map((record) => record.type)).toEqual(['status', 'finding', 'finding']);
     expect(records[1]).toMatchObject({ type: 'finding', watch_id: view.id, incident_id: 'INC-2041', finding: { id: 'f-rundll32-8443' } });
     expect(Object.keys(records[0] ?? {}).slice(0, 4)).toEqual(['type', 'at', 'watch_id', 'incident_id']);
+  });
+
+  it('a worker that dies between claiming a line and appending it leaves the line to the next publication, written once', async () => {
+    const jsonl = join(dir, 'missing-dir', 'findings.jsonl');
+    let clock = NOW;
+    const out = new PassThrough();
+    const make = () => createConsoleReporter({ out, jsonlPath: jsonl, redis, keys, logger: createLogger({ level: 'silent' }), now: () => clock });
+    const view = watchView({ id: 'w-console-crash-1' });
+    const finding = rundll32();
+
+    // The append fails (as if the process died there): the claim stays, the line is not in the file.
+    await expect(make().publishFinding(view, finding)).rejects.toThrow();
+    await mkdir(join(dir, 'missing-dir'));
+    await make().publishFinding(view, finding);
+    expect(await readFile(jsonl, 'utf8').catch(() => ''), 'a claim this young may still be written by a live worker').toBe('');
+
+    clock += 60_000;
+    await make().publishFinding(view, finding);
+    await make().publishFinding(view, finding);
+    const lines = (await readFile(jsonl, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'finding', line_id: `w-console-crash-1:finding:${finding.id}:${finding.severity}` });
+  });
+
+  it('a worker that dies after appending a line, before clearing its claim, does not get it written twice', async () => {
+    const jsonl = join(dir, 'findings.jsonl');
+    let clock = NOW;
+    const reporter = createConsoleReporter({ out: new PassThrough(), jsonlPath: jsonl, redis, keys, logger: createLogger({ level: 'silent' }), now: () => clock });
+    const view = watchView({ id: 'w-console-crash-2' });
+    await reporter.publishVerdict({ ...view, state: 'closed', verdict: 'breached' }, [rundll32()]);
+    const written = (await readFile(jsonl, 'utf8')).trim().split('\n');
+    // Put back the claims as a worker killed before its HDEL would have left them.
+    for (const line of written) {
+      const record = JSON.parse(line) as { type: string };
+      await redis.hset(keys.slackMessages(view.id), `console:${record.type}:pending`, line);
+    }
+
+    clock += 60_000;
+    await reporter.publishVerdict({ ...view, state: 'closed', verdict: 'breached' }, [rundll32()]);
+
+    expect((await readFile(jsonl, 'utf8')).trim().split('\n')).toEqual(written);
+    expect(await redis.hkeys(keys.slackMessages(view.id))).not.toContain('console:verdict:pending');
   });
 
   it('prints the verdict once and the closed state once', async () => {
