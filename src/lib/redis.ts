@@ -23,14 +23,15 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
 };
 
 /**
- * How long a cluster command is retried while its slot has no reachable master. A worker rides out a short failover
- * (ioredis' default gives up after 16 x 100 ms) but gives up within 5 s, before BullMQ's watchdog on a blocking
- * fetch (block timeout + 1 s) resets the blocking connection, which can leave a cluster client stuck closing; a
- * job that fails meanwhile is retried. The API keeps the default and answers 503.
+ * How long a cluster command is retried while its slot has no reachable master (ioredis' default gives up after
+ * 16 x 100 ms with a plain `Error` that has no class or code to tell an outage by). A worker rides out a short
+ * failover but gives up within 5 s, before BullMQ's watchdog on a blocking fetch (block timeout + 1 s) resets the
+ * blocking connection, which can leave a cluster client stuck closing; a job that fails meanwhile is retried. The
+ * API's commands wait longer than its request deadline (`REQUEST_DEADLINE_MS`), which answers 503 first.
  */
 const CLUSTER_ROLE_OPTIONS: Record<RedisRole, ClusterOptions> = {
   worker: { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 10 },
-  api: {},
+  api: { retryDelayOnFailover: 250, retryDelayOnClusterDown: 250, retryDelayOnTryAgain: 250, maxRedirections: 32 },
 };
 
 const tlsOptions = (tls: RedisTls): TlsOptions => ({ ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.servername ? { servername: tls.servername } : {}) });

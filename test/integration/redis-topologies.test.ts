@@ -33,11 +33,18 @@ async function watchSurvivesFailover(pipeline: Pipeline, failOver: () => Promise
   await waitFor(async () => channelStory(pipeline.slack, SLACK_CHANNEL).findingReplies.length > 0, { what: 'a first finding' });
   expect((await pipeline.watch(watchId)).state).toBe('watching');
 
+  // Read the watch through the API all through the failover: it may refuse (503) while it reconnects, never fail.
+  const statuses = new Set<number>();
+  let failedOver = false;
+  const readWatch = async () => (await axios.get(`${pipeline.api.url}/v1/watches/${watchId}`, { headers: AUTH, validateStatus: () => true })).status;
+  const reader = (async () => {
+    while (!failedOver) statuses.add(await readWatch());
+  })();
   await failOver();
-  // The API refuses requests (503) until both its connections have found the new master.
-  await waitFor(async () => (await axios.get(`${pipeline.api.url}/v1/watches/${watchId}`, { headers: AUTH, validateStatus: () => true })).status === 200, {
-    what: 'the API to answer again',
-  });
+  failedOver = true;
+  await reader;
+  await waitFor(async () => (await readWatch()) === 200, { what: 'the API to answer again' });
+  expect([...statuses].filter((status) => status !== 200 && status !== 503)).toEqual([]);
 
   const view = await pipeline.closed(watchId, WAIT_MS);
   expect(view.verdict).toBe('breached');
