@@ -162,7 +162,10 @@ export async function startWorker(
     workers,
     async close() {
       clearInterval(heartbeat);
-      await Promise.all(workers.map((worker) => worker.close()));
+      const closing = Promise.all(workers.map((worker) => worker.close()));
+      if (!(await settlesWithin(closing, WORKER_CLOSE_DEADLINE_MS))) {
+        logger.warn({ deadline_ms: WORKER_CLOSE_DEADLINE_MS }, 'workers did not stop in time: their running jobs are left to BullMQ to take over as stalled');
+      }
       await redis.zrem(runtime.keys.workerHeartbeats, workerId).catch(() => undefined);
       await runtime.queues.close();
       await slack?.close();
@@ -171,6 +174,28 @@ export async function startWorker(
       await quit(redis);
     },
   };
+}
+
+/**
+ * How long a worker's shutdown waits for its running jobs: under the usual 30 s an orchestrator allows before SIGKILL.
+ * A job still running then is taken over once BullMQ finds it stalled. It also bounds a worker whose blocking
+ * connection never ends (seen with a Redis Cluster right after a failover), which would hold the shutdown forever.
+ */
+const WORKER_CLOSE_DEADLINE_MS = 25_000;
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(() => true);
+  // A failure after the deadline has nobody left to tell: it must not become an unhandled rejection.
+  settled.catch(() => undefined);
+  try {
+    return await Promise.race([settled, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Each source that can aggregate gets its prevalence refresh scheduled (or unscheduled when turned off). */

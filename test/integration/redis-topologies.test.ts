@@ -151,8 +151,10 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
       const client = createRedisConnection(loadConfig({ REDIS_URL: `redis://127.0.0.1:${server.port}`, REDIS_USERNAME: 'cw', REDIS_PASSWORD: 'wrong-password' }).env.redis, 'api', {
         retryStrategy: () => null,
       });
+      const errors: Error[] = [];
+      client.on('error', (error: Error) => errors.push(error));
       clients.push(client);
-      const [error] = (await once(client, 'error')) as [Error];
+      const error = await waitFor(async () => errors[0], { what: 'the refusal' });
       expect(error.message).toMatch(/^WRONGPASS/);
     });
   });
