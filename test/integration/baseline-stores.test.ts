@@ -106,13 +106,17 @@ describe('baseline stores in Redis', () => {
         return Promise.resolve([{ host: 'FIN-WS-042', process_path: 'C:\\Windows\\explorer.exe', dst_ip: '10.20.0.5', dst_port: 443, protocol: 'tcp', count: 3, first_seen: Date.now() - DAY, last_seen: Date.now() - HOUR }]);
       },
     } as unknown as SourceConnector;
-    const readUnder = (config: Record<string, unknown>) =>
-      readHostRows(
+    const readUnder = (config: Record<string, unknown>) => {
+      // One reading of the clock per window: two could differ by a millisecond, making this window longer than the
+      // cached one, which is then (rightly) not reused.
+      const now = Date.now();
+      return readHostRows(
         createBaselineServices(redis, keys, baselinePolicyOf({}), new Map([[source.id, sourceFingerprint(config)]])),
         connector,
         [{ hostname: 'FIN-WS-042', baseline: 'pending' }],
-        { from: new Date(Date.now() - 7 * DAY), to: new Date() },
+        { from: new Date(now - 7 * DAY), to: new Date(now) },
       );
+    };
 
     expect((await readUnder(source)).reused).toEqual([]);
     expect((await readUnder({ ...source, api_key: 'rotated', timeout: '2m' })).reused.map((entry) => entry.host)).toEqual(['FIN-WS-042']);
