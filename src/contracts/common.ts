@@ -1,20 +1,28 @@
 import * as z from 'zod';
 
-/** Printable text: no control characters, which would end up in queries, logs and Slack. */
+/**
+ * Characters no real identifier, host name or title holds, which would end up in queries, logs and Slack: C0 and C1
+ * controls, and the invisible ones that make text read other than it is (bidi embeddings, overrides, isolates and
+ * marks; zero-width spaces and joiners; word joiner; byte-order mark; line and paragraph separators).
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+
+/** Printable text: none of the characters above. */
 export const printable = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'must not contain control characters' });
+    .refine((text) => !UNPRINTABLE.test(text), { error: 'must not contain control, bidi or zero-width characters' });
 
 export const IpSchema = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 export const CidrSchema = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an IPv4 or IPv6 CIDR such as 198.51.100.0/24' });
 export const DomainSchema = z
   .string()
   .max(253)
-  .regex(/^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i, {
+  // The top-level label holds a letter: no TLD is all digits (RFC 3696 §2), and "10.0.0.1" is an address, not a name.
+  .regex(/^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+(?=[a-z0-9-]{2,63}$)[a-z0-9-]*[a-z][a-z0-9-]*$/i, {
     error: 'must be a domain name such as cdn-update.example',
   });
 export const IsoTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-27T10:00:00Z' });

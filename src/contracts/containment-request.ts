@@ -4,6 +4,8 @@ import { durationString } from './duration.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/** No telemetry any source keeps goes back further: an earlier `blocked_at` (year 0000, an epoch of 0) is a mistake. */
+const EARLIEST_BLOCK = Date.UTC(2000, 0, 1);
 
 export const HostFields = {
   hostname: printable(255).optional(),
@@ -46,7 +48,7 @@ export const ContainmentRequestSchema = z.strictObject({
     .regex(/^(?:[CGD][A-Z0-9]{8,20}|#?[a-z0-9][a-z0-9._-]{0,79})$/, { error: 'must be a Slack channel id such as C07ABCDEF12' })
     .optional(),
   blocked: z.array(IndicatorSchema).min(1).max(100),
-  blocked_at: IsoTimeSchema.optional(),
+  blocked_at: IsoTimeSchema.refine((time) => Date.parse(time) >= EARLIEST_BLOCK, { error: 'must not be before 2000-01-01' }).optional(),
   control: printable(200).optional(),
   hosts: z.array(HostSchema).min(1).max(500),
   watch: WatchOptionsSchema.optional(),
