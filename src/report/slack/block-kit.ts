@@ -31,8 +31,15 @@ export type ActionsBuilder = (context: MessageContext) => Block[];
 /** Block ids stay within Slack's 255 characters whatever the watch or finding id. */
 export const blockId = (...parts: string[]): string => parts.join(':').slice(0, SLACK_LIMITS.blockId);
 
+/**
+ * mrkdwn as written, never auto-parsed: without `verbatim`, Slack turns a URL or a domain from telemetry
+ * (`www.evil-c2.example`) into a live link and a `#name` into a channel link. Links the product means are written
+ * out as `<url|text>` and still render.
+ */
+export const mrkdwnText = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text: text.slice(0, SLACK_LIMITS.sectionText), verbatim: true });
+
 export function section(id: string, mrkdwn: string): types.SectionBlock {
-  return { type: 'section', block_id: id, text: { type: 'mrkdwn', text: mrkdwn.slice(0, SLACK_LIMITS.sectionText) } };
+  return { type: 'section', block_id: id, text: mrkdwnText(mrkdwn) };
 }
 
 export function header(id: string, text: string): types.HeaderBlock {
@@ -45,7 +52,7 @@ export function context(id: string, mrkdwnElements: readonly string[]): types.Co
     block_id: id,
     elements: mrkdwnElements
       .slice(0, SLACK_LIMITS.contextElements)
-      .map((text) => ({ type: 'mrkdwn', text: text.slice(0, SLACK_LIMITS.sectionText) })),
+      .map(mrkdwnText),
   };
 }
 

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { BenignScope, Finding } from '../../contracts/finding.js';
 import { parseDuration } from '../../contracts/duration.js';
 import type { Watch } from '../../contracts/watch.js';
+import { mrkdwnText } from '../../report/slack/block-kit.js';
 import { destinationLabel, processLabel } from '../../report/describe.js';
 import { inlineCode, plainText, truncateEscaped } from '../../report/text/mrkdwn.js';
 import { formatUtc } from '../../report/text/time.js';
@@ -36,7 +37,7 @@ function modal(callbackId: string, title: string, submit: string, context: Modal
   };
 }
 
-const mrkdwnSection = (text: string): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
+const mrkdwnSection = (text: string): types.SectionBlock => ({ type: 'section', text: mrkdwnText(text) });
 
 function reasonInput(label: string, placeholder: string): types.InputBlock {
   return {
@@ -57,10 +58,9 @@ export function benignModal(watch: Pick<Watch, 'incident_id'>, finding: Finding,
     {
       type: 'context',
       elements: [
-        {
-          type: 'mrkdwn',
-          text: 'Future connections of this process to this destination, port and protocol are suppressed: counted, not reported. Connections to a blocked indicator are always reported.',
-        },
+        mrkdwnText(
+          'Future connections of this process to this destination, port and protocol are suppressed: counted, not reported. Connections to a blocked indicator are always reported.',
+        ),
       ],
     },
     {
