@@ -8,9 +8,8 @@ import { FindingSchema, type Finding } from '../src/contracts/finding.js';
 import { WatchViewSchema, type WatchView } from '../src/contracts/watch.js';
 import { startFakeMde, type FakeMde } from '../src/simulator/mde/fake-mde-server.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/fake-slack.js';
-import { freePort } from '../test/helpers/throwaway-redis.js';
+import { freePort, ThrowawayRedis } from '../test/helpers/throwaway-redis.js';
 import { waitFor } from '../test/helpers/wait.js';
-import { ChaosRedis } from './redis-server.js';
 import type { ScenarioClock } from './scenario.js';
 import { ServiceProcess } from './service-process.js';
 import { CountingProxy, HUNTING_KINDS, huntingKind, type VendorProxy } from './counting-proxy.js';
@@ -59,7 +58,8 @@ export class Stack {
   readonly hmacSecret = secret();
   readonly slackToken = `xoxb-${secret()}`;
   readonly sourceSecrets: string[];
-  redis!: ChaosRedis;
+  /** The scenario's own Redis, AOF on: it may be killed, paused and restarted. */
+  redis!: ThrowawayRedis;
   slack: FakeSlack | undefined;
   fakes: FakeMde[] = [];
   proxies: VendorProxy[] = [];
@@ -98,7 +98,7 @@ export class Stack {
   }
 
   private async boot(): Promise<void> {
-    this.redis = await ChaosRedis.start();
+    this.redis = await ThrowawayRedis.start({ aof: true });
     this.stoppers.push(() => this.redis.remove());
     const { sources } = this.options;
     for (const [index, source] of sources.entries()) {

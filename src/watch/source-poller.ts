@@ -245,7 +245,8 @@ export class SourcePoller {
     const repaired = await this.newlyRepaired(watch.id, repairedEvents);
     const lookbackMs = runtime.connectors.get(health.source)?.lookbackMs ?? 0;
     // A host read for the first time (merged in) delivers old events that are not late: no lag is measured then.
-    const rereadOnly = plan.hosts.every((host) => health.polled_hosts.includes(hostKey(host)));
+    const polledBefore = new Set(health.polled_hosts);
+    const rereadOnly = plan.hosts.every((host) => polledBefore.has(hostKey(host)));
     const lateWindow = rereadOnly ? lateWindowOf(health, lookbackMs) : undefined;
     const applied = await runtime.findings.apply(watch.id, assessed, plan.from, lateWindow);
     const lateLagMs = applied.oldestLate === undefined ? undefined : Math.max(0, now - applied.oldestLate);

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait.js';
 
@@ -16,18 +19,31 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A redis-server of a test's own on a loopback port, without persistence: a test may kill and restart it (the
- * shared Redis of the suite is never touched).
+ * A redis-server of a test's own on a loopback port: a test may kill, pause and restart it (the shared Redis of the
+ * suite is never touched). Without persistence by default; with `aof`, every write is fsynced to an append-only file
+ * in a directory of its own (as the README asks of production), which a restart replays.
  */
 export class ThrowawayRedis {
   private process: ChildProcess | undefined;
+  private readonly dir: string | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    aof: boolean,
+  ) {
+    this.dir = aof ? mkdtempSync(join(tmpdir(), 'cw-redis-aof-')) : undefined;
+  }
 
-  static async start(): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort());
+  static async start({ aof = false }: { aof?: boolean } = {}): Promise<ThrowawayRedis> {
+    const redis = new ThrowawayRedis(await freePort(), aof);
     await redis.start();
     return redis;
+  }
+
+  private get persistenceArgs(): string[] {
+    return this.dir === undefined
+      ? ['--save', '', '--appendonly', 'no']
+      : ['--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
   }
 
   get url(): string {
@@ -36,7 +52,7 @@ export class ThrowawayRedis {
 
   /** Starts (or restarts) the server on its port and waits until it answers PING. */
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', ...this.persistenceArgs], { stdio: 'ignore' });
     this.process = child;
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     probe.on('error', () => undefined);
@@ -66,6 +82,12 @@ export class ThrowawayRedis {
 
   resume(): void {
     this.process?.kill('SIGCONT');
+  }
+
+  /** Kills the server and removes its append-only file, if it has one. */
+  async remove(): Promise<void> {
+    await this.kill();
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** SIGKILL: no goodbye to its clients, as when a host or container dies. Resolves once the process is gone. */
