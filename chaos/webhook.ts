@@ -1,5 +1,5 @@
 import axios, { type AxiosResponse } from 'axios';
-import { hmacSignature } from '../src/api/auth.js';
+import { signatureHeaders } from '../src/api/auth.js';
 
 /** What a SOAR's webhook call came to: an HTTP status, or no answer within the caller's timeout. */
 export interface WebhookOutcome {
@@ -13,11 +13,10 @@ export interface WebhookOutcome {
 /** Sends a containment request HMAC-signed, as workflows/generic/send-containment.sh does, with a caller's timeout. */
 export async function postContainment(apiUrl: string, body: unknown, hmacSecret: string, timeoutMs: number): Promise<WebhookOutcome> {
   const raw = JSON.stringify(body);
-  const timestamp = String(Math.floor(Date.now() / 1000));
   const started = Date.now();
   try {
     const response: AxiosResponse = await axios.post(`${apiUrl}/v1/containments`, raw, {
-      headers: { 'Content-Type': 'application/json', 'X-CW-Timestamp': timestamp, 'X-CW-Signature': hmacSignature(hmacSecret, timestamp, raw) },
+      headers: { 'Content-Type': 'application/json', ...signatureHeaders(hmacSecret, { method: 'POST', pathAndQuery: '/v1/containments', body: raw }) },
       validateStatus: () => true,
       transformRequest: [(data) => data],
       timeout: timeoutMs,

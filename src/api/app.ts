@@ -8,10 +8,13 @@ import type { FindingStore } from '../watch/finding-store.js';
 import type { WatchService } from '../watch/watch-service.js';
 import type { WatchStore } from '../watch/watch-store.js';
 import type { WatchViews } from '../watch/watch-view.js';
-import { authenticate, type AuthConfig } from './auth.js';
+import type { ApiScope } from '../contracts/api-scope.js';
+import type { AuditActor } from '../contracts/watch.js';
+import { authenticate, authorize, type AuthConfig, type Caller } from './auth.js';
 import { rawBody, rawBodyOf } from './body.js';
 import { ApiError, errorHandler, foldedWarning, sendError, storeUnavailable } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { replayGuard } from './replay-guard.js';
 import { allowRuleRoutes } from './routes/allow-rules.js';
 import { containmentRoutes } from './routes/containments.js';
 import { healthRoutes } from './routes/health.js';
@@ -43,8 +46,22 @@ export interface ApiDeps {
 
 export const REQUEST_DEADLINE_MS = 5_000;
 
-/** The caller authenticated for this request, set by `requireAuth`. */
-export const principalOf = (res: Response): string => String(res.locals.principal);
+const callerOf = (res: Response): Caller => res.locals.caller as Caller;
+
+/** The authenticated caller's name, for rate limits and logs. */
+export const principalOf = (res: Response): string => callerOf(res).name;
+
+/** Refuses the request unless its caller holds `scope`; the scope is then what the audit trail records. */
+export const requireScope =
+  (scope: ApiScope) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    authorize(callerOf(res), scope, `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`);
+    res.locals.scope = scope;
+    next();
+  };
+
+/** The caller as the audit trail names it: its name and the scope the endpoint required. */
+export const auditActorOf = (res: Response): AuditActor => ({ actor: callerOf(res).name, scope: res.locals.scope as ApiScope });
 
 /**
  * The HTTP API. Slack's route mounts on the same app before the `/v1` raw-body reader, so Bolt reads and verifies
@@ -56,7 +73,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', false);
 
   const requireAuth = (req: Request, res: Response, next: NextFunction) => {
-    res.locals.principal = authenticate(req, rawBodyOf(req), deps.auth);
+    res.locals.caller = authenticate(req, rawBodyOf(req), deps.auth);
     next();
   };
 
@@ -69,6 +86,7 @@ export function createApp(deps: ApiDeps): Express {
   const redisReady = deps.redisReady ?? (() => deps.redis.status === 'ready');
   // Redis is down or reconnecting: say so now, rather than let the request wait out its reconnection attempts.
   app.use('/v1', (_req, _res, next) => next(redisReady() ? undefined : storeUnavailable()));
+  app.use('/v1', replayGuard(deps.redis, deps.keys, deps.auth.now));
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));
   app.use('/v1', allowRuleRoutes(deps));

@@ -3,6 +3,7 @@ import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { FindingSchema } from '../contracts/finding.js';
 import { WatchViewSchema } from '../contracts/watch.js';
 import { ListedAllowRuleSchema } from '../watch/allow-rule-store.js';
+import type { ApiScope } from '../contracts/api-scope.js';
 import { ApiErrorBodySchema } from './errors.js';
 import { ExtendBodySchema, ListQuerySchema, StopBodySchema, WatchListSchema } from './routes/watches.js';
 
@@ -28,8 +29,12 @@ const queryParameters = (type: z.ZodObject) =>
 const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
 const errors = {
   400: { description: 'invalid request; `issues` names each field', ...json(ApiErrorBodySchema) },
-  401: { description: 'missing or invalid authentication', ...json(ApiErrorBodySchema) },
+  401: { description: 'missing or invalid authentication, or a signature already used', ...json(ApiErrorBodySchema) },
+  403: { description: 'the token lacks the scope this endpoint needs', ...json(ApiErrorBodySchema) },
 };
+
+/** The scope an operation needs, as OpenAPI 3.1 security requirements (scopes of non-OAuth schemes are roles). */
+const needs = (scope: ApiScope) => ({ security: [{ bearer: [scope] }, { hmac: [scope] }] });
 
 let document: unknown;
 
@@ -41,13 +46,20 @@ export function openApiDocument(): unknown {
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        hmac: { type: 'apiKey', in: 'header', name: 'X-CW-Signature', description: 'v1=hex(HMAC-SHA256(secret, "v1:" + X-CW-Timestamp + ":" + body))' },
+        hmac: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CW-Signature',
+          description:
+            'v2=hex(HMAC-SHA256(secret, "v2:" + X-CW-Timestamp + ":" + METHOD + ":" + path-and-query + ":" + raw body)); X-CW-Timestamp within 300 s; each signature is accepted once',
+        },
       },
     },
     security: [{ bearer: [] }, { hmac: [] }],
     paths: {
       '/v1/containments': {
         post: {
+          ...needs('open'),
           summary: 'Open a watch after a containment action, or merge into the incident’s active watch',
           requestBody: { required: true, ...json(ContainmentRequestSchema) },
           responses: {
@@ -62,30 +74,33 @@ export function openApiDocument(): unknown {
       },
       '/v1/watches': {
         get: {
+          ...needs('read'),
           summary: 'List watches, newest first, a page at a time: follow next_cursor until it is null',
           parameters: queryParameters(ListQuerySchema),
           responses: { 200: { description: 'one page of watches', ...json(WatchListSchema) }, ...errors },
         },
       },
-      '/v1/watches/{id}': { get: { summary: 'One watch', responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } } },
+      '/v1/watches/{id}': { get: { ...needs('read'), summary: 'One watch', responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } } },
       '/v1/watches/{id}/findings': {
-        get: { summary: 'Findings of a watch', responses: { 200: { description: 'findings', ...json(z.object({ watch_id: z.string(), findings: z.array(FindingSchema) })) } } },
+        get: { ...needs('read'), summary: 'Findings of a watch', responses: { 200: { description: 'findings', ...json(z.object({ watch_id: z.string(), findings: z.array(FindingSchema) })) } } },
       },
-      '/v1/watches/{id}/report': { get: { summary: 'Evidence report (?format=json|md)', responses: { 200: { description: 'report' } } } },
+      '/v1/watches/{id}/report': { get: { ...needs('read'), summary: 'Evidence report (?format=json|md)', responses: { 200: { description: 'report' } } } },
       '/v1/watches/{id}/extend': {
-        post: { summary: 'Extend the window', requestBody: json(ExtendBodySchema), responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
+        post: { ...needs('operate'), summary: 'Extend the window', requestBody: json(ExtendBodySchema), responses: { 200: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
       },
       '/v1/watches/{id}/stop': {
-        post: { summary: 'Stop the watch now; the verdict follows', requestBody: json(StopBodySchema), responses: { 202: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
+        post: { ...needs('operate'), summary: 'Stop the watch now; the verdict follows', requestBody: json(StopBodySchema), responses: { 202: { description: 'watch', ...json(WatchViewSchema) }, ...errors } },
       },
       '/v1/allow-rules': {
         get: {
+          ...needs('read'),
           summary: 'Allow-rules responders created with "Mark benign" (rules in containment-watch.yaml are not listed)',
           responses: { 200: { description: 'rules', ...json(z.object({ rules: z.array(ListedAllowRuleSchema) })) }, ...errors },
         },
       },
       '/v1/allow-rules/{id}': {
         delete: {
+          ...needs('operate'),
           summary: 'Delete an allow-rule created from Slack; every worker stops applying it at its next poll',
           responses: { 200: { description: 'the deleted rule', ...json(z.object({ removed: ListedAllowRuleSchema.omit({ expired: true }) })) }, 404: { description: 'no such rule', ...json(ApiErrorBodySchema) }, ...errors },
         },

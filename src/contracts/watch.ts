@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ApiScopeSchema } from './api-scope.js';
 import { FailureCodeSchema } from '../lib/failure.js';
 import { SeveritySchema } from './common.js';
 import { HostFields, IndicatorSchema } from './containment-request.js';
@@ -52,8 +53,12 @@ export const AuditEntrySchema = z.object({
   detail: z.string().optional(),
   /** The interaction (Slack action, command) behind the entry; a retried interaction is recorded once. */
   ref: z.string().optional(),
+  /** The API scope the caller used, for an entry made through the API (Slack actions have their own authorizer). */
+  scope: ApiScopeSchema.optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+/** Who makes a change: the actor's name and, through the API, the scope it used. */
+export type AuditActor = Pick<AuditEntry, 'actor' | 'scope'>;
 
 /** Lifecycle jobs the reconciler had to run again (a failed or vanished baseline or close job). */
 export const WatchRecoverySchema = z.object({

@@ -60,6 +60,8 @@ export function redisKeys(prefix: string) {
     /** When the source's prevalence was last read, and the last failure (JSON). */
     prevalenceStatus: (sourceId: string) => `${global}:source:${sourceId}:prevalence-status`,
     webhookRate: (principal: string) => `${global}:rate:${principal}`,
+    /** A request signature already accepted; it expires when the signature's timestamp leaves the window. */
+    usedSignature: (signature: string) => `${global}:used-signature:${signature}`,
     workerHeartbeat: (workerId: string) => `${global}:worker:${workerId}`,
     workerHeartbeats: `${global}:workers`,
     /** Allow-rules added from Slack ("Mark benign"): rule id -> JSON, and a counter bumped on every change. */

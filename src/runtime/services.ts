@@ -40,6 +40,13 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
   if (!env.WEBHOOK_TOKENS?.length && !env.WEBHOOK_HMAC_SECRET) {
     throw new Error('WEBHOOK_TOKENS or WEBHOOK_HMAC_SECRET must be set: the webhook never runs unauthenticated');
   }
+  const unscoped = (env.WEBHOOK_TOKENS ?? []).filter((token) => !token.scoped).map((token) => token.name);
+  if (unscoped.length > 0) {
+    logger.warn({ tokens: unscoped }, 'WEBHOOK_TOKENS entries without [scopes] may open, read and operate watches: give each only what it needs, e.g. name[open]:token');
+  }
+  if (env.WEBHOOK_ACCEPT_V1_SIGNATURES) {
+    logger.warn('v1 signatures accepted on POST /v1/containments: they do not cover the method, path or query; move the signers to v2');
+  }
   const keys = keysFor(config);
   // Both of the API's connections fail fast, the one its queues add jobs with included: the API never blocks
   // on Redis (BullMQ's `Queue` does not need `maxRetriesPerRequest: null`; only workers' blocking clients do).
@@ -78,7 +85,12 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     views,
     service,
     allowRules: new AllowRuleStore(redis, keys),
-    auth: { tokens: env.WEBHOOK_TOKENS ?? [], hmacSecret: env.WEBHOOK_HMAC_SECRET },
+    auth: {
+      tokens: env.WEBHOOK_TOKENS ?? [],
+      hmacSecret: env.WEBHOOK_HMAC_SECRET,
+      hmacScopes: env.WEBHOOK_HMAC_SCOPES,
+      acceptV1Signatures: env.WEBHOOK_ACCEPT_V1_SIGNATURES,
+    },
     redisReady: () => redis.status === 'ready' && queueRedis.status === 'ready',
     rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     metrics,

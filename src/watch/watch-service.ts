@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ContainmentRequest, Host, Indicator } from '../contracts/containment-request.js';
 import { formatDuration, parseDuration } from '../contracts/duration.js';
-import type { AuditEntry, Watch, WatchedHost } from '../contracts/watch.js';
+import type { AuditActor, AuditEntry, Watch, WatchedHost } from '../contracts/watch.js';
 import { OperationalError } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
@@ -75,7 +75,7 @@ export class WatchService {
    * Opens a watch for the request, or merges it into the incident's active watch (SOARs often block
    * several addresses in a loop: one watch, one Slack thread). Idempotent on `idempotencyKey`.
    */
-  async open(request: ContainmentRequest, principal: string, idempotencyKey?: string): Promise<OpenResult> {
+  async open(request: ContainmentRequest, by: AuditActor, idempotencyKey?: string): Promise<OpenResult> {
     const { keys, redis, store } = this.deps;
     const sources = this.resolveSources(request.sources);
     const blockedAt = request.blocked_at ? Date.parse(request.blocked_at) : this.now();
@@ -92,8 +92,8 @@ export class WatchService {
       const idempotency = idemKey ? { key: idemKey, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined;
       const active = await store.activeWatchOfIncident(request.incident_id);
       return active
-        ? this.merge(active, request, sources, principal, idempotencyKey, idempotency)
-        : this.create(request, sources, blockedAt, principal, idempotencyKey, idempotency);
+        ? this.merge(active, request, sources, by, idempotencyKey, idempotency)
+        : this.create(request, sources, blockedAt, by, idempotencyKey, idempotency);
     });
   }
 
@@ -107,10 +107,10 @@ export class WatchService {
   }
 
   /** `ref` names the interaction asking (a Slack action); asking again with the same ref changes nothing. */
-  async extend(watchId: string, byMs: number, actor: string, ref?: string): Promise<Watch> {
+  async extend(watchId: string, byMs: number, by: AuditActor, ref?: string): Promise<Watch> {
     const watch = await this.mutateActive(watchId, ref, (current) => {
       current.expires_at = new Date(Date.parse(current.expires_at) + byMs).toISOString();
-      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'extend', detail: `by ${formatDuration(byMs)}`, ...refField(ref) });
+      current.audit.push({ at: new Date(this.now()).toISOString(), ...by, action: 'extend', detail: `by ${formatDuration(byMs)}`, ...refField(ref) });
       return current;
     });
     await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
@@ -119,11 +119,11 @@ export class WatchService {
   }
 
   /** Ends the window now; the close job takes a last look at every source and gives the verdict. */
-  async stop(watchId: string, reason: string, actor: string, ref?: string): Promise<Watch> {
+  async stop(watchId: string, reason: string, by: AuditActor, ref?: string): Promise<Watch> {
     const watch = await this.mutateActive(watchId, ref, (current) => {
       current.expires_at = new Date(Math.min(Date.parse(current.expires_at), this.now())).toISOString();
       current.stop_reason = reason;
-      current.audit.push({ at: new Date(this.now()).toISOString(), actor, action: 'stop', detail: reason, ...refField(ref) });
+      current.audit.push({ at: new Date(this.now()).toISOString(), ...by, action: 'stop', detail: reason, ...refField(ref) });
       return current;
     });
     await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
@@ -181,7 +181,7 @@ export class WatchService {
     request: ContainmentRequest,
     sources: string[],
     blockedAt: number,
-    principal: string,
+    by: AuditActor,
     actionId: string | undefined,
     idempotency: IdempotencyRecord | undefined,
   ): Promise<OpenResult> {
@@ -203,12 +203,12 @@ export class WatchService {
       poll_interval_ms: optionMs(request.watch?.poll_interval) ?? defaults.pollIntervalMs,
       baseline_ms: optionMs(request.watch?.baseline) ?? defaults.baselineMs,
       state: 'baseline',
-      opened_by: principal,
+      opened_by: by.actor,
       created_at: now,
       updated_at: now,
       expires_at: new Date(blockedAt + durationMs).toISOString(),
       action_ids: actionId ? [actionId] : [],
-      audit: [{ at: now, actor: principal, action: 'open', detail: `${request.hosts.length} hosts, ${request.blocked.length} indicators` }],
+      audit: [{ at: now, ...by, action: 'open', detail: `${request.hosts.length} hosts, ${request.blocked.length} indicators` }],
     };
     await this.deps.store.create(watch, idempotency);
     // Closing is scheduled now, not after the baseline: a watch whose baseline never finishes still gets a verdict.
@@ -222,7 +222,7 @@ export class WatchService {
     active: Watch,
     request: ContainmentRequest,
     sources: string[],
-    principal: string,
+    by: AuditActor,
     actionId: string | undefined,
     idempotency: IdempotencyRecord | undefined,
   ): Promise<OpenResult> {
@@ -238,7 +238,7 @@ export class WatchService {
       if (actionId && !current.action_ids.includes(actionId)) current.action_ids.push(actionId);
       current.audit.push({
         at: new Date(this.now()).toISOString(),
-        actor: principal,
+        ...by,
         action: 'merge',
         detail: `+${addedHosts} hosts, +${addedIndicators} indicators`,
       });

@@ -127,12 +127,14 @@ export class Pipeline {
   /**
    * Sends a containment request as a SOAR does, sending it again while the API answers 503: on a loaded machine a
    * request can outlast the API's deadline, and the same request (same action_id) is then safe to repeat.
+   * `signedAtMs` dates the signature: two identical requests signed in the same second carry the same signature,
+   * and the second is refused as a replay.
    */
-  send(body: unknown, headers: 'hmac' | 'bearer' = 'hmac'): Promise<AxiosResponse> {
+  send(body: unknown, headers: 'hmac' | 'bearer' = 'hmac', signedAtMs?: number): Promise<AxiosResponse> {
     const auth = headers === 'hmac' ? { hmacSecret: TEST_HMAC_SECRET } : { token: TEST_TOKEN };
     return waitFor(
       async () => {
-        const response = await sendContainment(this.api.url, JSON.stringify(body), auth);
+        const response = await sendContainment(this.api.url, JSON.stringify(body), auth, signedAtMs);
         return response.status === 503 ? undefined : response;
       },
       { everyMs: 200, what: 'the API to answer the containment request with something else than 503' },

@@ -20,6 +20,7 @@ import { mdeSourceYaml, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const MINUTE = 60_000;
+const SOAR = { actor: 'soar', scope: 'open' } as const;
 
 /** A loopback port nothing listens on: bound, read, released. */
 async function closedPort(): Promise<number> {
@@ -80,7 +81,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     deadConnection.on('error', () => undefined);
     const deadQueues = new WatchQueues(deadConnection, runtime.keys.bullPrefix);
     deadQueues.onError(() => undefined);
-    await expect(serviceWith(deadQueues).open(request(incident), 'soar', idempotencyKey)).rejects.toThrow();
+    await expect(serviceWith(deadQueues).open(request(incident), SOAR, idempotencyKey)).rejects.toThrow();
     deadConnection.disconnect();
     await deadQueues.close().catch(() => undefined);
     const watch = await runtime.store.activeWatchOfIncident(incident);
@@ -117,7 +118,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     expect(await redis.get(idempotencyKey), 'written with the watch').toBe(watch.id);
     expect(await jobState(baselineJobId(watch))).toBe('unknown');
 
-    const retried = await service.open(request('INC-ATOMIC-1'), 'soar', 'soar-action-1');
+    const retried = await service.open(request('INC-ATOMIC-1'), SOAR, 'soar-action-1');
 
     expect(retried).toMatchObject({ repeated: true, merged: false });
     expect(retried.watch.id).toBe(watch.id);
@@ -139,7 +140,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   });
 
   it('runs a failed baseline job again with backoff, shows it, and after the last re-run watches without a baseline', async () => {
-    const { watch } = await service.open(request('INC-STALLED'), 'soar');
+    const { watch } = await service.open(request('INC-STALLED'), SOAR);
     await failByHand(baselineJobId(watch));
     let now = Date.now();
 
@@ -172,7 +173,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
 
   it('runs a failed close job again at once, under a new id', async () => {
     const blockedAt = new Date(Date.now() - 10 * MINUTE).toISOString();
-    const { watch } = await service.open(request('INC-CLOSE', { blocked_at: blockedAt, watch: { duration: '5m' } }), 'soar');
+    const { watch } = await service.open(request('INC-CLOSE', { blocked_at: blockedAt, watch: { duration: '5m' } }), SOAR);
     await runtime.store.update(watch.id, (current) => ({
       ...current,
       state: 'watching',
@@ -189,7 +190,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
 
   it('leaves a close that waits for late telemetry alone while it keeps looking, and runs it again once it stops', async () => {
     const blockedAt = Date.now() - 10 * MINUTE;
-    const { watch } = await service.open(request('INC-WAITING', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), 'soar');
+    const { watch } = await service.open(request('INC-WAITING', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), SOAR);
     const expiresAt = Date.parse(watch.expires_at);
     await runtime.store.update(watch.id, (current) => ({
       ...current,
@@ -210,7 +211,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
 
   it('a close that comes while the baseline is still being taken waits for it instead of deciding on nothing read', async () => {
     const blockedAt = Date.now() - 10 * MINUTE;
-    const { watch } = await service.open(request('INC-SLOW-BASELINE', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), 'soar');
+    const { watch } = await service.open(request('INC-SLOW-BASELINE', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), SOAR);
     const now = Date.now();
 
     await closeWatch(runtime, new SourcePoller(runtime), watch.id, now);

@@ -66,7 +66,9 @@ describe('the watch pipeline, webhook to Slack', () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
     const body = pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } });
     const responses = [];
-    for (let attempt = 0; attempt < 5; attempt += 1) responses.push(await pipeline.send(body, attempt % 2 ? 'bearer' : 'hmac'));
+    // A SOAR signs each attempt afresh; attempts a second apart carry different signatures.
+    const firstSignedAt = Date.now() - 10_000;
+    for (let attempt = 0; attempt < 5; attempt += 1) responses.push(await pipeline.send(body, attempt % 2 ? 'bearer' : 'hmac', firstSignedAt + attempt * 1_000));
     expect(responses.map((response) => response.status)).toEqual([202, 200, 200, 200, 200]);
     expect(new Set(responses.map((response) => response.data.watch_id)).size).toBe(1);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import axios from 'axios';
-import { hmacSignature } from '../../src/api/auth.js';
+import { signRequest } from '../../src/api/auth.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startApi, type ApiService } from '../../src/runtime/services.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from '../helpers/config.js';
@@ -13,6 +13,8 @@ const valid = () => ({
 });
 
 const now = () => String(Math.floor(Date.now() / 1000));
+
+const hmacSignature = (secret: string, timestamp: string, body: string) => signRequest(secret, { timestamp, method: 'POST', pathAndQuery: '/v1/containments', body });
 
 const deeplyNested = (depth: number) => `{"incident_id": ${'['.repeat(depth)}${']'.repeat(depth)}, "blocked": [], "hosts": []}`;
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { principalOf, type ApiDeps } from '../app.js';
+import { auditActorOf, requireScope, type ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
 
 /**
@@ -9,20 +9,20 @@ import { ApiError } from '../errors.js';
 export function allowRuleRoutes(deps: ApiDeps): Router {
   const router = Router();
 
-  router.get('/allow-rules', async (_req, res) => {
+  router.get('/allow-rules', requireScope('read'), async (_req, res) => {
     res.json({ rules: await deps.allowRules.list() });
   });
 
-  router.delete('/allow-rules/:id', async (req, res) => {
+  router.delete('/allow-rules/:id', requireScope('operate'), async (req, res) => {
     const id = req.params.id as string;
     const removed = await deps.allowRules.remove(id);
     if (!removed) {
       throw new ApiError('request.not_found', `no allow-rule ${id} created from Slack (rules in containment-watch.yaml are changed in that file)`);
     }
-    const actor = principalOf(res);
-    deps.logger.info({ rule_id: id, actor, origin: removed.origin }, 'allow-rule deleted');
+    const by = auditActorOf(res);
+    deps.logger.info({ rule_id: id, actor: by.actor, origin: removed.origin }, 'allow-rule deleted');
     await deps.service.recordAudit(removed.origin.watch_id, {
-      actor,
+      ...by,
       action: 'allow_rule_removed',
       detail: `allow-rule ${id} (created by ${removed.created_by} at ${removed.created_at}) deleted through the API`,
     });

@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import { ContainmentRequestSchema } from '../../contracts/containment-request.js';
 import { WatchRequestError } from '../../watch/watch-service.js';
-import { principalOf, type ApiDeps } from '../app.js';
+import { auditActorOf, principalOf, requireScope, type ApiDeps } from '../app.js';
 import { parseJsonBody } from '../body.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { enforceRateLimit } from '../rate-limit.js';
 
 export function containmentRoutes(deps: ApiDeps): Router {
   const router = Router();
-  router.post('/containments', async (req, res) => {
+  router.post('/containments', requireScope('open'), async (req, res) => {
     const principal = principalOf(res);
     await enforceRateLimit(deps.redis, deps.keys, principal, deps.rateLimitPerMinute);
     const request = parseJsonBody(req, ContainmentRequestSchema);
@@ -18,7 +18,7 @@ export function containmentRoutes(deps: ApiDeps): Router {
     }
     let result;
     try {
-      result = await deps.service.open(request, principal, idempotencyKey);
+      result = await deps.service.open(request, auditActorOf(res), idempotencyKey);
     } catch (error) {
       if (error instanceof WatchRequestError) throw invalidRequest([{ path: error.path, message: error.message }]);
       throw error;

@@ -6,7 +6,7 @@ import { WatchViewSchema } from '../../contracts/watch.js';
 import { decodeCursor, encodeCursor, WatchLister } from '../../watch/watch-list.js';
 import { evidenceMarkdown, evidenceReport } from '../../watch/evidence-report.js';
 import { WatchClosedError, WatchNotFoundError } from '../../watch/watch-service.js';
-import { principalOf, type ApiDeps } from '../app.js';
+import { auditActorOf, requireScope, type ApiDeps } from '../app.js';
 import { parseJsonBody } from '../body.js';
 import { ApiError, invalidRequest, issuesOf } from '../errors.js';
 
@@ -64,7 +64,7 @@ export function watchRoutes(deps: ApiDeps): Router {
   const router = Router();
   const lister = new WatchLister(deps.redis, deps.keys);
 
-  router.get('/watches', async (req, res) => {
+  router.get('/watches', requireScope('read'), async (req, res) => {
     const { cursor, ...query } = parseQuery(req, ListQuerySchema);
     const page = await lister.page({ ...query, after: cursor });
     const body: WatchList = {
@@ -74,19 +74,19 @@ export function watchRoutes(deps: ApiDeps): Router {
     res.json(body);
   });
 
-  router.get('/watches/:id', async (req, res) => {
+  router.get('/watches/:id', requireScope('read'), async (req, res) => {
     const view = await deps.views.byId(req.params.id as string);
     if (!view) throw notFound(req.params.id as string);
     res.json(view);
   });
 
-  router.get('/watches/:id/findings', async (req, res) => {
+  router.get('/watches/:id/findings', requireScope('read'), async (req, res) => {
     const watch = await deps.store.get(req.params.id as string);
     if (!watch) throw notFound(req.params.id as string);
     res.json({ watch_id: watch.id, findings: await deps.findings.list(watch.id) });
   });
 
-  router.get('/watches/:id/report', async (req, res) => {
+  router.get('/watches/:id/report', requireScope('read'), async (req, res) => {
     const { format } = parseQuery(req, ReportQuerySchema);
     const watch = await deps.store.get(req.params.id as string);
     if (!watch) throw notFound(req.params.id as string);
@@ -96,15 +96,15 @@ export function watchRoutes(deps: ApiDeps): Router {
     else res.json(report);
   });
 
-  router.post('/watches/:id/extend', async (req, res) => {
+  router.post('/watches/:id/extend', requireScope('operate'), async (req, res) => {
     const { by } = parseJsonBody(req, ExtendBodySchema);
-    const watch = await lifecycle(() => deps.service.extend(req.params.id as string, parseDuration(by) ?? 0, principalOf(res)));
+    const watch = await lifecycle(() => deps.service.extend(req.params.id as string, parseDuration(by) ?? 0, auditActorOf(res)));
     res.json(await deps.views.build(watch));
   });
 
-  router.post('/watches/:id/stop', async (req, res) => {
+  router.post('/watches/:id/stop', requireScope('operate'), async (req, res) => {
     const { reason } = parseJsonBody(req, StopBodySchema);
-    const watch = await lifecycle(() => deps.service.stop(req.params.id as string, reason, principalOf(res)));
+    const watch = await lifecycle(() => deps.service.stop(req.params.id as string, reason, auditActorOf(res)));
     res.status(202).json(await deps.views.build(watch));
   });
 

@@ -23,7 +23,7 @@ async function lifecycle(deps: SlackActionDeps, watch: Watch, job: SlackActionJo
 
 /** Extend: a later close, a note in the thread, and (for the slash command) an answer to the one who asked. */
 export async function extend(deps: SlackActionDeps, watch: Watch, job: JobOf<'extend'>): Promise<void> {
-  const extended = await lifecycle(deps, watch, job, () => deps.service.extend(watch.id, job.by_ms, auditName(job.actor), job.ref));
+  const extended = await lifecycle(deps, watch, job, () => deps.service.extend(watch.id, job.by_ms, { actor: auditName(job.actor) }, job.ref));
   if (extended === undefined) return;
   const byText = formatDuration(job.by_ms);
   await deps.notes.publishNote(await deps.views.build(extended), job.ref, extendNote(extended, job.actor, byText, (deps.now ?? Date.now)()));
@@ -32,7 +32,7 @@ export async function extend(deps: SlackActionDeps, watch: Watch, job: JobOf<'ex
 
 /** Stop: the close job takes a last look at the sources and posts the verdict. */
 export async function stop(deps: SlackActionDeps, watch: Watch, job: JobOf<'stop'>): Promise<void> {
-  const stopped = await lifecycle(deps, watch, job, () => deps.service.stop(watch.id, job.reason, auditName(job.actor), job.ref));
+  const stopped = await lifecycle(deps, watch, job, () => deps.service.stop(watch.id, job.reason, { actor: auditName(job.actor) }, job.ref));
   if (stopped === undefined) return;
   await deps.notes.publishNote(await deps.views.build(stopped), job.ref, stopNote(stopped, job.actor, job.reason));
   if (job.reply.response_url !== undefined) await deps.replies.send(job.ref, job.reply, stopDone(stopped));

@@ -1,0 +1,29 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../lib/keys.js';
+import type { Caller } from './auth.js';
+import { ApiError } from './errors.js';
+
+/**
+ * Refuses a signature accepted before: a captured signed request cannot be sent again while its timestamp is inside
+ * the window. The mark is taken before the handler runs, so two copies sent at once cannot both pass.
+ *
+ * A request answered 429 or 5xx is one a SOAR retries, often with the headers it signed: its mark is released. Such a
+ * request changed nothing, or (past the deadline, when its handler may still finish) did what a retry does anyway:
+ * opening is idempotent on action_id and merges into the incident's watch, stop and delete happen once. Only an
+ * extend that finished after its 503 would be applied twice if replayed.
+ */
+export function replayGuard(redis: Redis, keys: RedisKeys, now: () => number = Date.now) {
+  return async (_req: Request, res: Response, next: NextFunction) => {
+    const signature = (res.locals.caller as Caller).signature;
+    if (signature === undefined) return next();
+    const key = keys.usedSignature(signature.value);
+    const ttlMs = Math.max(1_000, signature.validUntilMs - now());
+    const taken = await redis.set(key, '1', 'PX', ttlMs, 'NX');
+    if (taken === null) throw new ApiError('request.replayed', 'this signature was already used: sign each request afresh (new timestamp)');
+    res.once('finish', () => {
+      if (res.statusCode === 429 || res.statusCode >= 500) redis.del(key).catch(() => undefined);
+    });
+    next();
+  };
+}
