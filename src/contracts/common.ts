@@ -1,12 +1,13 @@
 import * as z from 'zod';
 
 /**
- * Characters no real identifier, host name or title holds, which would end up in queries, logs and Slack: C0 and C1
- * controls, and the invisible ones that make text read other than it is (bidi embeddings, overrides, isolates and
- * marks; zero-width spaces and joiners; word joiner; byte-order mark; line and paragraph separators).
+ * Characters no real identifier, host name or title holds, which would end up in queries, logs and Slack, by Unicode
+ * general category: controls (Cc: C0, DEL, C1), format characters (Cf: bidi embeddings, overrides, isolates and marks;
+ * zero-width spaces and joiners; word joiner; byte-order mark; soft hyphen; the invisible tag characters that can spell
+ * out hidden text), unpaired surrogates (Cs: not a character, and not encodable as UTF-8), and line and paragraph
+ * separators (Zl, Zp).
  */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** Printable text: none of the characters above. */
 export const printable = (max: number) =>

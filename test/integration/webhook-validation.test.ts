@@ -55,6 +55,13 @@ const MALFORMED: [string, number, string, unknown][] = [
   ['slack_channel malformed', 400, 'slack_channel', { ...valid(), slack_channel: '<!channel>' }],
   ['an unconfigured source', 400, 'sources.0', { ...valid(), sources: ['crowdstrike-prod'] }],
   ['a deeply nested value', 400, 'incident_id', deeplyNested(5_000)],
+  ['a title with a soft hyphen', 400, 'title', { ...valid(), title: 'Beacon\u00adon finance' }],
+  ['a title with tag characters spelling hidden text', 400, 'title', { ...valid(), title: 'Beacon\u{E0069}\u{E0067}\u{E006E}' }],
+  ['a title with a lone surrogate', 400, 'title', { ...valid(), title: 'Beacon \ud800 on finance' }],
+  ['a host name with a Mongolian vowel separator', 400, 'hosts.0.hostname', { ...valid(), hosts: [{ hostname: 'FIN\u180eWS-042' }] }],
+  ['incident_id twice, the first one invalid', 400, 'incident_id', `{"incident_id":42,${JSON.stringify(valid()).slice(1)}`],
+  ['incident_id twice, once written with an escape', 400, 'incident_id', `{"\\u0069ncident_id":"INC-1",${JSON.stringify(valid()).slice(1)}`],
+  ['a host name twice in the second host', 400, 'hosts.1.hostname', JSON.stringify({ ...valid(), hosts: [{ hostname: 'A' }, { hostname: 'B' }] }).replace('{"hostname":"B"}', '{"hostname":"\\u0000","hostname":"B"}')],
   ['a JSON array instead of an object', 400, '(body)', '[1,2,3]'],
   ['JSON null', 400, '(body)', 'null'],
 ];
@@ -63,7 +70,7 @@ describe('the webhook rejects bad input with the field named, and opens no watch
   const prefix = uniquePrefix('validation');
   let api: ApiService;
 
-  const post = (body: string, headers: Record<string, string> = {}) =>
+  const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
     axios.post(`${api.url}/v1/containments`, body, {
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_TOKEN}`, ...headers },
       transformRequest: [(data) => data],
@@ -86,6 +93,17 @@ describe('the webhook rejects bad input with the field named, and opens no watch
     expect(response.status).toBe(status);
     expect(response.data).toMatchObject({ error: 'invalid_request', code: 'request.invalid', retry: 'terminal' });
     expect(response.data.issues.map((issue: { path: string }) => issue.path)).toContain(field);
+  });
+
+  it.each([
+    ['an overlong NUL (C0 80) in a host name', [0xc0, 0x80]],
+    ['a lone FF byte', [0xff]],
+    ['an encoded surrogate (ED A0 80)', [0xed, 0xa0, 0x80]],
+  ])('%s: not UTF-8, so not JSON → 400 invalid_json (not U+FFFD and a watch)', async (_story, bytes) => {
+    const [before, after] = JSON.stringify(valid()).split('FIN-WS');
+    const response = await post(Buffer.concat([Buffer.from(`${before}FIN-WS`), Buffer.from(bytes), Buffer.from(after as string)]));
+    expect(response.status).toBe(400);
+    expect(response.data.code).toBe('request.invalid_json');
   });
 
   it('a body that is not JSON at all is a 400 invalid_json', async () => {
@@ -160,5 +178,13 @@ describe('the webhook rejects bad input with the field named, and opens no watch
     const response = await post(body, { Authorization: '', 'X-CW-Timestamp': timestamp, 'X-CW-Signature': hmacSignature(TEST_HMAC_SECRET, timestamp, body) });
     expect(response.status).toBe(202);
     expect(response.data).toMatchObject({ incident_id: 'INC-VALID', state: 'baseline', merged: false });
+  });
+
+  it('a title holding an emoji and JSON-looking text with a repeated key is accepted: only the body\'s own keys count', async () => {
+    const title = 'Beacon 😀 é {"a":1,"a":2} [,]';
+    const response = await post(JSON.stringify({ ...valid(), incident_id: 'INC-JSON-TITLE', title }));
+    expect(response.status).toBe(202);
+    const watch = await axios.get(`${api.url}/v1/watches/${response.data.watch_id}`, { headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(watch.data.title).toBe(title);
   });
 });
