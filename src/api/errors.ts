@@ -95,7 +95,7 @@ export class ApiError extends OperationalError {
   }
 }
 
-const pathOf = (path: readonly PropertyKey[]) => path.map(String).join('.') || '(body)';
+const pathOf = (path: readonly PropertyKey[]) => (path.length === 0 ? '(body)' : path.map((part) => (String(part) === '' ? '""' : String(part))).join('.'));
 
 /** One issue per offending field; an unknown key is named by its own path, not its parent's. */
 export const issuesOf = (error: z.ZodError): FieldIssue[] =>
@@ -135,6 +135,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendError(res, new ApiError('request.too_large', 'the request body is larger than 256 KiB'));
     }
     if (type === 'entity.parse.failed') return sendError(res, new ApiError('request.invalid_json', 'the request body is not valid JSON'));
+    if (status === 415 || type === 'encoding.unsupported') {
+      return sendError(res, new ApiError('request.unsupported_media_type', `${(error as Error).message}: send the body as it is, or gzip, deflate or br`));
+    }
+    if (status === 400 && req.get('content-encoding')) {
+      return sendError(res, new ApiError('request.invalid', `the body does not decode as Content-Encoding ${req.get('content-encoding')}`, { issues: [{ path: 'Content-Encoding', message: 'the body does not decode with it' }] }));
+    }
     if (status !== undefined && status >= 400 && status < 500) {
       return sendError(res, new ApiError('request.invalid', (error as Error).message));
     }

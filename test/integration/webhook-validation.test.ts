@@ -118,6 +118,34 @@ describe('the webhook rejects bad input with the field named, and opens no watch
     expect(response.data.code).toBe('request.unsupported_media_type');
   });
 
+  it('an unknown Content-Encoding is a 415', async () => {
+    const response = await post(JSON.stringify(valid()), { 'Content-Encoding': 'x-foo' });
+    expect(response.status).toBe(415);
+    expect(response.data.code).toBe('request.unsupported_media_type');
+  });
+
+  it('a body that does not decode as its Content-Encoding is a 400 naming Content-Encoding', async () => {
+    const response = await post(JSON.stringify(valid()), { 'Content-Encoding': 'gzip' });
+    expect(response.status).toBe(400);
+    expect(response.data.issues.map((issue: { path: string }) => issue.path)).toEqual(['Content-Encoding']);
+  });
+
+  it('an unknown field with an empty name is named as ""', async () => {
+    const response = await post(JSON.stringify({ ...valid(), '': 1 }));
+    expect(response.status).toBe(400);
+    expect(response.data.issues.map((issue: { path: string }) => issue.path)).toEqual(['""']);
+  });
+
+  it.each([
+    ['a C1 control', 'abc\u0085def'],
+    ['a tab', 'abc\tdef'],
+    ['201 characters', 'k'.repeat(201)],
+  ])('an Idempotency-Key holding %s is a 400 naming Idempotency-Key, and opens nothing', async (_story, key) => {
+    const response = await post(JSON.stringify({ ...valid(), incident_id: 'INC-IDEM-HEADER' }), { 'Idempotency-Key': key });
+    expect(response.status).toBe(400);
+    expect(response.data.issues.map((issue: { path: string }) => issue.path)).toEqual(['Idempotency-Key']);
+  });
+
   it('a body over 256 KiB is a 413', async () => {
     const body = JSON.stringify({ ...valid(), title: 'x'.repeat(300 * 1024) });
     const response = await post(body);

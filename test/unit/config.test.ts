@@ -55,8 +55,8 @@ describe('configuration', () => {
   it('reads WEBHOOK_TOKENS as named tokens', () => {
     const config = loadConfig({ WEBHOOK_TOKENS: 'xsoar:0123456789abcdef0123, tines:fedcba9876543210fedc' });
     expect(config.env.WEBHOOK_TOKENS).toEqual([
-      { name: 'xsoar', token: '0123456789abcdef0123' },
-      { name: 'tines', token: 'fedcba9876543210fedc' },
+      { name: 'xsoar', token: '0123456789abcdef0123', scopes: ['open', 'read', 'operate'], scoped: false },
+      { name: 'tines', token: 'fedcba9876543210fedc', scopes: ['open', 'read', 'operate'], scoped: false },
     ]);
   });
 

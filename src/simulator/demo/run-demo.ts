@@ -54,7 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<WatchView['verdict'
     CW_CONFIG: configPath,
     CW_PREFIX: `demo-${randomBytes(4).toString('hex')}`,
     WEBHOOK_HMAC_SECRET: hmacSecret,
-    WEBHOOK_TOKENS: `demo:${readToken}`,
+    WEBHOOK_TOKENS: `demo[read]:${readToken}`,
     FINDINGS_JSONL: join(dir, 'findings.jsonl'),
     ...source.env,
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
