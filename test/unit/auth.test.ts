@@ -63,6 +63,11 @@ describe('request authentication', () => {
     );
   });
 
+  it("gives the README's worked example", () => {
+    const example = { timestamp: '1764000000', method: 'POST', pathAndQuery: '/v1/watches/w-3f2a/stop', body: '{"reason":"false positive"}' };
+    expect(signRequest('example-secret-0123456789', example)).toBe('v2=962af0f8927894da614f010f67bd1965923a724378e66de4616841578e5da8ad');
+  });
+
   it.each([
     ['no credentials', {}, {}],
     ['an unknown token', { authorization: 'Bearer token-other-0123456789' }, {}],
