@@ -4,7 +4,7 @@ import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, plainText, 
 import { escapeTerminal } from '../../src/report/text/terminal.js';
 import { formatDurationShort, formatRelative, formatTimeLeft, formatUtc } from '../../src/report/text/time.js';
 
-const ZWJ = '\u200d';
+const FULLWIDTH_AT = '\uff20';
 
 describe('escaping telemetry for Slack mrkdwn', () => {
   it.each([
@@ -12,16 +12,22 @@ describe('escaping telemetry for Slack mrkdwn', () => {
     ['a user mention stays text', '<@U123ABC>', '&lt;@U123ABC&gt;'],
     ['a disguised link stays text', '<https://x.example|click>', '&lt;https://x.example|click&gt;'],
     ['an already escaped entity is escaped again, so it shows literally', '&lt;', '&amp;lt;'],
-    ['bare @here gets a joiner', 'ping @here now', `ping @${ZWJ}here now`],
-    ['bare @channel in any case gets a joiner', '@Channel', `@${ZWJ}Channel`],
-    ['@everyone gets a joiner', '@everyone', `@${ZWJ}everyone`],
+    ['bare @here gets a full-width at sign', 'ping @here now', `ping ${FULLWIDTH_AT}here now`],
+    ['bare @channel in any case gets a full-width at sign', '@Channel', `${FULLWIDTH_AT}Channel`],
+    ['@everyone gets a full-width at sign', '@everyone', `${FULLWIDTH_AT}everyone`],
     ['an email address is left alone', 'alice@corp.example', 'alice@corp.example'],
     ['bold markers cannot bold', '*urgent*', '\u2217urgent\u2217'],
     ['italic and strike markers cannot format', '_a_ ~b~', '\u02cda\u02cd \u223cb\u223c'],
     ['a backtick cannot open a code span', 'x`y', 'x\u02cby'],
     ['an ANSI escape is neutralised', '\u001b[31mred', '\ufffd[31mred'],
     ['line breaks become spaces', 'a\r\nb', 'a  b'],
-    ['a right-to-left override cannot disguise an extension', 'invoice\u202efdp.exe', 'invoice\ufffdfdp.exe'],
+    ['a right-to-left override cannot disguise an extension, and shows', 'invoice\u202efdp.exe', 'invoice[U+202E]fdp.exe'],
+    ['a zero-width space shows where it hides', 'evil\u200b.example', 'evil[U+200B].example'],
+    ['a soft hyphen and a byte-order mark show', 'a\u00adb\ufeffc', 'a[U+00AD]b[U+FEFF]c'],
+    ['a lone surrogate becomes the replacement character', 'x\ud800y', 'x\ufffdy'],
+    ['an emoji shortcode stays text', 'ok :white_check_mark: :+1:', 'ok \u2236white\u02cdcheck\u02cdmark\u2236 \u2236+1\u2236'],
+    ['overlapping shortcodes all stay text', ':skull:skull:', '\u2236skull\u2236skull\u2236'],
+    ['a colon that starts no shortcode stays', 'C:\\x at 10:42 or a:b', 'C:\\x at 10:42 or a:b'],
   ])('%s', (_story, input, expected) => {
     expect(escapeMrkdwn(input)).toBe(expected);
   });
@@ -29,13 +35,16 @@ describe('escaping telemetry for Slack mrkdwn', () => {
   it('keeps paths exact inside inline code, where Slack applies no formatting', () => {
     expect(inlineCode('C:\\svc_host\\tool_v2*.exe')).toBe('`C:\\svc_host\\tool_v2*.exe`');
     expect(inlineCode('powershell -c "I`EX <x>"')).toBe('`powershell -c "I\u02cbEX &lt;x&gt;"`');
-    expect(inlineCode('@here')).toBe(`\`@${ZWJ}here\``);
+    expect(inlineCode('@here')).toBe(`\`${FULLWIDTH_AT}here\``);
+    expect(inlineCode(':skull: zero\u200bwidth')).toBe('`\u2236skull\u2236 zero[U+200B]width`');
+    expect(codeBlock('run :skull:\u2060')).toBe('```run \u2236skull\u2236[U+2060]```');
     expect(inlineCode('')).toBe('(empty)');
   });
 
   it('keeps headers free of entities and mentions', () => {
     expect(plainText('INC <!here> & co')).toBe('INC \u2039!here\u203a \uff06 co');
     expect(plainText('x'.repeat(200)).length).toBeLessThanOrEqual(150);
+    expect(plainText('INC :skull: \u200d@here')).toBe('INC \u2236skull\u2236 [U+200D]\uff20here');
   });
 });
 
@@ -57,6 +66,14 @@ describe('truncating escaped text', () => {
       const result = truncateEscaped('&'.repeat(200), max);
       const body = result.slice(0, result.indexOf('…'));
       expect(body).toMatch(/^(?:&amp;)*$/);
+      expect(result.length).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it('never cuts the label of a hidden character in half', () => {
+    for (let max = 40; max < 90; max++) {
+      const result = inlineCode('\u200b'.repeat(200), max);
+      expect(result).toMatch(/^`(?:\[U\+200B\])*`… \(truncated, \d+ more characters\)$/);
       expect(result.length).toBeLessThanOrEqual(max);
     }
   });

@@ -4,18 +4,24 @@
  *
  * - `& < >` become entities, which Slack requires and which makes `<!channel>`, `<@U123>` and `<https://x|click>`
  *   plain text: no ping, no link.
- * - Bare `@channel`, `@here`, `@everyone` get a zero-width joiner after the `@`, in case a message is ever sent with
+ * - Bare `@channel`, `@here`, `@everyone` get a full-width at sign (＠), in case a message is ever sent with
  *   `link_names`.
+ * - Emoji shortcodes (`:skull:`) get a ratio sign (∶) for their colons, in every style: whether Slack turns a
+ *   shortcode into an emoji inside a code span is not documented. Other colons (`C:\`, `10:42`) stay.
  * - Free text (`escapeMrkdwn`): the formatting markers `* _ ~` and the backtick are replaced by look-alike characters
  *   (∗ ˍ ∼ ˋ), so telemetry can neither bold a line nor open a code span that swallows the rest of the message.
  * - Exact values (`inlineCode`, `codeBlock`): the text is wrapped in a code span, where Slack applies no formatting,
  *   and only the backtick is replaced. Paths such as `C:\svc_host\tool_v2.exe` therefore stay exactly as reported.
- * - Control characters become a space (tab, line breaks) or U+FFFD, and bidirectional overrides (a classic trick to
- *   make `exe.pdf` look like `pdf.exe`) become U+FFFD.
+ * - Control characters become a space (tab, line breaks) or U+FFFD, and so do lone surrogates. Invisible characters
+ *   (zero-width spaces and joiners, bidi overrides, the BOM, soft hyphens: every format character) are shown as
+ *   `[U+200B]`, so a responder sees that the string holds something hidden (`exe.pdf` reversed to look like
+ *   `pdf.exe`, a host name with a zero-width space that only looks like the real one).
  *
- * Truncation happens on the raw text, one source character at a time, so a cut never splits an entity or a
- * surrogate pair, and the cut is marked: "… (truncated, N more characters)".
+ * Truncation happens on the raw text, one source character at a time, so a cut never splits an entity, a
+ * `[U+…]` or a surrogate pair, and the cut is marked: "… (truncated, N more characters)".
  */
+
+import { formatUtc } from './time.js';
 
 export type EscapeStyle = 'text' | 'code';
 
@@ -27,30 +33,60 @@ const FORMATTING_LOOKALIKES: Readonly<Record<string, string>> = {
   '`': '\u02cb',
 };
 const BACKTICK_LOOKALIKE = '\u02cb';
-const ZERO_WIDTH_JOINER = '\u200d';
+const FULLWIDTH_AT = '\uff20';
+const RATIO = '\u2236';
 const REPLACEMENT = '\ufffd';
 const BROADCAST_MENTION = /^@(?:channel|here|everyone)/i;
+/**
+ * Characters an emoji name is made of; a run of them between two colons may render as an emoji. The backtick counts
+ * too: its look-alike (ˋ) is a letter.
+ */
+const EMOJI_NAME = /^[\p{L}\p{N}_+'`-]$/u;
+/** Variation selectors are invisible too, but they belong to the emoji before them and hide nothing. */
+const HIDDEN = /^(?![\ufe00-\ufe0f\u{e0100}-\u{e01ef}])[\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
+
+const codePointLabel = (code: number): string => `[U+${code.toString(16).toUpperCase().padStart(4, '0')}]`;
 
 /** Maps one code point that cannot be shown as-is; undefined when it is harmless. */
 function neutralise(char: string): string | undefined {
   const code = char.codePointAt(0) ?? 0;
   if (char === '\t' || char === '\n' || char === '\r' || code === 0x2028 || code === 0x2029) return ' ';
-  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return REPLACEMENT;
-  if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f) {
-    return REPLACEMENT;
-  }
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xdfff)) return REPLACEMENT;
+  if (HIDDEN.test(char)) return codePointLabel(code);
+  return undefined;
+}
+
+/** Indexes of the colons that delimit an emoji shortcode (`:name:`), however many overlap (`:a:b:`). */
+function emojiColons(chars: readonly string[]): Set<number> {
+  const colons = new Set<number>();
+  chars.forEach((char, index) => {
+    if (char !== ':') return;
+    let end = index + 1;
+    while (EMOJI_NAME.test(chars[end] ?? '')) end += 1;
+    if (end > index + 1 && chars[end] === ':') colons.add(index).add(end);
+  });
+  return colons;
+}
+
+/** Shared by every style: hidden, control and emoji characters, and broadcast mentions. */
+function commonPiece(chars: readonly string[], index: number, colons: ReadonlySet<number>): string | undefined {
+  const char = chars[index] ?? '';
+  const neutral = neutralise(char);
+  if (neutral !== undefined) return neutral;
+  if (colons.has(index)) return RATIO;
+  if (char === '@' && BROADCAST_MENTION.test(chars.slice(index, index + 9).join(''))) return FULLWIDTH_AT;
   return undefined;
 }
 
 /** The escaped form of every source code point, in order; joining them gives the escaped text. */
 function escapedPieces(text: string, style: EscapeStyle): string[] {
   const chars = Array.from(text);
+  const colons = emojiColons(chars);
   return chars.map((char, index) => {
-    const neutral = neutralise(char);
-    if (neutral !== undefined) return neutral;
+    const common = commonPiece(chars, index, colons);
+    if (common !== undefined) return common;
     const entity = ENTITIES[char];
     if (entity !== undefined) return entity;
-    if (char === '@' && BROADCAST_MENTION.test(chars.slice(index, index + 9).join(''))) return `@${ZERO_WIDTH_JOINER}`;
     if (style === 'code') return char === '`' ? BACKTICK_LOOKALIKE : char;
     return FORMATTING_LOOKALIKES[char] ?? char;
   });
@@ -108,6 +144,12 @@ export function codeBlock(text: string, max = 1500): string {
   return omitted === 0 ? `\`\`\`${kept}\`\`\`` : `\`\`\`${kept}\`\`\`${truncationMarker(omitted)}`;
 }
 
+/** A stored time as "2026-11-27 10:00:00 UTC"; one that does not parse is echoed back, escaped like telemetry. */
+export function utcText(iso: string, max = 40): string {
+  const formatted = formatUtc(iso);
+  return formatted === iso ? truncateEscaped(iso, max) : formatted;
+}
+
 const PLAIN_LOOKALIKES: Readonly<Record<string, string>> = { '&': '\uff06', '<': '\u2039', '>': '\u203a' };
 
 /**
@@ -116,12 +158,8 @@ const PLAIN_LOOKALIKES: Readonly<Record<string, string>> = { '&': '\uff06', '<':
  */
 export function plainText(text: string, max = 150): string {
   const chars = Array.from(text);
-  const pieces = chars.map((char, index) => {
-    const neutral = neutralise(char);
-    if (neutral !== undefined) return neutral;
-    if (char === '@' && BROADCAST_MENTION.test(chars.slice(index, index + 9).join(''))) return `@${ZERO_WIDTH_JOINER}`;
-    return PLAIN_LOOKALIKES[char] ?? char;
-  });
+  const colons = emojiColons(chars);
+  const pieces = chars.map((char, index) => commonPiece(chars, index, colons) ?? PLAIN_LOOKALIKES[char] ?? char);
   const full = pieces.join('');
   if (full.length <= max) return full;
   let kept = '';
