@@ -43,7 +43,8 @@ describe('/containment, the slash command', () => {
     const first = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     await pipeline.send(pipeline.request({ incident_id: 'INC-2042', slack_channel: 'C0OTHERCHAN1', action_id: 'other', watch: { duration: '2h', poll_interval: '1s', baseline: '7d' } }));
 
-    expect((await command('help')).all).toMatch(/status \[incident\].*list.*extend <incident> <duration>.*stop <incident> \[reason\]/s);
+    // Slack requires < and > as entities in mrkdwn: a raw <incident> would be read as a link.
+    expect((await command('help')).all).toMatch(/status \[incident\].*list.*extend &lt;incident&gt; &lt;duration&gt;.*stop &lt;incident&gt; \[reason\]/s);
     expect((await command('')).all).toMatch(/help/);
 
     const list = await command('list');

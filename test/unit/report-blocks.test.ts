@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FindingSchema, type Finding } from '../../src/contracts/finding.js';
 import { WatchViewSchema, type WatchView } from '../../src/contracts/watch.js';
-import type { SlackMessage } from '../../src/report/slack/block-kit.js';
+import { fitMrkdwn, sealMrkdwn, type SlackMessage } from '../../src/report/slack/block-kit.js';
 import { findingMessage, statusMessage, verdictMessage } from '../../src/report/slack/blocks.js';
 
 const NOW = Date.parse('2026-11-27T10:48:00Z');
@@ -201,14 +201,25 @@ describe('the status message', () => {
     expect(text.indexOf('`FIN-WS-043`')).toBeLessThan(text.indexOf('`FIN-WS-042`'));
   });
 
-  it('keeps stable block ids and takes extra blocks through the actions seam', () => {
-    const message = statusMessage(view(), {
-      now: NOW,
-      actions: (context) => [{ type: 'actions', block_id: `${context.kind}:${context.watchId}:actions`, elements: [] }],
-    });
-    const ids = (message.blocks as AnyBlock[]).map((block) => block.block_id);
-    expect(ids).toContain('status:w-0001');
-    expect(ids.at(-1)).toBe('status:w-0001:actions');
+  it('gives every rendering new block ids, readable first, and takes extra blocks through the actions seam', () => {
+    const render = () =>
+      statusMessage(view(), {
+        now: NOW,
+        actions: (context) => [{ type: 'actions', block_id: `${context.kind}:${context.watchId}:actions`, elements: [] }],
+      });
+    const first = (render().blocks as AnyBlock[]).map((block) => block.block_id ?? '');
+    const second = (render().blocks as AnyBlock[]).map((block) => block.block_id ?? '');
+    expect(first).toContainEqual(expect.stringMatching(/^status:w-0001:[\w-]{8}$/));
+    expect(first.at(-1)).toMatch(/^status:w-0001:actions:[\w-]{8}$/);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+  });
+
+  it('escapes its own "<1m left" like everything else in mrkdwn', () => {
+    const message = statusMessage(view({ expires_at: new Date(NOW + 30_000).toISOString() }), { now: NOW });
+    const texts = JSON.stringify(message.blocks);
+    expect(texts).toContain('(&lt;1m left)');
+    expect(texts).not.toMatch(/[<>]/);
+    expect(message.text).toContain('&lt;1m left');
   });
 });
 
@@ -226,7 +237,7 @@ describe('a finding message', () => {
     expect(text).toContain('3 times');
     expect(text).toContain('first 2026-11-27 10:02:11 UTC');
     expect(text).toContain('• rundll32.exe made no network connections');
-    expect((message.blocks as AnyBlock[])[0]?.block_id).toBe('finding:f-rundll32-8443');
+    expect((message.blocks as AnyBlock[])[0]?.block_id).toMatch(/^finding:f-rundll32-8443:[\w-]{8}$/);
     expect(message.text).toBe('High finding on FIN-WS-042: rundll32.exe to 198.18.7.9:8443/tcp (INC-2041)');
   });
 
@@ -278,7 +289,7 @@ describe('the verdict message', () => {
     expect(text).toContain('high 1');
     expect(text.indexOf('🔴 High')).toBeLessThan(text.indexOf('🟠 Medium'));
     expect(text).not.toContain('Critical');
-    expect((message.blocks as AnyBlock[])[0]?.block_id).toBe('verdict:w-0001');
+    expect((message.blocks as AnyBlock[])[0]?.block_id).toMatch(/^verdict:w-0001:[\w-]{8}$/);
     expect(message.text).toContain('Containment breached for INC-2041');
   });
 
@@ -310,5 +321,24 @@ describe('telemetry never becomes a link Slack made up', () => {
     const texts = messages.flatMap((message) => mrkdwnObjects(message.blocks));
     expect(texts.length).toBeGreaterThan(10);
     expect(texts.filter((text) => text.verbatim !== true)).toEqual([]);
+  });
+});
+
+describe('sealing the mrkdwn the product writes', () => {
+  it('escapes its own & < >, keeps entities and its mentions by id, and never quotes a line', () => {
+    expect(sealMrkdwn('lag <1s & (<1m left) -> `extend <incident>`')).toBe('lag &lt;1s &amp; (&lt;1m left) -&gt; `extend &lt;incident&gt;`');
+    expect(sealMrkdwn('&amp; &lt;x&gt; <@U0123ABC> <#C07ABCDEF12> <!subteam^S0123ABC>')).toBe('&amp; &lt;x&gt; <@U0123ABC> <#C07ABCDEF12> <!subteam^S0123ABC>');
+    expect(sealMrkdwn('<!channel> <https://evil.example|x> <@alice>')).toBe('&lt;!channel&gt; &lt;https://evil.example|x&gt; &lt;@alice&gt;');
+    expect(sealMrkdwn('a\n> quoted\n  &gt; too')).toBe('a\n\u203a quoted\n  \u203a too');
+  });
+
+  it('cuts to its limit without splitting an entity, a mention or an emoji', () => {
+    for (let max = 10; max < 40; max++) {
+      for (const text of [sealMrkdwn('<'.repeat(50)), '<@U0123ABC> '.repeat(5), '😀'.repeat(30)]) {
+        const cut = fitMrkdwn(text, max);
+        expect(cut.length).toBeLessThanOrEqual(max);
+        expect(cut).toMatch(/^(?:&lt;|<@U0123ABC> |😀|<@U0123ABC>)*…$/u);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { Finding } from '../../contracts/finding.js';
 import type { SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
 import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../describe.js';
-import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped } from '../text/mrkdwn.js';
+import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped, utcText } from '../text/mrkdwn.js';
 import {
   KIND_LABEL,
   SEVERITIES_DESCENDING,
@@ -13,7 +13,7 @@ import {
   severityLabel,
 } from '../text/labels.js';
 import { activeClosing, closingStatus } from '../text/closing-status.js';
-import { formatDurationShort, formatRelative, formatTimeLeft, formatUtc } from '../text/time.js';
+import { formatDurationShort, formatRelative, formatTimeLeft } from '../text/time.js';
 import {
   SLACK_LIMITS,
   blockId,
@@ -21,6 +21,7 @@ import {
   divider,
   header,
   section,
+  slackMessage,
   withActions,
   type ActionsBuilder,
   type Block,
@@ -61,8 +62,7 @@ const COVERAGE_LABEL: Readonly<Record<HostCoverage, string>> = {
 /** Problems first: a responder needs to see the uncovered hosts without scrolling through 500 healthy ones. */
 const COVERAGE_ORDER: readonly HostCoverage[] = ['unavailable', 'no_telemetry', 'quiet', 'pending', 'ready'];
 
-/** Times come from the store, but an unparseable one is echoed back as-is, so it is escaped like telemetry. */
-const utc = (iso: string): string => escapeMrkdwn(formatUtc(iso));
+const utc = (iso: string): string => utcText(iso, 100);
 
 const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -225,14 +225,14 @@ export function statusMessage(view: WatchView, options: BuildOptions = {}): Slac
     `Containment watch ${view.incident_id}: ${state}; ${count(view.hosts.length, 'host')}, ${count(view.findings.total, 'finding')}`,
     FALLBACK_MAX,
   );
-  return {
+  return slackMessage(
     text,
-    blocks: withActions(
+    withActions(
       blocks,
       { kind: 'status', watchId: view.id, incidentId: view.incident_id, closed: view.state === 'closed' },
       options.actions,
     ),
-  };
+  );
 }
 
 function outcomeLine(finding: Finding): string {
@@ -296,14 +296,14 @@ export function findingMessage(view: WatchView, finding: Finding, options: Build
     `${severityLabel(finding.severity)} finding on ${finding.host}: ${processLabel(finding)} to ${dst.address}:${dst.port} (${view.incident_id})`,
     FALLBACK_MAX,
   );
-  return {
+  return slackMessage(
     text,
-    blocks: withActions(
+    withActions(
       blocks,
       { kind: 'finding', watchId: view.id, incidentId: view.incident_id, findingId: finding.id, status: finding.status, closed: view.state === 'closed' },
       options.actions,
     ),
-  };
+  );
 }
 
 const TOP_FINDINGS = 5;
@@ -352,8 +352,8 @@ export function verdictMessage(view: WatchView, findings: readonly Finding[], op
     `${VERDICT_LABEL[verdict]} for ${view.incident_id}: ${count(view.findings.total, 'finding')}`,
     FALLBACK_MAX,
   );
-  return {
+  return slackMessage(
     text,
-    blocks: withActions(blocks, { kind: 'verdict', watchId: view.id, incidentId: view.incident_id }, options.actions),
-  };
+    withActions(blocks, { kind: 'verdict', watchId: view.id, incidentId: view.incident_id }, options.actions),
+  );
 }

@@ -1,7 +1,6 @@
 import type { Finding, FindingMark } from '../../contracts/finding.js';
-import { inlineCode, truncateEscaped } from '../text/mrkdwn.js';
+import { inlineCode, truncateEscaped, utcText } from '../text/mrkdwn.js';
 import { severityLabel } from '../text/labels.js';
-import { formatUtc } from '../text/time.js';
 
 /** Slack user ids (`U…`, `W…` on Enterprise Grid); anything else is shown as text, never as a mention. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
@@ -18,7 +17,7 @@ export function actorText(mark: Pick<FindingMark, 'by' | 'slack_user_id'>): stri
 /** Who acted, inside a finding's message: the audit name as code, as "opened by" is shown, never a mention. */
 const markedBy = (mark: Pick<FindingMark, 'by'>): string => inlineCode(mark.by, 100);
 
-const when = (iso: string): string => truncateEscaped(formatUtc(iso), 40);
+const when = (iso: string): string => utcText(iso);
 
 /** The responders' decisions on a finding, one line each, for its Slack message. */
 export function markLines(finding: Finding): string[] {

@@ -77,7 +77,19 @@ const MessagesSchema = z.object({
     .optional(),
 });
 
-const digest = (message: SlackMessage): string => createHash('sha256').update(JSON.stringify(message)).digest('hex').slice(0, 32);
+/** What a rendering says, without its block ids: they are new on every rendering, and alone are no reason to edit. */
+const digest = (message: SlackMessage): string =>
+  createHash('sha256')
+    .update(JSON.stringify(message, (key, value: unknown) => (key === 'block_id' ? undefined : value)))
+    .digest('hex')
+    .slice(0, 32);
+
+/**
+ * How Slack must treat every message: `parse: 'none'` so nothing in the text is turned into a link or a mention by
+ * Slack itself (and no `link_names`), and no link previews, which would fetch an attacker's page into the channel.
+ */
+const AS_WRITTEN = { parse: 'none' } as const;
+const NO_PREVIEWS = { ...AS_WRITTEN, unfurl_links: false, unfurl_media: false } as const;
 
 function isOlder(version: string | undefined, than: string | undefined): boolean {
   if (version === undefined || than === undefined) return false;
@@ -199,8 +211,7 @@ class SlackReporter implements SlackThreadReporter {
       text: message.text,
       blocks: message.blocks,
       metadata: this.metadata(view, slot, token),
-      unfurl_links: false,
-      unfurl_media: false,
+      ...NO_PREVIEWS,
     });
     const result = await this.publishOnce(view, slot, described, {
       post: (token) => this.postMessage(view, broadcast ? { ...reply(token), reply_broadcast: true } : reply(token)),
@@ -240,7 +251,7 @@ class SlackReporter implements SlackThreadReporter {
     if (isOlder(described.version, ref.version)) return ref;
     try {
       await this.paced('edit', view, ref.channel, () =>
-        this.editor.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }),
+        this.editor.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks, ...AS_WRITTEN }),
       );
     } catch (error) {
       throw toDeliveryError('chat.update', view.id, error);
@@ -257,8 +268,7 @@ class SlackReporter implements SlackThreadReporter {
         text: message.text,
         blocks: message.blocks,
         metadata: this.metadata(view, STATUS_SLOT, token),
-        unfurl_links: false,
-        unfurl_media: false,
+        ...NO_PREVIEWS,
       });
     try {
       return await post(channel);

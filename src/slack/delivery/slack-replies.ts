@@ -8,6 +8,9 @@ import type { ReplyTarget } from '../queue/slack-jobs.js';
 
 const REMEMBER_SECONDS = 24 * 3600;
 const RATE_LIMIT_RETRIES = 5;
+/** Nothing in a reply is linked or mentioned by Slack itself (no `link_names` either), and no link previews. */
+const AS_WRITTEN = { parse: 'none' } as const;
+const NO_PREVIEWS = { ...AS_WRITTEN, unfurl_links: false, unfurl_media: false } as const;
 
 export interface SlackRepliesOptions {
   /** A client that does not retry on its own: a reply is sent at most once. */
@@ -47,7 +50,7 @@ export class SlackReplies {
       const response = await fetch(target.response_url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks }),
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks, ...NO_PREVIEWS }),
       });
       if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
       return;
@@ -55,9 +58,9 @@ export class SlackReplies {
     const options = { rateLimitRetries: RATE_LIMIT_RETRIES };
     if (target.channel_id !== undefined) {
       const channel = target.channel_id;
-      await pacedSend(pacer, 'post', channel, () => client.chat.postEphemeral({ channel, user: target.user_id, text: message.text, blocks: message.blocks }), options);
+      await pacedSend(pacer, 'post', channel, () => client.chat.postEphemeral({ channel, user: target.user_id, text: message.text, blocks: message.blocks, ...AS_WRITTEN }), options);
       return;
     }
-    await pacedSend(pacer, 'post', target.user_id, () => client.chat.postMessage({ channel: target.user_id, text: message.text, blocks: message.blocks }), options);
+    await pacedSend(pacer, 'post', target.user_id, () => client.chat.postMessage({ channel: target.user_id, text: message.text, blocks: message.blocks, ...NO_PREVIEWS }), options);
   }
 }

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { WatchView } from '../../contracts/watch.js';
-import { context, divider, header, section, type Block } from '../../report/slack/block-kit.js';
+import { context, divider, freshBlockIds, header, section, type Block } from '../../report/slack/block-kit.js';
 import { formatUtc } from '../../report/text/time.js';
 import { watchSummary } from '../messages/watch-summary.js';
 
@@ -19,5 +19,5 @@ export function homeView(views: readonly WatchView[], now: number): types.HomeVi
   const ordered = [...views].sort((a, b) => Date.parse(a.expires_at) - Date.parse(b.expires_at));
   ordered.slice(0, SHOWN).forEach((view) => blocks.push(divider(), section(`home:${view.id}`, watchSummary(view, now))));
   if (ordered.length > SHOWN) blocks.push(context('home:more', [`… and ${ordered.length - SHOWN} more: \`/containment list\``]));
-  return { type: 'home', blocks };
+  return { type: 'home', blocks: freshBlockIds(blocks) };
 }

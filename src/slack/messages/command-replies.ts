@@ -1,5 +1,5 @@
 import type { WatchView } from '../../contracts/watch.js';
-import { SLACK_LIMITS, context, divider, section, type Block, type SlackMessage } from '../../report/slack/block-kit.js';
+import { context, divider, section, slackMessage, type Block, type SlackMessage } from '../../report/slack/block-kit.js';
 import { statusMessage } from '../../report/slack/blocks.js';
 import { watchSummary } from './watch-summary.js';
 
@@ -17,16 +17,16 @@ export function helpReply(command: string): SlackMessage {
     `• \`${command} help\`: this help`,
     'The buttons under the status message and each finding do the same; the App Home shows every active watch.',
   ];
-  return { text: `${command} help`, blocks: [section('cw-help', lines.join('\n'))] };
+  return slackMessage(`${command} help`, [section('cw-help', lines.join('\n'))]);
 }
 
 export function listReply(views: readonly WatchView[], now: number, total = views.length): SlackMessage {
-  if (total === 0) return { text: 'No active watches', blocks: [section('cw-list', 'No active watches right now.')] };
+  if (total === 0) return slackMessage('No active watches', [section('cw-list', 'No active watches right now.')]);
   const blocks: Block[] = [section('cw-list', `*Active watches (${total})*`)];
   const shown = views.slice(0, LISTED);
   shown.forEach((view, index) => blocks.push(divider(), section(`cw-list-${index}`, watchSummary(view, now))));
   if (total > shown.length) blocks.push(context('cw-list-more', [`… and ${total - shown.length} more: see the App Home or GET /v1/watches.`]));
-  return { text: `${total} active watches`, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  return slackMessage(`${total} active watches`, blocks);
 }
 
 /** The status message itself, without buttons: the one person asking sees what the channel sees. */

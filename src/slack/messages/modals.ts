@@ -4,8 +4,7 @@ import { parseDuration } from '../../contracts/duration.js';
 import type { Watch } from '../../contracts/watch.js';
 import { mrkdwnText } from '../../report/slack/block-kit.js';
 import { destinationLabel, processLabel } from '../../report/describe.js';
-import { inlineCode, plainText, truncateEscaped } from '../../report/text/mrkdwn.js';
-import { formatUtc } from '../../report/text/time.js';
+import { inlineCode, plainText, utcText } from '../../report/text/mrkdwn.js';
 import { parseExtension } from '../command-parser.js';
 import { VIEW, encodeValue, type ModalContext } from '../ids.js';
 import { inputValue, type ViewSubmissionPayload } from '../payloads.js';
@@ -22,7 +21,7 @@ const EXPIRY_OPTIONS = [
   ['90d', '90 days'],
 ] as const;
 
-const plain = (text: string, max = 75): types.PlainTextElement => ({ type: 'plain_text', text: plainText(text, max), emoji: true });
+const plain = (text: string, max = 75): types.PlainTextElement => ({ type: 'plain_text', text: plainText(text, max), emoji: false });
 const option = (value: string, text: string): types.PlainTextOption => ({ text: plain(text), value });
 
 function modal(callbackId: string, title: string, submit: string, context: ModalContext, blocks: types.KnownBlock[]): types.ModalView {
@@ -87,7 +86,7 @@ export function benignModal(watch: Pick<Watch, 'incident_id'>, finding: Finding,
 
 export function extendModal(watch: Pick<Watch, 'incident_id' | 'expires_at'>, context: ModalContext): types.ModalView {
   return modal(VIEW.extend, 'Extend the watch', 'Extend', context, [
-    mrkdwnSection(`The watch of ${inlineCode(watch.incident_id, 130)} ends ${truncateEscaped(formatUtc(watch.expires_at), 40)}.`),
+    mrkdwnSection(`The watch of ${inlineCode(watch.incident_id, 130)} ends ${utcText(watch.expires_at)}.`),
     {
       type: 'input',
       block_id: INPUT.duration,

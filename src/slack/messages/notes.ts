@@ -1,11 +1,11 @@
 import type { Finding } from '../../contracts/finding.js';
 import type { Watch } from '../../contracts/watch.js';
 import { destinationLabel, processLabel } from '../../report/describe.js';
-import { SLACK_LIMITS, section, type SlackMessage } from '../../report/slack/block-kit.js';
+import { section, slackMessage, type SlackMessage } from '../../report/slack/block-kit.js';
 import { actorText } from '../../report/slack/marks.js';
-import { inlineCode, truncateEscaped } from '../../report/text/mrkdwn.js';
+import { inlineCode, truncateEscaped, utcText } from '../../report/text/mrkdwn.js';
 import { SEVERITY_EMOJI, severityLabel } from '../../report/text/labels.js';
-import { formatTimeLeft, formatUtc } from '../../report/text/time.js';
+import { formatTimeLeft } from '../../report/text/time.js';
 import { auditName, type SlackActor } from '../actor.js';
 import type { SlackEscalation } from '../settings.js';
 
@@ -14,7 +14,7 @@ import type { SlackEscalation } from '../settings.js';
 const mention = (actor: SlackActor): string => actorText({ by: auditName(actor), slack_user_id: actor.user_id });
 
 function threadNote(id: string, mrkdwn: string, fallback: string): SlackMessage {
-  return { text: truncateEscaped(fallback, 600), blocks: [section(id, mrkdwn.slice(0, SLACK_LIMITS.sectionText))] };
+  return slackMessage(truncateEscaped(fallback, 600), [section(id, mrkdwn)]);
 }
 
 /** Mentions the incident commander(s) and on-call group so they are notified; says so when nobody is configured. */
@@ -32,7 +32,7 @@ export function escalationNote(watch: Pick<Watch, 'incident_id'>, finding: Findi
 export function extendNote(watch: Pick<Watch, 'id' | 'incident_id' | 'expires_at'>, actor: SlackActor, byText: string, now: number): SlackMessage {
   return threadNote(
     `note:extend:${watch.id}`,
-    `⏱️ ${mention(actor)} extended the watch by ${byText}: it now ends ${truncateEscaped(formatUtc(watch.expires_at), 40)} (${formatTimeLeft(watch.expires_at, now)}).`,
+    `⏱️ ${mention(actor)} extended the watch by ${byText}: it now ends ${utcText(watch.expires_at)} (${formatTimeLeft(watch.expires_at, now)}).`,
     `Watch ${watch.incident_id} extended by ${byText}`,
   );
 }

@@ -1,15 +1,13 @@
 import type { FindingMark } from '../../contracts/finding.js';
 import type { Watch } from '../../contracts/watch.js';
-import { SLACK_LIMITS, section, type SlackMessage } from '../../report/slack/block-kit.js';
+import { section, slackMessage, type SlackMessage } from '../../report/slack/block-kit.js';
 import { actorText } from '../../report/slack/marks.js';
-import { inlineCode, joinCapped, truncateEscaped } from '../../report/text/mrkdwn.js';
-import { formatUtc } from '../../report/text/time.js';
+import { inlineCode, joinCapped, utcText } from '../../report/text/mrkdwn.js';
 import type { SlackActionKind } from '../queue/slack-jobs.js';
 
 /** One short answer to one person: a single section of mrkdwn, the same text as the notification fallback. */
 export function shortReply(mrkdwn: string): SlackMessage {
-  const text = mrkdwn.slice(0, SLACK_LIMITS.sectionText);
-  return { text, blocks: [section('cw-reply', text)] };
+  return slackMessage(mrkdwn, [section('cw-reply', mrkdwn)]);
 }
 
 const VERB: Readonly<Record<SlackActionKind, string>> = {
@@ -50,7 +48,7 @@ export const noActiveWatch = (incidentId: string): SlackMessage =>
   shortReply(`There is no active watch for ${inlineCode(incidentId, 130)}. \`/containment list\` shows the active ones.`);
 
 export function alreadyDecided(status: 'acknowledged' | 'benign', earlier: FindingMark | undefined): SlackMessage {
-  const by = earlier === undefined ? '' : ` by ${actorText(earlier)} ${truncateEscaped(formatUtc(earlier.at), 40)}`;
+  const by = earlier === undefined ? '' : ` by ${actorText(earlier)} ${utcText(earlier.at)}`;
   return shortReply(`This finding was already ${status === 'benign' ? 'marked benign' : 'acknowledged'}${by}; nothing was changed.`);
 }
 
@@ -59,7 +57,7 @@ export const cannotMakeRule = (): SlackMessage =>
 
 export function benignDone(options: { ruleId: string; scope: 'incident' | 'everywhere'; incidentId: string; watches: number; expires?: string }): SlackMessage {
   const where = options.scope === 'everywhere' ? 'every watch' : `the watches of ${inlineCode(options.incidentId, 130)}`;
-  const until = options.expires === undefined ? '' : ` until ${truncateEscaped(formatUtc(options.expires), 40)}`;
+  const until = options.expires === undefined ? '' : ` until ${utcText(options.expires)}`;
   return shortReply(
     `🟢 Marked benign. Allow-rule ${inlineCode(options.ruleId, 80)} suppresses matching connections in ${where}${until} ` +
       `(${options.watches} active now); they are counted, not reported.`,
@@ -67,7 +65,7 @@ export function benignDone(options: { ruleId: string; scope: 'incident' | 'every
 }
 
 export const extendDone = (watch: Pick<Watch, 'incident_id' | 'expires_at'>, byText: string): SlackMessage =>
-  shortReply(`⏱️ Extended the watch of ${inlineCode(watch.incident_id, 130)} by ${byText}; it now ends ${truncateEscaped(formatUtc(watch.expires_at), 40)}.`);
+  shortReply(`⏱️ Extended the watch of ${inlineCode(watch.incident_id, 130)} by ${byText}; it now ends ${utcText(watch.expires_at)}.`);
 
 export const stopDone = (watch: Pick<Watch, 'incident_id'>): SlackMessage =>
   shortReply(`🛑 Stopping the watch of ${inlineCode(watch.incident_id, 130)}: the sources get a last look, then the verdict is posted in its thread.`);
