@@ -141,6 +141,17 @@ describe('Slack reporter', () => {
     const [status] = topLevel(CHANNEL);
     expect(status?.edits).toBe(1);
     expect(blocksText(status)).toContain('2 findings');
+
+    // Slack itself links or previews nothing, and the edit carries block ids of its own.
+    const sent = slack.calls.filter((call) => call.method === 'chat.postMessage' || call.method === 'chat.update');
+    expect(sent.map((call) => call.method)).toEqual(['chat.postMessage', 'chat.update']);
+    for (const call of sent) {
+      expect(call.body.parse).toBe('none');
+      expect(call.body).not.toHaveProperty('link_names');
+    }
+    for (const call of postCalls()) expect(call.body).toMatchObject({ unfurl_links: false, unfurl_media: false });
+    const [posted, edited] = sent.map((call) => new Set((call.body.blocks as Array<{ block_id: string }>).map((block) => block.block_id)));
+    expect([...(edited ?? [])].filter((id) => posted?.has(id))).toEqual([]);
   });
 
   it('posts a finding once as a threaded reply and edits that reply when it is seen again', async () => {
