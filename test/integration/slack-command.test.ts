@@ -35,6 +35,7 @@ describe('/containment, the slash command', () => {
     expect(response.status).toBe(200);
     const answer = response.body as Answer;
     expect(answer.response_type).toBe('ephemeral');
+    expect(answer).toMatchObject({ parse: 'none', unfurl_links: false, unfurl_media: false });
     return { ...answer, all: `${answer.text ?? ''} ${JSON.stringify(answer.blocks ?? [])}` };
   }
 

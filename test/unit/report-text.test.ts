@@ -41,6 +41,12 @@ describe('escaping telemetry for Slack mrkdwn', () => {
     expect(inlineCode('')).toBe('(empty)');
   });
 
+  it('an IPv6 address is shown exactly, its hex groups not taken for shortcodes; the same groups in free text are', () => {
+    expect(inlineCode('2001:db8:0:ab::1')).toBe('`2001:db8:0:ab::1`');
+    expect(escapeMrkdwn('2001:db8:0:ab::1')).toBe('2001:db8:0:ab::1');
+    expect(escapeMrkdwn('see :ab:')).toBe('see \u2236ab\u2236');
+  });
+
   it('keeps headers free of entities and mentions', () => {
     expect(plainText('INC <!here> & co')).toBe('INC \u2039!here\u203a \uff06 co');
     expect(plainText('x'.repeat(200)).length).toBeLessThanOrEqual(150);

@@ -152,3 +152,10 @@ export function withActions(blocks: Block[], messageContext: MessageContext, act
   const room = SLACK_LIMITS.blocksPerMessage - extra.length;
   return [...blocks.slice(0, room), ...extra];
 }
+
+/**
+ * How Slack must treat every message we send: `parse: 'none'` so nothing in the text is turned into a link or a
+ * mention by Slack itself (and no `link_names`); `NO_PREVIEWS` also for messages that could unfurl a link.
+ */
+export const AS_WRITTEN = { parse: 'none' } as const;
+export const NO_PREVIEWS = { ...AS_WRITTEN, unfurl_links: false, unfurl_media: false } as const;

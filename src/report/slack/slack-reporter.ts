@@ -8,7 +8,7 @@ import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SlackDeliveryProblem } from '../../contracts/watch.js';
 import type { Reporter } from '../reporter.js';
-import type { ActionsBuilder, SlackMessage } from './block-kit.js';
+import { AS_WRITTEN, NO_PREVIEWS, type ActionsBuilder, type SlackMessage } from './block-kit.js';
 import { pacedSend, type ChannelPacer, type PaceLane } from './channel-pacer.js';
 import { findingMessage, statusMessage, verdictMessage } from './blocks.js';
 import { SlackDeliveryError, isAmbiguousFailure, isChannelError, platformErrorCode, toDeliveryError } from './errors.js';
@@ -84,12 +84,6 @@ const digest = (message: SlackMessage): string =>
     .digest('hex')
     .slice(0, 32);
 
-/**
- * How Slack must treat every message: `parse: 'none'` so nothing in the text is turned into a link or a mention by
- * Slack itself (and no `link_names`), and no link previews, which would fetch an attacker's page into the channel.
- */
-const AS_WRITTEN = { parse: 'none' } as const;
-const NO_PREVIEWS = { ...AS_WRITTEN, unfurl_links: false, unfurl_media: false } as const;
 
 function isOlder(version: string | undefined, than: string | undefined): boolean {
   if (version === undefined || than === undefined) return false;

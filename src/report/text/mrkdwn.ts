@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 /**
  * Escaping for text that comes from telemetry (process names, command lines, hostnames, error messages) before it
  * goes into Slack mrkdwn. Slack has no backslash escape, so the choices are:
@@ -81,7 +82,8 @@ function commonPiece(chars: readonly string[], index: number, colons: ReadonlySe
 /** The escaped form of every source code point, in order; joining them gives the escaped text. */
 function escapedPieces(text: string, style: EscapeStyle): string[] {
   const chars = Array.from(text);
-  const colons = emojiColons(chars);
+  // An address is shown exactly, to be copied: its hex groups (`2001:db8:0:ab::1`) are not shortcodes to neutralise.
+  const colons = isIP(text) === 0 ? emojiColons(chars) : new Set<number>();
   return chars.map((char, index) => {
     const common = commonPiece(chars, index, colons);
     if (common !== undefined) return common;

@@ -1,7 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import { formatDuration } from '../../contracts/duration.js';
 import type { WatchView } from '../../contracts/watch.js';
-import type { SlackMessage } from '../../report/slack/block-kit.js';
+import { NO_PREVIEWS, type SlackMessage } from '../../report/slack/block-kit.js';
 import { inlineCode } from '../../report/text/mrkdwn.js';
 import { auditName } from '../actor.js';
 import { parseCommand, type ParsedCommand } from '../command-parser.js';
@@ -12,7 +12,7 @@ import { interactionKey } from './interaction-ledger.js';
 import { actorOf, nowOf, precheck, takeIn } from './intake.js';
 import type { SlackListenerDeps } from './listener-deps.js';
 
-const ephemeral = (message: SlackMessage): RespondArguments => ({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
+const ephemeral = (message: SlackMessage): RespondArguments => ({ response_type: 'ephemeral', text: message.text, blocks: message.blocks, ...NO_PREVIEWS });
 
 async function activeViews(deps: SlackListenerDeps): Promise<WatchView[]> {
   return Promise.all((await deps.store.list('active')).map((watch) => deps.views.build(watch)));

@@ -2,15 +2,12 @@ import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
-import type { SlackMessage } from '../../report/slack/block-kit.js';
+import { AS_WRITTEN, NO_PREVIEWS, type SlackMessage } from '../../report/slack/block-kit.js';
 import { pacedSend, type ChannelPacer } from '../../report/slack/channel-pacer.js';
 import type { ReplyTarget } from '../queue/slack-jobs.js';
 
 const REMEMBER_SECONDS = 24 * 3600;
 const RATE_LIMIT_RETRIES = 5;
-/** Nothing in a reply is linked or mentioned by Slack itself (no `link_names` either), and no link previews. */
-const AS_WRITTEN = { parse: 'none' } as const;
-const NO_PREVIEWS = { ...AS_WRITTEN, unfurl_links: false, unfurl_media: false } as const;
 
 export interface SlackRepliesOptions {
   /** A client that does not retry on its own: a reply is sent at most once. */
