@@ -17,7 +17,7 @@ import { createScenario } from '../src/simulator/scenario/index.js';
 import { mdeConnector } from '../src/sources/mde/index.js';
 import { startFakeMde } from '../src/simulator/mde/fake-mde-server.js';
 import { startApi } from '../src/runtime/services.js';
-import { FindingStore } from '../src/watch/finding-store.js';
+import { FindingStore } from '../src/stores/finding-store.js';
 import { testConfig, TEST_TOKEN, mdeSourceYaml } from '../test/helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { FindingSchema } from '../contracts/finding.js';
 import { WatchViewSchema } from '../contracts/watch.js';
-import { ListedAllowRuleSchema } from '../watch/allow-rule-store.js';
+import { ListedAllowRuleSchema } from '../stores/allow-rule-store.js';
 import type { ApiScope } from '../contracts/api-scope.js';
 import { ApiErrorBodySchema } from './errors.js';
 import { ExtendBodySchema, ListQuerySchema, StopBodySchema, WatchListSchema } from './routes/watches.js';

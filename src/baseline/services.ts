@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../lib/keys.js';
-import { HostBaselineCache } from './host-baseline-cache.js';
-import { PrevalenceStore } from './prevalence-store.js';
+import { HostBaselineCache } from '../stores/host-baseline-cache.js';
+import { PrevalenceStore } from '../stores/prevalence-store.js';
 import type { BaselinePolicy } from './settings.js';
 
 /** What the baseline jobs share: the per-host cache, the prevalence reads, and the policy for both. */

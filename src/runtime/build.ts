@@ -16,12 +16,12 @@ import { connectorFor } from '../sources/registry.js';
 import { sourceFingerprint } from '../sources/source-fingerprint.js';
 import type { SourceConnector } from '../sources/types.js';
 import { wellFormedConnector, type RepairCallback } from '../sources/well-formed.js';
-import { AllowRuleStore } from '../watch/allow-rule-store.js';
-import { FindingStore } from '../watch/finding-store.js';
-import { HeardTimeline } from '../watch/heard-timeline.js';
-import { settlePolicies } from '../watch/catch-up.js';
+import { AllowRuleStore } from '../stores/allow-rule-store.js';
+import { FindingStore } from '../stores/finding-store.js';
+import { HeardTimeline } from '../stores/heard-timeline.js';
+import { settlePolicies } from '../rules/catch-up.js';
 import type { WatchRuntime } from '../watch/runtime.js';
-import { WatchStore } from '../watch/watch-store.js';
+import { WatchStore } from '../stores/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
 import { slackReporterOptions } from './slack.js';
 

@@ -21,10 +21,10 @@ import { SlackMembership } from '../slack/membership.js';
 import { slackActions } from '../slack/messages/buttons.js';
 import { SlackQueue } from '../slack/queue/slack-queue.js';
 import { startSlackWorker } from '../slack/queue/slack-worker.js';
-import type { FindingStore } from '../watch/finding-store.js';
+import type { FindingStore } from '../stores/finding-store.js';
 import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchService } from '../watch/watch-service.js';
-import type { WatchStore } from '../watch/watch-store.js';
+import type { WatchStore } from '../stores/watch-store.js';
 import type { WatchViews } from '../watch/watch-view.js';
 
 /** Buttons, modals, the slash command and the App Home need a bot token and a way in: signing secret or app token. */

@@ -6,9 +6,9 @@ import { buildBaseline } from '../detect/baseline.js';
 import { createHostMatcher, hostLabel } from '../detect/host-match.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
-import { hostKey } from './host-key.js';
+import { hostKey } from '../rules/host-key.js';
 import type { WatchRuntime } from './runtime.js';
-import { emptyHealth } from './source-health.js';
+import { emptyHealth } from '../rules/source-health.js';
 
 const HOUR = 3_600_000;
 

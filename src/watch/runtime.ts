@@ -7,11 +7,11 @@ import type { Metrics } from '../lib/metrics.js';
 import type { WatchQueues } from '../queue/queues.js';
 import type { Reporter } from '../report/reporter.js';
 import type { SourceConnector } from '../sources/types.js';
-import type { AllowRuleStore } from './allow-rule-store.js';
-import type { SettlePolicy } from './catch-up.js';
-import type { FindingStore } from './finding-store.js';
-import type { HeardTimeline } from './heard-timeline.js';
-import type { WatchStore } from './watch-store.js';
+import type { AllowRuleStore } from '../stores/allow-rule-store.js';
+import type { SettlePolicy } from '../rules/catch-up.js';
+import type { FindingStore } from '../stores/finding-store.js';
+import type { HeardTimeline } from '../stores/heard-timeline.js';
+import type { WatchStore } from '../stores/watch-store.js';
 import type { WatchViews } from './watch-view.js';
 
 /** Everything the watch jobs need, built once per process by the composition root (src/runtime). */

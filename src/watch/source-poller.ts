@@ -6,15 +6,15 @@ import type { SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
-import { lateWindowOf, rememberLateArrival } from './catch-up.js';
+import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
 import { DetectorCache } from './detector-cache.js';
-import type { AssessedEvent } from './finding-store.js';
-import { closeGap, emptyHealth, recordGap } from './source-health.js';
-import { hostKey } from './host-key.js';
-import { quietHosts } from './quiet-hosts.js';
-import { RedisBeaconHistory } from './redis-beacon-history.js';
+import type { AssessedEvent } from '../stores/finding-store.js';
+import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
+import { hostKey } from '../rules/host-key.js';
+import { quietHosts } from '../rules/quiet-hosts.js';
+import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
 import type { WatchRuntime } from './runtime.js';
-import { SourceFaults } from './source-faults.js';
+import { SourceFaults } from '../stores/source-faults.js';
 
 export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed' | 'paused';
 

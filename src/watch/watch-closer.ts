@@ -1,11 +1,11 @@
 import type { SourceCatchUp, Watch } from '../contracts/watch.js';
 import { activeClosing, closedStatus, closingStatus } from '../report/text/closing-status.js';
 import { scheduleSourcePolls } from './baseline-taker.js';
-import { catchUpOf, nextCloseStep, NO_SETTLE, recentLateLag, type CloseStep } from './catch-up.js';
+import { catchUpOf, nextCloseStep, NO_SETTLE, recentLateLag, type CloseStep } from '../rules/catch-up.js';
 import type { WatchRuntime } from './runtime.js';
 import type { SourcePoller } from './source-poller.js';
 import { baselinedHosts } from '../detect/baseline.js';
-import { decideVerdict } from './verdict.js';
+import { decideVerdict } from '../rules/verdict.js';
 
 /** Long enough for any running poll of the source to finish; the close then takes its own look. */
 const WAIT_FOR_SOURCE_MS = 60_000;

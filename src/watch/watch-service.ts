@@ -8,9 +8,9 @@ import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { WatchQueues } from '../queue/queues.js';
-import { hostKey } from './host-key.js';
+import { hostKey } from '../rules/host-key.js';
 import { ensureLifecycleJobs } from './reconciler.js';
-import type { IdempotencyRecord, WatchStore } from './watch-store.js';
+import type { IdempotencyRecord, WatchStore } from '../stores/watch-store.js';
 
 export interface WatchDefaults {
   durationMs: number;

@@ -1,7 +1,7 @@
 import type { Finding } from '../contracts/finding.js';
 import type { Watch, WatchView } from '../contracts/watch.js';
-import type { FindingStore } from './finding-store.js';
-import type { WatchStore } from './watch-store.js';
+import type { FindingStore } from '../stores/finding-store.js';
+import type { WatchStore } from '../stores/watch-store.js';
 
 /** Assembles what the API returns and reporters render for one watch. */
 export class WatchViews {

@@ -6,7 +6,7 @@ import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import type { FindingKind } from '../../src/contracts/finding.js';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { FindingStore } from '../../src/watch/finding-store.js';
+import { FindingStore } from '../../src/stores/finding-store.js';
 import { FindingLedger } from '../../src/backtest/finding-ledger.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

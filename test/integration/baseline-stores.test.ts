@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canReuse, HostBaselineCache, rowsWithin, type CachedHostBaseline } from '../../src/baseline/host-baseline-cache.js';
+import { canReuse, HostBaselineCache, rowsWithin, type CachedHostBaseline } from '../../src/stores/host-baseline-cache.js';
 import { estatePrevalence } from '../../src/baseline/estate-prevalence.js';
-import { PrevalenceStore } from '../../src/baseline/prevalence-store.js';
+import { PrevalenceStore } from '../../src/stores/prevalence-store.js';
 import { readHostRows } from '../../src/baseline/host-rows.js';
 import { createBaselineServices } from '../../src/baseline/services.js';
 import { baselinePolicyOf } from '../../src/baseline/settings.js';

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createWatchRuntime } from '../../src/runtime/build.js';
 import type { SourceConnector, TimeRangeQuery } from '../../src/sources/types.js';
-import { RedisBeaconHistory } from '../../src/watch/redis-beacon-history.js';
+import { RedisBeaconHistory } from '../../src/stores/redis-beacon-history.js';
 import type { WatchRuntime } from '../../src/watch/runtime.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';

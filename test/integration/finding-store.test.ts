@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { APPLY_EVENTS_SCRIPT } from '../../src/watch/apply-events-script.js';
-import { FindingStore, QUARANTINE_LIST_CAP, type AssessedEvent } from '../../src/watch/finding-store.js';
+import { APPLY_EVENTS_SCRIPT } from '../../src/stores/apply-events-script.js';
+import { FindingStore, QUARANTINE_LIST_CAP, type AssessedEvent } from '../../src/stores/finding-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const finding = (severity: 'medium' | 'high', kind: string[], connected = true): Assessment => ({

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Watch } from '../../src/contracts/watch.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { HeardTimeline } from '../../src/watch/heard-timeline.js';
+import { HeardTimeline } from '../../src/stores/heard-timeline.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const MINUTE = 60_000;

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import { atBoundary, createWatchRuntime } from '../../src/runtime/build.js';
 import type { SourceConnector, TimeRangeQuery } from '../../src/sources/types.js';
-import { FindingStore, type AssessedEvent, type ApplyResult } from '../../src/watch/finding-store.js';
+import { FindingStore, type AssessedEvent, type ApplyResult } from '../../src/stores/finding-store.js';
 import type { WatchRuntime } from '../../src/watch/runtime.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { closeWatch } from '../../src/watch/watch-closer.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/lib/keys.js';
-import type { ListedAllowRule } from '../../src/watch/allow-rule-store.js';
+import type { ListedAllowRule } from '../../src/stores/allow-rule-store.js';
 import { ACTION, VIEW, encodeValue } from '../../src/slack/ids.js';
 import { SLACK_CHANNEL, type Pipeline } from '../helpers/pipeline.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { AllowRuleStore } from '../../src/watch/allow-rule-store.js';
-import { FindingStore, type AssessedEvent } from '../../src/watch/finding-store.js';
+import { AllowRuleStore } from '../../src/stores/allow-rule-store.js';
+import { FindingStore, type AssessedEvent } from '../../src/stores/finding-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const assessment = (severity: 'medium' | 'high'): Assessment => ({

@@ -5,8 +5,8 @@ import { WatchSchema, type Watch, type WatchedHost } from '../../src/contracts/w
 import { redisKeys } from '../../src/lib/keys.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startApi, type ApiService } from '../../src/runtime/services.js';
-import { WatchLister } from '../../src/watch/watch-list.js';
-import { WatchStore } from '../../src/watch/watch-store.js';
+import { WatchLister } from '../../src/stores/watch-list.js';
+import { WatchStore } from '../../src/stores/watch-store.js';
 import { mdeSourceYaml, TEST_TOKEN, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

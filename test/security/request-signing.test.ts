@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/lib/keys.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startApi, type ApiService } from '../../src/runtime/services.js';
-import { WatchStore } from '../../src/watch/watch-store.js';
+import { WatchStore } from '../../src/stores/watch-store.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';

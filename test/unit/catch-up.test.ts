@@ -3,7 +3,7 @@ import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
 import { activeClosing, closedStatus, closingStatus } from '../../src/report/text/closing-status.js';
 import { MdeConfigSchema } from '../../src/sources/mde/config.js';
 import { SplunkConfigSchema } from '../../src/sources/splunk/config.js';
-import { catchUpOf, lateWindowOf, nextCloseStep, readUntilOf, recentLateLag, rememberLateArrival, settlePolicies } from '../../src/watch/catch-up.js';
+import { catchUpOf, lateWindowOf, nextCloseStep, readUntilOf, recentLateLag, rememberLateArrival, settlePolicies } from '../../src/rules/catch-up.js';
 
 const END = Date.parse('2026-11-29T11:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
-import { quietHosts } from '../../src/watch/quiet-hosts.js';
+import { quietHosts } from '../../src/rules/quiet-hosts.js';
 
 const MINUTE = 60_000;
 const NOW = Date.parse('2026-11-29T11:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEARD_SLOT_MS, heardBitmap, longestSilence, slotOf } from '../../src/watch/silence.js';
+import { HEARD_SLOT_MS, heardBitmap, longestSilence, slotOf } from '../../src/rules/silence.js';
 
 const START = Date.parse('2026-11-29T00:00:00Z');
 const MINUTE = HEARD_SLOT_MS;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/contracts/finding.js';
 import type { SourceHealth, Watch } from '../../src/contracts/watch.js';
-import { decideVerdict } from '../../src/watch/verdict.js';
+import { decideVerdict } from '../../src/rules/verdict.js';
 
 const watch: Watch = {
   id: 'w-1',

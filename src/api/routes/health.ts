@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
-import { SourceFaults } from '../../watch/source-faults.js';
+import { SourceFaults } from '../../stores/source-faults.js';
 import type { ApiDeps } from '../app.js';
 
 /** A worker counts as alive when its heartbeat is younger than this. */

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { durationString, parseDuration } from '../../contracts/duration.js';
 import { printable } from '../../contracts/common.js';
 import { WatchViewSchema } from '../../contracts/watch.js';
-import { decodeCursor, encodeCursor, WatchLister } from '../../watch/watch-list.js';
+import { decodeCursor, encodeCursor, WatchLister } from '../../stores/watch-list.js';
 import { evidenceMarkdown, evidenceReport } from '../../watch/evidence-report.js';
 import { WatchClosedError, WatchNotFoundError } from '../../watch/watch-service.js';
 import { auditActorOf, requireScope, type ApiDeps } from '../app.js';

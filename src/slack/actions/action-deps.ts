@@ -1,10 +1,10 @@
 import type { Logger } from '../../lib/logger.js';
 import type { WatchQueues } from '../../queue/queues.js';
 import type { SlackThreadReporter } from '../../report/slack/slack-reporter.js';
-import type { AllowRuleStore } from '../../watch/allow-rule-store.js';
-import type { FindingStore } from '../../watch/finding-store.js';
+import type { AllowRuleStore } from '../../stores/allow-rule-store.js';
+import type { FindingStore } from '../../stores/finding-store.js';
 import type { WatchService } from '../../watch/watch-service.js';
-import type { WatchStore } from '../../watch/watch-store.js';
+import type { WatchStore } from '../../stores/watch-store.js';
 import type { WatchViews } from '../../watch/watch-view.js';
 import type { SlackAuthorizer } from '../authorizer.js';
 import type { SlackReplies } from '../delivery/slack-replies.js';

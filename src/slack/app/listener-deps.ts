@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
-import type { FindingStore } from '../../watch/finding-store.js';
-import type { WatchStore } from '../../watch/watch-store.js';
+import type { FindingStore } from '../../stores/finding-store.js';
+import type { WatchStore } from '../../stores/watch-store.js';
 import type { WatchViews } from '../../watch/watch-view.js';
 import type { SlackAuthorizer } from '../authorizer.js';
 import type { SlackReplies } from '../delivery/slack-replies.js';

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
-import type { WatchStore } from '../../watch/watch-store.js';
+import type { WatchStore } from '../../stores/watch-store.js';
 import type { WatchViews } from '../../watch/watch-view.js';
 import { homeView } from './home-view.js';
 

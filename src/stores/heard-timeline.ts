@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Watch } from '../contracts/watch.js';
 import { hostLabel } from '../detect/host-match.js';
 import type { RedisKeys } from '../lib/keys.js';
-import { longestSilence, slotOf, type Silence } from './silence.js';
+import { longestSilence, slotOf, type Silence } from '../rules/silence.js';
 
 /** The per-minute "heard from" bitmaps of a watch's hosts in Redis; every source and worker sets bits in the same ones. */
 export class HeardTimeline {
