@@ -57,19 +57,29 @@ const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) 
 
 /** The `REDIS_*` environment variables, spread into the environment schema. */
 export const redisEnvFields = {
-  /** A single node. Without any of the three topologies, redis://127.0.0.1:6379. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).optional(),
-  REDIS_SENTINELS: addressList.optional(),
-  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
-  REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
-  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
-  REDIS_CLUSTER_NODES: addressList.optional(),
-  REDIS_USERNAME: z.string().min(1).optional(),
-  REDIS_PASSWORD: z.string().min(1).optional(),
-  REDIS_TLS: flag.optional(),
-  /** Path of a PEM file. */
-  REDIS_TLS_CA: z.string().min(1).optional(),
-  REDIS_TLS_SERVERNAME: z.string().min(1).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
+    .optional()
+    .describe('A single node: `redis://[user:password@]host:6379[/db]` (`rediss://` for TLS). Unset, with no Sentinel or Cluster: `redis://127.0.0.1:6379`.'),
+  REDIS_SENTINELS: addressList
+    .optional()
+    .describe('Sentinel (automatic failover): the Sentinels as `host:26379,host:26379,...`; an IPv6 host in brackets (`[::1]:26379`). Needs `REDIS_SENTINEL_NAME`.'),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional().describe('The master group name, as in `sentinel monitor <name> ...`. Only with `REDIS_SENTINELS`.'),
+  REDIS_SENTINEL_USERNAME: z.string().min(1).optional().describe('ACL user of the Sentinels themselves, when they require auth; needs `REDIS_SENTINEL_PASSWORD`.'),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves, when they require auth.'),
+  REDIS_CLUSTER_NODES: addressList
+    .optional()
+    .describe('Cluster: a few seed nodes as `host:6379,host:6379` (the rest are discovered); a managed cluster\'s configuration endpoint.'),
+  REDIS_USERNAME: z.string().min(1).optional().describe('ACL user (Redis 6+), for any topology; needs `REDIS_PASSWORD`. In `REDIS_URL` instead if you prefer, not both.'),
+  REDIS_PASSWORD: z.string().min(1).optional().describe('Password of the ACL user, or alone for `requirepass`. In `REDIS_URL` instead if you prefer, not both.'),
+  REDIS_TLS: flag.optional().describe('TLS to every node (and, with Sentinel, to the Sentinels). On by itself with a `rediss://` URL.'),
+  REDIS_TLS_CA: z.string().min(1).optional().describe('Path of a PEM file with the CA that signed the servers\' certificates. Unset: the system\'s CAs.'),
+  REDIS_TLS_SERVERNAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Name checked against the servers\' certificates where nodes are announced by IP (Azure Cache for Redis clustered).'),
 };
 
 type RedisEnv = z.output<z.ZodObject<typeof redisEnvFields>>;

@@ -18,29 +18,16 @@ export const DEFAULT_INDICES = ['logs-endpoint.events.network-*', 'logs-windows.
  */
 export const ElasticConfigSchema = SourceCommonConfigSchema.extend({
   type: z.literal('elastic'),
-  /** The Elasticsearch endpoint (not Kibana), e.g. https://acme.es.eu-west-1.aws.found.io. */
-  base_url: httpUrl,
-  /** The `encoded` value of `POST /_security/api_key` (base64 of id:api_key), sent as `Authorization: ApiKey ...`. */
-  api_key: z.string().regex(/^[A-Za-z0-9+/=_-]{8,}$/, { error: 'must be the encoded API key (base64 of id:api_key)' }),
-  /** Indices or patterns searched. Default: Elastic Defend network events and Sysmon operational logs. */
-  indices: z.array(IndexPatternSchema).min(1).max(20).default(DEFAULT_INDICES),
-  /** Default 300. Elasticsearch publishes no request limit; it rejects work its thread pools cannot queue (429). */
-  rate_limit_per_minute: z.number().int().positive().default(300),
-  /** Elastic's detection rules allow 1m of "additional look-back time" for ingest delay by default (`from: now-6m`, every 5m). */
-  settle: settleTime('1m'),
-  /** Host names per query. Default 100. */
-  max_hosts_per_query: z.number().int().min(1).max(1000).default(100),
-  /** Hits per search page, and buckets per baseline and prevalence (port) page. Default 1,000; at most 10,000. */
-  page_size: z.number().int().min(1).max(10_000).default(1_000),
-  /** How long a point in time is kept between pages. Default 1m. */
-  keep_alive: durationString(1_000, 3_600_000).default('1m'),
-  /** Baseline pages (composite aggregation) read at most; a larger baseline is cut with a warning. Default 50. */
-  baseline_max_pages: z.number().int().min(1).max(1_000).default(50),
-  /**
-   * Whether the Elastic Defend policy keeps its default of dropping repeated network events
-   * (`advanced.events.deduplicate_network_events`, on since 8.15). Shown in the watch's coverage. Default true.
-   */
-  defend_deduplicates: z.boolean().default(true),
+  base_url: httpUrl.describe('The Elasticsearch endpoint (not Kibana), e.g. https://acme.es.eu-west-1.aws.found.io.'),
+  api_key: z.string().regex(/^[A-Za-z0-9+/=_-]{8,}$/, { error: 'must be the encoded API key (base64 of id:api_key)' }).describe('The `encoded` value of `POST /_security/api_key` (base64 of id:api_key), sent as `Authorization: ApiKey ...`.'),
+  indices: z.array(IndexPatternSchema).min(1).max(20).default(DEFAULT_INDICES).describe('Indices or patterns searched. Default: Elastic Defend network events and Sysmon operational logs.'),
+  rate_limit_per_minute: z.number().int().positive().default(300).describe('Default 300. Elasticsearch publishes no request limit; it rejects work its thread pools cannot queue (429).'),
+  settle: settleTime('1m').describe('Elastic\'s detection rules allow 1m of "additional look-back time" for ingest delay by default (`from: now-6m`, every 5m).'),
+  max_hosts_per_query: z.number().int().min(1).max(1000).default(100).describe('Host names per query. Default 100.'),
+  page_size: z.number().int().min(1).max(10_000).default(1_000).describe('Hits per search page, and buckets per baseline and prevalence (port) page. Default 1,000; at most 10,000.'),
+  keep_alive: durationString(1_000, 3_600_000).default('1m').describe('How long a point in time is kept between pages. Default 1m.'),
+  baseline_max_pages: z.number().int().min(1).max(1_000).default(50).describe('Baseline pages (composite aggregation) read at most; a larger baseline is cut with a warning. Default 50.'),
+  defend_deduplicates: z.boolean().default(true).describe('Whether the Elastic Defend policy keeps its default of dropping repeated network events (`advanced.events.deduplicate_network_events`, on since 8.15). Shown in the watch\'s coverage. Default true.'),
   prevalence_timeout: prevalenceTimeout(),
 }).strict();
 

@@ -13,45 +13,20 @@ const splunkName = (what: string) =>
  */
 export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   type: z.literal('splunk'),
-  /** splunkd's management URL, e.g. https://splunk.example.com:8089 (Splunk Cloud: https://<stack>.splunkcloud.com:8089). */
-  base_url: httpUrl,
-  /** An authentication token (Settings > Tokens), or a session key with `auth_scheme: Splunk`. */
-  token: z.string().min(1),
-  /** `Bearer` for authentication tokens, `Splunk` for session keys from /services/auth/login. Default Bearer. */
-  auth_scheme: z.enum(['Bearer', 'Splunk']).default('Bearer'),
-  /**
-   * Search API version: v2 for Splunk Enterprise 9.0.2 and later and Splunk Cloud 9.0.2209 and later (where the
-   * deprecated v1 endpoints may be disabled), v1 for older releases. Default v2. The cut-over is the official
-   * Python SDK's (`disable_v2_api`); Splunk's REST reference dates v2 from 9.0.1 (Cloud 9.0.2208).
-   */
-  api_version: z.enum(['v2', 'v1']).default('v2'),
-  /** Index holding the Sysmon events. Default sysmon. Not with `search`. */
-  index: splunkName('index').optional(),
-  /** Sourcetype of the Sysmon events. Default XmlWinEventLog:Microsoft-Windows-Sysmon/Operational. Not with `search`. */
-  sourcetype: splunkName('sourcetype').optional(),
-  /**
-   * The event selection, instead of index/sourcetype: search terms (`index=edr EventCode=3`) or a pipeline
-   * starting with `|`, whose events carry the Sysmon field names. The connector appends its host filter and
-   * projection after it; the host filter never goes inside it.
-   */
-  search: z.string().trim().min(1).max(4_000).optional(),
-  /** Rows per results page. Default 5,000; at most 50,000 (limits.conf `maxresultrows` default). */
-  page_size: z.number().int().min(1).max(50_000).default(5_000),
-  /**
-   * The deployment's limits.conf `maxresultrows`: a job with this many results may have been cut by Splunk, so a
-   * poll reaching it fails (fewer hosts per query or a shorter lookback help) and a baseline logs a warning.
-   * Default 50,000, Splunk's default.
-   */
-  max_results: z.number().int().min(1).max(10_000_000).default(50_000),
-  /** First wait between job status checks; it grows by half up to 5× while the job runs. Default 1s. */
-  job_poll_interval: durationString(50, 60_000).default('1s'),
-  /** A search job still running after this is cancelled and the poll retried later. Default 5m. */
-  job_timeout: durationString(1_000, 3_600_000).default('5m'),
+  base_url: httpUrl.describe('splunkd\'s management URL, e.g. https://splunk.example.com:8089 (Splunk Cloud: https://<stack>.splunkcloud.com:8089).'),
+  token: z.string().min(1).describe('An authentication token (Settings > Tokens), or a session key with `auth_scheme: Splunk`.'),
+  auth_scheme: z.enum(['Bearer', 'Splunk']).default('Bearer').describe('`Bearer` for authentication tokens, `Splunk` for session keys from /services/auth/login. Default Bearer.'),
+  api_version: z.enum(['v2', 'v1']).default('v2').describe('Search API version: v2 for Splunk Enterprise 9.0.2 and later and Splunk Cloud 9.0.2209 and later (where the deprecated v1 endpoints may be disabled), v1 for older releases. Default v2. The cut-over is the official Python SDK\'s (`disable_v2_api`); Splunk\'s REST reference dates v2 from 9.0.1 (Cloud 9.0.2208).'),
+  index: splunkName('index').optional().describe('Index holding the Sysmon events. Default sysmon. Not with `search`.'),
+  sourcetype: splunkName('sourcetype').optional().describe('Sourcetype of the Sysmon events. Default XmlWinEventLog:Microsoft-Windows-Sysmon/Operational. Not with `search`.'),
+  search: z.string().trim().min(1).max(4_000).optional().describe('The event selection, instead of index/sourcetype: search terms (`index=edr EventCode=3`) or a pipeline starting with `|`, whose events carry the Sysmon field names. The connector appends its host filter and projection after it; the host filter never goes inside it.'),
+  page_size: z.number().int().min(1).max(50_000).default(5_000).describe('Rows per results page. Default 5,000; at most 50,000 (limits.conf `maxresultrows` default).'),
+  max_results: z.number().int().min(1).max(10_000_000).default(50_000).describe('The deployment\'s limits.conf `maxresultrows`: a job with this many results may have been cut by Splunk, so a poll reaching it fails (fewer hosts per query or a shorter lookback help) and a baseline logs a warning. Default 50,000, Splunk\'s default.'),
+  job_poll_interval: durationString(50, 60_000).default('1s').describe('First wait between job status checks; it grows by half up to 5× while the job runs. Default 1s.'),
+  job_timeout: durationString(1_000, 3_600_000).default('5m').describe('A search job still running after this is cancelled and the poll retried later. Default 5m.'),
   prevalence_timeout: prevalenceTimeout(),
-  /** Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative. */
-  rate_limit_per_minute: z.number().int().positive().default(120),
-  /** Splunk: 3-5 s from event to searchable is the healthy target (lantern.splunk.com, "Reducing event delay"); forwarders batch, so 1m. */
-  settle: settleTime('1m'),
+  rate_limit_per_minute: z.number().int().positive().default(120).describe('Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative.'),
+  settle: settleTime('1m').describe('Splunk: 3-5 s from event to searchable is the healthy target (lantern.splunk.com, "Reducing event delay"); forwarders batch, so 1m.'),
 })
   .strict()
   .refine((config) => config.search === undefined || (config.index === undefined && config.sourcetype === undefined), {

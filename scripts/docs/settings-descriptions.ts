@@ -1,0 +1,58 @@
+/**
+ * Meanings of the YAML keys whose schemas (`src/detect/settings.ts`, `src/baseline/settings.ts`,
+ * `src/slack/settings.ts`) carry them as comments rather than `.describe()` texts, keyed by YAML path. A schema's own
+ * `.describe()` wins over an entry here.
+ */
+export const SETTINGS_DESCRIBED_OUTSIDE_CONFIG: Readonly<Record<string, string>> = {
+  'allow[].id': 'Stable id reported with each suppressed event. Unset: `allow-` and a hash of the matchers and scope, so restarts keep suppression counts together.',
+  'allow[].reason': 'Why this traffic is benign, shown to responders and in the evidence report.',
+  'allow[].source': 'The documentation the rule rests on (a vendor\'s page of its own endpoints and ports), so a reviewer can check it.',
+  'allow[].process_name': 'Image file name, `*` glob (e.g. `veeam*.exe`).',
+  'allow[].process_path': 'Full image path, `*` glob; `*` also crosses `\\`, so `C:\\Program Files\\Veeam\\*` covers sub-folders.',
+  'allow[].sha1': 'SHA-1 of the image (40 hex digits).',
+  'allow[].signer':
+    'Code-signing subject, `*` glob. Alone (without `process_name`, `process_path` or `sha1`) it never covers a Windows LOLBin, which are all Microsoft-signed, nor an image in a user-writable folder, where DLL side-loading puts signed binaries: name the process too for those.',
+  'allow[].dst_cidr': 'Destination ranges, e.g. `[198.51.100.0/24]`.',
+  'allow[].dst_domain':
+    'Destination names. `example.com` matches exactly that name; `*.example.com` matches every name below it (a.example.com, a.b.example.com) but not example.com itself. Needs a host name in the telemetry.',
+  'allow[].port': 'Destination port: `443`, `[80, 443]` or `"1000-2000"` (inclusive), also mixed in a list.',
+  'allow[].protocol': 'Transport: tcp, udp, icmp... Only narrows a rule.',
+  'allow[].host': 'Watched host name, EDR id or IP, `*` glob; a plain name also matches the host\'s FQDN and vice versa. Only narrows a rule.',
+  'allow[].expires': 'From this instant on the rule is inactive.',
+  'allow[].incident_id': 'Limits the rule to one incident\'s watches (what "Mark benign: this incident" creates).',
+  'networks.internal': 'Internal ranges (CIDR).',
+  'networks.resolvers': 'Corporate DNS resolvers: DNS past them is a `protocol_shift`.',
+  'networks.proxies': 'Forward proxies.',
+  'ports.known_good': 'Service ports that are never "uncommon" here (e.g. the backup agent\'s 10000/tcp).',
+  'ports.known_good[].port': 'A port or an inclusive range `"1000-2000"`.',
+  'ports.known_good[].protocol': 'Transport: tcp, udp...',
+  'ports.known_good[].reason': 'Why the port is normal here.',
+  'detection.min_score': 'Scores below this are `normal`, not findings (so a new destination alone never reports).',
+  'detection.medium_score': 'Findings from this score are `medium`; below it `low`. `min_score` ≤ `medium_score` ≤ `high_score`.',
+  'detection.high_score': 'Findings from this score are `high`.',
+  'detection.uncommon_port_max_hosts': 'A port/protocol seen on at most this share (0-1) of the baseline\'s hosts counts as uncommon; one seen on no host counts more.',
+  'detection.beacon_min_score':
+    'A tuple whose connections score at least this (0-1, the regularity of the gaps between bursts) is beaconing. 0.8 is a jitter of at most a fifth of the interval: a steady beacon passes from its fourth burst, a 5 min ± 30 % one almost always, random browsing stays near 0.5.',
+  'detection.beacon_min_connections': 'Fewest bursts (connections at least 2 s apart) of a tuple before its regularity is scored (4 is RITA\'s threshold).',
+  'baselines.reuse': 'Reuse a host\'s baseline taken for an earlier watch; it is cached per source.',
+  'baselines.reuse_for': 'A cached host baseline serves a later watch whose block comes at most this long after the cached window ended (and whose baseline window is no longer).',
+  'baselines.stale_after':
+    'A host whose newest telemetry from a source is older than this at the block is named in the coverage as out of sight of that source (agent broken, host off).',
+  'baselines.prevalence': 'Estate-wide port and destination prevalence, one aggregate per source.',
+  'baselines.prevalence.enabled': 'Read each source\'s estate-wide prevalence (sources that support it).',
+  'baselines.prevalence.refresh_every': 'How often each source\'s prevalence is read again.',
+  'baselines.prevalence.window': 'The history each read covers, ending when it runs.',
+  'baselines.prevalence.max_destinations': 'Destinations kept per source, the most widespread first.',
+  'baselines.prevalence.min_destination_hosts': 'Destinations contacted by fewer hosts are not kept: one host talking to an address is no evidence of normal.',
+  'slack.authorized': 'Who may acknowledge, mark benign, escalate, extend or stop (any match is enough); everyone else gets a polite refusal. Reading is open to all.',
+  'slack.escalation': 'Whom "Escalate" mentions: the incident commander(s) and/or an on-call user group.',
+  'slack.delivery': 'Pacing of Slack messages.',
+  'slack.membership_cache': 'How long channel and user-group memberships are cached for authorization.',
+  'slack.command': 'The slash command as configured in the app manifest.',
+  'slack.authorized.users': 'Slack user ids allowed everywhere.',
+  'slack.authorized.user_groups': 'Members of these user groups are allowed everywhere (needs `usergroups:read`).',
+  'slack.authorized.incident_channel_members': 'Members of a watch\'s incident channel may act on that watch (needs `channels:read`/`groups:read`).',
+  'slack.escalation.users': 'Slack user ids mentioned by Escalate.',
+  'slack.escalation.user_groups': 'User groups mentioned by Escalate.',
+  'slack.delivery.channel_interval': 'Minimum gap between two messages in one channel, across all workers (Slack allows about 1/s).',
+};
