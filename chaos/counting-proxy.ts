@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { LoopbackServer } from '../src/simulator/loopback-server.js';
+import { LoopbackServer } from '../src/dev/loopback-server.js';
 
 /**
  * A loopback proxy that shows a scenario which kinds of request are in flight behind it (so a kill lands inside one)

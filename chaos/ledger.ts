@@ -1,5 +1,5 @@
 import type { Finding } from '../src/contracts/finding.js';
-import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../src/simulator/scenario/index.js';
+import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../src/dev/scenario/index.js';
 import { findingIdOf } from '../test/helpers/slack-posts.js';
 import { channelOf, type Stack } from './stack.js';
 

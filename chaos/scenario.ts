@@ -1,4 +1,4 @@
-import { createScenario, type Scenario, type SimConnection } from '../src/simulator/scenario/index.js';
+import { createScenario, type Scenario, type SimConnection } from '../src/dev/scenario/index.js';
 import type { Figures } from './figures.js';
 import type { Stack } from './stack.js';
 

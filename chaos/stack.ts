@@ -6,7 +6,7 @@ import axios from 'axios';
 import * as z from 'zod';
 import { FindingSchema, type Finding } from '../src/contracts/finding.js';
 import { WatchViewSchema, type WatchView } from '../src/contracts/watch.js';
-import { startFakeMde, type FakeMde } from '../src/simulator/mde/fake-mde-server.js';
+import { startFakeMde, type FakeMde } from '../src/sources/mde/dev/fake-mde-server.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/fake-slack.js';
 import { freePort, ThrowawayRedis } from '../test/helpers/throwaway-redis.js';
 import { waitFor } from '../test/helpers/wait.js';

@@ -1,4 +1,4 @@
-import { FALLBACK_C2 } from '../../src/simulator/scenario/index.js';
+import { FALLBACK_C2 } from '../../src/dev/scenario/index.js';
 import { fallbackScenarioAt, ScenarioClock, seconds, type ChaosScenario } from '../scenario.js';
 import { Stack } from '../stack.js';
 import { checkWatches } from '../verdicts.js';

@@ -1,6 +1,6 @@
 import type { Finding } from '../../src/contracts/finding.js';
-import type { FakeMde, ScriptedResponse } from '../../src/simulator/mde/fake-mde-server.js';
-import { createScenario, FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
+import type { FakeMde, ScriptedResponse } from '../../src/sources/mde/dev/fake-mde-server.js';
+import { createScenario, FALLBACK_C2, type Scenario } from '../../src/dev/scenario/index.js';
 import { fallbackScenarioAt, ScenarioClock, seconds, stretch, type ChaosScenario } from '../scenario.js';
 import { SHORT_SETTLE, Stack, type StackSource } from '../stack.js';
 import { allWatching, checkWatches, reachVerdicts } from '../verdicts.js';

@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { hash32 } from '../../src/simulator/scenario/stable-hash.js';
+import { hash32 } from '../../src/dev/scenario/stable-hash.js';
 import { csvField } from './csv-text.js';
 
 /** The `DeviceNetworkEvents` columns of an advanced-hunting export, in the portal's order. */

@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { hash32 } from '../../src/simulator/scenario/stable-hash.js';
+import { hash32 } from '../../src/dev/scenario/stable-hash.js';
 
 const SYSMON = { channel: 'Microsoft-Windows-Sysmon/Operational', provider_name: 'Microsoft-Windows-Sysmon' };
 

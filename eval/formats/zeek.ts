@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { hash32 } from '../../src/simulator/scenario/stable-hash.js';
+import { hash32 } from '../../src/dev/scenario/stable-hash.js';
 
 const SERVICES: Readonly<Record<number, string>> = { 53: 'dns', 80: 'http', 443: 'ssl', 88: 'krb', 389: 'ldap', 445: 'smb' };
 

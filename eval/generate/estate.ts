@@ -1,4 +1,4 @@
-import { hash32, sha1Hex, unitFraction } from '../../src/simulator/scenario/stable-hash.js';
+import { hash32, sha1Hex, unitFraction } from '../../src/dev/scenario/stable-hash.js';
 import { DAY, HOUR, MINUTE, pick, SECOND, type Flow, type SimDestination, type SimDevice, type SimProcess } from './flow.js';
 import { DEFENDER_PLATFORMS, GOOGLE_UPDATER_VERSIONS, IMAGES, userImages, WEBVIEW2_VERSIONS } from './images.js';
 

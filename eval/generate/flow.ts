@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { hash32, unitFraction } from '../../src/simulator/scenario/stable-hash.js';
+import { hash32, unitFraction } from '../../src/dev/scenario/stable-hash.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;

@@ -1,4 +1,4 @@
-import { sha1Hex } from '../../src/simulator/scenario/stable-hash.js';
+import { sha1Hex } from '../../src/dev/scenario/stable-hash.js';
 import { fileName } from '../../src/backtest/readers/fields.js';
 import type { SimProcess } from './flow.js';
 

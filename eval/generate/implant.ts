@@ -1,4 +1,4 @@
-import { sha1Hex } from '../../src/simulator/scenario/stable-hash.js';
+import { sha1Hex } from '../../src/dev/scenario/stable-hash.js';
 import { HOUR, MINUTE, SECOND, type Flow, type SimDestination, type SimDevice, type SimProcess } from './flow.js';
 import { image } from './images.js';
 

@@ -1,6 +1,4 @@
-import { readdirSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { SourcePrevalenceSchema, type SourcePrevalence } from '../../src/contracts/prevalence.js';
@@ -8,23 +6,21 @@ import { buildBaseline } from '../../src/detect/baseline.js';
 import { createHostMatcher, hostIdentity } from '../../src/detect/host-match.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createScenario, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/simulator/scenario/index.js';
+import { createScenario, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/dev/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 import { connectorFor } from '../../src/sources/registry.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import type { BaselineEntry } from '../../src/contracts/connection-event.js';
 import type { HostRef, SourceConnector } from '../../src/sources/types.js';
-import type { ConnectorHarness, FakeVendor } from './harness.js';
+import { loadVendorDevKits } from '../../src/dev/vendors.js';
+import type { ConnectorHarness, FakeVendor } from '../../src/dev/conformance-harness.js';
 
 /**
  * One suite every source connector passes against its loopback fake (after BullMQ's adapter conformance suite).
- * A connector joins by adding `harnesses/<type>.ts` exporting `harness`.
+ * Driven from src/sources/registry.ts: every registered connector runs it with the harness of its dev kit
+ * (src/sources/<type>/dev/), and one without a kit fails the suite.
  */
-const harnessDir = fileURLToPath(new URL('./harnesses/', import.meta.url));
-const harnesses: ConnectorHarness[] = [];
-for (const file of readdirSync(harnessDir).filter((name) => name.endsWith('.ts')).sort()) {
-  harnesses.push(((await import(pathToFileURL(`${harnessDir}${file}`).href)) as { harness: ConnectorHarness }).harness);
-}
+const harnesses: ConnectorHarness[] = (await loadVendorDevKits()).map((kit) => kit.harness);
 
 const HOSTILE_NAMES = [
   'evil" or 1==1 | project x',

@@ -1,19 +1,14 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createScenario } from '../../src/simulator/scenario/index.js';
+import { createScenario } from '../../src/dev/scenario/index.js';
 import { connectorFor } from '../../src/sources/registry.js';
 import type { HostRef } from '../../src/sources/types.js';
-import type { ConnectorHarness } from './harness.js';
+import { loadVendorDevKits } from '../../src/dev/vendors.js';
+import type { ConnectorHarness } from '../../src/dev/conformance-harness.js';
 
 /** Every vendor fake can play late telemetry: an event becomes visible `ingestionDelayMs` after its time. */
-const harnessDir = fileURLToPath(new URL('./harnesses/', import.meta.url));
-const harnesses: ConnectorHarness[] = [];
-for (const file of readdirSync(harnessDir).filter((name) => name.endsWith('.ts')).sort()) {
-  harnesses.push(((await import(pathToFileURL(`${harnessDir}${file}`).href)) as { harness: ConnectorHarness }).harness);
-}
+const harnesses: ConnectorHarness[] = (await loadVendorDevKits()).map((kit) => kit.harness);
 
 const LAG_MS = 2 * 60_000;
 

@@ -3,7 +3,7 @@ import pino, { type Level, type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import type { SourcePrevalence } from '../../src/contracts/prevalence.js';
-import { createScenario, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { createScenario, type Scenario, type SimConnection } from '../../src/dev/scenario/index.js';
 import type { RequestBudget } from '../../src/sources/http/request-budget.js';
 
 export const MINUTE = 60_000;

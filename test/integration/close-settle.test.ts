@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/contracts/finding.js';
-import { FALLBACK_C2, type Scenario } from '../../src/simulator/scenario/index.js';
+import { FALLBACK_C2, type Scenario } from '../../src/dev/scenario/index.js';
 import { Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 

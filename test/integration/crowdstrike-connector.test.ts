@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { startFakeCrowdstrike, type FakeCrowdstrike } from '../../src/simulator/crowdstrike/fake-crowdstrike-server.js';
-import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
+import { startFakeCrowdstrike, type FakeCrowdstrike } from '../../src/sources/crowdstrike/dev/fake-crowdstrike-server.js';
+import type { Scenario, SimConnection } from '../../src/dev/scenario/index.js';
 import { CrowdstrikeConfigSchema, crowdstrikeConnector } from '../../src/sources/crowdstrike/index.js';
 import { parseFalconRetryAfter } from '../../src/sources/crowdstrike/rate-limit.js';
 import { SourceError } from '../../src/sources/source-error.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { localRedis, RedisUnavailableError } from '../../src/simulator/demo/local-redis.js';
+import { localRedis, RedisUnavailableError } from '../../src/dev/demo/local-redis.js';
 
 const NOTHING_LISTENS = 'redis://127.0.0.1:1';
 

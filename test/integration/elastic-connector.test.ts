@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { startFakeElastic, type FakeElastic } from '../../src/simulator/elastic/fake-elastic-server.js';
-import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
+import { startFakeElastic, type FakeElastic } from '../../src/sources/elastic/dev/fake-elastic-server.js';
+import type { Scenario, SimConnection } from '../../src/dev/scenario/index.js';
 import { ElasticConfigSchema, elasticConnector } from '../../src/sources/elastic/index.js';
 import { requireComplete } from '../../src/sources/elastic/parse.js';
 import { SourceError } from '../../src/sources/source-error.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/contracts/finding.js';
 import type { WatchView } from '../../src/contracts/watch.js';
-import { FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/simulator/scenario/index.js';
+import { FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/dev/scenario/index.js';
 import { BASELINE_COLUMNS } from '../../src/sources/mde/kql.js';
 import { Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait.js';

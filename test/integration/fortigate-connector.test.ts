@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { startFakeFortigate, type FakeFortigate, type FakeFortigateOptions } from '../../src/simulator/fortigate/fake-fortigate-server.js';
-import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { startFakeFortigate, type FakeFortigate, type FakeFortigateOptions } from '../../src/sources/fortigate/dev/fake-fortigate-server.js';
+import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/dev/scenario/index.js';
 import { buildTrafficFilters } from '../../src/sources/fortigate/filter.js';
 import { FortigateConfigSchema, fortigateConnector } from '../../src/sources/fortigate/index.js';
 import { SourceError } from '../../src/sources/source-error.js';

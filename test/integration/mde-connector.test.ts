@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { startFakeMde, type FakeMde } from '../../src/simulator/mde/fake-mde-server.js';
-import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
+import { startFakeMde, type FakeMde } from '../../src/sources/mde/dev/fake-mde-server.js';
+import type { Scenario, SimConnection } from '../../src/dev/scenario/index.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { RedisRequestBudget, type RequestBudget } from '../../src/sources/http/request-budget.js';
 import { MdeConfigSchema, mdeConnector } from '../../src/sources/mde/index.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { startFakePanos, type FakePanos, type FakePanosOptions } from '../../src/simulator/panos/fake-panos-server.js';
-import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/simulator/scenario/index.js';
+import { startFakePanos, type FakePanos, type FakePanosOptions } from '../../src/sources/panos/dev/fake-panos-server.js';
+import { BLOCKED_C2, FALLBACK_C2, type Scenario, type SimConnection } from '../../src/dev/scenario/index.js';
 import { buildTrafficQuery } from '../../src/sources/panos/filter.js';
 import { PanosConfigSchema, panosConnector } from '../../src/sources/panos/index.js';
 import { SourceError } from '../../src/sources/source-error.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
-import { inSwaggerNames, ipConnectEvent } from '../../src/simulator/sentinelone/dv-data.js';
-import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/simulator/sentinelone/fake-sentinelone-server.js';
-import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
+import { inSwaggerNames, ipConnectEvent } from '../../src/sources/sentinelone/dev/dv-data.js';
+import { startFakeSentinelone, type FakeSentinelone, type FakeSentineloneOptions } from '../../src/sources/sentinelone/dev/fake-sentinelone-server.js';
+import type { Scenario, SimConnection } from '../../src/dev/scenario/index.js';
 import { SentineloneConfigSchema, sentineloneConnector } from '../../src/sources/sentinelone/index.js';
 import { buildIpConnectQuery } from '../../src/sources/sentinelone/s1ql.js';
 import { SourceError } from '../../src/sources/source-error.js';

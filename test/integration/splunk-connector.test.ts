@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
-import type { Scenario, SimConnection } from '../../src/simulator/scenario/index.js';
-import { startFakeSplunk, type FakeSplunk } from '../../src/simulator/splunk/fake-splunk-server.js';
+import type { Scenario, SimConnection } from '../../src/dev/scenario/index.js';
+import { startFakeSplunk, type FakeSplunk } from '../../src/sources/splunk/dev/fake-splunk-server.js';
 import { SourceError } from '../../src/sources/source-error.js';
 import { SplunkConfigSchema, splunkConnector } from '../../src/sources/splunk/index.js';
 import { eventSelection } from '../../src/sources/splunk/spl.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, readAggregator, type Row } from '../../src/simulator/crowdstrike/cql-aggregates.js';
-import { parseQuery } from '../../src/simulator/crowdstrike/cql-parser.js';
-import { readJobQuery } from '../../src/simulator/crowdstrike/cql-reader.js';
+import { aggregate, readAggregator, type Row } from '../../src/sources/crowdstrike/dev/cql-aggregates.js';
+import { parseQuery } from '../../src/sources/crowdstrike/dev/cql-parser.js';
+import { readJobQuery } from '../../src/sources/crowdstrike/dev/cql-reader.js';
 import { buildDestinationPrevalenceQuery, buildPortPrevalenceQuery } from '../../src/sources/crowdstrike/cql.js';
 
 /** The last stage of `query`, read as an aggregate function call. */

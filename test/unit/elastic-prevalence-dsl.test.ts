@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readAggregations, runAggregations } from '../../src/simulator/elastic/aggregations.js';
-import { DslParsingError } from '../../src/simulator/elastic/dsl-reader.js';
-import type { EcsDoc } from '../../src/simulator/elastic/ecs-docs.js';
+import { readAggregations, runAggregations } from '../../src/sources/elastic/dev/aggregations.js';
+import { DslParsingError } from '../../src/sources/elastic/dev/dsl-reader.js';
+import type { EcsDoc } from '../../src/sources/elastic/dev/ecs-docs.js';
 import { estateFilter, prevalencePage } from '../../src/sources/elastic/dsl.js';
 
 const from = new Date('2026-11-27T10:00:00.000Z');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KqlSyntaxError } from '../../src/simulator/mde/kql-lexer.js';
-import { readHuntingQuery } from '../../src/simulator/mde/kql-reader.js';
+import { KqlSyntaxError } from '../../src/sources/mde/dev/kql-lexer.js';
+import { readHuntingQuery } from '../../src/sources/mde/dev/kql-reader.js';
 import { buildBaselineQuery, buildConnectionsQuery, kqlString } from '../../src/sources/mde/kql.js';
 import type { HostRef } from '../../src/sources/types.js';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../../src/simulator/mde/kql-pipeline.js';
-import { readHuntingQuery } from '../../src/simulator/mde/kql-reader.js';
-import type { KqlRow } from '../../src/simulator/mde/kql-scalar.js';
+import { runPipeline } from '../../src/sources/mde/dev/kql-pipeline.js';
+import { readHuntingQuery } from '../../src/sources/mde/dev/kql-reader.js';
+import type { KqlRow } from '../../src/sources/mde/dev/kql-scalar.js';
 import {
   buildDestinationPrevalenceQuery,
   buildHostCountQuery,

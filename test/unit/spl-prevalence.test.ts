@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runSearch, validateCommands } from '../../src/simulator/splunk/spl-engine.js';
-import { parseSpl } from '../../src/simulator/splunk/spl-parser.js';
-import type { IndexedEvent } from '../../src/simulator/splunk/sysmon-events.js';
+import { runSearch, validateCommands } from '../../src/sources/splunk/dev/spl-engine.js';
+import { parseSpl } from '../../src/sources/splunk/dev/spl-parser.js';
+import type { IndexedEvent } from '../../src/sources/splunk/dev/sysmon-events.js';
 import {
   buildDestinationPrevalenceSearch,
   buildHostCountSearch,
