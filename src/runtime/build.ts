@@ -20,10 +20,12 @@ import { AllowRuleStore } from '../stores/allow-rule-store.js';
 import { FindingStore } from '../stores/finding-store.js';
 import { HeardTimeline } from '../stores/heard-timeline.js';
 import { settlePolicies } from '../rules/catch-up.js';
-import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchStore } from '../stores/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
+import { SourcePoller, type SourcePollerDeps } from '../watch/source-poller.js';
+import type { JobDeps } from '../jobs/index.js';
 import { slackReporterOptions } from './slack.js';
+import type { WorkerParts } from './worker-parts.js';
 
 export const keysFor = (config: AppConfig): RedisKeys => redisKeys(config.env.CW_PREFIX);
 
@@ -80,15 +82,15 @@ export function createReporter(
   return createConsoleReporter({ out: deps.out, jsonlPath: env.FINDINGS_JSONL, redis: deps.redis, keys: deps.keys, logger: deps.logger });
 }
 
-/** Builds the watch runtime shared by the worker's jobs. */
-export function createWatchRuntime(options: {
+/** Builds the parts of a worker process, once. */
+export function createWorkerParts(options: {
   config: AppConfig;
   redis: Redis;
   logger: Logger;
   metrics: Metrics;
   reporterOut?: NodeJS.WritableStream;
   decorateReporter?: (reporter: Reporter) => Reporter;
-}): WatchRuntime {
+}): WorkerParts {
   const { config, redis, logger, metrics } = options;
   const keys = keysFor(config);
   const store = new WatchStore(redis, keys);
@@ -117,6 +119,39 @@ export function createWatchRuntime(options: {
     ),
     logger,
     metrics,
+  };
+}
+
+export const pollerDepsOf = (parts: WorkerParts): SourcePollerDeps => ({
+  redis: parts.redis,
+  keys: parts.keys,
+  store: parts.store,
+  findings: parts.findings,
+  heard: parts.heard,
+  connectors: parts.connectors,
+  detection: parts.detection,
+  allowRules: parts.allowRules,
+  scheduler: parts.queues,
+  logger: parts.logger,
+  metrics: parts.metrics,
+});
+
+/**
+ * Each job's dependencies. `reprobeMs`: per source, how often it is probed while a terminal failure pauses its
+ * polling (default 5 min).
+ */
+export function jobDepsOf(parts: WorkerParts, reprobeMs?: ReadonlyMap<string, number>): JobDeps {
+  const { redis, keys, store, findings, heard, views, queues, connectors, settle, detection, baselines, reporter, logger } = parts;
+  const poller = new SourcePoller(pollerDepsOf(parts), reprobeMs);
+  const publisher = { store, findings, views, reporter };
+  return {
+    baseline: { store, connectors, baselines, detection, scheduler: queues, logger },
+    close: { store, findings, heard, settle, poller, scheduler: queues, logger },
+    reconcile: { redis, keys, store, scheduler: queues, logger },
+    poll: { poller, pollQueue: (sourceId) => queues.pollQueue(sourceId) },
+    prevalence: { connectors, baselines, detection, logger },
+    sync: publisher,
+    verdict: publisher,
   };
 }
 

@@ -9,18 +9,19 @@ import { isRedisUnavailable } from '../lib/redis-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
-import { startWorkers } from '../queue/workers.js';
+import { watchJobs } from '../jobs/index.js';
+import { startWorkers } from '../jobs/workers.js';
 import { durationMs } from '../sources/source-config.js';
 import { RECONCILE_EVERY_MS } from '../watch/reconciler.js';
 import type { Reporter } from '../report/reporter.js';
 import { AllowRuleStore } from '../stores/allow-rule-store.js';
 import { FindingStore } from '../stores/finding-store.js';
-import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchService } from '../watch/watch-service.js';
 import { WatchStore } from '../stores/watch-store.js';
 import { WatchViews } from '../watch/watch-view.js';
-import { createWatchRuntime, keysFor, newWorkerId, publicUrlOf } from './build.js';
+import { createWorkerParts, jobDepsOf, keysFor, newWorkerId, publicUrlOf } from './build.js';
 import { createSlackApi, createSlackWorker, slackInteractive } from './slack.js';
+import type { WorkerParts } from './worker-parts.js';
 
 /** A long-lived part of the product: started once, closed once, in order, on shutdown. */
 export interface Service {
@@ -72,7 +73,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     redis,
     keys,
     store,
-    queues,
+    scheduler: queues,
     defaults: config.defaults,
     sourceIds: config.sources.map((source) => source.id),
     logger,
@@ -119,7 +120,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
 }
 
 export interface WorkerService extends Service {
-  runtime: WatchRuntime;
+  parts: WorkerParts;
   workers: Worker[];
 }
 
@@ -139,7 +140,7 @@ export async function startWorker(
   logConnectionErrors(redis, logger, 'worker');
   const slack = slackInteractive(config) ? createSlackWorker(config, redis, keysFor(config), logger) : undefined;
   const decorate = options.decorateReporter ?? ((reporter: Reporter) => reporter);
-  const runtime = createWatchRuntime({
+  const parts = createWorkerParts({
     config,
     redis,
     logger,
@@ -149,28 +150,33 @@ export async function startWorker(
   });
   const reprobeMs = new Map(config.sources.map((source) => [source.id, durationMs(source.reprobe)]));
   // As in the API: the connection's errors are logged once above (a failover's included), not dumped per queue.
-  runtime.queues.onError((error, queue) => {
+  parts.queues.onError((error, queue) => {
     if (!isRedisUnavailable(error)) logger.warn({ queue, error: error.name, message: error.message }, 'queue error');
   });
-  const workers = startWorkers(runtime, redis, runtime.keys.bullPrefix, { concurrency: options.concurrency, reprobeMs });
-  if (slack !== undefined) workers.push(slack.start(runtime, options.concurrency ?? 4));
+  const workers = startWorkers(watchJobs(jobDepsOf(parts, reprobeMs), [...parts.connectors.keys()]), {
+    connection: redis,
+    prefix: parts.keys.bullPrefix,
+    concurrency: options.concurrency,
+    logger,
+  });
+  if (slack !== undefined) workers.push(slack.start(parts, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  await scheduleEstatePrevalence(runtime);
-  await runtime.queues.scheduleReconciler(RECONCILE_EVERY_MS);
+  await scheduleEstatePrevalence(parts);
+  await parts.queues.scheduleReconciler(RECONCILE_EVERY_MS);
   const workerId = newWorkerId();
   const beat = () =>
     redis
       .multi()
-      .zadd(runtime.keys.workerHeartbeats, Date.now(), workerId)
-      .zremrangebyscore(runtime.keys.workerHeartbeats, '-inf', Date.now() - 10 * HEARTBEAT_MS)
+      .zadd(parts.keys.workerHeartbeats, Date.now(), workerId)
+      .zremrangebyscore(parts.keys.workerHeartbeats, '-inf', Date.now() - 10 * HEARTBEAT_MS)
       .exec()
       .catch((error: Error) => logger.warn({ err: error.message }, 'heartbeat failed'));
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
-  logger.info({ worker_id: workerId, sources: [...runtime.connectors.keys()] }, 'worker started');
+  logger.info({ worker_id: workerId, sources: [...parts.connectors.keys()] }, 'worker started');
   return {
-    runtime,
+    parts,
     workers,
     async close() {
       clearInterval(heartbeat);
@@ -178,11 +184,11 @@ export async function startWorker(
       if (!(await settlesWithin(closing, WORKER_CLOSE_DEADLINE_MS))) {
         logger.warn({ deadline_ms: WORKER_CLOSE_DEADLINE_MS }, 'workers did not stop in time: their running jobs are left to BullMQ to take over as stalled');
       }
-      await redis.zrem(runtime.keys.workerHeartbeats, workerId).catch(() => undefined);
-      await runtime.queues.close();
+      await redis.zrem(parts.keys.workerHeartbeats, workerId).catch(() => undefined);
+      await parts.queues.close();
       await slack?.close();
-      await Promise.all([...runtime.connectors.values()].map((connector) => connector.close()));
-      await runtime.reporter.close();
+      await Promise.all([...parts.connectors.values()].map((connector) => connector.close()));
+      await parts.reporter.close();
       await quit(redis);
     },
   };
@@ -211,10 +217,10 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 /** Each source that can aggregate gets its prevalence refresh scheduled (or unscheduled when turned off). */
-async function scheduleEstatePrevalence(runtime: WatchRuntime): Promise<void> {
-  const { enabled, refreshEveryMs } = runtime.baselines.policy.prevalence;
-  const sourceIds = enabled ? [...runtime.connectors].filter(([, connector]) => connector.fetchPrevalence).map(([id]) => id) : [];
-  await runtime.queues.schedulePrevalenceRefreshes(sourceIds, refreshEveryMs);
+async function scheduleEstatePrevalence(parts: WorkerParts): Promise<void> {
+  const { enabled, refreshEveryMs } = parts.baselines.policy.prevalence;
+  const sourceIds = enabled ? [...parts.connectors].filter(([, connector]) => connector.fetchPrevalence).map(([id]) => id) : [];
+  await parts.queues.schedulePrevalenceRefreshes(sourceIds, refreshEveryMs);
 }
 
 /** Waits once at start-up for an API connection, so the first requests are not refused as "not ready". */

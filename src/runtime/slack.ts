@@ -22,10 +22,10 @@ import { slackActions } from '../slack/messages/buttons.js';
 import { SlackQueue } from '../slack/queue/slack-queue.js';
 import { startSlackWorker } from '../slack/queue/slack-worker.js';
 import type { FindingStore } from '../stores/finding-store.js';
-import type { WatchRuntime } from '../watch/runtime.js';
 import { WatchService } from '../watch/watch-service.js';
 import type { WatchStore } from '../stores/watch-store.js';
 import type { WatchViews } from '../watch/watch-view.js';
+import type { WorkerParts } from './worker-parts.js';
 
 /** Buttons, modals, the slash command and the App Home need a bot token and a way in: signing secret or app token. */
 export const slackInteractive = (config: AppConfig): boolean =>
@@ -131,8 +131,8 @@ export function createSlackApi(
 export interface SlackWorkerParts {
   /** Adds App Home refreshes to the watch reporter. */
   decorate(reporter: Reporter): Reporter;
-  /** Starts the `{slack}` queue's worker on the watch runtime. */
-  start(runtime: WatchRuntime, concurrency: number): Worker;
+  /** Starts the `{slack}` queue's worker on the worker's parts. */
+  start(parts: WorkerParts, concurrency: number): Worker;
   close(): Promise<void>;
 }
 
@@ -142,13 +142,13 @@ export function createSlackWorker(config: AppConfig, redis: Redis, keys: RedisKe
   const client = webClient(config, logger, { retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes });
   return {
     decorate: (reporter) => withHomeRefresh(reporter, () => queue.refreshHomes()),
-    start(runtime, concurrency) {
-      const { store, findings, views, queues } = runtime;
+    start(parts, concurrency) {
+      const { store, findings, views, queues } = parts;
       const service = new WatchService({
         redis,
         keys,
         store,
-        queues,
+        scheduler: queues,
         defaults: config.defaults,
         sourceIds: config.sources.map((source) => source.id),
         logger,
@@ -163,7 +163,7 @@ export function createSlackWorker(config: AppConfig, redis: Redis, keys: RedisKe
           views,
           queues,
           service,
-          allowRules: runtime.allowRules,
+          allowRules: parts.allowRules,
           authorizer: authorizerFor(config, client, redis, keys),
           replies: repliesFor(config, redis, keys, logger),
           notes: createSlackReporter(slackReporterOptions(config, { redis, keys, logger, store, queues })),

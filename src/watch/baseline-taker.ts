@@ -4,13 +4,32 @@ import { readHostRows, type HostRows } from '../baseline/host-rows.js';
 import type { Watch } from '../contracts/watch.js';
 import { buildBaseline } from '../detect/baseline.js';
 import { createHostMatcher, hostLabel } from '../detect/host-match.js';
+import type { BaselineServices } from '../baseline/services.js';
+import type { DetectionSettings } from '../detect/settings.js';
+import type { Logger } from '../lib/logger.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { hostKey } from '../rules/host-key.js';
-import type { WatchRuntime } from './runtime.js';
+import type { WatchStore } from '../stores/watch-store.js';
+import type { LifecycleScheduler } from './lifecycle-scheduler.js';
 import { emptyHealth } from '../rules/source-health.js';
 
 const HOUR = 3_600_000;
+
+/** Who keeps a source polled: its active watches, read from the store. */
+export interface SourcePollsDeps {
+  store: Pick<WatchStore, 'getMany' | 'watchIdsOfSource'>;
+  scheduler: Pick<LifecycleScheduler, 'schedulePolls'>;
+}
+
+export interface BaselineTakerDeps extends SourcePollsDeps {
+  store: WatchStore;
+  connectors: ReadonlyMap<string, SourceConnector>;
+  baselines: BaselineServices;
+  detection: DetectionSettings;
+  scheduler: Pick<LifecycleScheduler, 'closeAt' | 'schedulePolls' | 'sync'>;
+  logger: Logger;
+}
 
 interface TimeRange {
   from: Date;
@@ -29,8 +48,8 @@ interface SourceBaseline extends Omit<HostRows, 'readUntil'> {
  * on the last attempt (or a terminal error) the watch goes on without that source's baseline and the
  * coverage says so.
  */
-export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastAttempt: boolean): Promise<void> {
-  const watch = await runtime.store.get(watchId);
+export async function takeBaseline(deps: BaselineTakerDeps, watchId: string, lastAttempt: boolean): Promise<void> {
+  const watch = await deps.store.get(watchId);
   if (!watch || watch.state === 'closed') return;
   const blockedAt = Date.parse(watch.blocked_at);
   const range = { from: new Date(blockedAt - watch.baseline_ms), to: new Date(blockedAt) };
@@ -38,10 +57,10 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   const read = new Map<string, SourceBaseline>();
   const failures = new Map<string, SourceError>();
   for (const sourceId of watch.sources) {
-    const connector = runtime.connectors.get(sourceId);
+    const connector = deps.connectors.get(sourceId);
     try {
       if (!connector) throw new SourceError('terminal', sourceId, 'source is no longer configured');
-      read.set(sourceId, await readSourceBaseline(runtime, connector, watch, range));
+      read.set(sourceId, await readSourceBaseline(deps, connector, watch, range));
     } catch (error) {
       const sourceError = error instanceof SourceError ? error : new SourceError('retryable', sourceId, String(error), { cause: error });
       if (sourceError.kind !== 'terminal' && !lastAttempt) throw sourceError;
@@ -50,30 +69,30 @@ export async function takeBaseline(runtime: WatchRuntime, watchId: string, lastA
   }
 
   const entries = [...read.values()].flatMap((source) => source.entries);
-  const estate = await estatePrevalence(runtime, watch.sources, blockedAt);
+  const estate = await estatePrevalence(deps, watch.sources, blockedAt);
   // Rows to a blocked indicator are left out: the implant's own beacon before the block is not "normal".
-  const snapshot = buildBaseline(entries, watch.hosts, runtime.detection, {
+  const snapshot = buildBaseline(entries, watch.hosts, deps.detection, {
     blocked: watch.blocked,
     window: { from: range.from.getTime(), to: range.to.getTime() },
     estate: [...estate.values()].flatMap((use) => (use.snapshot ? [use.snapshot] : [])),
   });
-  await runtime.store.saveBaseline(watch.id, snapshot);
+  await deps.store.saveBaseline(watch.id, snapshot);
   const takenAt = new Date().toISOString();
   // Coverage first: a watch is never seen watching without the coverage its baseline found.
-  await recordCoverage(runtime, watch.id, { read, failures, estate }, range, takenAt);
-  const updated = await markBaselined(runtime, watch, takenAt, failures.size === watch.sources.length);
+  await recordCoverage(deps, watch.id, { read, failures, estate }, range, takenAt);
+  const updated = await markBaselined(deps, watch, takenAt, failures.size === watch.sources.length);
   if (!updated) return;
 
-  runtime.logger.info(
+  deps.logger.info(
     { watch_id: watch.id, incident_id: watch.incident_id, entries: entries.length, failed_sources: [...failures.keys()] },
     'baseline taken',
   );
-  await runtime.queues.closeAt(updated.id, new Date(updated.expires_at));
-  await scheduleSourcePolls(runtime, updated.sources);
-  await runtime.queues.sync(updated.id);
+  await deps.scheduler.closeAt(updated.id, new Date(updated.expires_at));
+  await scheduleSourcePolls(deps, updated.sources);
+  await deps.scheduler.sync(updated.id);
 }
 
-async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnector, watch: Watch, range: TimeRange): Promise<SourceBaseline> {
+async function readSourceBaseline(deps: BaselineTakerDeps, connector: SourceConnector, watch: Watch, range: TimeRange): Promise<SourceBaseline> {
   const hosts: HostRef[] = watch.hosts.map(({ hostname, ip, edr_id }) => ({ hostname, ip, edr_id }));
   const outOfSight: SourceBaseline['outOfSight'] = [];
   if (connector.resolveHosts) {
@@ -84,7 +103,7 @@ async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnec
       }
     }
   }
-  const rows = await readHostRows(runtime.baselines, connector, watch.hosts, range);
+  const rows = await readHostRows(deps.baselines, connector, watch.hosts, range);
 
   // A host the source knows but sent nothing about for the whole baseline window is as blind as an unknown one; one
   // it last heard long before the block (agent broken, host off) may well stay silent through the window.
@@ -105,7 +124,7 @@ async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnec
     }
     const until = rows.readUntil.get(label);
     const quiet = (until ?? range.to.getTime()) - heard;
-    if (quiet > runtime.baselines.policy.staleAfterMs) {
+    if (quiet > deps.baselines.policy.staleAfterMs) {
       const before = until === undefined ? 'the block' : 'the end of its reused baseline';
       outOfSight.push({
         host: label,
@@ -116,9 +135,9 @@ async function readSourceBaseline(runtime: WatchRuntime, connector: SourceConnec
   return { entries: rows.entries, reused: rows.reused, outOfSight };
 }
 
-async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: string, allFailed: boolean): Promise<Watch | undefined> {
+async function markBaselined(deps: BaselineTakerDeps, watch: Watch, takenAt: string, allFailed: boolean): Promise<Watch | undefined> {
   const baselined = new Set(watch.hosts.map(hostKey));
-  const updated = await runtime.store.update(watch.id, (current) => {
+  const updated = await deps.store.update(watch.id, (current) => {
     if (current.state === 'closed') return undefined;
     current.hosts = current.hosts.map((host) =>
       baselined.has(hostKey(host)) ? { ...host, baseline: allFailed ? 'unavailable' : 'ready' } : host,
@@ -131,7 +150,7 @@ async function markBaselined(runtime: WatchRuntime, watch: Watch, takenAt: strin
 }
 
 async function recordCoverage(
-  runtime: WatchRuntime,
+  deps: BaselineTakerDeps,
   watchId: string,
   outcome: {
     read: ReadonlyMap<string, SourceBaseline>;
@@ -143,10 +162,10 @@ async function recordCoverage(
 ): Promise<void> {
   const { read, failures, estate } = outcome;
   for (const [sourceId, source] of read) {
-    const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
-    const notes = runtime.connectors.get(sourceId)?.coverageNotes;
+    const health = (await deps.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
+    const notes = deps.connectors.get(sourceId)?.coverageNotes;
     const prevalence = estate.get(sourceId)?.use;
-    await runtime.store.saveSourceHealth(watchId, {
+    await deps.store.saveSourceHealth(watchId, {
       ...health,
       hosts_invisible: source.outOfSight,
       ...(notes && { notes }),
@@ -155,10 +174,10 @@ async function recordCoverage(
     });
   }
   for (const [sourceId, error] of failures) {
-    const health = (await runtime.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
+    const health = (await deps.store.sourceHealthOf(watchId, sourceId)) ?? emptyHealth(sourceId);
     const reason = `baseline unavailable: ${error.message}`;
     const prevalence = estate.get(sourceId)?.use;
-    await runtime.store.saveSourceHealth(watchId, {
+    await deps.store.saveSourceHealth(watchId, {
       ...health,
       ...(prevalence && { prevalence }),
       last_error_at: takenAt,
@@ -169,10 +188,10 @@ async function recordCoverage(
 }
 
 /** Keeps one poll scheduler per source at the shortest interval of its active watches, none when idle. */
-export async function scheduleSourcePolls(runtime: WatchRuntime, sourceIds: readonly string[]): Promise<void> {
+export async function scheduleSourcePolls(deps: SourcePollsDeps, sourceIds: readonly string[]): Promise<void> {
   for (const sourceId of sourceIds) {
-    const watches = await runtime.store.getMany(await runtime.store.watchIdsOfSource(sourceId));
+    const watches = await deps.store.getMany(await deps.store.watchIdsOfSource(sourceId));
     const intervals = watches.filter((watch) => watch.state === 'watching').map((watch) => watch.poll_interval_ms);
-    await runtime.queues.schedulePolls(sourceId, intervals.length ? Math.min(...intervals) : undefined);
+    await deps.scheduler.schedulePolls(sourceId, intervals.length ? Math.min(...intervals) : undefined);
   }
 }

@@ -1,11 +1,19 @@
 import { buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
 import { createHostMatcher } from '../detect/host-match.js';
-import type { AllowRule } from '../detect/settings.js';
+import type { AllowRule, DetectionSettings } from '../detect/settings.js';
 import type { Watch, WatchedHost } from '../contracts/watch.js';
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Detector } from '../detect/types.js';
-import type { WatchRuntime } from './runtime.js';
+import type { AllowRuleStore } from '../stores/allow-rule-store.js';
+import type { WatchStore } from '../stores/watch-store.js';
+
+export interface DetectorCacheDeps {
+  store: Pick<WatchStore, 'baseline'>;
+  detection: DetectionSettings;
+  /** Allow-rules responders added from Slack, applied on top of `detection.allow`. */
+  allowRules: Pick<AllowRuleStore, 'version' | 'active'>;
+}
 
 export interface WatchDetector extends Detector {
   matchHost(event: ConnectionEvent): WatchedHost | undefined;
@@ -20,7 +28,7 @@ export class DetectorCache {
   private readonly entries = new Map<string, { version: string; detector: WatchDetector }>();
   private rules: { version: string; rules: readonly AllowRule[] } = { version: '', rules: [] };
 
-  constructor(private readonly runtime: Pick<WatchRuntime, 'store' | 'detection' | 'allowRules'>) {}
+  constructor(private readonly deps: DetectorCacheDeps) {}
 
   async for(watch: Watch): Promise<WatchDetector> {
     const extraAllowRules = await this.extraRules();
@@ -29,10 +37,10 @@ export class DetectorCache {
     if (cached?.version === version) return cached.detector;
 
     // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
-    const snapshot = (await this.runtime.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.runtime.detection);
+    const snapshot = (await this.deps.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.deps.detection);
     const baseline: CompiledBaseline = compileBaseline(snapshot);
     const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts, blockedAt: Date.parse(watch.blocked_at) };
-    const detector = createDetector({ context, baseline, settings: this.runtime.detection, extraAllowRules });
+    const detector = createDetector({ context, baseline, settings: this.deps.detection, extraAllowRules });
     const matchHost = createHostMatcher(watch.hosts);
     const entry = { version, detector: { ...detector, matchHost } };
     this.entries.set(watch.id, entry);
@@ -45,8 +53,8 @@ export class DetectorCache {
 
   /** The responders' rules, re-read only when their version moved. */
   private async extraRules(): Promise<readonly AllowRule[]> {
-    const version = await this.runtime.allowRules.version();
-    if (version !== this.rules.version) this.rules = { version, rules: await this.runtime.allowRules.active() };
+    const version = await this.deps.allowRules.version();
+    if (version !== this.rules.version) this.rules = { version, rules: await this.deps.allowRules.active() };
     return this.rules.rules;
   }
 }

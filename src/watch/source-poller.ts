@@ -1,20 +1,39 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
 import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../lib/keys.js';
 import { holdLease } from '../lib/lock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
 import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
-import { DetectorCache } from './detector-cache.js';
-import type { AssessedEvent } from '../stores/finding-store.js';
+import { DetectorCache, type DetectorCacheDeps } from './detector-cache.js';
+import type { AssessedEvent, FindingStore } from '../stores/finding-store.js';
 import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
 import { hostKey } from '../rules/host-key.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
 import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
-import type { WatchRuntime } from './runtime.js';
 import { SourceFaults } from '../stores/source-faults.js';
+import type { HeardTimeline } from '../stores/heard-timeline.js';
+import type { WatchStore } from '../stores/watch-store.js';
+import type { LifecycleScheduler } from './lifecycle-scheduler.js';
+
+export interface SourcePollerDeps extends DetectorCacheDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  store: WatchStore;
+  findings: FindingStore;
+  /** When each watched host was heard from, minute by minute: mid-window blindness. */
+  heard: HeardTimeline;
+  connectors: ReadonlyMap<string, SourceConnector>;
+  scheduler: Pick<LifecycleScheduler, 'sync'>;
+  logger: Logger;
+  metrics: Metrics;
+}
 
 export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed' | 'paused';
 
@@ -47,11 +66,11 @@ export class SourcePoller {
 
   /** `reprobeMs`: per source, how often it is tried while a terminal failure pauses it (default 5 min). */
   constructor(
-    private readonly runtime: WatchRuntime,
+    private readonly deps: SourcePollerDeps,
     private readonly reprobeMs: ReadonlyMap<string, number> = new Map(),
   ) {
-    this.detectors = new DetectorCache(runtime);
-    this.faults = new SourceFaults(runtime.redis, runtime.keys);
+    this.detectors = new DetectorCache(deps);
+    this.faults = new SourceFaults(deps.redis, deps.keys);
   }
 
   /**
@@ -75,26 +94,26 @@ export class SourcePoller {
   }
 
   private async run(sourceId: string, options: PollOptions): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
-    const { runtime } = this;
-    const connector = runtime.connectors.get(sourceId);
+    const { deps } = this;
+    const connector = deps.connectors.get(sourceId);
     if (!connector) return { outcome: 'idle' };
-    const lease = await holdLease(runtime.redis, runtime.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
+    const lease = await holdLease(deps.redis, deps.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
     if (!lease) return { outcome: 'busy' };
     let timer: (() => void) | undefined;
     try {
       // Read under the lease: a poll that paused the source a moment ago has released it by now.
       if (options.skipWhilePaused && (await this.isPaused(sourceId))) return { outcome: 'paused' };
-      timer = runtime.metrics.pollSeconds.startTimer({ source: sourceId });
+      timer = deps.metrics.pollSeconds.startTimer({ source: sourceId });
       const now = options.now ?? Date.now();
-      const ids = options.onlyWatchIds ?? (await runtime.store.watchIdsOfSource(sourceId));
-      const watches = (await runtime.store.getMany(ids)).filter(
+      const ids = options.onlyWatchIds ?? (await deps.store.watchIdsOfSource(sourceId));
+      const watches = (await deps.store.getMany(ids)).filter(
         (watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now,
       );
       const plans = await Promise.all(watches.map((watch) => this.plan(watch, connector, sourceId, now)));
       const active = plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
       if (active.length === 0) return { outcome: 'idle' };
       const failure = await this.readAndFanOut(connector, active, now);
-      runtime.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
+      deps.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
       return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
       timer?.();
@@ -103,7 +122,7 @@ export class SourcePoller {
   }
 
   private async plan(watch: Watch, connector: SourceConnector, sourceId: string, now: number): Promise<WatchPlan | undefined> {
-    const health = (await this.runtime.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
+    const health = (await this.deps.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
     const blockedAt = Date.parse(watch.blocked_at);
     const until = Math.min(now, Date.parse(watch.expires_at));
     const hosts = watch.hosts.filter((host) => host.baseline !== 'pending');
@@ -137,7 +156,7 @@ export class SourcePoller {
       } catch (error) {
         lastError = asSourceError(error, connector.id);
         for (const host of batch) failedHosts.add(hostKey(host));
-        this.runtime.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
+        this.deps.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
       }
     }
     const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
@@ -161,7 +180,7 @@ export class SourcePoller {
    * failure of a probe says nothing about the credential, so a pause stays as it was.
    */
   private async notePause(sourceId: string, failure: SourceError | undefined, now: number): Promise<SourcePause | undefined> {
-    const { logger } = this.runtime;
+    const { logger } = this.deps;
     if (failure === undefined) {
       if (await this.faults.clear(sourceId)) logger.info({ source: sourceId }, 'source resumed: its poll works again');
       return undefined;
@@ -180,13 +199,13 @@ export class SourcePoller {
    * status message shows it without waiting for a finding.
    */
   private async noteQuietHosts(watch: Watch, now: number): Promise<boolean> {
-    const { runtime } = this;
+    const { deps } = this;
     if (watch.state !== 'watching') return false;
-    const quiet = quietHosts(watch, await runtime.store.sourceHealth(watch.id), now);
-    const before = await runtime.store.quietHosts(watch.id);
+    const quiet = quietHosts(watch, await deps.store.sourceHealth(watch.id), now);
+    const before = await deps.store.quietHosts(watch.id);
     if (sameHosts(quiet, before)) return false;
-    await runtime.store.saveQuietHosts(watch.id, quiet);
-    runtime.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, quiet_hosts: Object.fromEntries(quiet) }, 'quiet hosts changed');
+    await deps.store.saveQuietHosts(watch.id, quiet);
+    deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, quiet_hosts: Object.fromEntries(quiet) }, 'quiet hosts changed');
     return true;
   }
 
@@ -194,7 +213,7 @@ export class SourcePoller {
   private async newlyRepaired(watchId: string, repairedEvents: ReadonlyMap<string, number>): Promise<number> {
     if (repairedEvents.size === 0) return 0;
     const ids = [...repairedEvents.keys()];
-    const scores = await this.runtime.redis.zmscore(this.runtime.keys.seenEvents(watchId), ...ids);
+    const scores = await this.deps.redis.zmscore(this.deps.keys.seenEvents(watchId), ...ids);
     return ids.reduce((sum, id, index) => (scores[index] === null ? sum + (repairedEvents.get(id) ?? 0) : sum), 0);
   }
 
@@ -205,7 +224,7 @@ export class SourcePoller {
     now: number,
     paused: SourcePause | undefined,
   ): Promise<void> {
-    const { runtime } = this;
+    const { deps } = this;
     const { watch, health } = plan;
     const detector = await this.detectors.for(watch);
     const observed: ObservedEvent[] = [];
@@ -231,7 +250,7 @@ export class SourcePoller {
       observed.push({ event, observation: detector.observe(event) });
     }
     // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.
-    const history = new RedisBeaconHistory(runtime.redis, runtime.keys, watch.id, {
+    const history = new RedisBeaconHistory(deps.redis, deps.keys, watch.id, {
       expireAtMs: Date.parse(watch.expires_at) + BEACON_HISTORY_GRACE_MS,
     });
     const judged = await judgeBeacons(detector, history, observed);
@@ -243,24 +262,24 @@ export class SourcePoller {
     }));
     // Repaired strings count once per event, as events do: a look-back re-read of a recorded event adds nothing.
     const repaired = await this.newlyRepaired(watch.id, repairedEvents);
-    const lookbackMs = runtime.connectors.get(health.source)?.lookbackMs ?? 0;
+    const lookbackMs = deps.connectors.get(health.source)?.lookbackMs ?? 0;
     // A host read for the first time (merged in) delivers old events that are not late: no lag is measured then.
     const polledBefore = new Set(health.polled_hosts);
     const rereadOnly = plan.hosts.every((host) => polledBefore.has(hostKey(host)));
     const lateWindow = rereadOnly ? lateWindowOf(health, lookbackMs) : undefined;
-    const applied = await runtime.findings.apply(watch.id, assessed, plan.from, lateWindow);
+    const applied = await deps.findings.apply(watch.id, assessed, plan.from, lateWindow);
     const lateLagMs = applied.oldestLate === undefined ? undefined : Math.max(0, now - applied.oldestLate);
-    await runtime.heard.record(watch, plan.from, heard);
-    runtime.metrics.events.inc({ source: health.source }, applied.newEvents);
+    await deps.heard.record(watch, plan.from, heard);
+    deps.metrics.events.inc({ source: health.source }, applied.newEvents);
     if (applied.quarantined.length > 0) {
-      runtime.metrics.eventsQuarantined.inc({ source: health.source }, applied.quarantined.length);
-      runtime.logger.warn(
+      deps.metrics.eventsQuarantined.inc({ source: health.source }, applied.quarantined.length);
+      deps.logger.warn(
         { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, quarantined: applied.quarantined },
         'events quarantined: they could not be recorded, the rest of the poll was',
       );
     }
     if (repaired > 0) {
-      runtime.logger.warn(
+      deps.logger.warn(
         { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, strings_repaired: repaired },
         'lone surrogates in vendor events replaced with U+FFFD',
       );
@@ -274,8 +293,8 @@ export class SourcePoller {
     };
     for (const change of applied.changes) {
       if (change.change === 'updated') continue;
-      const stored = await runtime.findings.get(watch.id, change.findingId);
-      if (stored) runtime.metrics.findings.inc({ severity: stored.finding.severity, change: change.change });
+      const stored = await deps.findings.get(watch.id, change.findingId);
+      if (stored) deps.metrics.findings.inc({ severity: stored.finding.severity, change: change.change });
     }
 
     const at = new Date(now).toISOString();
@@ -305,12 +324,12 @@ export class SourcePoller {
           hosts_last_seen: lastSeen,
           gaps: closeGap(health, at),
         };
-    await runtime.store.saveSourceHealth(watch.id, next);
+    await deps.store.saveSourceHealth(watch.id, next);
     const quietChanged = await this.noteQuietHosts(watch, now);
     if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged) {
-      await runtime.queues.sync(watch.id);
+      await deps.scheduler.sync(watch.id);
     }
-    runtime.logger.debug(
+    deps.logger.debug(
       { watch_id: watch.id, incident_id: watch.incident_id, source: health.source, new_events: applied.newEvents, changes: applied.changes.length },
       'poll fanned out',
     );

@@ -7,8 +7,8 @@ import { OperationalError } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
-import type { WatchQueues } from '../queue/queues.js';
 import { hostKey } from '../rules/host-key.js';
+import type { LifecycleScheduler } from './lifecycle-scheduler.js';
 import { ensureLifecycleJobs } from './reconciler.js';
 import type { IdempotencyRecord, WatchStore } from '../stores/watch-store.js';
 
@@ -59,7 +59,7 @@ export class WatchService {
       redis: Redis;
       keys: RedisKeys;
       store: WatchStore;
-      queues: WatchQueues;
+      scheduler: Pick<LifecycleScheduler, 'takeBaseline' | 'closeAt' | 'sync'>;
       defaults: WatchDefaults;
       sourceIds: readonly string[];
       logger: Logger;
@@ -113,8 +113,8 @@ export class WatchService {
       current.audit.push({ at: new Date(this.now()).toISOString(), ...by, action: 'extend', detail: `by ${formatDuration(byMs)}`, ...refField(ref) });
       return current;
     });
-    await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
-    await this.deps.queues.sync(watch.id);
+    await this.deps.scheduler.closeAt(watch.id, new Date(watch.expires_at));
+    await this.deps.scheduler.sync(watch.id);
     return watch;
   }
 
@@ -126,7 +126,7 @@ export class WatchService {
       current.audit.push({ at: new Date(this.now()).toISOString(), ...by, action: 'stop', detail: reason, ...refField(ref) });
       return current;
     });
-    await this.deps.queues.closeAt(watch.id, new Date(watch.expires_at));
+    await this.deps.scheduler.closeAt(watch.id, new Date(watch.expires_at));
     return watch;
   }
 
@@ -213,7 +213,7 @@ export class WatchService {
     await this.deps.store.create(watch, idempotency);
     // Closing is scheduled now, not after the baseline: a watch whose baseline never finishes still gets a verdict.
     await ensureLifecycleJobs(this.deps, watch);
-    await this.deps.queues.sync(watch.id);
+    await this.deps.scheduler.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, hosts: watch.hosts.length }, 'watch opened');
     return { watch, merged: false, repeated: false };
   }
@@ -246,7 +246,7 @@ export class WatchService {
     }, idempotency);
     if (!watch) throw new WatchNotFoundError(active.id);
     await ensureLifecycleJobs(this.deps, watch);
-    await this.deps.queues.sync(watch.id);
+    await this.deps.scheduler.sync(watch.id);
     this.deps.logger.info({ watch_id: watch.id, incident_id: watch.incident_id, added_hosts: addedHosts }, 'request merged into watch');
     return { watch, merged: true, repeated: false };
   }

@@ -86,7 +86,7 @@ export class Pipeline {
 
   /** Resolves once every estate-prevalence refresh that came due has run (there are none when prevalence is off). */
   async refreshesDone(): Promise<void> {
-    const queue = this.workers[0]!.runtime.queues.prevalence;
+    const queue = this.workers[0]!.parts.queues.prevalence;
     await waitFor(
       async () => {
         const schedulers = await queue.getJobSchedulers();

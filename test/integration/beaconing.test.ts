@@ -9,10 +9,10 @@ import { InMemoryBeaconHistory, type BeaconSample } from '../../src/detect/beaco
 import { beaconSampleOf } from '../../src/detect/beacon-tracker.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
-import { createWatchRuntime } from '../../src/runtime/build.js';
+import { createWorkerParts, pollerDepsOf } from '../../src/runtime/build.js';
+import type { WorkerParts } from '../../src/runtime/worker-parts.js';
 import type { SourceConnector, TimeRangeQuery } from '../../src/sources/types.js';
 import { RedisBeaconHistory } from '../../src/stores/redis-beacon-history.js';
-import type { WatchRuntime } from '../../src/watch/runtime.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -69,19 +69,19 @@ const SCRIPT = {
 describe('beaconing on the live path: poller, Redis histories and the finding store', () => {
   const prefix = uniquePrefix('beaconing');
   const redis = new Redis(TEST_REDIS_URL);
-  let runtime: WatchRuntime;
+  let parts: WorkerParts;
   const watchId = 'w-beaconing';
 
-  const poll = (minutes: number, poller = new SourcePoller(runtime)) => poller.poll(SOURCE, { onlyWatchIds: [watchId], now: BLOCKED_AT + minutes * MINUTE });
-  const findings = async (): Promise<Finding[]> => runtime.findings.list(watchId);
+  const poll = (minutes: number, poller = new SourcePoller(pollerDepsOf(parts))) => poller.poll(SOURCE, { onlyWatchIds: [watchId], now: BLOCKED_AT + minutes * MINUTE });
+  const findings = async (): Promise<Finding[]> => parts.findings.list(watchId);
   const byProcess = (all: Finding[], path: string, ip: string) => all.find((finding) => finding.process.path === path && finding.dst.ip === ip);
-  const historyKey = (finding: Finding) => runtime.keys.beaconHistory(watchId, finding.id);
+  const historyKey = (finding: Finding) => parts.keys.beaconHistory(watchId, finding.id);
   /** Everything the beacon path wrote: findings with their versions, histories and counts. */
   const state = async () => {
     const all = await findings();
-    const versions = await Promise.all(all.map(async (finding) => (await runtime.findings.get(watchId, finding.id))?.version));
+    const versions = await Promise.all(all.map(async (finding) => (await parts.findings.get(watchId, finding.id))?.version));
     const histories = await Promise.all(all.map((finding) => redis.zrange(historyKey(finding), '0', '-1', 'WITHSCORES')));
-    return { all, versions, histories, counts: await redis.hgetall(runtime.keys.beaconCounts(watchId)) };
+    return { all, versions, histories, counts: await redis.hgetall(parts.keys.beaconCounts(watchId)) };
   };
 
   beforeAll(async () => {
@@ -89,15 +89,15 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
       prefix,
       yaml: `sources:\n${mdeSourceYaml('http://127.0.0.1:9')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.10]\n`,
     });
-    const built = createWatchRuntime({ config, redis, logger: silentLogger(), metrics: createMetrics(), reporterOut: new PassThrough() });
-    runtime = { ...built, connectors: new Map([[SOURCE, new ScriptedSource(Object.values(SCRIPT).flat())]]) };
+    const built = createWorkerParts({ config, redis, logger: silentLogger(), metrics: createMetrics(), reporterOut: new PassThrough() });
+    parts = { ...built, connectors: new Map([[SOURCE, new ScriptedSource(Object.values(SCRIPT).flat())]]) };
     const rows: BaselineEntry[] = [
       { host: 'FIN-WS-042', process_path: SVCHOST, dst_ip: '10.20.0.5', dst_port: 135, protocol: 'tcp', count: 50, first_seen: BLOCKED_AT - 6 * DAY, last_seen: BLOCKED_AT - DAY },
       { host: 'FIN-WS-042', process_path: UPDATER, dst_ip: '198.18.0.10', dst_hostname: 'updates.vendor.example', dst_port: 443, protocol: 'tcp', count: 50, first_seen: BLOCKED_AT - 6 * DAY, last_seen: BLOCKED_AT - DAY },
     ];
     const blocked = [{ type: 'ip' as const, value: '203.0.113.7' }];
     const iso = (ms: number) => new Date(ms).toISOString();
-    await runtime.store.create(
+    await parts.store.create(
       WatchSchema.parse({
         id: watchId,
         incident_id: 'INC-BEACON',
@@ -118,14 +118,14 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
         audit: [],
       }),
     );
-    const snapshot = buildBaseline(rows, [HOST], runtime.detection, { blocked, window: { from: BLOCKED_AT - 7 * DAY, to: BLOCKED_AT } });
-    await runtime.store.saveBaseline(watchId, snapshot);
-    const poller = new SourcePoller(runtime);
+    const snapshot = buildBaseline(rows, [HOST], parts.detection, { blocked, window: { from: BLOCKED_AT - 7 * DAY, to: BLOCKED_AT } });
+    await parts.store.saveBaseline(watchId, snapshot);
+    const poller = new SourcePoller(pollerDepsOf(parts));
     for (let minute = 1; minute <= POLLS; minute += 1) expect(await poll(minute, poller)).toBe('polled');
   });
 
   afterAll(async () => {
-    await runtime.queues.close();
+    await parts.queues.close();
     redis.disconnect();
     await dropPrefix(prefix);
   });
@@ -153,7 +153,7 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
     expect(retry?.kind).toEqual(['blocked_retry', 'beaconing']);
     expect(retry?.reasons.at(-1)).toMatch(/^retries 203\.0\.113\.7:443 every 5 s ± /);
     expect(await redis.zcard(historyKey(retry!))).toBe(100);
-    expect(Number(await redis.hget(runtime.keys.beaconCounts(watchId), retry!.id))).toBe(SCRIPT.retries.length);
+    expect(Number(await redis.hget(parts.keys.beaconCounts(watchId), retry!.id))).toBe(SCRIPT.retries.length);
     // A day after the watch's end (itself a day after the block), whenever the test runs.
     expect(Number(await redis.call('PEXPIRETIME', historyKey(retry!)))).toBe(BLOCKED_AT + 2 * DAY);
   });
@@ -162,20 +162,20 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
     const all = await findings();
     expect(all).toHaveLength(3);
     expect(byProcess(all, SVCHOST, '10.20.0.5')).toBeUndefined();
-    expect((await runtime.findings.suppressed(watchId)).by_rule).toEqual({ 'builtin:browser-chrome': SCRIPT.chrome.length });
+    expect((await parts.findings.suppressed(watchId)).by_rule).toEqual({ 'builtin:browser-chrome': SCRIPT.chrome.length });
   });
 
   it('a repeated poll, by this worker or a fresh one, changes no finding, history or count', async () => {
     const before = await state();
     expect(await poll(POLLS)).toBe('polled');
     expect(await state()).toEqual(before);
-    expect(await poll(POLLS, new SourcePoller(runtime))).toBe('polled');
+    expect(await poll(POLLS, new SourcePoller(pollerDepsOf(parts)))).toBe('polled');
     expect(await state()).toEqual(before);
   });
 
   it('recording the whole window again leaves every history and count as it was', async () => {
     const retry = (await findings()).find((finding) => finding.kind.includes('blocked_retry'))!;
-    const history = new RedisBeaconHistory(redis, runtime.keys, watchId, { expireAtMs: BLOCKED_AT + 2 * DAY });
+    const history = new RedisBeaconHistory(redis, parts.keys, watchId, { expireAtMs: BLOCKED_AT + 2 * DAY });
     const before = await redis.zrange(historyKey(retry), '0', '-1', 'WITHSCORES');
     const track = (await history.record(new Map([[retry.id, SCRIPT.retries.map(beaconSampleOf)]]))).get(retry.id);
     expect(track?.total).toBe(SCRIPT.retries.length);
@@ -185,7 +185,7 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
 
   it('the Redis history and the in-memory one a backtest uses agree, call for call', async () => {
     const options = { limit: 5 };
-    const inRedis = new RedisBeaconHistory(redis, runtime.keys, 'w-agree', { ...options, expireAtMs: Date.now() + DAY });
+    const inRedis = new RedisBeaconHistory(redis, parts.keys, 'w-agree', { ...options, expireAtMs: Date.now() + DAY });
     const inMemory = new InMemoryBeaconHistory(options);
     const sample = (index: number, bytes?: number): BeaconSample => ({ id: `ev|${index}`, time: BLOCKED_AT + index * 7 * SECOND, bytes });
     const calls: Array<Map<string, BeaconSample[]>> = [

@@ -168,7 +168,7 @@ describe('baselines beyond one watch', () => {
 
   it('refreshes each source on a schedule and does not re-read it when another worker starts', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
-    const store = pipeline.workers[0]!.runtime.baselines.prevalence;
+    const store = pipeline.workers[0]!.parts.baselines.prevalence;
     const [read] = await waitFor(async () => {
       const reads = await store.list(SOURCE);
       return reads.length > 0 ? reads : undefined;

@@ -10,10 +10,9 @@ import { createMetrics } from '../../src/lib/metrics.js';
 import { QUEUE } from '../../src/queue/jobs.js';
 import { WatchQueues, baselineJobId, closeJobId } from '../../src/queue/queues.js';
 import { statusMessage } from '../../src/report/slack/blocks.js';
-import { createWatchRuntime } from '../../src/runtime/build.js';
+import { createWorkerParts, jobDepsOf } from '../../src/runtime/build.js';
+import type { WorkerParts } from '../../src/runtime/worker-parts.js';
 import { MAX_REDRIVES, reconcileWatches, redriveDelayMs } from '../../src/watch/reconciler.js';
-import type { WatchRuntime } from '../../src/watch/runtime.js';
-import { SourcePoller } from '../../src/watch/source-poller.js';
 import { closeWatch } from '../../src/watch/watch-closer.js';
 import { WatchService } from '../../src/watch/watch-service.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
@@ -43,7 +42,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   const redis = new Redis(TEST_REDIS_URL);
   // Each test has a prefix of its own: the reconciler looks at every active watch of its prefix.
   let prefix: string;
-  let runtime: WatchRuntime;
+  let parts: WorkerParts;
   let service: WatchService;
   /** Takes jobs off the watch queue by hand, so a test decides how each ends (as a crashed worker would leave it). */
   let hand: Worker;
@@ -51,14 +50,14 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   beforeEach(() => {
     prefix = uniquePrefix('lifecycle');
     const config = testConfig({ prefix, yaml: `sources:\n${mdeSourceYaml('http://127.0.0.1:9')}` });
-    runtime = createWatchRuntime({ config, redis, logger: silentLogger(), metrics: createMetrics(), reporterOut: new PassThrough() });
-    service = serviceWith(runtime.queues);
-    hand = new Worker(QUEUE.watch, null, { connection: new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), prefix: runtime.keys.bullPrefix });
+    parts = createWorkerParts({ config, redis, logger: silentLogger(), metrics: createMetrics(), reporterOut: new PassThrough() });
+    service = serviceWith(parts.queues);
+    hand = new Worker(QUEUE.watch, null, { connection: new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), prefix: parts.keys.bullPrefix });
   });
 
   afterEach(async () => {
     await hand.close();
-    await runtime.queues.close();
+    await parts.queues.close();
     await dropPrefix(prefix);
   });
 
@@ -67,9 +66,9 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   const serviceWith = (queues: WatchQueues) =>
     new WatchService({
       redis,
-      keys: runtime.keys,
-      store: runtime.store,
-      queues,
+      keys: parts.keys,
+      store: parts.store,
+      scheduler: queues,
       defaults: { durationMs: 60 * MINUTE, pollIntervalMs: MINUTE, baselineMs: 60 * MINUTE },
       sourceIds: ['mde-prod'],
       logger: silentLogger(),
@@ -79,17 +78,17 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   async function openWithoutJobs(incident: string, idempotencyKey?: string) {
     const deadConnection = new Redis(`redis://127.0.0.1:${await closedPort()}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     deadConnection.on('error', () => undefined);
-    const deadQueues = new WatchQueues(deadConnection, runtime.keys.bullPrefix);
+    const deadQueues = new WatchQueues(deadConnection, parts.keys.bullPrefix);
     deadQueues.onError(() => undefined);
     await expect(serviceWith(deadQueues).open(request(incident), SOAR, idempotencyKey)).rejects.toThrow();
     deadConnection.disconnect();
     await deadQueues.close().catch(() => undefined);
-    const watch = await runtime.store.activeWatchOfIncident(incident);
+    const watch = await parts.store.activeWatchOfIncident(incident);
     expect(watch, 'the watch itself was written before the queue failed').toBeDefined();
     return watch!;
   }
 
-  const jobState = (jobId: string) => runtime.queues.lifecycleJob(jobId).then((job) => job.state);
+  const jobState = (jobId: string) => parts.queues.lifecycleJob(jobId).then((job) => job.state);
   const closeIdOf = (watch: { id: string; expires_at: string; recovery?: { close_redrives: number } | undefined }) =>
     closeJobId(watch.id, new Date(watch.expires_at), watch.recovery?.close_redrives);
 
@@ -114,7 +113,7 @@ describe('a watch is never left without the jobs that give it a baseline and a v
 
   it('writes the watch, its indexes and the idempotency key in one transaction, and a retried request adds the missing jobs', async () => {
     const watch = await openWithoutJobs('INC-ATOMIC-1', 'soar-action-1');
-    const idempotencyKey = runtime.keys.idempotency(createHash('sha256').update('soar-action-1').digest('hex'));
+    const idempotencyKey = parts.keys.idempotency(createHash('sha256').update('soar-action-1').digest('hex'));
     expect(await redis.get(idempotencyKey), 'written with the watch').toBe(watch.id);
     expect(await jobState(baselineJobId(watch))).toBe('unknown');
 
@@ -124,14 +123,14 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     expect(retried.watch.id).toBe(watch.id);
     expect(await jobState(baselineJobId(watch))).toBe('waiting');
     expect(await jobState(closeIdOf(watch))).toBe('delayed');
-    expect(await redis.zcard(runtime.keys.incidentWatches('INC-ATOMIC-1'))).toBe(1);
+    expect(await redis.zcard(parts.keys.incidentWatches('INC-ATOMIC-1'))).toBe(1);
   });
 
   it('adds, on its next round, the jobs of a watch that nobody asked about again', async () => {
     const watch = await openWithoutJobs('INC-ATOMIC-2');
 
-    const first = await reconcileWatches(runtime);
-    const second = await reconcileWatches(runtime);
+    const first = await reconcileWatches(jobDepsOf(parts).reconcile);
+    const second = await reconcileWatches(jobDepsOf(parts).reconcile);
 
     expect(first.added).toBeGreaterThanOrEqual(2);
     expect(await jobState(baselineJobId(watch))).toBe('waiting');
@@ -144,28 +143,28 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     await failByHand(baselineJobId(watch));
     let now = Date.now();
 
-    expect((await reconcileWatches(runtime, now)).redriven).toBe(1);
-    let current = (await runtime.store.get(watch.id))!;
+    expect((await reconcileWatches(jobDepsOf(parts).reconcile, now)).redriven).toBe(1);
+    let current = (await parts.store.get(watch.id))!;
     expect(current.recovery).toMatchObject({ baseline_redrives: 1, close_redrives: 0 });
     expect(current.recovery?.last_reason).toContain('job stalled more than allowable limit');
     expect(current.audit.at(-1)).toMatchObject({ action: 'recover', actor: 'containment-watch' });
     expect(await jobState(baselineJobId(current))).toBe('waiting');
-    const view = await runtime.views.build(current);
+    const view = await parts.views.build(current);
     expect(JSON.stringify(statusMessage(view).blocks)).toContain('baseline re-run 1×');
 
     for (let run = 1; run < MAX_REDRIVES; run += 1) {
       await failByHand(baselineJobId(current));
-      expect((await reconcileWatches(runtime, now)).redriven, 'no re-run before the backoff has passed').toBe(0);
+      expect((await reconcileWatches(jobDepsOf(parts).reconcile, now)).redriven, 'no re-run before the backoff has passed').toBe(0);
       now += redriveDelayMs(run);
-      expect((await reconcileWatches(runtime, now)).redriven).toBe(1);
-      current = (await runtime.store.get(watch.id))!;
+      expect((await reconcileWatches(jobDepsOf(parts).reconcile, now)).redriven).toBe(1);
+      current = (await parts.store.get(watch.id))!;
       expect(current.recovery?.baseline_redrives).toBe(run + 1);
     }
     await failByHand(baselineJobId(current));
     now += redriveDelayMs(MAX_REDRIVES);
 
-    expect((await reconcileWatches(runtime, now)).gaveUp).toBe(1);
-    current = (await runtime.store.get(watch.id))!;
+    expect((await reconcileWatches(jobDepsOf(parts).reconcile, now)).gaveUp).toBe(1);
+    current = (await parts.store.get(watch.id))!;
     expect(current.state).toBe('watching');
     expect(current.hosts.map((host) => host.baseline)).toEqual(['unavailable']);
     expect(current.audit.at(-1)?.detail).toContain(`gave up after ${MAX_REDRIVES} re-runs`);
@@ -174,15 +173,15 @@ describe('a watch is never left without the jobs that give it a baseline and a v
   it('runs a failed close job again at once, under a new id', async () => {
     const blockedAt = new Date(Date.now() - 10 * MINUTE).toISOString();
     const { watch } = await service.open(request('INC-CLOSE', { blocked_at: blockedAt, watch: { duration: '5m' } }), SOAR);
-    await runtime.store.update(watch.id, (current) => ({
+    await parts.store.update(watch.id, (current) => ({
       ...current,
       state: 'watching',
       hosts: current.hosts.map((host) => ({ ...host, baseline: 'ready' as const })),
     }));
     await failByHand(closeIdOf(watch));
 
-    expect((await reconcileWatches(runtime)).redriven).toBe(1);
-    const current = (await runtime.store.get(watch.id))!;
+    expect((await reconcileWatches(jobDepsOf(parts).reconcile)).redriven).toBe(1);
+    const current = (await parts.store.get(watch.id))!;
     expect(current.recovery).toMatchObject({ close_redrives: 1 });
     expect(closeIdOf(current)).not.toBe(closeIdOf(watch));
     expect(await jobState(closeIdOf(current))).toBe('waiting');
@@ -192,21 +191,21 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     const blockedAt = Date.now() - 10 * MINUTE;
     const { watch } = await service.open(request('INC-WAITING', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), SOAR);
     const expiresAt = Date.parse(watch.expires_at);
-    await runtime.store.update(watch.id, (current) => ({
+    await parts.store.update(watch.id, (current) => ({
       ...current,
       state: 'watching',
       hosts: current.hosts.map((host) => ({ ...host, baseline: 'ready' as const })),
     }));
     await completeByHand(closeIdOf(watch));
     const lastLook = expiresAt + 40 * MINUTE;
-    await runtime.store.update(watch.id, (current) => ({
+    await parts.store.update(watch.id, (current) => ({
       ...current,
       closing: { window_end: current.expires_at, since: current.expires_at, checked_at: new Date(lastLook).toISOString(), status: 'closing: waiting for mde-prod to catch up, 3 min', sources: [] },
     }));
 
-    expect((await reconcileWatches(runtime, lastLook + 10 * MINUTE)).redriven, 'still looking 10 min ago').toBe(0);
-    expect((await reconcileWatches(runtime, lastLook + 31 * MINUTE)).redriven, 'no look for 31 min').toBe(1);
-    expect((await runtime.store.get(watch.id))?.recovery?.last_reason).toBe('close job ended without closing the watch');
+    expect((await reconcileWatches(jobDepsOf(parts).reconcile, lastLook + 10 * MINUTE)).redriven, 'still looking 10 min ago').toBe(0);
+    expect((await reconcileWatches(jobDepsOf(parts).reconcile, lastLook + 31 * MINUTE)).redriven, 'no look for 31 min').toBe(1);
+    expect((await parts.store.get(watch.id))?.recovery?.last_reason).toBe('close job ended without closing the watch');
   });
 
   it('a close that comes while the baseline is still being taken waits for it instead of deciding on nothing read', async () => {
@@ -214,9 +213,9 @@ describe('a watch is never left without the jobs that give it a baseline and a v
     const { watch } = await service.open(request('INC-SLOW-BASELINE', { blocked_at: new Date(blockedAt).toISOString(), watch: { duration: '5m' } }), SOAR);
     const now = Date.now();
 
-    await closeWatch(runtime, new SourcePoller(runtime), watch.id, now);
+    await closeWatch(jobDepsOf(parts).close, watch.id, now);
 
-    const current = (await runtime.store.get(watch.id))!;
+    const current = (await parts.store.get(watch.id))!;
     expect(current.state).toBe('baseline');
     expect(current.verdict).toBeUndefined();
     expect(current.closing?.status).toBe('closing: waiting for the baseline to finish');

@@ -7,10 +7,10 @@ import { WatchSchema, type WatchedHost } from '../../src/contracts/watch.js';
 import { buildBaseline } from '../../src/detect/baseline.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
-import { atBoundary, createWatchRuntime } from '../../src/runtime/build.js';
+import { atBoundary, createWorkerParts, jobDepsOf, pollerDepsOf } from '../../src/runtime/build.js';
+import type { WorkerParts } from '../../src/runtime/worker-parts.js';
 import type { SourceConnector, TimeRangeQuery } from '../../src/sources/types.js';
 import { FindingStore, type AssessedEvent, type ApplyResult } from '../../src/stores/finding-store.js';
-import type { WatchRuntime } from '../../src/watch/runtime.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { closeWatch } from '../../src/watch/watch-closer.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
@@ -95,7 +95,7 @@ describe('one malformed event never blinds a watch', () => {
   const redis = new Redis(TEST_REDIS_URL);
   const metrics = createMetrics();
   const watchId = 'w-poison';
-  let runtime: WatchRuntime;
+  let parts: WorkerParts;
   let store: PoisoningStore;
 
   beforeAll(async () => {
@@ -103,12 +103,12 @@ describe('one malformed event never blinds a watch', () => {
       prefix,
       yaml: `sources:\n${mdeSourceYaml('http://127.0.0.1:9')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.10]\n`,
     });
-    const built = createWatchRuntime({ config, redis, logger: silentLogger(), metrics, reporterOut: new PassThrough() });
+    const built = createWorkerParts({ config, redis, logger: silentLogger(), metrics, reporterOut: new PassThrough() });
     store = new PoisoningStore(redis, built.keys);
-    runtime = { ...built, findings: store, connectors: new Map([[SOURCE, atBoundary(new ScriptedSource(), silentLogger(), metrics)]]) };
+    parts = { ...built, findings: store, connectors: new Map([[SOURCE, atBoundary(new ScriptedSource(), silentLogger(), metrics)]]) };
     const iso = (ms: number) => new Date(ms).toISOString();
     const blocked = [{ type: 'ip' as const, value: '203.0.113.7' }];
-    await runtime.store.create(
+    await parts.store.create(
       WatchSchema.parse({
         id: watchId,
         incident_id: 'INC-POISON',
@@ -132,29 +132,29 @@ describe('one malformed event never blinds a watch', () => {
     const rows: BaselineEntry[] = [
       { host: 'FIN-WS-042', process_path: SVCHOST, dst_ip: '10.20.0.5', dst_port: 135, protocol: 'tcp', count: 50, first_seen: BLOCKED_AT - 6 * DAY, last_seen: BLOCKED_AT - DAY },
     ];
-    await runtime.store.saveBaseline(watchId, buildBaseline(rows, [HOST], runtime.detection, { blocked, window: { from: BLOCKED_AT - 7 * DAY, to: BLOCKED_AT } }));
+    await parts.store.saveBaseline(watchId, buildBaseline(rows, [HOST], parts.detection, { blocked, window: { from: BLOCKED_AT - 7 * DAY, to: BLOCKED_AT } }));
   });
 
   afterAll(async () => {
-    await runtime.queues.close();
+    await parts.queues.close();
     redis.disconnect();
     await dropPrefix(prefix);
   });
 
-  const health = async () => (await runtime.store.sourceHealthOf(watchId, SOURCE))!;
+  const health = async () => (await parts.store.sourceHealthOf(watchId, SOURCE))!;
   const countsByDestination = async () =>
-    Object.fromEntries((await runtime.findings.list(watchId)).map((finding) => [`${finding.dst.ip}:${finding.dst.port}`, finding.count]));
+    Object.fromEntries((await parts.findings.list(watchId)).map((finding) => [`${finding.dst.ip}:${finding.dst.port}`, finding.count]));
 
   it('records every other event of the batch once, quarantines and counts the bad one, repairs the lone surrogate', async () => {
-    const poller = new SourcePoller(runtime);
+    const poller = new SourcePoller(pollerDepsOf(parts));
     expect(await poller.poll(SOURCE, { onlyWatchIds: [watchId], now: BLOCKED_AT + 3 * MINUTE })).toBe('polled');
 
     expect(store.calls.at(-1)!.quarantined).toEqual([{ eventId: POISONED, reason: expect.stringMatching(/^undecodable payload/) }]);
     expect(await countsByDestination()).toEqual({ '192.0.2.50:8080': 1, '192.0.2.44:8443': 1, '192.0.2.70:8081': 1 });
-    const powershell = (await runtime.findings.list(watchId)).find((finding) => finding.dst.ip === '192.0.2.50')!;
+    const powershell = (await parts.findings.list(watchId)).find((finding) => finding.dst.ip === '192.0.2.50')!;
     expect(powershell.process.cmd_line).toBe('powershell -enc SQBFAFgA\uFFFD');
-    expect(await runtime.findings.eventStats(watchId)).toEqual({ events: 4, normal: 1, quarantined: 1 });
-    expect(await runtime.findings.quarantinedEvents(watchId)).toEqual([{ eventId: POISONED, reason: expect.stringMatching(/^undecodable payload/) }]);
+    expect(await parts.findings.eventStats(watchId)).toEqual({ events: 4, normal: 1, quarantined: 1 });
+    expect(await parts.findings.quarantinedEvents(watchId)).toEqual([{ eventId: POISONED, reason: expect.stringMatching(/^undecodable payload/) }]);
 
     expect(await health()).toMatchObject({
       consecutive_failures: 0,
@@ -168,12 +168,12 @@ describe('one malformed event never blinds a watch', () => {
   });
 
   it('the next poll re-reads the batch without recounting anything, moves the cursor and records the new events', async () => {
-    const poller = new SourcePoller(runtime);
+    const poller = new SourcePoller(pollerDepsOf(parts));
     expect(await poller.poll(SOURCE, { onlyWatchIds: [watchId], now: BLOCKED_AT + 6 * MINUTE })).toBe('polled');
 
     expect(store.calls.at(-1)!.quarantined).toEqual([]);
     expect(await countsByDestination()).toEqual({ '192.0.2.50:8080': 1, '192.0.2.44:8443': 1, '192.0.2.70:8081': 1, '192.0.2.80:8082': 1 });
-    expect(await runtime.findings.eventStats(watchId)).toEqual({ events: 6, normal: 2, quarantined: 1 });
+    expect(await parts.findings.eventStats(watchId)).toEqual({ events: 6, normal: 2, quarantined: 1 });
     expect(await health()).toMatchObject({
       consecutive_failures: 0,
       polled_until: new Date(BLOCKED_AT + 6 * MINUTE).toISOString(),
@@ -187,11 +187,11 @@ describe('one malformed event never blinds a watch', () => {
   });
 
   it('the watch closes with a verdict', async () => {
-    await closeWatch(runtime, new SourcePoller(runtime), watchId, EXPIRES_AT + MINUTE);
-    const closed = await runtime.store.get(watchId);
+    await closeWatch(jobDepsOf(parts).close, watchId, EXPIRES_AT + MINUTE);
+    const closed = await parts.store.get(watchId);
     expect(closed).toMatchObject({ state: 'closed', verdict: 'breached' });
     expect(await health()).toMatchObject({ consecutive_failures: 0, polled_until: new Date(EXPIRES_AT).toISOString(), events_quarantined: 1 });
-    expect(await runtime.findings.eventStats(watchId)).toEqual({ events: 6, normal: 2, quarantined: 1 });
+    expect(await parts.findings.eventStats(watchId)).toEqual({ events: 6, normal: 2, quarantined: 1 });
   });
 });
 
@@ -230,7 +230,7 @@ describe('a lone surrogate from a real connector, end to end', () => {
     expect(view.coverage[0]).toMatchObject({ source: 'mde-prod', consecutive_failures: 0 });
     expect(view.coverage[0]!.strings_repaired).toBeGreaterThan(0);
     expect(view.coverage[0]!.events_quarantined).toBeUndefined();
-    const repaired = (await pipeline.workers[0]!.runtime.metrics.stringsRepaired.get()).values;
+    const repaired = (await pipeline.workers[0]!.parts.metrics.stringsRepaired.get()).values;
     expect(repaired.find((sample) => sample.labels.method === 'connections' && sample.labels.source === 'mde-prod')?.value).toBeGreaterThan(0);
   });
 });

@@ -193,14 +193,14 @@ describe('when the source misbehaves', () => {
     const watchId = opened.data.watch_id as string;
     await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
 
-    const { runtime } = pipeline.workers[0]!;
-    const lockKey = runtime.keys.sourcePollLock('mde-prod');
+    const { parts } = pipeline.workers[0]!;
+    const lockKey = parts.keys.sourcePollLock('mde-prod');
     // What a worker killed mid-poll leaves behind: its lease on the source, no longer renewed.
-    await waitFor(async () => (await runtime.redis.set(lockKey, 'dead-worker', 'PX', 3_000, 'NX')) === 'OK', { what: 'the source to be free' });
+    await waitFor(async () => (await parts.redis.set(lockKey, 'dead-worker', 'PX', 3_000, 'NX')) === 'OK', { what: 'the source to be free' });
     expect((await pipeline.post(`/v1/watches/${watchId}/stop`, { reason: 'host reimaged' })).status).toBe(202);
 
     await pipeline.closed(watchId);
-    const closeJobs = (await runtime.queues.watch.getJobs(['completed', 'failed'])).filter((job) => job.name === 'close');
+    const closeJobs = (await parts.queues.watch.getJobs(['completed', 'failed'])).filter((job) => job.name === 'close');
     expect(closeJobs).toHaveLength(1);
     expect(closeJobs[0]!.stacktrace ?? []).toEqual([]);
   });

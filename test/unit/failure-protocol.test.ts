@@ -9,7 +9,7 @@ import { FAILURE_SUMMARY, FailureCodeSchema } from '../../src/lib/failure.js';
 import { failureOf } from '../../src/lib/failure-of.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { RedisUnavailableError } from '../../src/lib/redis-errors.js';
-import { jobError } from '../../src/queue/job-failure.js';
+import { jobError } from '../../src/jobs/job-failure.js';
 import { pollBackoff } from '../../src/queue/poll-retries.js';
 import { statusMessage } from '../../src/report/slack/blocks.js';
 import { SlackDeliveryError } from '../../src/report/slack/errors.js';

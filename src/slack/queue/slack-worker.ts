@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliveryBackoff } from '../../queue/delivery-backoff.js';
-import { guard } from '../../queue/job-failure.js';
+import { guard } from '../../jobs/job-failure.js';
 import { QUEUE } from '../../queue/jobs.js';
 import type { SlackActionDeps } from '../actions/action-deps.js';
 import { runSlackAction } from '../actions/run-action.js';

@@ -1,0 +1,32 @@
+import { baselineJob, type BaselineJobDeps } from './baseline.js';
+import { closeJob, type CloseJobDeps } from './close.js';
+import { bindJob, type RunnableJob } from './job.js';
+import { pollJobOf, type PollJobDeps } from './poll.js';
+import { prevalenceJob, type PrevalenceJobDeps } from './prevalence.js';
+import { reconcileJob, type ReconcileJobDeps } from './reconcile.js';
+import { syncJob, type SyncJobDeps } from './sync.js';
+import { verdictJob, type VerdictJobDeps } from './verdict.js';
+
+/** What each job needs, built by the composition root (src/runtime). */
+export interface JobDeps {
+  baseline: BaselineJobDeps;
+  close: CloseJobDeps;
+  reconcile: ReconcileJobDeps;
+  poll: PollJobDeps;
+  prevalence: PrevalenceJobDeps;
+  sync: SyncJobDeps;
+  verdict: VerdictJobDeps;
+}
+
+/** Every job a worker process runs, bound to its dependencies; the poll once per configured source. */
+export function watchJobs(deps: JobDeps, sourceIds: readonly string[]): RunnableJob[] {
+  return [
+    bindJob(baselineJob, deps.baseline),
+    bindJob(closeJob, deps.close),
+    bindJob(reconcileJob, deps.reconcile),
+    bindJob(prevalenceJob, deps.prevalence),
+    ...sourceIds.map((sourceId) => bindJob(pollJobOf(sourceId), deps.poll)),
+    bindJob(syncJob, deps.sync),
+    bindJob(verdictJob, deps.verdict),
+  ];
+}
