@@ -4,6 +4,9 @@ import { bindJob, type RunnableJob } from './job.js';
 import { pollJobOf, type PollJobDeps } from './poll.js';
 import { prevalenceJob, type PrevalenceJobDeps } from './prevalence.js';
 import { reconcileJob, type ReconcileJobDeps } from './reconcile.js';
+import { slackActionJob, type SlackActionJobDeps } from './slack-action.js';
+import { slackHomeRefreshJob, type SlackHomeRefreshJobDeps } from './slack-home-refresh.js';
+import { slackHomeJob, type SlackHomeJobDeps } from './slack-home.js';
 import { syncJob, type SyncJobDeps } from './sync.js';
 import { verdictJob, type VerdictJobDeps } from './verdict.js';
 
@@ -29,4 +32,16 @@ export function watchJobs(deps: JobDeps, sourceIds: readonly string[]): Runnable
     bindJob(syncJob, deps.sync),
     bindJob(verdictJob, deps.verdict),
   ];
+}
+
+/** What the Slack jobs need, built by the composition root when Slack is interactive. */
+export interface SlackJobDeps {
+  action: SlackActionJobDeps;
+  home: SlackHomeJobDeps;
+  homeRefresh: SlackHomeRefreshJobDeps;
+}
+
+/** The jobs of the `{slack}` queue: responders' actions and App Home publications. */
+export function slackJobs(deps: SlackJobDeps): RunnableJob[] {
+  return [bindJob(slackActionJob, deps.action), bindJob(slackHomeJob, deps.home), bindJob(slackHomeRefreshJob, deps.homeRefresh)];
 }

@@ -159,7 +159,7 @@ export async function startWorker(
     concurrency: options.concurrency,
     logger,
   });
-  if (slack !== undefined) workers.push(slack.start(parts, options.concurrency ?? 4));
+  if (slack !== undefined) workers.push(...slack.start(parts, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await scheduleEstatePrevalence(parts);
   await parts.queues.scheduleReconciler(RECONCILE_EVERY_MS);

@@ -3,6 +3,8 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/load.js';
 import { parseDuration } from '../contracts/duration.js';
+import { slackJobs } from '../jobs/index.js';
+import { startWorkers } from '../jobs/workers.js';
 import type { RedisKeys } from '../lib/keys.js';
 import type { Logger } from '../lib/logger.js';
 import { isRedisUnavailable } from '../lib/redis-errors.js';
@@ -20,7 +22,6 @@ import { withHomeRefresh } from '../slack/home/home-refresh.js';
 import { SlackMembership } from '../slack/membership.js';
 import { slackActions } from '../slack/messages/buttons.js';
 import { SlackQueue } from '../slack/queue/slack-queue.js';
-import { startSlackWorker } from '../slack/queue/slack-worker.js';
 import type { FindingStore } from '../stores/finding-store.js';
 import { WatchService } from '../watch/watch-service.js';
 import type { WatchStore } from '../stores/watch-store.js';
@@ -132,7 +133,7 @@ export interface SlackWorkerParts {
   /** Adds App Home refreshes to the watch reporter. */
   decorate(reporter: Reporter): Reporter;
   /** Starts the `{slack}` queue's worker on the worker's parts. */
-  start(parts: WorkerParts, concurrency: number): Worker;
+  start(parts: WorkerParts, concurrency: number): Worker[];
   close(): Promise<void>;
 }
 
@@ -153,11 +154,9 @@ export function createSlackWorker(config: AppConfig, redis: Redis, keys: RedisKe
         sourceIds: config.sources.map((source) => source.id),
         logger,
       });
-      return startSlackWorker({
-        connection: redis,
-        prefix: keys.bullPrefix,
-        concurrency,
-        actions: {
+      const home = new HomePublisher({ client, redis, keys, store, views, logger });
+      const jobs = slackJobs({
+        action: {
           store,
           findings,
           views,
@@ -170,8 +169,10 @@ export function createSlackWorker(config: AppConfig, redis: Redis, keys: RedisKe
           settings: config.file.slack,
           logger,
         },
-        home: new HomePublisher({ client, redis, keys, store, views, logger }),
+        home: { home },
+        homeRefresh: { home },
       });
+      return startWorkers(jobs, { connection: redis, prefix: keys.bullPrefix, concurrency, logger });
     },
     close: () => queue.close(),
   };
