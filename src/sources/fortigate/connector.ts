@@ -7,27 +7,13 @@ import { createSourceHttpClient } from '../http/source-http-client.js';
 import { sourceHttpOptions } from '../http/source-http-options.js';
 import { readIpBatches, visibilityByIp } from '../ip-hosts.js';
 import { durationMs } from '../source-config.js';
-import { SourceError } from '../source-error.js';
+import { readLogPages, type LogReadRange, type PagedReadLimit } from '../paged-log-read.js';
 import { prevalenceFromEvents } from '../prevalence.js';
 import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { FortigateConfig } from './config.js';
 import { buildEstateTrafficFilters, buildTrafficFilters } from './filter.js';
 import { FORTIANALYZER_MAX_ROWS, createLogReader, type LogReader } from './log-reader.js';
 import { eventTimeMs, toConnectionEvent } from './parse.js';
-
-interface ReadRange {
-  from: Date;
-  to: Date;
-  signal?: AbortSignal;
-}
-
-interface ReadLimit {
-  /** Requests' worth of pages at most. */
-  pages: number;
-  /** Records at most; the last page asks for no more than remain. */
-  records: number;
-  onLimit: 'fail' | 'cut';
-}
 
 /** FortiGate forward-traffic logs through the FortiOS REST API; hosts are matched by source IP. */
 export class FortigateConnector implements SourceConnector {
@@ -69,37 +55,23 @@ export class FortigateConnector implements SourceConnector {
     return Promise.resolve(visibilityByIp(hosts, 'FortiGate'));
   }
 
-  /**
-   * Every session matching `filters` in [from, to), page by page with `start`. It stops at `limit.pages` requests'
-   * worth of pages or `limit.records` records; `limit.onLimit` decides whether stopping there fails the read or
-   * cuts it (`cut: true`).
-   */
-  private async read(filters: readonly string[], range: ReadRange, limit: ReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
+  /** Every session matching `filters` in [from, to), one reader (one FortiAnalyzer session) for the whole read. */
+  private async read(filters: readonly string[], range: LogReadRange, limit: PagedReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
     const reader = this.readers();
-    const from = range.from.getTime();
-    const to = range.to.getTime();
-    const events: ConnectionEvent[] = [];
-    for (let page = 0, start = 0; ; page += 1) {
-      if (page >= limit.pages || start >= limit.records) {
-        if (limit.onLimit === 'fail') {
-          throw new SourceError('terminal', this.id, `more than ${limit.pages} pages of ${this.rows} traffic logs; raise max_pages or shorten the lookback`);
-        }
-        return { events, cut: true };
-      }
-      const rows = Math.min(this.rows, limit.records - start);
-      const records = await reader.page(filters, { rows, start }, range.signal);
-      for (const record of records) {
-        const time = eventTimeMs(record.eventtime);
-        // The log timestamp filter is a coarse cut whose unit Fortinet leaves undocumented; eventtime decides.
-        if (time >= from && time < to) events.push(toConnectionEvent(this.id, record, time));
-      }
-      if (records.length < rows) return { events, cut: false };
-      start += rows;
-    }
+    return readLogPages({
+      sourceId: this.id,
+      pageSize: this.rows,
+      range,
+      limit,
+      page: ({ size, offset }) => reader.page(filters, { rows: size, start: offset }, range.signal),
+      // The log timestamp filter is a coarse cut whose unit Fortinet leaves undocumented; eventtime decides.
+      timeOf: (record) => eventTimeMs(record.eventtime),
+      toEvent: (record, time) => toConnectionEvent(this.id, record, time),
+    });
   }
 
   /** One host batch's sessions, within `max_pages`. */
-  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: ReadLimit['onLimit']): Promise<ConnectionEvent[]> {
+  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: PagedReadLimit['onLimit']): Promise<ConnectionEvent[]> {
     const filters = buildTrafficFilters({ ips, from: query.from, to: query.to, unit: this.config.time_filter_unit });
     const { events, cut } = await this.read(filters, query, { pages: this.config.max_pages, records: Number.POSITIVE_INFINITY, onLimit });
     if (cut) this.logger.warn({ source: this.id, pages: this.config.max_pages, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');

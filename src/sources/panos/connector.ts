@@ -8,6 +8,7 @@ import { sourceHttpOptions } from '../http/source-http-options.js';
 import { readIpBatches, visibilityByIp } from '../ip-hosts.js';
 import { durationMs } from '../source-config.js';
 import { SourceError } from '../source-error.js';
+import { readLogPages, type LogReadRange, type PagedReadLimit } from '../paged-log-read.js';
 import { prevalenceFromEvents } from '../prevalence.js';
 import type { ConnectorDeps, HostRef, HostVisibility, PrevalenceQuery, SourceConnector, TimeRangeQuery } from '../types.js';
 import type { PanosConfig } from './config.js';
@@ -15,20 +16,6 @@ import { buildEstateTrafficQuery, buildTrafficQuery } from './filter.js';
 import { createLogQueries, type LogQueries } from './log-query.js';
 import { entryTimeMs, toConnectionEvent } from './parse.js';
 import { panosErrorReader } from './xml-response.js';
-
-interface ReadRange {
-  from: Date;
-  to: Date;
-  signal?: AbortSignal;
-}
-
-interface ReadLimit {
-  /** Query jobs at most. */
-  pages: number;
-  /** Logs at most; the last page asks for no more than remain. */
-  logs: number;
-  onLimit: 'fail' | 'cut';
-}
 
 /** PAN-OS traffic logs through the XML API; hosts are matched by their (pre-NAT) source IP. */
 export class PanosConnector implements SourceConnector {
@@ -69,39 +56,31 @@ export class PanosConnector implements SourceConnector {
   }
 
   /**
-   * Every session matching `filter` in [from, to), page by page with `skip`, oldest first so that sessions logged
-   * while paging land after the pages already read. It stops at `limit.pages` query jobs or `limit.logs` logs;
-   * `limit.onLimit` decides whether stopping there fails the read or cuts it (`cut: true`).
+   * Every session matching `filter` in [from, to), paged with `skip` oldest first so that sessions logged while
+   * paging land after the pages already read.
    */
-  private async read(filter: string, range: ReadRange, limit: ReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
+  private async read(filter: string, range: LogReadRange, limit: PagedReadLimit): Promise<{ events: ConnectionEvent[]; cut: boolean }> {
     const { page_size: pageSize, timezone } = this.config;
-    const from = range.from.getTime();
-    const to = range.to.getTime();
-    const events: ConnectionEvent[] = [];
-    for (let page = 0, skip = 0; ; page += 1) {
-      if (page >= limit.pages || skip >= limit.logs) {
-        if (limit.onLimit === 'fail') {
-          throw new SourceError('terminal', this.id, `more than ${limit.pages} pages of ${pageSize} traffic logs; raise max_pages or shorten the lookback`);
-        }
-        return { events, cut: true };
-      }
-      const nlogs = Math.min(pageSize, limit.logs - skip);
-      const entries = await this.logs.page(filter, { nlogs, skip }, range.signal);
-      entries.forEach((entry, index) => {
+    return readLogPages({
+      sourceId: this.id,
+      pageSize,
+      range,
+      limit,
+      page: ({ size, offset }) => this.logs.page(filter, { nlogs: size, skip: offset }, range.signal),
+      timeOf: (entry, position) => {
         const time = entryTimeMs(entry, timezone);
-        if (time === undefined) throw new SourceError('terminal', this.id, `traffic log entry ${skip + index} has no readable time`);
+        if (time === undefined) throw new SourceError('terminal', this.id, `traffic log entry ${position} has no readable time`);
         // receive_time has whole seconds: the query's bounds are widened to them, the range is exact here.
-        if (time >= from && time < to) events.push(toConnectionEvent(this.id, entry, time));
-      });
-      if (entries.length < nlogs) return { events, cut: false };
-      skip += nlogs;
-    }
+        return time;
+      },
+      toEvent: (entry, time) => toConnectionEvent(this.id, entry, time),
+    });
   }
 
   /** One host batch's sessions, within `max_pages`. */
-  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: ReadLimit['onLimit']): Promise<ConnectionEvent[]> {
+  private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: PagedReadLimit['onLimit']): Promise<ConnectionEvent[]> {
     const filter = buildTrafficQuery({ ips, from: query.from, to: query.to, timeZone: this.config.timezone });
-    const { events, cut } = await this.read(filter, query, { pages: this.config.max_pages, logs: Number.POSITIVE_INFINITY, onLimit });
+    const { events, cut } = await this.read(filter, query, { pages: this.config.max_pages, records: Number.POSITIVE_INFINITY, onLimit });
     if (cut) this.logger.warn({ source: this.id, pages: this.config.max_pages, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
     return events;
   }
@@ -125,7 +104,7 @@ export class PanosConnector implements SourceConnector {
   async fetchPrevalence(query: PrevalenceQuery): Promise<SourcePrevalence> {
     const maxLogs = this.config.prevalence_max_events;
     const filter = buildEstateTrafficQuery({ from: query.from, to: query.to, timeZone: this.config.timezone });
-    const { events, cut } = await this.read(filter, query, { pages: Number.POSITIVE_INFINITY, logs: maxLogs, onLimit: 'cut' });
+    const { events, cut } = await this.read(filter, query, { pages: Number.POSITIVE_INFINITY, records: maxLogs, onLimit: 'cut' });
     if (cut) this.logger.warn({ source: this.id, logs: maxLogs }, 'estate prevalence larger than prevalence_max_events; counted from the logs read');
     return prevalenceFromEvents(events, query, cut);
   }
