@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import type * as z from 'zod';
-import { ApiError, invalidRequest, issuesOf } from './errors.js';
+import { issuesOf } from '../contracts/field-issues.js';
+import { ApiError, invalidRequest } from './errors.js';
 
 /** The webhook's size limit (DESIGN section 2). */
 export const BODY_LIMIT = '256kb';

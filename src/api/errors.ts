@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import * as z from 'zod';
 import { FailureCodeSchema, OperationalError, RetryClassSchema, type Failure, type FailureCode, type RetryClass } from '../lib/failure.js';
+import { FieldIssueSchema, type FieldIssue } from '../contracts/field-issues.js';
 import { failureOf } from '../lib/failure-of.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -56,8 +57,6 @@ export const ApiErrorNameSchema = z.enum([
 ]);
 export type ApiErrorName = z.infer<typeof ApiErrorNameSchema>;
 
-export const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
-export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
 /**
  * Every error answer of the API: clients branch on `error` (stable since the first release) or on the finer `code`
@@ -94,16 +93,6 @@ export class ApiError extends OperationalError {
     return HTTP_ANSWER[this.code].status;
   }
 }
-
-const pathOf = (path: readonly PropertyKey[]) => (path.length === 0 ? '(body)' : path.map((part) => (String(part) === '' ? '""' : String(part))).join('.'));
-
-/** One issue per offending field; an unknown key is named by its own path, not its parent's. */
-export const issuesOf = (error: z.ZodError): FieldIssue[] =>
-  error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'unknown field' }))
-      : [{ path: pathOf(issue.path), message: issue.message }],
-  );
 
 export function invalidRequest(issues: FieldIssue[]): ApiError {
   const summary = issues

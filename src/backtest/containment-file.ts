@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { issuesOf } from '../api/errors.js';
+import { issuesOf } from '../contracts/field-issues.js';
 import { ContainmentRequestSchema } from '../contracts/containment-request.js';
 import { InputError } from './input-error.js';
 import type { BacktestRequest } from './watch-of.js';

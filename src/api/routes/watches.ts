@@ -8,7 +8,8 @@ import { evidenceMarkdown, evidenceReport } from '../../watch/evidence-report.js
 import { WatchClosedError, WatchNotFoundError } from '../../watch/watch-service.js';
 import { auditActorOf, requireScope, type ApiDeps } from '../app.js';
 import { parseJsonBody } from '../body.js';
-import { ApiError, invalidRequest, issuesOf } from '../errors.js';
+import { issuesOf } from '../../contracts/field-issues.js';
+import { ApiError, invalidRequest } from '../errors.js';
 
 export const LIST_DEFAULT_LIMIT = 100;
 export const LIST_MAX_LIMIT = 500;
