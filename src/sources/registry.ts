@@ -1,21 +1,17 @@
-import { crowdstrikeConnector } from './crowdstrike/index.js';
-import { elasticConnector } from './elastic/index.js';
-import { fortigateConnector } from './fortigate/index.js';
-import { mdeConnector } from './mde/index.js';
-import { panosConnector } from './panos/index.js';
-import { sentineloneConnector } from './sentinelone/index.js';
-import { splunkConnector } from './splunk/index.js';
 import type { ConnectorModule } from './types.js';
 
-/** Every vendor the product can poll. Adding a vendor means adding its folder and one line here. */
+/**
+ * Every vendor the product can poll, one line each. Adding a vendor means adding its folder (the connector, and in
+ * `dev/` the kit the conformance suite and the demo find by its type) and its line here.
+ */
 const CONNECTORS: readonly ConnectorModule[] = [
-  mdeConnector,
-  crowdstrikeConnector,
-  sentineloneConnector,
-  elasticConnector,
-  splunkConnector,
-  panosConnector,
-  fortigateConnector,
+  (await import('./mde/index.js')).mdeConnector,
+  (await import('./crowdstrike/index.js')).crowdstrikeConnector,
+  (await import('./sentinelone/index.js')).sentineloneConnector,
+  (await import('./elastic/index.js')).elasticConnector,
+  (await import('./splunk/index.js')).splunkConnector,
+  (await import('./panos/index.js')).panosConnector,
+  (await import('./fortigate/index.js')).fortigateConnector,
 ];
 
 const BY_TYPE = new Map(CONNECTORS.map((connector) => [connector.type, connector]));
