@@ -1,16 +1,6 @@
-import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../lib/logger.js';
-import type { RedisKeys } from '../lib/keys.js';
-import type { Metrics } from '../lib/metrics.js';
-import type { AllowRuleStore } from '../stores/allow-rule-store.js';
-import type { FindingStore } from '../stores/finding-store.js';
-import type { WatchService } from '../watch/watch-service.js';
-import type { WatchStore } from '../stores/watch-store.js';
-import type { WatchViews } from '../watch/watch-view.js';
-import type { ApiScope } from '../contracts/api-scope.js';
-import type { AuditActor } from '../contracts/watch.js';
-import { authenticate, authorize, type AuthConfig, type Caller } from './auth.js';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { authenticate } from './auth.js';
+import type { ApiDeps } from './deps.js';
 import { rawBody, rawBodyOf } from './body.js';
 import { ApiError, errorHandler, foldedWarning, sendError, storeUnavailable } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -20,48 +10,7 @@ import { containmentRoutes } from './routes/containments.js';
 import { healthRoutes } from './routes/health.js';
 import { watchRoutes } from './routes/watches.js';
 
-export interface ApiDeps {
-  redis: Redis;
-  keys: RedisKeys;
-  store: WatchStore;
-  findings: FindingStore;
-  views: WatchViews;
-  service: WatchService;
-  /** Allow-rules responders created from Slack. */
-  allowRules: AllowRuleStore;
-  auth: AuthConfig;
-  rateLimitPerMinute: number;
-  metrics: Metrics;
-  logger: Logger;
-  /** Slack's `POST /slack/events` (Bolt's receiver), when Slack runs over HTTP. @defaultValue none */
-  slackRouter?: Router | undefined;
-  /**
-   * True while every Redis connection the `/v1` routes use is connected; when false, a request is answered 503 at
-   * once instead of waiting for a reconnection. @defaultValue the status of `redis`
-   */
-  redisReady?: () => boolean;
-  /** A `/v1` request not answered within this many ms gets 503 with Retry-After. @defaultValue 5000 */
-  requestDeadlineMs?: number;
-}
-
 export const REQUEST_DEADLINE_MS = 5_000;
-
-const callerOf = (res: Response): Caller => res.locals.caller as Caller;
-
-/** The authenticated caller's name, for rate limits and logs. */
-export const principalOf = (res: Response): string => callerOf(res).name;
-
-/** Refuses the request unless its caller holds `scope`; the scope is then what the audit trail records. */
-export const requireScope =
-  (scope: ApiScope) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    authorize(callerOf(res), scope, `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`);
-    res.locals.scope = scope;
-    next();
-  };
-
-/** The caller as the audit trail names it: its name and the scope the endpoint required. */
-export const auditActorOf = (res: Response): AuditActor => ({ actor: callerOf(res).name, scope: res.locals.scope as ApiScope });
 
 /**
  * The HTTP API. Slack's route mounts on the same app before the `/v1` raw-body reader, so Bolt reads and verifies

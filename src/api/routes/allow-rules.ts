@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { auditActorOf, requireScope, type ApiDeps } from '../app.js';
+import { auditActorOf, requireScope } from '../caller.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
 import { SourceFaults } from '../../stores/source-faults.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 
 /** A worker counts as alive when its heartbeat is younger than this. */
 const WORKER_STALE_MS = 30_000;
