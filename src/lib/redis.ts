@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisAuth, RedisDeployment, RedisTls } from '../config/redis-env.js';
+import type { RedisAuth, RedisDeployment, RedisTls } from './redis-deployment.js';
 import type { Logger } from './logger.js';
 
 /**
