@@ -18,8 +18,8 @@ import { mdeConnector } from '../src/sources/mde/index.js';
 import { startFakeMde } from '../src/sources/mde/dev/fake-mde-server.js';
 import { startApi } from '../src/runtime/services.js';
 import { FindingStore } from '../src/stores/finding-store.js';
-import { testConfig, TEST_TOKEN, mdeSourceYaml } from '../test/helpers/config.js';
-import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { testConfig, TEST_TOKEN, mdeSourceYaml } from '../src/dev/throwaway-config.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../src/dev/throwaway-prefix.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
