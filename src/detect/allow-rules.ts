@@ -2,8 +2,8 @@ import type { WatchedHost } from '../contracts/watch.js';
 import { anyGlob, compileGlob, type Glob } from './glob.js';
 import { hostIdentity } from './host-match.js';
 import { lolbinInfo, userWritableFragment } from './lolbins.js';
-import { compileCidrList, compileDomainMatcher, firstLabel, type CidrList, type DomainMatcher, type ParsedIp } from './net.js';
-import { basename } from './process-identity.js';
+import { compileCidrList, compileDomainMatcher, firstLabel, type CidrList, type DomainMatcher, type ParsedIp } from '../lib/net.js';
+import { basename } from '../lib/process-identity.js';
 import { PortSet } from './ports.js';
 import type { AllowRule } from './settings.js';
 

@@ -6,9 +6,9 @@ import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
-import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from './net.js';
+import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
-import { basename, processKey } from './process-identity.js';
+import { basename, processKey } from '../lib/process-identity.js';
 import type { DetectionSettings } from './settings.js';
 
 /**

@@ -12,7 +12,7 @@ import { factsOf, processName, type EventFacts } from './facts.js';
 import { findingId } from './finding-id.js';
 import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
 import { compileIndicators } from './indicators.js';
-import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from './net.js';
+import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from '../lib/net.js';
 import * as reasons from './reasons.js';
 import { BLOCKED_RETRY_SCORE, orStrength, SIGNAL_WEIGHTS as W, severityOf, toScore } from './scoring.js';
 import type { AllowRule, DetectionSettings } from './settings.js';

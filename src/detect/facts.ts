@@ -1,8 +1,8 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import type { RuleSubject } from './allow-rules.js';
-import { normalizeHostname, type ParsedIp } from './net.js';
-import { basename, versionlessPath } from './process-identity.js';
+import { normalizeHostname, type ParsedIp } from '../lib/net.js';
+import { basename, versionlessPath } from '../lib/process-identity.js';
 
 /** What one event says, normalized once for every check the detector runs on it. */
 export interface EventFacts extends RuleSubject {

@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { WatchedHost } from '../contracts/watch.js';
-import { firstLabel, normalizeIp } from './net.js';
+import { firstLabel, normalizeIp } from '../lib/net.js';
 
 /** How telemetry names a device; any field may be missing. */
 export interface DeviceRef {

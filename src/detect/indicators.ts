@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
-import { compileCidrList, compileDomainMatcher, normalizeHostname, normalizeIp, type ParsedIp } from './net.js';
+import { compileCidrList, compileDomainMatcher, normalizeHostname, normalizeIp, type ParsedIp } from '../lib/net.js';
 
 export interface IndicatorMatcher {
   /**

@@ -1,4 +1,5 @@
-import { basename, isInstalledImage } from './process-identity.js';
+import { basename } from '../lib/process-identity.js';
+import { isInstalledImage } from './lolbins.js';
 
 /**
  * What the parent of a connecting process says about how it came to run. Lateral-movement tools start their payload

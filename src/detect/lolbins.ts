@@ -92,3 +92,26 @@ export function userWritableFragment(lowerPath: string | undefined): string | un
   for (const fragment of USER_WRITABLE_PATH_FRAGMENTS) if (lowerPath.includes(fragment)) return fragment;
   return undefined;
 }
+
+/**
+ * Folders Windows and installers own: only an administrator or an installer writes there. The Windows folder's own
+ * root and its Temp, Tasks or Fonts subfolders are not among them: PsExec's service and dropped payloads land there.
+ */
+const INSTALLED_FOLDERS = [
+  'c:\\windows\\system32\\',
+  'c:\\windows\\syswow64\\',
+  'c:\\windows\\winsxs\\',
+  'c:\\windows\\servicing\\',
+  'c:\\windows\\microsoft.net\\',
+  'c:\\windows\\adws\\',
+  'c:\\program files\\',
+  'c:\\program files (x86)\\',
+  'c:\\programdata\\microsoft\\windows defender\\',
+];
+const INSTALLED_IMAGES = new Set(['c:\\windows\\explorer.exe']);
+
+/** True when a lower-case image path is installed by Windows or an installer, and not in a user-writable folder under it. */
+export function isInstalledImage(lowerPath: string): boolean {
+  if (INSTALLED_IMAGES.has(lowerPath)) return true;
+  return INSTALLED_FOLDERS.some((folder) => lowerPath.startsWith(folder)) && userWritableFragment(lowerPath) === undefined;
+}

@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
-import { compileCidrList } from '../detect/net.js';
+import { compileCidrList } from '../lib/net.js';
 import type { SourcePrevalence } from '../contracts/prevalence.js';
 import type { PrevalenceQuery } from './types.js';
 

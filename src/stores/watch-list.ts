@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { WatchSchema, type Watch, type WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher } from '../detect/host-match.js';
-import { firstLabel, normalizeIp } from '../detect/net.js';
+import { firstLabel, normalizeIp } from '../lib/net.js';
 import type { RedisKeys } from '../lib/keys.js';
 
 export type WatchStateFilter = 'active' | 'closed' | 'all';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { compileAllowRules, type RuleSubject } from '../../src/detect/allow-rules.js';
 import { BUILTIN_ALLOW_RULES } from '../../src/detect/catalog.js';
-import { parseIp } from '../../src/detect/net.js';
+import { parseIp } from '../../src/lib/net.js';
 import { AllowRuleSchema, DetectionSettingsSchema, type AllowRuleInput } from '../../src/detect/settings.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');

@@ -5,7 +5,7 @@ import { buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
 import { BUILTIN_ALLOW_RULES } from '../../src/detect/catalog.js';
 import { createDetector } from '../../src/detect/detector.js';
 import { lolbinInfo } from '../../src/detect/lolbins.js';
-import { basename } from '../../src/detect/process-identity.js';
+import { basename } from '../../src/lib/process-identity.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 
 const BLOCKED_AT = Date.parse('2026-11-27T10:00:00Z');

@@ -8,8 +8,8 @@ import {
   isMulticastOrBroadcast,
   normalizeHostname,
   normalizeIp,
-} from '../../src/detect/net.js';
-import { hasNoArguments } from '../../src/detect/process-identity.js';
+} from '../../src/lib/net.js';
+import { hasNoArguments } from '../../src/lib/process-identity.js';
 import { PortSet, parsePortSpec } from '../../src/detect/ports.js';
 
 describe('addresses', () => {

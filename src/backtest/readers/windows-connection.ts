@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
-import { normalizeIp } from '../../detect/net.js';
+import { normalizeIp } from '../../lib/net.js';
 import { fileName, port } from './fields.js';
 import { recordError, type RecordPosition } from './record-reader.js';
 import type { WindowsRecord } from './windows-record.js';

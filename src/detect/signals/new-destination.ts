@@ -1,5 +1,5 @@
 import { FULL_ESTATE_HISTORY_HOURS, historyDepth } from '../history-depth.js';
-import { normalizeIp } from '../net.js';
+import { normalizeIp } from '../../lib/net.js';
 import * as reasons from '../reasons.js';
 import { SIGNAL_WEIGHTS as W } from '../scoring.js';
 import type { SignalFactory } from './signal.js';

@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
-import { normalizeIp } from '../net.js';
-import { isInstalledImage } from '../process-identity.js';
+import { normalizeIp } from '../../lib/net.js';
+import { isInstalledImage } from '../lolbins.js';
 import * as reasons from '../reasons.js';
 import { orStrength, SIGNAL_WEIGHTS as W } from '../scoring.js';
 import type { SignalFactory } from './signal.js';

@@ -1,7 +1,7 @@
 import { MAX_NAMES_PER_SHA1 } from '../baseline.js';
 import { FULL_HOST_HISTORY_HOURS, historyDepth, historyText } from '../history-depth.js';
 import { lolbinInfo, userWritableFragment } from '../lolbins.js';
-import { hasNoArguments } from '../process-identity.js';
+import { hasNoArguments } from '../../lib/process-identity.js';
 import { processName } from '../facts.js';
 import * as reasons from '../reasons.js';
 import { orStrength, SIGNAL_WEIGHTS as W } from '../scoring.js';

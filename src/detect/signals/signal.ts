@@ -3,7 +3,7 @@ import type { FindingKind } from '../../contracts/finding.js';
 import type { CompiledBaseline, CompiledHostBaseline } from '../baseline.js';
 import type { BeaconScore } from '../beaconing.js';
 import type { EventFacts } from '../facts.js';
-import type { CidrList } from '../net.js';
+import type { CidrList } from '../../lib/net.js';
 import type { DetectionSettings } from '../settings.js';
 
 /** What one signal found in one event: its strength (0-1, combined by noisy-OR) and the lines a responder reads. */

@@ -1,4 +1,4 @@
-import { firstLabel } from '../../detect/net.js';
+import { firstLabel } from '../../lib/net.js';
 import type { HostRef, HostVisibility } from '../types.js';
 import { AID_PATTERN } from './cql.js';
 import type { FalconApi } from './falcon-api.js';

@@ -1,6 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { basename } from '../../detect/process-identity.js';
+import { basename } from '../../lib/process-identity.js';
 import type { BaselineRow, DestinationPrevalenceRow, FalconDevice, NetworkEvent, PortPrevalenceRow } from './parse.js';
 import type { DeviceRow } from '../event-baseline.js';
 

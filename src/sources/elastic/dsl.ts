@@ -1,4 +1,4 @@
-import { firstLabel } from '../../detect/net.js';
+import { firstLabel } from '../../lib/net.js';
 import type { HostRef } from '../types.js';
 
 /**

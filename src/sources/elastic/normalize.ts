@@ -1,7 +1,7 @@
 import type { BaselineEntry, ConnectionEvent } from '../../contracts/connection-event.js';
 import type { SourcePrevalence } from '../../contracts/prevalence.js';
-import { firstLabel } from '../../detect/net.js';
-import { basename } from '../../detect/process-identity.js';
+import { firstLabel } from '../../lib/net.js';
+import { basename } from '../../lib/process-identity.js';
 import { startedAtMs } from '../process-start.js';
 import type { DeviceRow } from '../event-baseline.js';
 import { SourceError } from '../source-error.js';

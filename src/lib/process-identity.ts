@@ -1,4 +1,3 @@
-import { userWritableFragment } from './lolbins.js';
 /**
  * How the detector and the baseline name a process: by lower-cased image path, else by image name. Version numbers
  * in the folders of the path are left out, so a product that updates itself into a new versioned folder
@@ -47,27 +46,4 @@ export function hasNoArguments(cmdLine: string | undefined): boolean {
     if (end === -1) return true;
   }
   return text.slice(end).trim() === '';
-}
-
-/**
- * Folders Windows and installers own: only an administrator or an installer writes there. The Windows folder's own
- * root and its Temp, Tasks or Fonts subfolders are not among them: PsExec's service and dropped payloads land there.
- */
-const INSTALLED_FOLDERS = [
-  'c:\\windows\\system32\\',
-  'c:\\windows\\syswow64\\',
-  'c:\\windows\\winsxs\\',
-  'c:\\windows\\servicing\\',
-  'c:\\windows\\microsoft.net\\',
-  'c:\\windows\\adws\\',
-  'c:\\program files\\',
-  'c:\\program files (x86)\\',
-  'c:\\programdata\\microsoft\\windows defender\\',
-];
-const INSTALLED_IMAGES = new Set(['c:\\windows\\explorer.exe']);
-
-/** True when a lower-case image path is installed by Windows or an installer, and not in a user-writable folder under it. */
-export function isInstalledImage(lowerPath: string): boolean {
-  if (INSTALLED_IMAGES.has(lowerPath)) return true;
-  return INSTALLED_FOLDERS.some((folder) => lowerPath.startsWith(folder)) && userWritableFragment(lowerPath) === undefined;
 }
