@@ -10,7 +10,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { WatchQueues } from '../queue/queues.js';
 import { createConsoleReporter } from '../report/console-reporter.js';
 import type { Reporter } from '../report/reporter.js';
-import { createSlackReporter } from '../report/slack/slack-reporter.js';
+import { createSlackReporter } from '../slack/delivery/slack-reporter.js';
 import { RedisRequestBudget, unlimitedBudget } from '../sources/http/request-budget.js';
 import { connectorFor } from '../sources/registry.js';
 import { sourceFingerprint } from '../sources/source-fingerprint.js';

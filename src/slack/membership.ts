@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import type { RedisKeys } from '../lib/keys.js';
-import { platformErrorCode } from '../report/slack/errors.js';
+import { platformErrorCode } from './delivery/errors.js';
 
 /** Slack's definite "there is nothing to list" answers: the member list is empty, not unknown. */
 const EMPTY_ANSWERS = new Set(['channel_not_found', 'not_in_channel', 'no_such_subteam', 'subteam_not_found', 'method_not_supported_for_channel_type']);

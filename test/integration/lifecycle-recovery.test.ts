@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { QUEUE } from '../../src/queue/jobs.js';
 import { WatchQueues, baselineJobId, closeJobId } from '../../src/queue/queues.js';
-import { statusMessage } from '../../src/report/slack/blocks.js';
+import { statusMessage } from '../../src/slack/render/blocks.js';
 import { createWorkerParts, jobDepsOf } from '../../src/runtime/build.js';
 import type { WorkerParts } from '../../src/runtime/worker-parts.js';
 import { MAX_REDRIVES, reconcileWatches, redriveDelayMs } from '../../src/watch/reconciler.js';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { webApi } from '@slack/bolt';
 import { redisKeys, type RedisKeys } from '../../src/lib/keys.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { ChannelPacer } from '../../src/report/slack/channel-pacer.js';
+import { ChannelPacer } from '../../src/slack/delivery/channel-pacer.js';
 import { SlackReplies } from '../../src/slack/delivery/slack-replies.js';
 import { shortReply } from '../../src/slack/messages/replies.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';

@@ -11,9 +11,9 @@ import { redisKeys, type RedisKeys } from '../../src/lib/keys.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createConsoleReporter } from '../../src/report/console-reporter.js';
 import type { Reporter } from '../../src/report/reporter.js';
-import { SlackDeliveryError } from '../../src/report/slack/errors.js';
-import { MessagePendingError } from '../../src/report/slack/message-store.js';
-import { createSlackReporter, type SlackReporterOptions } from '../../src/report/slack/slack-reporter.js';
+import { SlackDeliveryError } from '../../src/slack/delivery/errors.js';
+import { MessagePendingError } from '../../src/slack/delivery/message-store.js';
+import { createSlackReporter, type SlackReporterOptions } from '../../src/slack/delivery/slack-reporter.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../fakes/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
 

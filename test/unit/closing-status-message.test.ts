@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusMessage } from '../../src/report/slack/blocks.js';
+import { statusMessage } from '../../src/slack/render/blocks.js';
 import { watchViewFixture } from '../helpers/watch-view.js';
 
 const END = Date.parse('2026-11-28T10:00:00Z');

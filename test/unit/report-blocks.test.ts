@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FindingSchema, type Finding } from '../../src/contracts/finding.js';
 import { WatchViewSchema, type WatchView } from '../../src/contracts/watch.js';
-import { fitMrkdwn, sealMrkdwn, type SlackMessage } from '../../src/report/slack/block-kit.js';
-import { findingMessage, statusMessage, verdictMessage } from '../../src/report/slack/blocks.js';
+import { fitMrkdwn, sealMrkdwn, type SlackMessage } from '../../src/slack/render/block-kit.js';
+import { findingMessage, statusMessage, verdictMessage } from '../../src/slack/render/blocks.js';
 
 const NOW = Date.parse('2026-11-27T10:48:00Z');
 const HOSTILE = ['<!channel>', '<https://evil.example|click me>', '@here', '&lt;b&gt;', '*bold* _it_ ~s~ `code`', '<@U0123ABC>'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FindingSchema, type Finding } from '../../src/contracts/finding.js';
-import { findingMessage, statusMessage } from '../../src/report/slack/blocks.js';
+import { findingMessage, statusMessage } from '../../src/slack/render/blocks.js';
 import { homeView } from '../../src/slack/home/home-view.js';
 import { ACTION, FindingRefSchema, ModalContextSchema, decodeValue } from '../../src/slack/ids.js';
 import { slackActions } from '../../src/slack/messages/buttons.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
 import type { WatchQueues } from '../../queue/queues.js';
-import type { SlackThreadReporter } from '../../report/slack/slack-reporter.js';
+import type { SlackThreadReporter } from '../delivery/slack-reporter.js';
 import type { AllowRuleStore } from '../../stores/allow-rule-store.js';
 import type { FindingStore } from '../../stores/finding-store.js';
 import type { WatchService } from '../../watch/watch-service.js';

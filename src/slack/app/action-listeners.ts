@@ -1,7 +1,7 @@
 import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs, webApi } from '@slack/bolt';
 import type { types } from '@slack/bolt';
 import type { Watch } from '../../contracts/watch.js';
-import { OPEN_REPORT_ACTION } from '../../report/slack/blocks.js';
+import { OPEN_REPORT_ACTION } from '../render/blocks.js';
 import { ACTION, FindingRefSchema, WatchRefSchema, decodeValue, type ModalContext } from '../ids.js';
 import { benignModal, extendModal, stopModal } from '../messages/modals.js';
 import { findingGone, refusal, watchClosed, watchGone } from '../messages/replies.js';

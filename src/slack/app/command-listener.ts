@@ -1,7 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import { formatDuration } from '../../contracts/duration.js';
 import type { WatchView } from '../../contracts/watch.js';
-import { NO_PREVIEWS, type SlackMessage } from '../../report/slack/block-kit.js';
+import { NO_PREVIEWS, type SlackMessage } from '../render/block-kit.js';
 import { inlineCode } from '../../report/text/mrkdwn.js';
 import { auditName } from '../actor.js';
 import { parseCommand, type ParsedCommand } from '../command-parser.js';

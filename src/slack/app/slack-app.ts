@@ -1,7 +1,7 @@
 import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { Router } from 'express';
 import type { Logger } from '../../lib/logger.js';
-import { webClientLogger } from '../../report/slack/slack-logger.js';
+import { webClientLogger } from '../delivery/slack-logger.js';
 import { registerActionListeners } from './action-listeners.js';
 import { registerCommandListener } from './command-listener.js';
 import { registerHomeListener } from './home-listener.js';

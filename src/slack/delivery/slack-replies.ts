@@ -2,8 +2,8 @@ import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
-import { AS_WRITTEN, NO_PREVIEWS, type SlackMessage } from '../../report/slack/block-kit.js';
-import { pacedSend, type ChannelPacer } from '../../report/slack/channel-pacer.js';
+import { AS_WRITTEN, NO_PREVIEWS, type SlackMessage } from '../render/block-kit.js';
+import { pacedSend, type ChannelPacer } from './channel-pacer.js';
 import type { ReplyTarget } from '../queue/slack-jobs.js';
 
 const REMEMBER_SECONDS = 24 * 3600;

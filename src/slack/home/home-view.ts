@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { WatchView } from '../../contracts/watch.js';
-import { context, divider, freshBlockIds, header, section, type Block } from '../../report/slack/block-kit.js';
+import { context, divider, freshBlockIds, header, section, type Block } from '../render/block-kit.js';
 import { formatUtc } from '../../report/text/time.js';
 import { watchSummary } from '../messages/watch-summary.js';
 

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { blockId, type Block, type MessageContext } from '../../report/slack/block-kit.js';
+import { blockId, type Block, type MessageContext } from '../render/block-kit.js';
 import { ACTION, encodeValue } from '../ids.js';
 
 const button = (actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button => ({

@@ -1,6 +1,6 @@
 import type { WatchView } from '../../contracts/watch.js';
-import { context, divider, section, slackMessage, type Block, type SlackMessage } from '../../report/slack/block-kit.js';
-import { statusMessage } from '../../report/slack/blocks.js';
+import { context, divider, section, slackMessage, type Block, type SlackMessage } from '../render/block-kit.js';
+import { statusMessage } from '../render/blocks.js';
 import { watchSummary } from './watch-summary.js';
 
 /** Room for a header section and the "and N more" line inside Slack's 50 blocks. */

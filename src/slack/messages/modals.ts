@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import type { BenignScope, Finding } from '../../contracts/finding.js';
 import { parseDuration } from '../../contracts/duration.js';
 import type { Watch } from '../../contracts/watch.js';
-import { mrkdwnText } from '../../report/slack/block-kit.js';
+import { mrkdwnText } from '../render/block-kit.js';
 import { destinationLabel, processLabel } from '../../report/describe.js';
 import { inlineCode, plainText, utcText } from '../../report/text/mrkdwn.js';
 import { parseExtension } from '../command-parser.js';

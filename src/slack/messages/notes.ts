@@ -1,8 +1,8 @@
 import type { Finding } from '../../contracts/finding.js';
 import type { Watch } from '../../contracts/watch.js';
 import { destinationLabel, processLabel } from '../../report/describe.js';
-import { section, slackMessage, type SlackMessage } from '../../report/slack/block-kit.js';
-import { actorText } from '../../report/slack/marks.js';
+import { section, slackMessage, type SlackMessage } from '../render/block-kit.js';
+import { actorText } from '../render/marks.js';
 import { inlineCode, truncateEscaped, utcText } from '../../report/text/mrkdwn.js';
 import { SEVERITY_EMOJI, severityLabel } from '../../report/text/labels.js';
 import { formatTimeLeft } from '../../report/text/time.js';

@@ -1,7 +1,7 @@
 import type { FindingMark } from '../../contracts/finding.js';
 import type { Watch } from '../../contracts/watch.js';
-import { section, slackMessage, type SlackMessage } from '../../report/slack/block-kit.js';
-import { actorText } from '../../report/slack/marks.js';
+import { section, slackMessage, type SlackMessage } from '../render/block-kit.js';
+import { actorText } from '../render/marks.js';
 import { inlineCode, joinCapped, utcText } from '../../report/text/mrkdwn.js';
 import type { SlackActionKind } from '../queue/slack-jobs.js';
 

@@ -1,6 +1,6 @@
 import type { Finding, FindingMark } from '../../contracts/finding.js';
-import { inlineCode, truncateEscaped, utcText } from '../text/mrkdwn.js';
-import { severityLabel } from '../text/labels.js';
+import { inlineCode, truncateEscaped, utcText } from '../../report/text/mrkdwn.js';
+import { severityLabel } from '../../report/text/labels.js';
 
 /** Slack user ids (`U…`, `W…` on Enterprise Grid); anything else is shown as text, never as a mention. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;

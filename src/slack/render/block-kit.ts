@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { types } from '@slack/bolt';
 import type { FindingStatus } from '../../contracts/finding.js';
-import { plainText } from '../text/mrkdwn.js';
+import { plainText } from '../../report/text/mrkdwn.js';
 
 /** Slack's documented limits for a message (reference/soar-and-slack.md section 4). */
 export const SLACK_LIMITS = {

@@ -2,8 +2,8 @@ import type { Severity } from '../../contracts/common.js';
 import type { Finding } from '../../contracts/finding.js';
 import type { SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
-import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../describe.js';
-import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped, utcText } from '../text/mrkdwn.js';
+import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../../report/describe.js';
+import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped, utcText } from '../../report/text/mrkdwn.js';
 import {
   KIND_LABEL,
   SEVERITIES_DESCENDING,
@@ -11,9 +11,9 @@ import {
   STATE_LABEL,
   VERDICT_LABEL,
   severityLabel,
-} from '../text/labels.js';
-import { activeClosing, closingStatus } from '../text/closing-status.js';
-import { formatDurationShort, formatRelative, formatTimeLeft } from '../text/time.js';
+} from '../../report/text/labels.js';
+import { activeClosing, closingStatus } from '../../report/text/closing-status.js';
+import { formatDurationShort, formatRelative, formatTimeLeft } from '../../report/text/time.js';
 import {
   SLACK_LIMITS,
   blockId,

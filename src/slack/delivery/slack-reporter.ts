@@ -7,10 +7,10 @@ import type { WatchView } from '../../contracts/watch.js';
 import type { RedisKeys } from '../../lib/keys.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SlackDeliveryProblem } from '../../contracts/watch.js';
-import type { Reporter } from '../reporter.js';
-import { AS_WRITTEN, NO_PREVIEWS, type ActionsBuilder, type SlackMessage } from './block-kit.js';
+import type { Reporter } from '../../report/reporter.js';
+import { AS_WRITTEN, NO_PREVIEWS, type ActionsBuilder, type SlackMessage } from '../render/block-kit.js';
 import { pacedSend, type ChannelPacer, type PaceLane } from './channel-pacer.js';
-import { findingMessage, statusMessage, verdictMessage } from './blocks.js';
+import { findingMessage, statusMessage, verdictMessage } from '../render/blocks.js';
 import { SlackDeliveryError, isAmbiguousFailure, isChannelError, platformErrorCode, toDeliveryError } from './errors.js';
 import {
   MessagePendingError,
