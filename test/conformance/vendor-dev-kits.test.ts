@@ -13,6 +13,8 @@ describe('vendor dev kits, loaded from the connector registry', () => {
   });
 
   it('fails naming a registered vendor that has no dev kit, so the conformance suite cannot skip it', async () => {
-    await expect(loadVendorDevKits(['mde', 'acme'])).rejects.toThrow('vendor "acme" is registered but has no dev kit: create src/sources/acme/dev/index.ts');
+    await expect(loadVendorDevKits(['mde', 'no-such-vendor'])).rejects.toThrow(
+      'vendor "no-such-vendor" is registered but has no dev kit: create src/sources/no-such-vendor/dev/index.ts',
+    );
   });
 });
