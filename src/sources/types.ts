@@ -4,7 +4,6 @@ import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-eve
 import type { SourcePrevalence } from '../contracts/prevalence.js';
 import type { RequestBudget } from './http/request-budget.js';
 import type { SourceCommonConfig } from './source-config.js';
-import type { RepairCallback } from './well-formed.js';
 
 /** A host as the watch knows it; a connector matches on whichever fields it can use. */
 export interface HostRef {
@@ -85,6 +84,9 @@ export interface SourceConnector {
   resolveHosts?(hosts: readonly HostRef[], signal?: AbortSignal): Promise<HostVisibility[]>;
   close(): Promise<void>;
 }
+
+/** Told, per answer of a connector, how many invalid strings the well-formed boundary replaced. */
+export type RepairCallback = (repair: { source: string; method: string; replaced: number }) => void;
 
 export interface ConnectorDeps {
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { SourceConnector } from './types.js';
+import type { RepairCallback, SourceConnector } from './types.js';
 
 /**
  * Vendor strings made well-formed at the connector boundary. A source that passes raw bytes through can deliver an
@@ -94,7 +94,7 @@ const repairedByEvent = new WeakMap<object, number>();
 /** How many lone surrogates the connector boundary replaced in `event` (0 for events it did not touch). */
 export const repairedStringsOf = (event: object): number => repairedByEvent.get(event) ?? 0;
 
-export type RepairCallback = (repair: { source: string; method: string; replaced: number }) => void;
+export type { RepairCallback } from './types.js';
 
 /**
  * `connector` with every answer made well-formed: connection events, baseline rows, prevalence and host visibility.
