@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { BaselineSettingsSchema } from '../baseline/settings.js';
 import { durationString } from '../contracts/duration.js';
 import { AllowRulesSchema, DetectionTuningSchema, NetworksSchema, PortsSchema } from '../detect/settings.js';
-import { SlackSettingsSchema } from '../slack/settings.js';
+import { SlackSettingsSchema } from './slack-settings.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

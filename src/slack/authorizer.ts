@@ -1,6 +1,6 @@
 import type { Watch } from '../contracts/watch.js';
 import type { SlackMembership } from './membership.js';
-import type { SlackAuthorization } from './settings.js';
+import type { SlackAuthorization } from '../config/slack-settings.js';
 
 export type AuthorizationResult = { allowed: true; via: 'user' | 'user_group' | 'incident_channel' } | { allowed: false };
 

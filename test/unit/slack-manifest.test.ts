@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SlackSettingsSchema } from '../../src/slack/settings.js';
+import { SlackSettingsSchema } from '../../src/config/slack-settings.js';
 
 interface Manifest {
   features: { app_home: { home_tab_enabled: boolean }; slash_commands: { command: string; url: string }[] };

@@ -8,7 +8,7 @@ import type { WatchStore } from '../../stores/watch-store.js';
 import type { WatchViews } from '../../watch/watch-view.js';
 import type { SlackAuthorizer } from '../authorizer.js';
 import type { SlackReplies } from '../delivery/slack-replies.js';
-import type { SlackSettings } from '../settings.js';
+import type { SlackSettings } from '../../config/slack-settings.js';
 
 /** What a worker needs to carry out responders' actions. */
 export interface SlackActionDeps {

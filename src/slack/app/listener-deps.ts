@@ -6,7 +6,7 @@ import type { SlackAuthorizer } from '../authorizer.js';
 import type { SlackReplies } from '../delivery/slack-replies.js';
 import type { HomePublisher } from '../home/home-publisher.js';
 import type { SlackQueue } from '../queue/slack-queue.js';
-import type { SlackSettings } from '../settings.js';
+import type { SlackSettings } from '../../config/slack-settings.js';
 import type { InteractionLedger } from './interaction-ledger.js';
 
 /** What the API's Slack listeners need: reads for answers within 3 s, and the queue for everything that changes. */

@@ -7,7 +7,7 @@ import { inlineCode, truncateEscaped, utcText } from '../../report/text/mrkdwn.j
 import { SEVERITY_EMOJI, severityLabel } from '../../report/text/labels.js';
 import { formatTimeLeft } from '../../report/text/time.js';
 import { auditName, type SlackActor } from '../actor.js';
-import type { SlackEscalation } from '../settings.js';
+import type { SlackEscalation } from '../../config/slack-settings.js';
 
 /** Notes posted in a watch's thread for everyone in the incident channel to see. */
 
