@@ -9,7 +9,7 @@ import { readTelemetryFile } from '../src/backtest/input/read-file.js';
 import { SysmonProcesses } from '../src/backtest/readers/sysmon-processes.js';
 import { runBacktest, type BacktestInput, type BacktestResult } from '../src/backtest/run-backtest.js';
 import type { WatchDefaults } from '../src/backtest/watch-of.js';
-import { createHostMatcher, hostLabel } from '../src/detect/host-match.js';
+import { createHostMatcher, hostLabel } from '../src/contracts/host-identity.js';
 import { DetectionSettingsSchema } from '../src/detect/settings.js';
 import type { Assessment } from '../src/detect/types.js';
 import { writeTelemetry } from './formats/write.js';

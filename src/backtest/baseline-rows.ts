@@ -1,6 +1,6 @@
 import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
-import type { HostMatcher } from '../detect/host-match.js';
-import { hostLabel } from '../detect/host-match.js';
+import type { HostMatcher } from '../contracts/host-identity.js';
+import { hostLabel } from '../contracts/host-identity.js';
 
 const HOUR = 3_600_000;
 /** Distinct hours kept per row: a few weeks, hourly; more adds nothing to how deep the baseline is. */

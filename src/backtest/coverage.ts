@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, WatchedHost } from '../contracts/watch.js';
-import { hostLabel } from '../detect/host-match.js';
+import { hostLabel } from '../contracts/host-identity.js';
 
 /** What one source's telemetry covers, from its events alone (an export has no poll cursor to tell). */
 export interface SourceSpan {

@@ -1,6 +1,6 @@
 import { SeveritySchema, type Severity } from '../contracts/common.js';
 import type { WatchView } from '../contracts/watch.js';
-import { hostLabel } from '../detect/host-match.js';
+import { hostLabel } from '../contracts/host-identity.js';
 import { evidenceMarkdown, evidenceReport } from '../watch/evidence-report.js';
 import type { EntryStats } from './input/read-entry.js';
 import type { BacktestResult } from './run-backtest.js';

@@ -4,7 +4,7 @@ import type { Finding } from '../contracts/finding.js';
 import type { SourceHealth, Watch } from '../contracts/watch.js';
 import { baselinedHosts, buildBaseline, compileBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
-import { createHostMatcher, hostLabel } from '../detect/host-match.js';
+import { createHostMatcher, hostLabel } from '../contracts/host-identity.js';
 import type { DetectionSettings } from '../detect/settings.js';
 import type { Assessment } from '../detect/types.js';
 import { heardBitmap, longestSilence, type Silence } from '../rules/silence.js';

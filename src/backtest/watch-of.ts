@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ContainmentRequest, Indicator } from '../contracts/containment-request.js';
 import { parseDuration } from '../contracts/duration.js';
 import type { Watch, WatchedHost } from '../contracts/watch.js';
-import { hostKey } from '../rules/host-key.js';
+import { hostKey } from '../contracts/host-identity.js';
 
 /** Watch defaults from the configuration (`defaults` in containment-watch.yaml). */
 export interface WatchDefaults {

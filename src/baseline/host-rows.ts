@@ -1,8 +1,7 @@
 import type { BaselineEntry } from '../contracts/connection-event.js';
 import type { WatchedHost } from '../contracts/watch.js';
-import { createHostMatcher, hostLabel } from '../detect/host-match.js';
+import { createHostMatcher, hostKey, hostLabel } from '../contracts/host-identity.js';
 import type { SourceConnector } from '../sources/types.js';
-import { hostKey } from '../rules/host-key.js';
 import { canReuse, rowsWithin } from '../stores/host-baseline-cache.js';
 import type { BaselineServices } from './services.js';
 

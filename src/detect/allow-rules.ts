@@ -1,6 +1,6 @@
 import type { WatchedHost } from '../contracts/watch.js';
 import { anyGlob, compileGlob, type Glob } from './glob.js';
-import { hostIdentity } from './host-match.js';
+import { hostIdentity } from '../contracts/host-identity.js';
 import { lolbinInfo, userWritableFragment } from './lolbins.js';
 import { compileCidrList, compileDomainMatcher, firstLabel, type CidrList, type DomainMatcher, type ParsedIp } from '../lib/net.js';
 import { basename } from '../lib/process-identity.js';

@@ -4,7 +4,7 @@ import type { BaselineEntry } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
 import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
-import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
+import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-identity.js';
 import { compileIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';

@@ -10,7 +10,7 @@ import { scoreBeacon, type BeaconScore } from './beaconing.js';
 import { BUILTIN_ALLOW_RULES } from './catalog.js';
 import { factsOf, processName, type EventFacts } from './facts.js';
 import { findingId } from './finding-id.js';
-import { createHostMatcher, hostIdentity, hostLabel } from './host-match.js';
+import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-identity.js';
 import { compileIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from '../lib/net.js';
 import * as reasons from './reasons.js';

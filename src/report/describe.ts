@@ -1,5 +1,6 @@
 import { severityRank } from '../contracts/common.js';
 import type { Finding, RetryRate } from '../contracts/finding.js';
+import { identifiersOf } from '../contracts/host-identity.js';
 import type { WatchedHost, WatchView } from '../contracts/watch.js';
 
 /** Raw (unescaped) descriptions shared by the Slack and console renderings; callers escape for their medium. */
@@ -39,7 +40,7 @@ export function hostCoverage(view: WatchView, host: WatchedHost): HostCoverage {
   if (host.baseline === 'pending') return 'pending';
   if (view.state === 'baseline') return 'ready';
   // Sources record a host under its hostname, else its ip, else its EDR id.
-  const names = [host.hostname, host.ip, host.edr_id].filter((name): name is string => name !== undefined).map((name) => name.toLowerCase());
+  const names = identifiersOf(host);
   const seen = view.coverage.some((source) => source.hosts_seen.some((seenHost) => names.includes(seenHost.toLowerCase())));
   if (!seen) return 'no_telemetry';
   return view.quiet_hosts.some((quiet) => names.includes(quiet.host.toLowerCase())) ? 'quiet' : 'ready';

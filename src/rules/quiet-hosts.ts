@@ -1,5 +1,5 @@
 import type { SourceHealth, Watch } from '../contracts/watch.js';
-import { hostLabel } from '../detect/host-match.js';
+import { hostLabel } from '../contracts/host-identity.js';
 
 /** When any source last heard from each host during the window (epoch ms), by lower-cased label. */
 export function lastHeardByHost(coverage: readonly SourceHealth[]): Map<string, number> {

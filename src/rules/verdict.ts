@@ -3,7 +3,7 @@ import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
 import type { SourceCatchUp, SourceHealth, Verdict, Watch } from '../contracts/watch.js';
 import { formatDurationShort, formatUtc } from '../report/text/time.js';
-import { hostIdentity, hostLabel } from '../detect/host-match.js';
+import { hostIdentity, hostLabel } from '../contracts/host-identity.js';
 import { lastHeardByHost, SILENCE_FLOOR_MS } from './quiet-hosts.js';
 import type { Silence } from './silence.js';
 

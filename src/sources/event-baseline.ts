@@ -1,5 +1,5 @@
 import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
-import { createHostMatcher, hostLabel, type DeviceRef } from '../detect/host-match.js';
+import { createHostMatcher, hostLabel, type DeviceRef } from '../contracts/host-identity.js';
 import type { HostRef } from './types.js';
 
 const baselineKey = (entry: BaselineEntry) =>

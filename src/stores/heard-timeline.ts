@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Watch } from '../contracts/watch.js';
-import { hostLabel } from '../detect/host-match.js';
+import { hostLabel } from '../contracts/host-identity.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { longestSilence, slotOf, type Silence } from '../rules/silence.js';
 

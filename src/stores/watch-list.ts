@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { WatchSchema, type Watch, type WatchedHost } from '../contracts/watch.js';
-import { createHostMatcher } from '../detect/host-match.js';
+import { createHostMatcher } from '../contracts/host-identity.js';
 import { firstLabel, normalizeIp } from '../lib/net.js';
 import type { RedisKeys } from '../lib/keys.js';
 

@@ -3,13 +3,12 @@ import { formatDuration } from '../contracts/duration.js';
 import { readHostRows, type HostRows } from '../baseline/host-rows.js';
 import type { Watch } from '../contracts/watch.js';
 import { buildBaseline } from '../detect/baseline.js';
-import { createHostMatcher, hostLabel } from '../detect/host-match.js';
+import { createHostMatcher, hostKey, hostLabel, primaryIdentifier } from '../contracts/host-identity.js';
 import type { BaselineServices } from '../baseline/services.js';
 import type { DetectionSettings } from '../detect/settings.js';
 import type { Logger } from '../lib/logger.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
-import { hostKey } from '../rules/host-key.js';
 import type { WatchStore } from '../stores/watch-store.js';
 import type { LifecycleScheduler } from './lifecycle-scheduler.js';
 import { emptyHealth } from '../rules/source-health.js';
@@ -99,7 +98,7 @@ async function readSourceBaseline(deps: BaselineTakerDeps, connector: SourceConn
     for (const visibility of await connector.resolveHosts(hosts)) {
       if (!visibility.visible) {
         const host = visibility.host;
-        outOfSight.push({ host: host.hostname ?? host.ip ?? host.edr_id ?? '?', reason: visibility.reason ?? 'unknown to this source' });
+        outOfSight.push({ host: primaryIdentifier(host) ?? '?', reason: visibility.reason ?? 'unknown to this source' });
       }
     }
   }

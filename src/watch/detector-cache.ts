@@ -1,6 +1,6 @@
 import { buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
 import { createDetector } from '../detect/detector.js';
-import { createHostMatcher } from '../detect/host-match.js';
+import { createHostMatcher } from '../contracts/host-identity.js';
 import type { AllowRule, DetectionSettings } from '../detect/settings.js';
 import type { Watch, WatchedHost } from '../contracts/watch.js';
 import type { ConnectionEvent } from '../contracts/connection-event.js';

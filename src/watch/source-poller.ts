@@ -14,7 +14,7 @@ import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
 import { DetectorCache, type DetectorCacheDeps } from './detector-cache.js';
 import type { AssessedEvent, FindingStore } from '../stores/finding-store.js';
 import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
-import { hostKey } from '../rules/host-key.js';
+import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
 import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
 import { SourceFaults } from '../stores/source-faults.js';
@@ -236,9 +236,10 @@ export class SourcePoller {
     for (const event of events) {
       const host = detector.matchHost(event);
       if (!host) continue;
-      const readFrom = plan.readFrom.get(hostKey(host));
+      const key = hostKey(host);
+      const readFrom = plan.readFrom.get(key);
       if (readFrom === undefined || event.time < readFrom || event.time >= plan.until) continue;
-      const label = host.hostname ?? host.ip ?? host.edr_id ?? hostKey(host);
+      const label = primaryIdentifier(host) ?? key;
       hostsSeen.add(label);
       if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
       const times = heard.get(label);

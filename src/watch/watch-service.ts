@@ -7,7 +7,7 @@ import { OperationalError } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { withLock } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
-import { hostKey } from '../rules/host-key.js';
+import { hostKey } from '../contracts/host-identity.js';
 import type { LifecycleScheduler } from './lifecycle-scheduler.js';
 import { ensureLifecycleJobs } from './reconciler.js';
 import type { IdempotencyRecord, WatchStore } from '../stores/watch-store.js';

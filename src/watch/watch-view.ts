@@ -1,4 +1,5 @@
 import type { Finding } from '../contracts/finding.js';
+import { primaryIdentifier } from '../contracts/host-identity.js';
 import type { Watch, WatchView } from '../contracts/watch.js';
 import type { FindingStore } from '../stores/finding-store.js';
 import type { WatchStore } from '../stores/watch-store.js';
@@ -23,7 +24,7 @@ export class WatchViews {
       this.store.slackDelivery(watch.id),
       this.store.quietHosts(watch.id),
     ]);
-    const labels = watch.hosts.map((host) => host.hostname ?? host.ip ?? host.edr_id ?? '?');
+    const labels = watch.hosts.map((host) => primaryIdentifier(host) ?? '?');
     return {
       ...watch,
       findings: { total: list.length, by_severity: this.findings.countBySeverity(list) },

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionEventSchema, type ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { SourcePrevalenceSchema, type SourcePrevalence } from '../../src/contracts/prevalence.js';
 import { buildBaseline } from '../../src/detect/baseline.js';
-import { createHostMatcher, hostIdentity } from '../../src/detect/host-match.js';
+import { createHostMatcher, hostIdentity } from '../../src/contracts/host-identity.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createScenario, FALLBACK_C2, type Scenario, type SimConnection, type SimHost } from '../../src/dev/scenario/index.js';

@@ -4,7 +4,7 @@ import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { BaselineSnapshotSchema, buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
 import { createDetector } from '../../src/detect/detector.js';
-import { hostIdentity } from '../../src/detect/host-match.js';
+import { hostIdentity } from '../../src/contracts/host-identity.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 
 const DAY = 86_400_000;

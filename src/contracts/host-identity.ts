@@ -1,6 +1,16 @@
-import type { ConnectionEvent } from '../contracts/connection-event.js';
-import type { WatchedHost } from '../contracts/watch.js';
+import type { ConnectionEvent } from './connection-event.js';
+import type { WatchedHost } from './watch.js';
 import { firstLabel, normalizeIp } from '../lib/net.js';
+
+/**
+ * Who a watched host is. A webhook names a host by hostname, IP and EDR id (at least a hostname or an IP, HostSchema);
+ * telemetry names a device by hostname, IP and the vendor's device id, any of them possibly missing. From these:
+ * - the key dedupes the hosts of a watch;
+ * - the label is what responders read, and what a source records as heard;
+ * - the identity is the host's stable id in baselines and finding ids;
+ * - the identifiers are every value the webhook gave for the host;
+ * - the matcher finds the watched host a device belongs to.
+ */
 
 /** How telemetry names a device; any field may be missing. */
 export interface DeviceRef {
@@ -9,7 +19,7 @@ export interface DeviceRef {
   ip?: string | undefined;
 }
 
-/** What the matcher reads of a host: the identifiers a webhook may give. */
+/** What identifies a host: the identifiers a webhook may give. */
 export type HostIdentifiers = Pick<WatchedHost, 'hostname' | 'ip' | 'edr_id'>;
 
 /** Finds the watched host an event belongs to, in O(1): map lookups only, whatever the number of hosts. */
@@ -19,14 +29,32 @@ export interface HostMatcher<Host extends HostIdentifiers = WatchedHost> {
   byRef(ref: DeviceRef): Host | undefined;
 }
 
-/** What responders read: the host name as the SOAR sent it, else its IP, else its EDR id. */
+/** The dedupe key of a host in a watch: hosts are one when all three identifiers agree, name and EDR id in any case. */
+export function hostKey(host: HostIdentifiers): string {
+  return `${host.hostname?.toLowerCase() ?? ''}|${host.ip ?? ''}|${host.edr_id?.toLowerCase() ?? ''}`;
+}
+
+/**
+ * The identifier a host goes by: its host name as the SOAR sent it, else its IP, else its EDR id. Undefined only for
+ * a host that bypassed HostSchema; callers that must show something for one say what.
+ */
+export function primaryIdentifier(host: HostIdentifiers): string | undefined {
+  return host.hostname ?? host.ip ?? host.edr_id;
+}
+
+/** What responders read: the identifier the host goes by. */
 export function hostLabel<Host extends HostIdentifiers>(host: Host): string {
-  return host.hostname ?? host.ip ?? host.edr_id ?? 'unknown host';
+  return primaryIdentifier(host) ?? 'unknown host';
 }
 
 /** The stable identity of a watched host in baselines and finding ids: its label, lower-cased. */
-export function hostIdentity(host: WatchedHost): string {
+export function hostIdentity<Host extends HostIdentifiers>(host: Host): string {
   return hostLabel(host).toLowerCase();
+}
+
+/** Every identifier the webhook gave for a host (hostname, IP, EDR id), lower-cased. */
+export function identifiersOf(host: HostIdentifiers): string[] {
+  return [host.hostname, host.ip, host.edr_id].filter((name): name is string => name !== undefined).map((name) => name.toLowerCase());
 }
 
 /**
