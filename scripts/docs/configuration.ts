@@ -4,19 +4,11 @@ import { redisEnvFields } from '../../src/config/redis-env.js';
 import { connectorTypes, connectorFor } from '../../src/sources/registry.js';
 import { SourceCommonConfigSchema } from '../../src/sources/source-config.js';
 import { GENERATED_NOTICE, table } from './markdown.js';
-import { SETTINGS_DESCRIBED_OUTSIDE_CONFIG } from './settings-descriptions.js';
 import { fieldsOf, type Field } from './zod-fields.js';
-
-/**
- * The `detection`, `baselines`, `allow`, `networks`, `ports` and `slack` schemas live in the folders that use them
- * and carry their meaning as comments; until those carry `.describe()` texts the docs take theirs from one map.
- */
-const withOutsideDescriptions = (fields: Field[]): Field[] =>
-  fields.map((field) => ({ ...field, description: field.description ?? SETTINGS_DESCRIBED_OUTSIDE_CONFIG[field.path] }));
 
 export const environmentFields = (): Field[] => fieldsOf(EnvSchema);
 /** `sources[]` is validated per type, so its fields are documented per type, not from the file schema's placeholder. */
-export const fileFields = (): Field[] => withOutsideDescriptions(fieldsOf(FileConfigSchema).filter((field) => !field.path.startsWith('sources[].')));
+export const fileFields = (): Field[] => fieldsOf(FileConfigSchema).filter((field) => !field.path.startsWith('sources[].'));
 export const commonSourceFields = (): Field[] => fieldsOf(SourceCommonConfigSchema);
 
 /** A connector's own fields, and the common ones whose type, default or meaning it changes. */
@@ -53,7 +45,7 @@ export function renderConfiguration(): string {
   return [
     '# Configuration',
     '',
-    GENERATED_NOTICE('npm run docs:config', 'the zod schemas (`src/config/`, `src/sources/*/config.ts`)'),
+    GENERATED_NOTICE('npm run docs:config', 'the zod schemas (`src/config/`, `src/detect/settings.ts`, `src/baseline/settings.ts`, `src/sources/*/config.ts`)'),
     '',
     'Two places: environment variables (secrets, where Redis and the API are, Slack) and `containment-watch.yaml`',
     '(sources, detection, baselines, Slack interactivity), named by `CW_CONFIG`. A bad value in either stops start-up',

@@ -40,43 +40,27 @@ const ID_FIELDS = [...SELECTING_MATCHERS, 'protocol', 'host', 'incident_id'] as 
  */
 export const AllowRuleSchema = z
   .strictObject({
-    /** Stable id reported with each suppressed event; default: `allow-` + a hash of the matchers and scope. */
-    id: RuleIdSchema.optional(),
-    /** Why this traffic is benign, shown to responders and in the evidence report. Required. */
-    reason: printable(500),
-    /**
-     * The documentation the rule rests on (a vendor's page of its own endpoints and ports), so a reviewer can check
-     * it. Every built-in catalog entry names one. Optional.
-     */
-    source: z.url({ protocol: /^https$/ }).max(500).optional(),
-    /** Image file name, `*` glob (e.g. "veeam*.exe"). */
-    process_name: oneOrMany(GlobSchema).optional(),
-    /** Full image path, `*` glob; `*` also crosses `\`, so "C:\Program Files\Veeam\*" covers sub-folders. */
-    process_path: oneOrMany(GlobSchema).optional(),
-    sha1: oneOrMany(Sha1Schema).optional(),
-    /**
-     * Code-signing subject, `*` glob. Alone (without process_name, process_path or sha1) it never covers a Windows
-     * LOLBin, which are all Microsoft-signed, nor an image in a user-writable folder, where DLL side-loading puts
-     * signed binaries: name the process too for those.
-     */
-    signer: oneOrMany(GlobSchema).optional(),
-    /** Destination ranges, e.g. ["198.51.100.0/24"]. */
-    dst_cidr: oneOrMany(CidrSchema).optional(),
-    /**
-     * Destination names. "example.com" matches exactly that name; "*.example.com" matches every name below it
-     * (a.example.com, a.b.example.com) but not example.com itself. Needs a hostname in the telemetry.
-     */
-    dst_domain: oneOrMany(DomainSchema).optional(),
-    /** Destination port: 443, [80, 443] or "1000-2000" (inclusive), also mixed in a list. */
-    port: oneOrMany(PortSpecSchema).optional(),
-    /** Transport: tcp, udp, icmp... */
-    protocol: oneOrMany(ProtocolSchema).optional(),
-    /** Watched host name, edr id or ip, `*` glob; a plain name also matches the host's FQDN and vice versa. */
-    host: oneOrMany(GlobSchema).optional(),
-    /** From this instant on the rule is inactive. */
-    expires: IsoTimeSchema.optional(),
-    /** Limits the rule to one incident's watches (what "Mark benign: this incident" creates). */
-    incident_id: printable(128).optional(),
+    id: RuleIdSchema.optional().describe(
+      'Stable id reported with each suppressed event. Unset: `allow-` and a hash of the matchers and scope, so restarts keep suppression counts together.',
+    ),
+    reason: printable(500).describe('Why this traffic is benign, shown to responders and in the evidence report.'),
+    /** Every built-in catalog entry names one. */
+    source: z.url({ protocol: /^https$/ }).max(500).optional().describe('The documentation the rule rests on (a vendor\'s page of its own endpoints and ports), so a reviewer can check it.'),
+    process_name: oneOrMany(GlobSchema).optional().describe('Image file name, `*` glob (e.g. `veeam*.exe`).'),
+    process_path: oneOrMany(GlobSchema).optional().describe('Full image path, `*` glob; `*` also crosses `\\`, so `C:\\Program Files\\Veeam\\*` covers sub-folders.'),
+    sha1: oneOrMany(Sha1Schema).optional().describe('SHA-1 of the image (40 hex digits).'),
+    signer: oneOrMany(GlobSchema).optional().describe(
+      'Code-signing subject, `*` glob. Alone (without `process_name`, `process_path` or `sha1`) it never covers a Windows LOLBin, which are all Microsoft-signed, nor an image in a user-writable folder, where DLL side-loading puts signed binaries: name the process too for those.',
+    ),
+    dst_cidr: oneOrMany(CidrSchema).optional().describe('Destination ranges, e.g. `[198.51.100.0/24]`.'),
+    dst_domain: oneOrMany(DomainSchema).optional().describe(
+      'Destination names. `example.com` matches exactly that name; `*.example.com` matches every name below it (a.example.com, a.b.example.com) but not example.com itself. Needs a host name in the telemetry.',
+    ),
+    port: oneOrMany(PortSpecSchema).optional().describe('Destination port: `443`, `[80, 443]` or `"1000-2000"` (inclusive), also mixed in a list.'),
+    protocol: oneOrMany(ProtocolSchema).optional().describe('Transport: tcp, udp, icmp... Only narrows a rule.'),
+    host: oneOrMany(GlobSchema).optional().describe('Watched host name, EDR id or IP, `*` glob; a plain name also matches the host\'s FQDN and vice versa. Only narrows a rule.'),
+    expires: IsoTimeSchema.optional().describe('From this instant on the rule is inactive.'),
+    incident_id: printable(128).optional().describe('Limits the rule to one incident\'s watches (what "Mark benign: this incident" creates).'),
   })
   .refine((rule) => SELECTING_MATCHERS.some((field) => rule[field] !== undefined), {
     error:
@@ -103,53 +87,35 @@ function deriveRuleId(rule: Partial<Record<(typeof ID_FIELDS)[number], unknown>>
  * server on a private address, so RFC 1918 is never assumed.
  */
 export const NetworksSchema = z.strictObject({
-  /** Internal ranges (CIDR). Default: none. */
-  internal: z.array(CidrSchema).default([]),
-  /** Corporate DNS resolvers. Default: none. */
-  resolvers: z.array(IpSchema).default([]),
-  /** Forward proxies. Default: none. */
-  proxies: z.array(IpSchema).default([]),
+  internal: z.array(CidrSchema).default([]).describe('Internal ranges (CIDR).'),
+  resolvers: z.array(IpSchema).default([]).describe('Corporate DNS resolvers: DNS past them is a `protocol_shift`.'),
+  proxies: z.array(IpSchema).default([]).describe('Forward proxies.'),
 });
 export type Networks = z.output<typeof NetworksSchema>;
 
 export const KnownGoodPortSchema = z.strictObject({
-  /** A port or an inclusive range "1000-2000". */
-  port: PortSpecSchema,
-  protocol: ProtocolSchema,
-  reason: printable(500).optional(),
+  port: PortSpecSchema.describe('A port or an inclusive range `"1000-2000"`.'),
+  protocol: ProtocolSchema.describe('Transport: tcp, udp...'),
+  reason: printable(500).optional().describe('Why the port is normal here.'),
 });
 
 /** Environment knowledge about ports; it seeds the baseline's port prevalence. */
 export const PortsSchema = z.strictObject({
-  /** Service ports that are never "uncommon" here (e.g. the backup agent's 10000/tcp). Default: none. */
-  known_good: z.array(KnownGoodPortSchema).default([]),
+  known_good: z.array(KnownGoodPortSchema).default([]).describe('Service ports that are never "uncommon" here (e.g. the backup agent\'s 10000/tcp).'),
 });
 export type Ports = z.output<typeof PortsSchema>;
 
 export const DetectionTuningSchema = z
   .strictObject({
-    /** Scores below this are `normal`, not findings. Default 40 (so a new destination alone never reports). */
-    min_score: z.number().int().min(1).max(100).default(40),
-    /** Findings from this score are `medium`; below it `low`. Default 50. */
-    medium_score: z.number().int().min(1).max(100).default(50),
-    /** Findings from this score are `high`. Default 70. */
-    high_score: z.number().int().min(1).max(100).default(70),
-    /**
-     * A port/protocol seen on at most this share (0-1) of the baseline's hosts counts as uncommon; one seen on no
-     * host counts more. Default 0.1 (10 %).
-     */
-    uncommon_port_max_hosts: z.number().min(0).max(1).default(0.1),
-    /**
-     * A tuple whose connections score at least this (0-1, the MAD regularity of the gaps between bursts,
-     * src/detect/beaconing.ts) is beaconing. Default 0.8: a jitter of at most a fifth of the interval; a steady
-     * beacon passes from its fourth burst, a 5 min ± 30 % one almost always, random browsing stays near 0.5.
-     */
-    beacon_min_score: z.number().min(0).max(1).default(0.8),
-    /**
-     * Fewest bursts (connections at least 2 s apart) of a tuple before its regularity is scored; at least 4 (RITA's
-     * threshold). Default 4.
-     */
-    beacon_min_connections: z.number().int().min(4).max(100).default(4),
+    min_score: z.number().int().min(1).max(100).default(40).describe('Scores below this are `normal`, not findings (so a new destination alone never reports).'),
+    medium_score: z.number().int().min(1).max(100).default(50).describe('Findings from this score are `medium`; below it `low`. `min_score` ≤ `medium_score` ≤ `high_score`.'),
+    high_score: z.number().int().min(1).max(100).default(70).describe('Findings from this score are `high`.'),
+    uncommon_port_max_hosts: z.number().min(0).max(1).default(0.1).describe('A port/protocol seen on at most this share (0-1) of the baseline\'s hosts counts as uncommon; one seen on no host counts more.'),
+    /** The regularity is the MAD score of src/detect/beaconing.ts. */
+    beacon_min_score: z.number().min(0).max(1).default(0.8).describe(
+      'A tuple whose connections score at least this (0-1, the regularity of the gaps between bursts) is beaconing. 0.8 is a jitter of at most a fifth of the interval: a steady beacon passes from its fourth burst, a 5 min ± 30 % one almost always, random browsing stays near 0.5.',
+    ),
+    beacon_min_connections: z.number().int().min(4).max(100).default(4).describe('Fewest bursts (connections at least 2 s apart) of a tuple before its regularity is scored (4 is RITA\'s threshold).'),
   })
   .refine((tuning) => tuning.min_score <= tuning.medium_score && tuning.medium_score <= tuning.high_score, {
     error: 'scores must satisfy min_score <= medium_score <= high_score',
