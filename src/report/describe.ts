@@ -5,8 +5,6 @@ import type { WatchedHost, WatchView } from '../contracts/watch.js';
 
 /** Raw (unescaped) descriptions shared by the Slack and console renderings; callers escape for their medium. */
 
-export const hostName = (host: WatchedHost): string => host.hostname ?? host.ip ?? host.edr_id ?? 'unknown host';
-
 export function processLabel(finding: Finding): string {
   return finding.process.name || finding.process.path || 'unknown process';
 }

@@ -2,7 +2,8 @@ import type { Severity } from '../../contracts/common.js';
 import type { Finding } from '../../contracts/finding.js';
 import type { SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
-import { byImportance, destinationParts, hostCoverage, hostName, processLabel, retryRateText, type HostCoverage } from '../../report/describe.js';
+import { byImportance, destinationParts, hostCoverage, processLabel, retryRateText, type HostCoverage } from '../../report/describe.js';
+import { hostIdentity, hostLabel } from '../../contracts/host-identity.js';
 import { codeBlock, escapeMrkdwn, inlineCode, joinCapped, joinLines, truncateEscaped, utcText } from '../../report/text/mrkdwn.js';
 import {
   KIND_LABEL,
@@ -129,8 +130,8 @@ function hostsText(view: WatchView): string {
   const ordered = [...coverage].sort((a, b) => COVERAGE_ORDER.indexOf(a.state) - COVERAGE_ORDER.indexOf(b.state));
   const lastHeard = new Map(view.quiet_hosts.map((quiet) => [quiet.host.toLowerCase(), quiet.last_heard]));
   const names = ordered.map(({ host, state }) => {
-    const heard = state === 'quiet' ? lastHeard.get(hostName(host).toLowerCase()) : undefined;
-    return `${COVERAGE_EMOJI[state]} ${inlineCode(hostName(host), 80)}${heard === undefined ? '' : ` (silent since ${utc(heard)})`}`;
+    const heard = state === 'quiet' ? lastHeard.get(hostIdentity(host)) : undefined;
+    return `${COVERAGE_EMOJI[state]} ${inlineCode(hostLabel(host), 80)}${heard === undefined ? '' : ` (silent since ${utc(heard)})`}`;
   });
   return [`*Hosts (${view.hosts.length}):* ${tally.join(' · ')}`, joinCapped(names, HOSTS_SHOWN_BUDGET, '  ')].join('\n');
 }
