@@ -11,8 +11,8 @@ export const RetryClassSchema = z.enum(['retryable', 'rate_limited', 'terminal']
 export type RetryClass = z.infer<typeof RetryClassSchema>;
 
 /**
- * Every operational failure's stable code, `<area>.<what>`. Clients, logs, metrics and the README's table branch on
- * these; messages are for humans and may change.
+ * Every operational failure's stable code, `<area>.<what>`. Clients, logs, metrics and the table in docs/errors.md
+ * branch on these; messages are for humans and may change.
  */
 export const FailureCodeSchema = z.enum([
   'source.credentials_rejected',
