@@ -1,5 +1,6 @@
 import { formatDuration } from '../contracts/duration.js';
 import type { Finding } from '../contracts/finding.js';
+import { hostLabel } from '../contracts/host-identity.js';
 import type { SourceHealth, WatchView } from '../contracts/watch.js';
 import { retryRateText } from '../report/describe.js';
 
@@ -73,7 +74,7 @@ export function evidenceMarkdown(report: EvidenceReport): string {
     `| Blocked at | ${watch.blocked_at} |`,
     `| Window | ${window}, until ${watch.expires_at} |`,
     `| Closed at | ${watch.closed_at ?? '-'}${watch.stop_reason ? ` (stopped: ${cell(watch.stop_reason)})` : ''} |`,
-    `| Hosts | ${watch.hosts.length}: ${watch.hosts.map((host) => cell(host.hostname ?? host.ip)).join(', ')} |`,
+    `| Hosts | ${watch.hosts.length}: ${watch.hosts.map((host) => cell(hostLabel(host))).join(', ')} |`,
     `| Sources | ${watch.sources.map(cell).join(', ')} |`,
     `| Opened by | ${cell(watch.opened_by)} |`,
     '',
