@@ -88,7 +88,11 @@ export class FindingStore {
     const merged = new Map<string, FindingChange>();
     const order: FindingChange[] = ['updated', 'escalated', 'created'];
     const recordable = events.filter((event) => event.assessment.type !== 'ignored');
-    if (recordable.length === 0) return result;
+    if (recordable.length === 0) {
+      // A poll that re-read only recorded events still moves the window on: the ids it can no longer re-read go.
+      if (trimBelowMs > 0) await this.redis.zremrangebyscore(this.keys.seenEvents(watchId), '-inf', `(${trimBelowMs}`);
+      return result;
+    }
     for (let start = 0; start < recordable.length; start += BATCH) {
       const batch = recordable.slice(start, start + BATCH);
       const args: (string | number)[] = [

@@ -13,7 +13,12 @@ export interface DetectorCacheDeps {
   detection: DetectionSettings;
   /** Allow-rules responders added from Slack, applied on top of `detection.allow`. */
   allowRules: Pick<AllowRuleStore, 'version' | 'active'>;
+  /** Detectors kept at most, the least recently used dropped first. Default `DEFAULT_MAX_DETECTORS`. */
+  maxDetectors?: number;
 }
+
+/** Enough for every watch of a large deployment to stay compiled between ticks. */
+export const DEFAULT_MAX_DETECTORS = 2_000;
 
 export interface WatchDetector extends Detector {
   matchHost(event: ConnectionEvent): WatchedHost | undefined;
@@ -22,19 +27,32 @@ export interface WatchDetector extends Detector {
 /**
  * Compiled detectors per watch, rebuilt only when the watch's baseline, hosts or indicators change, or when a
  * responder adds an allow-rule ("Mark benign"): compiling a 500-host baseline on every poll tick would dominate
- * the poll.
+ * the poll. Bounded, least recently used first out, so memory follows the watches being polled, not every watch
+ * the worker ever saw.
  */
 export class DetectorCache {
+  /** In use order, least recent first: a Map iterates in insertion order and a hit re-inserts. */
   private readonly entries = new Map<string, { version: string; detector: WatchDetector }>();
   private rules: { version: string; rules: readonly AllowRule[] } = { version: '', rules: [] };
+  private readonly maxDetectors: number;
 
-  constructor(private readonly deps: DetectorCacheDeps) {}
+  constructor(private readonly deps: DetectorCacheDeps) {
+    this.maxDetectors = deps.maxDetectors ?? DEFAULT_MAX_DETECTORS;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   async for(watch: Watch): Promise<WatchDetector> {
     const extraAllowRules = await this.extraRules();
     const version = `${watch.baseline_taken_at ?? ''}|${watch.hosts.length}|${watch.blocked.length}|${this.rules.version}`;
     const cached = this.entries.get(watch.id);
-    if (cached?.version === version) return cached.detector;
+    if (cached?.version === version) {
+      this.entries.delete(watch.id);
+      this.entries.set(watch.id, cached);
+      return cached.detector;
+    }
 
     // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
     const snapshot = (await this.deps.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.deps.detection);
@@ -43,7 +61,12 @@ export class DetectorCache {
     const detector = createDetector({ context, baseline, settings: this.deps.detection, extraAllowRules });
     const matchHost = createHostMatcher(watch.hosts);
     const entry = { version, detector: { ...detector, matchHost } };
+    this.entries.delete(watch.id);
     this.entries.set(watch.id, entry);
+    for (const [leastRecent] of this.entries) {
+      if (this.entries.size <= this.maxDetectors) break;
+      this.entries.delete(leastRecent);
+    }
     return entry.detector;
   }
 

@@ -11,7 +11,8 @@ import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
 import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
-import { DetectorCache, type DetectorCacheDeps } from './detector-cache.js';
+import { DetectorCache, type DetectorCacheDeps, type WatchDetector } from './detector-cache.js';
+import { routeEvents, type RoutedEvent } from './host-index.js';
 import type { AssessedEvent, FindingStore } from '../stores/finding-store.js';
 import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
 import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
@@ -63,6 +64,14 @@ const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 export class SourcePoller {
   private readonly detectors: DetectorCache;
   private readonly faults: SourceFaults;
+  /** Per source, the watches its last scheduled tick polled: a watch no source polls any more leaves the cache. */
+  private readonly polledBySource = new Map<string, ReadonlySet<string>>();
+  /**
+   * Per detector, the sources of which it judged every event of a successful read. Events recorded before it was
+   * built were judged by an older detector (other indicators, hosts or rules): it judges them once more, as
+   * they may now belong to a beacon history, and from then on skips the events the watch already recorded.
+   */
+  private readonly settled = new WeakMap<WatchDetector, Set<string>>();
 
   /** `reprobeMs`: per source, how often it is tried while a terminal failure pauses it (default 5 min). */
   constructor(
@@ -111,6 +120,7 @@ export class SourcePoller {
       );
       const plans = await Promise.all(watches.map((watch) => this.plan(watch, connector, sourceId, now)));
       const active = plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
+      if (options.onlyWatchIds === undefined) this.notePolled(sourceId, active);
       if (active.length === 0) return { outcome: 'idle' };
       const failure = await this.readAndFanOut(connector, active, now);
       deps.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
@@ -139,32 +149,46 @@ export class SourcePoller {
     return { watch, health, hosts, readFrom, from, until };
   }
 
+  /**
+   * A scheduled tick's watches replace the source's previous ones; a watch that no source polls any more (closed,
+   * expired, moved off its sources) has its detector dropped.
+   */
+  private notePolled(sourceId: string, plans: readonly WatchPlan[]): void {
+    const polled = new Set(plans.map((plan) => plan.watch.id));
+    const before = this.polledBySource.get(sourceId) ?? new Set<string>();
+    this.polledBySource.set(sourceId, polled);
+    for (const watchId of before) {
+      if (polled.has(watchId)) continue;
+      if (![...this.polledBySource.values()].some((watchIds) => watchIds.has(watchId))) this.detectors.forget(watchId);
+    }
+  }
+
   /** Returns the last failure when some batch failed (its watches keep their cursor and record the gap). */
   private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number): Promise<SourceError | undefined> {
-    const hostsByKey = new Map<string, HostRef>();
-    for (const plan of plans) for (const host of plan.hosts) hostsByKey.set(hostKey(host), refOf(host));
-    const batches = chunk([...hostsByKey.values()], connector.maxHostsPerQuery);
-    const from = new Date(Math.min(...plans.map((plan) => plan.from)));
-    const to = new Date(Math.max(...plans.map((plan) => plan.until)));
-
     const events: ConnectionEvent[] = [];
     const failedHosts = new Set<string>();
     let lastError: SourceError | undefined;
-    for (const batch of batches) {
+    for (const batch of readBatches(plans, connector.maxHostsPerQuery)) {
+      if (!(batch.from < batch.to)) continue;
       try {
-        events.push(...(await connector.fetchConnections({ hosts: batch, from, to })));
+        events.push(...(await connector.fetchConnections({ hosts: batch.hosts, from: new Date(batch.from), to: new Date(batch.to) })));
       } catch (error) {
         lastError = asSourceError(error, connector.id);
-        for (const host of batch) failedHosts.add(hostKey(host));
+        for (const host of batch.hosts) failedHosts.add(hostKey(host));
         this.deps.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
       }
     }
     const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
 
+    const detectors = await Promise.all(plans.map((plan) => this.detectors.for(plan.watch)));
+    const routed = routeEvents(
+      plans.map((plan, index) => ({ owner: plan, hosts: plan.hosts, match: (detectors[index] as WatchDetector).matchHost })),
+      events,
+    );
     await Promise.all(
-      plans.map(async (plan) => {
+      plans.map(async (plan, index) => {
         const failed = plan.hosts.some((host) => failedHosts.has(hostKey(host)));
-        await this.fanOut(plan, events, failed ? lastError : undefined, now, paused);
+        await this.fanOut(plan, detectors[index] as WatchDetector, routed.get(plan) ?? [], failed ? lastError : undefined, now, paused);
       }),
     );
     return failedHosts.size > 0 ? lastError : undefined;
@@ -209,47 +233,52 @@ export class SourcePoller {
     return true;
   }
 
-  /** Lone surrogates replaced in those of `repairedEvents` (event id -> replacements) not yet recorded for the watch. */
-  private async newlyRepaired(watchId: string, repairedEvents: ReadonlyMap<string, number>): Promise<number> {
-    if (repairedEvents.size === 0) return 0;
-    const ids = [...repairedEvents.keys()];
+  /** Which of `ids` the watch has recorded (one ZMSCORE): those need no judging, their strings no counting. */
+  private async recorded(watchId: string, ids: readonly string[]): Promise<boolean[]> {
+    if (ids.length === 0) return [];
     const scores = await this.deps.redis.zmscore(this.deps.keys.seenEvents(watchId), ...ids);
-    return ids.reduce((sum, id, index) => (scores[index] === null ? sum + (repairedEvents.get(id) ?? 0) : sum), 0);
+    return scores.map((score) => score !== null);
   }
 
   private async fanOut(
     plan: WatchPlan,
-    events: readonly ConnectionEvent[],
+    detector: WatchDetector,
+    events: readonly RoutedEvent<WatchedHost>[],
     error: SourceError | undefined,
     now: number,
     paused: SourcePause | undefined,
   ): Promise<void> {
     const { deps } = this;
     const { watch, health } = plan;
-    const detector = await this.detectors.for(watch);
+    const inWindow = events.filter(({ event, host }) => {
+      const readFrom = plan.readFrom.get(hostKey(host));
+      return readFrom !== undefined && event.time >= readFrom && event.time < plan.until;
+    });
+    const known = await this.recorded(watch.id, inWindow.map(({ event }) => event.id));
+    const judgesRecorded = !this.settled.get(detector)?.has(health.source);
     const observed: ObservedEvent[] = [];
     const hostsSeen = new Set(health.hosts_seen);
     const lastSeen = { ...health.hosts_last_seen };
     const heard = new Map<string, number[]>();
     let newest = 0;
     const repairedEvents = new Map<string, number>();
-    for (const event of events) {
-      const host = detector.matchHost(event);
-      if (!host) continue;
-      const key = hostKey(host);
-      const readFrom = plan.readFrom.get(key);
-      if (readFrom === undefined || event.time < readFrom || event.time >= plan.until) continue;
-      const label = primaryIdentifier(host) ?? key;
+    // Every event read counts as hearing from its host; only events the watch has not recorded need a verdict.
+    inWindow.forEach(({ event, host }, index) => {
+      const label = primaryIdentifier(host) ?? hostKey(host);
       hostsSeen.add(label);
       if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
       const times = heard.get(label);
       if (times) times.push(event.time);
       else heard.set(label, [event.time]);
       newest = Math.max(newest, event.time);
-      const repairs = repairedStringsOf(event);
-      if (repairs > 0) repairedEvents.set(event.id, repairs);
+      if (known[index] === true) {
+        if (!judgesRecorded) return;
+      } else {
+        const repairs = repairedStringsOf(event);
+        if (repairs > 0) repairedEvents.set(event.id, repairs);
+      }
       observed.push({ event, observation: detector.observe(event) });
-    }
+    });
     // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.
     const history = new RedisBeaconHistory(deps.redis, deps.keys, watch.id, {
       expireAtMs: Date.parse(watch.expires_at) + BEACON_HISTORY_GRACE_MS,
@@ -262,7 +291,7 @@ export class SourcePoller {
       assessment: judged[index] ?? observation.assessment,
     }));
     // Repaired strings count once per event, as events do: a look-back re-read of a recorded event adds nothing.
-    const repaired = await this.newlyRepaired(watch.id, repairedEvents);
+    const repaired = [...repairedEvents.values()].reduce((sum, repairs) => sum + repairs, 0);
     const lookbackMs = deps.connectors.get(health.source)?.lookbackMs ?? 0;
     // A host read for the first time (merged in) delivers old events that are not late: no lag is measured then.
     const polledBefore = new Set(health.polled_hosts);
@@ -326,6 +355,7 @@ export class SourcePoller {
           gaps: closeGap(health, at),
         };
     await deps.store.saveSourceHealth(watch.id, next);
+    if (!error) this.settled.set(detector, new Set(this.settled.get(detector)).add(health.source));
     const quietChanged = await this.noteQuietHosts(watch, now);
     if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged) {
       await deps.scheduler.sync(watch.id);
@@ -358,8 +388,45 @@ interface PollOptions {
 
 const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const batches: T[][] = [];
-  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
+/** One query's worth of hosts and the time range [from, to) that covers what each of their watches still needs. */
+export interface ReadBatch {
+  hosts: HostRef[];
+  from: number;
+  to: number;
+}
+
+/**
+ * The hosts of all plans (each once), in batches of `size`, each batch read from the earliest cursor of its own hosts
+ * to the latest end of the plans holding them. Hosts are sorted by where their read starts before chunking, so a host
+ * with an old cursor (a new watch, a failed batch) widens only a batch of hosts like it.
+ */
+export function readBatches(
+  plans: readonly { hosts: readonly WatchedHost[]; readFrom: ReadonlyMap<string, number>; until: number }[],
+  size: number,
+): ReadBatch[] {
+  const byKey = new Map<string, ReadBatch & { host: HostRef }>();
+  for (const plan of plans) {
+    for (const host of plan.hosts) {
+      const key = hostKey(host);
+      const from = plan.readFrom.get(key) ?? plan.until;
+      const seen = byKey.get(key);
+      if (seen) {
+        seen.from = Math.min(seen.from, from);
+        seen.to = Math.max(seen.to, plan.until);
+      } else {
+        byKey.set(key, { host: refOf(host), hosts: [], from, to: plan.until });
+      }
+    }
+  }
+  const hosts = [...byKey.values()].sort((a, b) => a.from - b.from);
+  const batches: ReadBatch[] = [];
+  for (let start = 0; start < hosts.length; start += size) {
+    const slice = hosts.slice(start, start + size);
+    batches.push({
+      hosts: slice.map(({ host }) => host),
+      from: Math.min(...slice.map(({ from }) => from)),
+      to: Math.max(...slice.map(({ to }) => to)),
+    });
+  }
   return batches;
 }

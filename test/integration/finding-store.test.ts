@@ -150,6 +150,13 @@ describe('the finding store records each event once, however often a poll repeat
     expect(result.newEvents).toBe(1);
   });
 
+  it('forgets them too when a poll brings nothing to record, as a re-read of recorded events does', async () => {
+    await store.apply('w5', [event('old', 100, { type: 'normal' }), event('new', 900, { type: 'normal' })]);
+    await store.apply('w5', [], 500);
+    const result = await store.apply('w5', [event('old', 100, { type: 'normal' }), event('new', 900, { type: 'normal' })]);
+    expect(result.newEvents).toBe(1);
+  });
+
   it('quarantines a finding event cjson cannot decode, once, and records every other event of the batch exactly once', async () => {
     const keys = redisKeys(prefix);
     // A lone surrogate that did not come through the connector boundary: JSON.stringify writes it as "\ud800",
