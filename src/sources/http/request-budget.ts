@@ -7,6 +7,8 @@ import { abortableDelay } from './abort.js';
 export interface RequestBudget {
   /** Resolves when a request may be sent; rejects with the signal's reason if it aborts while waiting. */
   acquire(signal?: AbortSignal): Promise<void>;
+  /** Called once the request a successful `acquire` allowed has ended (answered, failed or aborted). */
+  settled?(): void;
 }
 
 /** No limit: for token endpoints and sources whose vendor publishes none. */

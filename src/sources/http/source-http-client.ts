@@ -109,6 +109,8 @@ export function createSourceHttpClient(options: SourceHttpClientOptions): Source
         } catch (error) {
           if (!(error instanceof SourceError)) throw error;
           failure = error;
+        } finally {
+          budget.settled?.();
         }
         if (failure.kind === 'terminal' || retry >= maxRetries) throw failure;
         const asked = failure.retryAfterMs;

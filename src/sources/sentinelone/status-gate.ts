@@ -1,29 +1,55 @@
 import { createHash } from 'node:crypto';
-import { abortableDelay } from '../http/abort.js';
 import type { RequestBudget } from '../http/request-budget.js';
 
-/** `dv/query-status` allows one call per second per API token; a little more, so timer jitter never crosses it. */
-export const STATUS_INTERVAL_MS = 1_020;
+/** `dv/query-status` allows one call per second per API token. */
+export const STATUS_INTERVAL_MS = 1_000;
 
 /**
- * Spaces permits `intervalMs` apart. A slot is reserved synchronously, so concurrent callers queue in order
- * rather than racing for the same instant.
+ * One request at a time, each sent `intervalMs` after the previous one ended. Spacing from the end, not the start,
+ * is what keeps the vendor's count right whatever the delays: the next request leaves after the previous answer
+ * came back, so it reaches the vendor more than `intervalMs` after the previous one did. (Spacing the starts broke
+ * this on a loaded machine: a request held up on its way out arrived less than a second before the next.)
+ * Callers queue in the order they asked.
  */
 export class IntervalGate implements RequestBudget {
-  private nextAt = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private endCurrent: (() => void) | undefined;
 
-  constructor(
-    private readonly intervalMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly intervalMs: number) {}
 
   async acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const now = this.now();
-    const at = Math.max(now, this.nextAt);
-    this.nextAt = at + this.intervalMs;
-    if (at > now) await abortableDelay(at - now, signal);
+    const previous = this.tail;
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.tail = ended.then(() => new Promise((resolve) => setTimeout(resolve, this.intervalMs)));
+    try {
+      await waitUnlessAborted(previous, signal);
+    } catch (error) {
+      // The caller gave up waiting: its turn passes to the next one as soon as it would have come.
+      void previous.then(end);
+      throw error;
+    }
+    this.endCurrent = end;
   }
+
+  settled(): void {
+    const end = this.endCurrent;
+    this.endCurrent = undefined;
+    end?.();
+  }
+}
+
+function waitUnlessAborted(turn: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return turn;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void turn.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /** One gate per token in this process: two sources configured with the same token share its status limit. */
@@ -47,5 +73,9 @@ export const budgetThenGate = (budget: RequestBudget, gate: RequestBudget): Requ
   async acquire(signal) {
     await budget.acquire(signal);
     await gate.acquire(signal);
+  },
+  settled() {
+    gate.settled?.();
+    budget.settled?.();
   },
 });
