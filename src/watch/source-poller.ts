@@ -397,14 +397,15 @@ export interface ReadBatch {
 
 /**
  * The hosts of all plans (each once), in batches of `size`, each batch read from the earliest cursor of its own hosts
- * to the latest end of the plans holding them. Hosts are sorted by where their read starts before chunking, so a host
- * with an old cursor (a new watch, a failed batch) widens only a batch of hosts like it.
+ * to the latest end of the plans holding them. Hosts are sorted by where their read starts before chunking, so hosts
+ * with an old cursor (a new watch, a failed batch) share batches with each other, and widen at most the one batch
+ * they share with fresher hosts.
  */
 export function readBatches(
   plans: readonly { hosts: readonly WatchedHost[]; readFrom: ReadonlyMap<string, number>; until: number }[],
   size: number,
 ): ReadBatch[] {
-  const byKey = new Map<string, ReadBatch & { host: HostRef }>();
+  const byKey = new Map<string, { host: HostRef; from: number; to: number }>();
   for (const plan of plans) {
     for (const host of plan.hosts) {
       const key = hostKey(host);
@@ -414,7 +415,7 @@ export function readBatches(
         seen.from = Math.min(seen.from, from);
         seen.to = Math.max(seen.to, plan.until);
       } else {
-        byKey.set(key, { host: refOf(host), hosts: [], from, to: plan.until });
+        byKey.set(key, { host: refOf(host), from, to: plan.until });
       }
     }
   }
