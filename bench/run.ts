@@ -20,6 +20,7 @@ import { startApi } from '../src/runtime/services.js';
 import { FindingStore } from '../src/stores/finding-store.js';
 import { testConfig, TEST_TOKEN, mdeSourceYaml } from '../src/dev/throwaway-config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../src/dev/throwaway-prefix.js';
+import { benchScale } from './scale.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
@@ -230,4 +231,5 @@ benchEstateBaseline();
 await benchFindingStore();
 await benchCoalescedPolling();
 await benchWebhook();
+await benchScale();
 process.exit(0);
