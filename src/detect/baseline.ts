@@ -5,6 +5,7 @@ import type { Indicator } from '../contracts/containment-request.js';
 import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-identity.js';
+import { estateDestination, isNeverNormalDestination, type CompiledEstate } from './estate.js';
 import { compileIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
@@ -76,8 +77,10 @@ export const BaselineSnapshotSchema = z.object({
      */
     sha1_names: z.array(z.tuple([z.string(), z.array(z.string())])).default([]),
     /**
-     * The estate-wide prevalence reads merged in (counts above are the larger of theirs and the watch's own rows).
-     * Snapshots taken before this field existed read as empty.
+     * The estate-wide prevalence reads used. A read with a `read` id is referenced: it stays in the prevalence store
+     * and is merged in when the baseline is compiled. One without was embedded (as every read was before ids): the
+     * counts above are already the larger of its and the watch's own rows. Snapshots taken before this field existed
+     * read as empty.
      */
     estate: z
       .array(
@@ -87,6 +90,7 @@ export const BaselineSnapshotSchema = z.object({
           to: z.string(),
           host_count: z.number().int().nonnegative(),
           partial: z.boolean(),
+          read: z.string().optional(),
         }),
       )
       .default([]),
@@ -109,6 +113,11 @@ export interface BuildBaselineOptions {
    * see, not only the watch's. Sources overlap, so each count is the largest any of them reports. Default: none.
    */
   estate?: readonly PrevalenceSnapshot[];
+  /**
+   * Estate-wide reads stored in the prevalence store under `id`: the snapshot references them, and `compileBaseline`
+   * merges the shared compiled read (megabytes per read, not per watch). Default: none.
+   */
+  estateReads?: readonly { id: string; read: PrevalenceSnapshot }[];
 }
 
 /**
@@ -266,7 +275,7 @@ export function buildBaseline(
       const destination = estateDestination(row.destination);
       if (destination === undefined) continue;
       const [ip, hostname] = destination;
-      if (blocked.match(ip, hostname) !== undefined || (ip !== undefined && (isLoopbackOrLinkLocal(ip) || isMulticastOrBroadcast(ip)))) continue;
+      if (blocked.match(ip, hostname) !== undefined || isNeverNormalDestination(ip)) continue;
       destinations.report(ip ?? hostname ?? '', row.hosts);
     }
   }
@@ -306,13 +315,10 @@ export function buildBaseline(
       processes: processes.entries(),
       sha1s: sha1s.entries(),
       sha1_names: [...sha1Names].map(([sha1, names]) => [sha1, [...names]]),
-      estate: (options.estate ?? []).map((read) => ({
-        source: read.source,
-        from: read.from,
-        to: read.to,
-        host_count: read.host_count,
-        partial: read.partial,
-      })),
+      estate: [
+        ...(options.estate ?? []).map((read) => estateUsed(read)),
+        ...(options.estateReads ?? []).map(({ id, read }) => ({ ...estateUsed(read), read: id })),
+      ],
       known_good: settings.ports.known_good.flatMap((known) => {
         const range = parsePortSpec(known.port);
         return range ? [[known.protocol, range[0], range[1]] as [string, number, number]] : [];
@@ -358,12 +364,13 @@ export function baselinedHosts(snapshot: BaselineSnapshot): ReadonlySet<string> 
   return new Set(snapshot.hosts.filter((host) => host.rows > 0).map((host) => host.host));
 }
 
-/** An estate read's destination as [ip, undefined] or [undefined, host name], normalized like baseline rows. */
-function estateDestination(text: string): [string | undefined, string | undefined] | undefined {
-  if (isIP(text) !== 0) return [normalizeIp(text), undefined];
-  const hostname = normalizeHostname(text);
-  return hostname === undefined ? undefined : [undefined, hostname];
-}
+const estateUsed = (read: PrevalenceSnapshot) => ({
+  source: read.source,
+  from: read.from,
+  to: read.to,
+  host_count: read.host_count,
+  partial: read.partial,
+});
 
 /** The lower-cased image file name of a baseline row, from its path, else its reported name. */
 function imageName(path: string | undefined, name: string | undefined): string | undefined {
@@ -403,6 +410,8 @@ export interface CompiledHostBaseline {
 
 export interface CompiledBaseline {
   readonly snapshot: BaselineSnapshot;
+  /** The compiled estate reads the snapshot references, shared with every other baseline that references them. */
+  readonly estates: readonly CompiledEstate[];
   /** Baseline window length in ms, when known. */
   readonly windowMs: number | undefined;
   readonly hostCount: number;
@@ -445,8 +454,16 @@ class PortProtocolCodec {
   }
 }
 
-/** Turns a stored snapshot into the lookup structure the detector uses. */
-export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
+/** The estate reads a snapshot references, compiled, and the watch's blocked indicators. */
+export interface ReferencedEstate {
+  /** The compiled reads of `environment.estate` entries with a `read` id; one missing is left out. */
+  estates: readonly CompiledEstate[];
+  /** Never merged from the estate, as `buildBaseline` leaves them out of embedded reads. */
+  blocked: readonly Indicator[];
+}
+
+/** Turns a stored snapshot (and the estate reads it references) into the lookup structure the detector uses. */
+export function compileBaseline(snapshot: BaselineSnapshot, referenced: ReferencedEstate = { estates: [], blocked: [] }): CompiledBaseline {
   const codec = new PortProtocolCodec();
   const hosts = new Map<string, CompiledHostBaseline>();
   for (const host of snapshot.hosts) {
@@ -508,19 +525,30 @@ export function compileBaseline(snapshot: BaselineSnapshot): CompiledBaseline {
   const sha1s = new Map(snapshot.environment.sha1s);
   const sha1Names = new Map(snapshot.environment.sha1_names);
   const { from, to } = snapshot.window;
+  const { estates } = referenced;
+  const blocked = compileIndicators(referenced.blocked);
+  const estateDestinationHosts = (destination: string): number => {
+    let hosts = 0;
+    for (const estate of estates) hosts = Math.max(hosts, estate.destinationHosts(destination));
+    if (hosts === 0) return 0;
+    const ip = isIP(destination) === 0 ? undefined : destination;
+    return blocked.match(ip, ip === undefined ? destination : undefined) === undefined ? hosts : 0;
+  };
 
   return {
     snapshot,
+    estates,
     windowMs: from !== null && to !== null && to > from ? to - from : undefined,
-    hostCount: snapshot.environment.host_count,
+    hostCount: estates.reduce((count, estate) => Math.max(count, estate.hostCount), snapshot.environment.host_count),
     hostHours: snapshot.environment.estate.some((read) => !read.partial) ? undefined : snapshot.environment.host_hours,
     hosts,
     portHosts: (protocol, port) => {
       const code = codec.encode(protocol, port, false);
-      return code < 0 ? 0 : (portCounts.get(code) ?? 0);
+      const own = code < 0 ? 0 : (portCounts.get(code) ?? 0);
+      return estates.reduce((hosts, estate) => Math.max(hosts, estate.portHosts(protocol, port)), own);
     },
     isKnownGoodPort: (protocol, port) => knownGood.has(protocol, port),
-    destinationHosts: (destination) => destinations.get(destination) ?? 0,
+    destinationHosts: (destination) => Math.max(destinations.get(destination) ?? 0, estateDestinationHosts(destination)),
     processHosts: (process) => processes.get(process) ?? 0,
     sha1Hosts: (sha1) => sha1s.get(sha1) ?? 0,
     hasHashes: sha1s.size > 0,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import { PrevalenceSnapshotSchema, type PrevalenceSnapshot } from '../contracts/prevalence.js';
@@ -7,6 +8,35 @@ import { packJson, unpackJson } from '../lib/packed-json.js';
 /** Reads kept per source: enough that a block just after a refresh still finds one that ended before it. */
 const KEPT_READS = 4;
 
+/** gzip's magic bytes: a list entry written before reads were stored by id holds the read itself. */
+const isPacked = (entry: Buffer): boolean => entry[0] === 0x1f && entry[1] === 0x8b;
+
+/** A read's id: a hash of its content, so one id always names the same counts, whichever worker compiled them. */
+export const prevalenceReadId = (read: PrevalenceSnapshot): string =>
+  createHash('sha256').update(JSON.stringify(read)).digest('hex').slice(0, 32);
+
+/** Adds the watch to the read's users, only while the read is stored: a read pruned meanwhile is embedded instead. */
+const PIN_SCRIPT = `
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+redis.call('sadd', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * Drops a read that is neither among the source's kept reads nor used by an active watch (a watch in its baseline
+ * is active too), forgetting users that closed. Atomic with PIN_SCRIPT, so no watch is left referencing a read
+ * deleted under it.
+ */
+const PRUNE_SCRIPT = `
+if redis.call('lpos', KEYS[3], ARGV[1]) then return 0 end
+local active = false
+for _, watchId in ipairs(redis.call('smembers', KEYS[2])) do
+  if redis.call('zscore', KEYS[5], watchId) then active = true else redis.call('srem', KEYS[2], watchId) end
+end
+if active then return 0 end
+redis.call('del', KEYS[1], KEYS[2])
+redis.call('srem', KEYS[4], ARGV[1])
+return 1`;
+
 export const PrevalenceStatusSchema = z.object({
   last_success_at: z.string().optional(),
   last_error_at: z.string().optional(),
@@ -14,7 +44,10 @@ export const PrevalenceStatusSchema = z.object({
 });
 export type PrevalenceStatus = z.infer<typeof PrevalenceStatusSchema>;
 
-/** Each source's recent estate-wide prevalence reads, and how its refreshes went. */
+/**
+ * Each source's recent estate-wide prevalence reads, and how its refreshes went. A read is stored once under its id;
+ * watches' baselines reference it by that id, and it stays stored while a kept read or used by an active watch.
+ */
 export class PrevalenceStore {
   constructor(
     private readonly redis: Redis,
@@ -22,25 +55,28 @@ export class PrevalenceStore {
   ) {}
 
   async save(snapshot: PrevalenceSnapshot): Promise<void> {
+    const id = prevalenceReadId(snapshot);
     const key = this.keys.prevalence(snapshot.source);
     await this.redis
       .multi()
-      .lpush(key, packJson(snapshot))
+      .set(this.readKey(snapshot.source, id), packJson(snapshot))
+      .sadd(this.storedReadsKey(snapshot.source), id)
+      .lpush(key, id)
       .ltrim(key, 0, KEPT_READS - 1)
       .set(this.keys.prevalenceStatus(snapshot.source), JSON.stringify({ last_success_at: snapshot.refreshed_at }))
       .exec();
+    await this.prune(snapshot.source);
   }
 
   /** The kept reads, newest first; an unreadable one is skipped. */
   async list(source: string): Promise<PrevalenceSnapshot[]> {
-    const packed = await this.redis.lrangeBuffer(this.keys.prevalence(source), 0, -1);
-    return packed.flatMap((item) => {
-      try {
-        const parsed = PrevalenceSnapshotSchema.safeParse(unpackJson(item));
-        return parsed.success ? [parsed.data] : [];
-      } catch {
-        return [];
-      }
+    const entries = await this.redis.lrangeBuffer(this.keys.prevalence(source), 0, -1);
+    const ids = entries.filter((entry) => !isPacked(entry)).map((entry) => entry.toString('utf8'));
+    const bodies = ids.length === 0 ? [] : await this.redis.mgetBuffer(ids.map((id) => this.readKey(source, id)));
+    const byId = new Map(ids.map((id, index) => [id, bodies[index] ?? null]));
+    return entries.flatMap((entry) => {
+      const read = parseRead(isPacked(entry) ? entry : byId.get(entry.toString('utf8')));
+      return read ? [read] : [];
     });
   }
 
@@ -58,6 +94,21 @@ export class PrevalenceStore {
     return best;
   }
 
+  /**
+   * Records that the watch's baseline uses this read, keeping it stored while the watch is active. Returns the read's
+   * id, or undefined when the read is not stored under one (kept by an earlier version, or pruned since).
+   */
+  async pin(read: PrevalenceSnapshot, watchId: string): Promise<string | undefined> {
+    const id = prevalenceReadId(read);
+    const pinned = await this.redis.eval(PIN_SCRIPT, 2, this.readKey(read.source, id), this.readUsersKey(read.source, id), watchId);
+    return pinned === 1 ? id : undefined;
+  }
+
+  /** A stored read by its id. */
+  async read(source: string, id: string): Promise<PrevalenceSnapshot | undefined> {
+    return parseRead(await this.redis.getBuffer(this.readKey(source, id)));
+  }
+
   async status(source: string): Promise<PrevalenceStatus> {
     const raw = await this.redis.get(this.keys.prevalenceStatus(source));
     if (raw === null) return {};
@@ -68,5 +119,42 @@ export class PrevalenceStore {
   async recordFailure(source: string, at: string, error: string): Promise<void> {
     const status = await this.status(source);
     await this.redis.set(this.keys.prevalenceStatus(source), JSON.stringify({ ...status, last_error_at: at, last_error: error }));
+  }
+
+  private async prune(source: string): Promise<void> {
+    for (const id of await this.redis.smembers(this.storedReadsKey(source))) {
+      await this.redis.eval(
+        PRUNE_SCRIPT,
+        5,
+        this.readKey(source, id),
+        this.readUsersKey(source, id),
+        this.keys.prevalence(source),
+        this.storedReadsKey(source),
+        this.keys.activeWatches,
+        id,
+      );
+    }
+  }
+
+  private readKey(source: string, id: string): string {
+    return `${this.keys.prevalence(source)}:read:${id}`;
+  }
+
+  private readUsersKey(source: string, id: string): string {
+    return `${this.readKey(source, id)}:watches`;
+  }
+
+  private storedReadsKey(source: string): string {
+    return `${this.keys.prevalence(source)}:reads`;
+  }
+}
+
+function parseRead(packed: Buffer | null | undefined): PrevalenceSnapshot | undefined {
+  if (!packed) return undefined;
+  try {
+    const parsed = PrevalenceSnapshotSchema.safeParse(unpackJson(packed));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -8,9 +8,11 @@ import {
   type Watch,
 } from '../contracts/watch.js';
 import { BaselineSnapshotSchema, type BaselineSnapshot } from '../detect/baseline.js';
+import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { packJson, unpackJson } from '../lib/packed-json.js';
 import { withLock } from '../lib/lock.js';
+import { PrevalenceStore } from './prevalence-store.js';
 import { addToListIndexes } from './watch-list.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
@@ -34,10 +36,14 @@ async function execOrThrow(transaction: ReturnType<Redis['multi']>): Promise<voi
  * every watch by creation, the active watch of an incident, the watches polled by each source.
  */
 export class WatchStore {
+  private readonly prevalence: PrevalenceStore;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.prevalence = new PrevalenceStore(redis, keys);
+  }
 
   async get(id: string): Promise<Watch | undefined> {
     const json = await this.redis.get(this.keys.watch(id));
@@ -127,7 +133,7 @@ export class WatchStore {
     await this.redis.hset(this.keys.sourceHealth(id), health.source, JSON.stringify(health));
   }
 
-  /** Gzipped: with the estate's destinations a snapshot can reach megabytes of JSON. */
+  /** Gzipped: a snapshot that embeds an estate read (taken by an earlier version) can reach megabytes of JSON. */
   async saveBaseline(id: string, snapshot: BaselineSnapshot): Promise<void> {
     await this.redis.set(this.keys.baseline(id), packJson(snapshot));
   }
@@ -138,6 +144,11 @@ export class WatchStore {
     if (!stored) return undefined;
     const value: unknown = stored[0] === 0x7b ? JSON.parse(stored.toString('utf8')) : unpackJson(stored);
     return BaselineSnapshotSchema.parse(value);
+  }
+
+  /** An estate prevalence read a baseline references (`environment.estate[].read`). */
+  async estateRead(source: string, id: string): Promise<PrevalenceSnapshot | undefined> {
+    return this.prevalence.read(source, id);
   }
 
   /** Hosts that went quiet, by label, with when each was last heard. */

@@ -1,4 +1,4 @@
-import { estatePrevalence, type EstateUse } from '../baseline/estate-prevalence.js';
+import { estateOfBaseline, estatePrevalence, type EstateUse } from '../baseline/estate-prevalence.js';
 import { formatDuration } from '../contracts/duration.js';
 import { readHostRows, type HostRows } from '../baseline/host-rows.js';
 import type { Watch } from '../contracts/watch.js';
@@ -68,12 +68,12 @@ export async function takeBaseline(deps: BaselineTakerDeps, watchId: string, las
   }
 
   const entries = [...read.values()].flatMap((source) => source.entries);
-  const estate = await estatePrevalence(deps, watch.sources, blockedAt);
+  const estate = await estatePrevalence(deps, watch.sources, blockedAt, watch.id);
   // Rows to a blocked indicator are left out: the implant's own beacon before the block is not "normal".
   const snapshot = buildBaseline(entries, watch.hosts, deps.detection, {
     blocked: watch.blocked,
     window: { from: range.from.getTime(), to: range.to.getTime() },
-    estate: [...estate.values()].flatMap((use) => (use.snapshot ? [use.snapshot] : [])),
+    ...estateOfBaseline(estate),
   });
   await deps.store.saveBaseline(watch.id, snapshot);
   const takenAt = new Date().toISOString();

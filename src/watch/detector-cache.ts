@@ -1,4 +1,5 @@
-import { buildBaseline, compileBaseline, type CompiledBaseline } from '../detect/baseline.js';
+import { buildBaseline, compileBaseline, type BaselineSnapshot, type CompiledBaseline } from '../detect/baseline.js';
+import type { CompiledEstate } from '../detect/estate.js';
 import { createDetector } from '../detect/detector.js';
 import { createHostMatcher } from '../contracts/host-identity.js';
 import type { AllowRule, DetectionSettings } from '../detect/settings.js';
@@ -7,14 +8,17 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Detector } from '../detect/types.js';
 import type { AllowRuleStore } from '../stores/allow-rule-store.js';
 import type { WatchStore } from '../stores/watch-store.js';
+import { EstateCache } from './estate-cache.js';
 
 export interface DetectorCacheDeps {
-  store: Pick<WatchStore, 'baseline'>;
+  store: Pick<WatchStore, 'baseline' | 'estateRead'>;
   detection: DetectionSettings;
   /** Allow-rules responders added from Slack, applied on top of `detection.allow`. */
   allowRules: Pick<AllowRuleStore, 'version' | 'active'>;
   /** Detectors kept at most, the least recently used dropped first. Default `DEFAULT_MAX_DETECTORS`. */
   maxDetectors?: number;
+  /** Compiled estate reads kept at most. Default `DEFAULT_MAX_ESTATES`. */
+  maxEstates?: number;
 }
 
 /** Enough for every watch of a large deployment to stay compiled between ticks. */
@@ -22,6 +26,8 @@ export const DEFAULT_MAX_DETECTORS = 2_000;
 
 export interface WatchDetector extends Detector {
   matchHost(event: ConnectionEvent): WatchedHost | undefined;
+  /** What the detector judges against. */
+  baseline: CompiledBaseline;
 }
 
 /**
@@ -35,9 +41,11 @@ export class DetectorCache {
   private readonly entries = new Map<string, { version: string; detector: WatchDetector }>();
   private rules: { version: string; rules: readonly AllowRule[] } = { version: '', rules: [] };
   private readonly maxDetectors: number;
+  private readonly estates: EstateCache;
 
   constructor(private readonly deps: DetectorCacheDeps) {
     this.maxDetectors = deps.maxDetectors ?? DEFAULT_MAX_DETECTORS;
+    this.estates = new EstateCache((source, id) => deps.store.estateRead(source, id), deps.maxEstates);
   }
 
   get size(): number {
@@ -56,11 +64,11 @@ export class DetectorCache {
 
     // A watch still taking its baseline is judged against an empty one; the poller skips its pending hosts.
     const snapshot = (await this.deps.store.baseline(watch.id)) ?? buildBaseline([], watch.hosts, this.deps.detection);
-    const baseline: CompiledBaseline = compileBaseline(snapshot);
+    const baseline: CompiledBaseline = compileBaseline(snapshot, { estates: await this.referencedEstates(snapshot), blocked: watch.blocked });
     const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts, blockedAt: Date.parse(watch.blocked_at) };
     const detector = createDetector({ context, baseline, settings: this.deps.detection, extraAllowRules });
     const matchHost = createHostMatcher(watch.hosts);
-    const entry = { version, detector: { ...detector, matchHost } };
+    const entry = { version, detector: { ...detector, matchHost, baseline } };
     this.entries.delete(watch.id);
     this.entries.set(watch.id, entry);
     for (const [leastRecent] of this.entries) {
@@ -72,6 +80,17 @@ export class DetectorCache {
 
   forget(watchId: string): void {
     this.entries.delete(watchId);
+  }
+
+  /**
+   * The shared compiled reads the snapshot references. A read no longer stored (only if deleted by hand: the store
+   * keeps reads its active watches use) is left out, as when the estate was unavailable at baseline time.
+   */
+  private async referencedEstates(snapshot: BaselineSnapshot): Promise<CompiledEstate[]> {
+    const estates = await Promise.all(
+      snapshot.environment.estate.flatMap((used) => (used.read === undefined ? [] : [this.estates.get(used.source, used.read)])),
+    );
+    return estates.filter((estate) => estate !== undefined);
   }
 
   /** The responders' rules, re-read only when their version moved. */

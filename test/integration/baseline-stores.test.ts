@@ -182,7 +182,7 @@ describe('baseline stores in Redis', () => {
       ['splunk-prod', failing],
       ['elastic-prod', answering],
     ]);
-    const uses = await estatePrevalence({ connectors, baselines: services, detection: { networks: { internal: [] } }, logger: silentLogger() }, ['splunk-prod', 'elastic-prod', 'no-aggregate'], BLOCK);
+    const uses = await estatePrevalence({ connectors, baselines: services, detection: { networks: { internal: [] } }, logger: silentLogger() }, ['splunk-prod', 'elastic-prod', 'no-aggregate'], BLOCK, 'w-estate');
     expect(uses.get('splunk-prod')).toEqual({
       use: {
         status: 'unavailable',
