@@ -57,6 +57,12 @@ export function redisKeys(prefix: string) {
     hostBaseline: (sourceId: string, host: string) => `${global}:source:${sourceId}:host-baseline:${host}`,
     /** The source's latest estate-wide prevalence reads (gzipped JSON), newest first. */
     prevalence: (sourceId: string) => `${global}:source:${sourceId}:prevalence`,
+    /** One estate prevalence read (gzipped JSON), by content id, referenced by the baselines that used it. */
+    prevalenceRead: (sourceId: string, readId: string) => `${global}:source:${sourceId}:prevalence:read:${readId}`,
+    /** The open watches whose baselines reference that read: it is kept while one remains. */
+    prevalenceReadUsers: (sourceId: string, readId: string) => `${global}:source:${sourceId}:prevalence:read:${readId}:watches`,
+    /** The ids of the source's stored prevalence reads. */
+    prevalenceReads: (sourceId: string) => `${global}:source:${sourceId}:prevalence:reads`,
     /** When the source's prevalence was last read, and the last failure (JSON). */
     prevalenceStatus: (sourceId: string) => `${global}:source:${sourceId}:prevalence-status`,
     webhookRate: (principal: string) => `${global}:rate:${principal}`,

@@ -137,15 +137,15 @@ export class PrevalenceStore {
   }
 
   private readKey(source: string, id: string): string {
-    return `${this.keys.prevalence(source)}:read:${id}`;
+    return this.keys.prevalenceRead(source, id);
   }
 
   private readUsersKey(source: string, id: string): string {
-    return `${this.readKey(source, id)}:watches`;
+    return this.keys.prevalenceReadUsers(source, id);
   }
 
   private storedReadsKey(source: string): string {
-    return `${this.keys.prevalence(source)}:reads`;
+    return this.keys.prevalenceReads(source);
   }
 }
 
