@@ -11,9 +11,27 @@ const KEPT_READS = 4;
 /** gzip's magic bytes: a list entry written before reads were stored by id holds the read itself. */
 const isPacked = (entry: Buffer): boolean => entry[0] === 0x1f && entry[1] === 0x8b;
 
-/** A read's id: a hash of its content, so one id always names the same counts, whichever worker compiled them. */
-export const prevalenceReadId = (read: PrevalenceSnapshot): string =>
-  createHash('sha256').update(JSON.stringify(read)).digest('hex').slice(0, 32);
+/**
+ * A read's id: a hash of its content, so one id always names the same counts, whichever worker compiled them. The
+ * content is laid out in one field order: a read parsed back from Redis lists its fields in the schema's order, not
+ * in the order it was saved in, and must still find its stored id (or every watch after the first embeds the read).
+ * The order is the one reads were saved in, so reads stored before keep their ids.
+ */
+export const prevalenceReadId = (read: PrevalenceSnapshot): string => {
+  const { version, source, from, to, refreshed_at, host_count, ports, destinations, partial } = read;
+  const content = {
+    version,
+    source,
+    from,
+    to,
+    refreshed_at,
+    host_count,
+    ports: ports.map(({ protocol, port, hosts }) => ({ protocol, port, hosts })),
+    destinations: destinations.map(({ destination, hosts }) => ({ destination, hosts })),
+    partial,
+  };
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
+};
 
 /** Adds the watch to the read's users, only while the read is stored: a read pruned meanwhile is embedded instead. */
 const PIN_SCRIPT = `

@@ -10,7 +10,7 @@ import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { packJson } from '../../src/lib/packed-json.js';
 import { AllowRuleStore } from '../../src/stores/allow-rule-store.js';
-import { PrevalenceStore } from '../../src/stores/prevalence-store.js';
+import { PrevalenceStore, prevalenceReadId } from '../../src/stores/prevalence-store.js';
 import { WatchStore } from '../../src/stores/watch-store.js';
 import { DetectorCache } from '../../src/watch/detector-cache.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -164,6 +164,19 @@ describe('estate prevalence reads shared among watches', () => {
     expect(reasonsOf(8)).not.toContain('svc-9.vendor.example');
     expect(reasonsOf(9)).toContain('never-seen.example');
     expect(judged[10]?.type === 'finding' && judged[10].finding.kind).toContain('blocked_retry');
+  });
+
+  it('a watch opened after the read was stored references it: the read found for its block pins under the id it was stored with', async () => {
+    const read = { ...readOf(2_000), source: 'mde-later' };
+    await prevalence.save(read);
+    const found = await prevalence.forBlock('mde-later', BLOCKED_AT, DAY);
+    expect(found).toEqual(read);
+    const watch = await baselined('w-opened-later', hostsOf(4), found!, false);
+
+    expect((await store.baseline(watch.id))?.environment.estate.map((used) => used.read)).toEqual([prevalenceReadId(read)]);
+    const detector = await detectorsOf().for(watch);
+    expect(detector.baseline.estates.map((estate) => estate.id)).toEqual([prevalenceReadId(read)]);
+    expect(detector.baseline.destinationHosts('svc-9.vendor.example')).toBe(11);
   });
 
   it('keeps a read while an active watch references it, past the refreshes that would have dropped it, and no longer once it closed', async () => {
