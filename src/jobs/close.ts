@@ -11,5 +11,5 @@ export const closeJob = defineJob({
   name: JOB.close,
   data: WatchJobDataSchema,
   worker: LIFECYCLE_WORKER,
-  process: (deps: CloseJobDeps, { watch_id }) => closeWatch(deps, watch_id),
+  process: (deps: CloseJobDeps, { watch_id }, job) => closeWatch(deps, watch_id, undefined, job.timestamp + (job.opts.delay ?? 0)),
 });

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobState } from 'bullmq';
+import { Queue, type DefaultJobOptions, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from './delivery-backoff.js';
 import { JOB, QUEUE, pollQueueName } from './jobs.js';
@@ -41,7 +41,7 @@ export class WatchQueues {
   private readonly errorListeners: ((error: Error, queue: string) => void)[] = [];
 
   constructor(
-    private readonly connection: Redis | ConnectionOptions,
+    private readonly connection: Redis,
     private readonly prefix: string,
   ) {
     this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
@@ -51,7 +51,31 @@ export class WatchQueues {
 
   /** (Re)takes the baseline of a watch; a merge that adds hosts or sources makes a new one. */
   async takeBaseline(watch: LifecycleRef): Promise<void> {
+    // Listed first: a baseline job that runs finds every watch waiting for one, and takes those it can read with it.
+    await this.connection.zadd(this.pendingBaselinesKey, Date.now(), watch.id);
     await this.watch.add(JOB.baseline, { watch_id: watch.id }, { jobId: baselineJobId(watch) });
+  }
+
+  /** Watches whose baseline was asked for and not yet claimed, and when the newest of them was asked for (epoch ms). */
+  async pendingBaselines(): Promise<{ ids: string[]; newestAt: number | undefined }> {
+    const flat = await this.connection.zrange(this.pendingBaselinesKey, '0', '-1', 'WITHSCORES');
+    const ids = flat.filter((_member, index) => index % 2 === 0);
+    return { ids, newestAt: flat.length > 0 ? Number(flat.at(-1)) : undefined };
+  }
+
+  /** Takes `ids` off the pending list; returns those this call took (another worker may have taken the others). */
+  async claimBaselines(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.connection.pipeline();
+    for (const id of ids) pipeline.zrem(this.pendingBaselinesKey, id);
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.filter((_, index) => replies[index]?.[1] === 1);
+  }
+
+  /** Lists `ids` as pending again (their baseline was not taken after all). */
+  async releaseBaselines(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.connection.zadd(this.pendingBaselinesKey, ...ids.flatMap((id) => [String(Date.now()), id]));
   }
 
   /** Closes the watch at `at`; an extended watch gets a new close job and ignores the old one. */
@@ -116,6 +140,17 @@ export class WatchQueues {
       { every: everyMs },
       { name: JOB.poll, data: { source_id: sourceId, every_ms: everyMs }, opts: POLL_RETRIES },
     );
+  }
+
+  /** Polls the source at least every `everyMs`: a faster scheduler stays as it is. */
+  async schedulePollsAtMost(sourceId: string, everyMs: number): Promise<void> {
+    const current = await this.pollQueue(sourceId).getJobScheduler(`poll-${sourceId}`);
+    if (current?.every !== undefined && current.every <= everyMs) return;
+    await this.schedulePolls(sourceId, everyMs);
+  }
+
+  private get pendingBaselinesKey(): string {
+    return `${this.prefix}:${QUEUE.watch}:pending-baselines`;
   }
 
   /**

@@ -34,6 +34,17 @@ export class SourceBusyError extends Error {
   }
 }
 
+/** At most this many watches whose windows end together are looked at and closed in one round. */
+const MAX_CLOSES_PER_ROUND = 200;
+/**
+ * A look taken this close to (or after) a close job came due stands for that job's own: a close that waits asks for
+ * its next look at least MIN_RECHECK_MS after the last, so that job is never mistaken for one already served.
+ */
+const SERVED_TOLERANCE_MS = MIN_RECHECK_MS / 2;
+
+/** Close rounds run one at a time in this process, so close jobs due together do not each read the same hosts. */
+let roundInProgress: Promise<void> = Promise.resolve();
+
 /**
  * Closes a watch whose window has ended: a look at every source for this watch, then the verdict once every source
  * has caught up past the window's end (its last successful read, less its settle time). Until then the close job
@@ -41,8 +52,18 @@ export class SourceBusyError extends Error {
  * held; a source still behind settle + settle_grace after the end is named and the verdict is inconclusive. A finding
  * that already breaches is given at once: later telemetry cannot undo it.
  * A close job of a watch that was extended since finds expires_at in the future and does nothing.
+ *
+ * Other watches whose windows have ended too and that no close is waiting on yet are closed in the same round: one
+ * look per source covers all of them (batches of the source's host limit), and their own close jobs, due at
+ * `dueAt`, then find them closed or waiting with their next look scheduled.
  */
-export async function closeWatch(deps: WatchCloserDeps, watchId: string, now = Date.now()): Promise<void> {
+export async function closeWatch(deps: WatchCloserDeps, watchId: string, now?: number, dueAt?: number): Promise<void> {
+  const round = roundInProgress.then(() => closeRound(deps, watchId, now ?? Date.now(), dueAt));
+  roundInProgress = round.catch(() => undefined);
+  await round;
+}
+
+async function closeRound(deps: WatchCloserDeps, watchId: string, now: number, dueAt: number | undefined): Promise<void> {
   const watch = await deps.store.get(watchId);
   if (!watch) return;
   if (watch.state === 'closed') {
@@ -57,13 +78,41 @@ export async function closeWatch(deps: WatchCloserDeps, watchId: string, now = D
     await waitForSources(deps, watch, [], recheckAt, now, 'closing: waiting for the baseline to finish');
     return;
   }
+  if (dueAt !== undefined && watch.closing?.window_end === watch.expires_at && Date.parse(watch.closing.checked_at) >= dueAt - SERVED_TOLERANCE_MS) return;
 
-  for (const sourceId of watch.sources) {
-    const outcome = await deps.poller.poll(sourceId, { onlyWatchIds: [watch.id], now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
+  const watches = [watch, ...(await closingTogether(deps, watch, now))];
+  const sources = [...new Set(watches.flatMap((due) => due.sources))];
+  for (const sourceId of sources) {
+    const onlyWatchIds = watches.filter((due) => due.sources.includes(sourceId)).map((due) => due.id);
+    const outcome = await deps.poller.poll(sourceId, { onlyWatchIds, now, waitForSourceMs: WAIT_FOR_SOURCE_MS });
     if (outcome === 'busy') throw new SourceBusyError(sourceId);
   }
-  const waitedBefore = new Map((activeClosing(watch)?.sources ?? []).map((source) => [source.source, source.observed_lag_ms]));
+  const closed: Watch[] = [];
+  for (const due of watches) {
+    const done = await decide(deps, due, now);
+    if (done) closed.push(done);
+  }
+  if (closed.length === 0) return;
+  await scheduleSourcePolls(deps, [...new Set(closed.flatMap((done) => done.sources))]);
+  for (const done of closed) await deps.scheduler.publishVerdict(done.id);
+}
 
+/** Watching watches whose windows have ended by `now` and that no close has looked at yet for this window. */
+async function closingTogether(deps: WatchCloserDeps, lead: Watch, now: number): Promise<Watch[]> {
+  // Active watches are listed by expiry: the ones due now come first.
+  const soonest = await deps.store.list('active', MAX_CLOSES_PER_ROUND);
+  return soonest.filter(
+    (watch) =>
+      watch.id !== lead.id &&
+      watch.state === 'watching' &&
+      Date.parse(watch.expires_at) <= now &&
+      watch.closing?.window_end !== watch.expires_at,
+  );
+}
+
+/** The verdict of a watch whose sources were just looked at, or what its close waits for; the closed watch if closed. */
+async function decide(deps: WatchCloserDeps, watch: Watch, now: number): Promise<Watch | undefined> {
+  const waitedBefore = new Map((activeClosing(watch)?.sources ?? []).map((source) => [source.source, source.observed_lag_ms]));
   const [findings, coverage, silences, baseline] = await Promise.all([
     deps.findings.list(watch.id),
     deps.store.sourceHealth(watch.id),
@@ -80,7 +129,7 @@ export async function closeWatch(deps: WatchCloserDeps, watchId: string, now = D
   const { verdict, reasons } = decideVerdict(watch, findings, coverage, silences, baseline && baselinedHosts(baseline), behind);
   if (step.kind === 'wait' && verdict !== 'breached') {
     await waitForSources(deps, watch, sources, step.nextCheckAt, now);
-    return;
+    return undefined;
   }
 
   const closed = await deps.store.update(watch.id, (current) => {
@@ -94,13 +143,12 @@ export async function closeWatch(deps: WatchCloserDeps, watchId: string, now = D
     current.audit.push({ at: current.closed_at, actor: 'containment-watch', action: 'close', detail: verdict });
     return current;
   });
-  if (!closed) return;
+  if (!closed) return undefined;
   deps.logger.info(
     { watch_id: watch.id, incident_id: watch.incident_id, verdict, findings: findings.length, behind: behind.map((source) => source.source) },
     'watch closed',
   );
-  await scheduleSourcePolls(deps, closed.sources);
-  await deps.scheduler.publishVerdict(closed.id);
+  return closed;
 }
 
 const maxDefined = (a: number | undefined, b: number | undefined): number | undefined =>
