@@ -232,4 +232,5 @@ await benchFindingStore();
 await benchCoalescedPolling();
 await benchWebhook();
 await benchScale();
+await (await import('./backtest.js')).benchBacktest();
 process.exit(0);

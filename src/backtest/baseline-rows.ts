@@ -3,6 +3,9 @@ import type { HostMatcher } from '../contracts/host-identity.js';
 import { hostLabel } from '../contracts/host-identity.js';
 
 const HOUR = 3_600_000;
+
+/** A key part that tells an absent field from every value (telemetry text holds no NUL). */
+const part = (value: string | number | undefined) => (value === undefined ? '\u0001' : value);
 /** Distinct hours kept per row: a few weeks, hourly; more adds nothing to how deep the baseline is. */
 const MAX_HOURS = 1_000;
 
@@ -30,7 +33,7 @@ export class BaselineRows {
     if (host === undefined) return;
     const process = event.process;
     const { ip, hostname, port } = event.dst_endpoint;
-    const key = JSON.stringify([host, process?.path, process?.name, process?.sha1, ip, hostname, port, event.protocol]);
+    const key = `${host}\u0000${part(process?.path)}\u0000${part(process?.name)}\u0000${part(process?.sha1)}\u0000${part(ip)}\u0000${part(hostname)}\u0000${part(port)}\u0000${event.protocol}`;
     this.eventCount += 1;
     const row = this.rows.get(key);
     const hour = Math.floor(event.time / HOUR);

@@ -4,7 +4,7 @@ import { loadBacktestConfig } from './backtest-config.js';
 import { readContainmentRequest } from './containment-file.js';
 import { cutOffWarning } from './input/cut-off.js';
 import type { EntryStats } from './input/read-entry.js';
-import { readTelemetryFile } from './input/read-file.js';
+import { readTelemetryBatches } from './input/read-file.js';
 import { InputError } from './input-error.js';
 import { SysmonProcesses } from './readers/sysmon-processes.js';
 import { backtestMarkdown, backtestReport, type InputFileSummary } from './report.js';
@@ -82,7 +82,7 @@ export async function backtestCommand(argv: readonly string[], io: CommandIo): P
     ].map(({ path, role }) => {
       const entries: EntryStats[] = [];
       files.push({ path, role, entries });
-      return { name: path, role, events: readTelemetryFile(path, { processes }, entries) };
+      return { name: path, role, batches: readTelemetryBatches(path, { processes }, entries) };
     });
     const result = await runBacktest({ request, detection, defaults, inputs });
     for (const entry of files.flatMap((file) => file.entries)) {

@@ -72,7 +72,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const coverage = new CoverageTracker();
 
   const readStart = performance.now();
-  const split = await splitTelemetry(options.inputs, { baselineFrom, blockedAt, windowEnd }, rows, coverage);
+  const split = await splitTelemetry(options.inputs, { baselineFrom, blockedAt, windowEnd }, matchHost, rows, coverage);
 
   const baselineStart = performance.now();
   const entries = rows.entries();
@@ -87,16 +87,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   });
 
   const assessStart = performance.now();
-  const window = split.window.sort((a, b) => a.time - b.time);
   const watched: ConnectionEvent[] = [];
   const heard = new Map<string, number[]>();
-  let otherHosts = 0;
-  for (const event of window) {
-    const host = matchHost(event);
-    if (!host) {
-      otherHosts += 1;
-      continue;
-    }
+  for (const { event, host } of split.watched.sort((a, b) => a.event.time - b.event.time)) {
     coverage.watched(event, host);
     watched.push(event);
     const label = hostLabel(host).toLowerCase();
@@ -151,7 +144,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         to: snapshot.window.to,
       },
       beforeBaseline: split.beforeBaseline,
-      window: { events: window.length, otherHosts, afterEnd: split.afterEnd, assessed: ledger.counts },
+      window: { events: split.windowEvents, otherHosts: split.otherHosts, afterEnd: split.afterEnd, assessed: ledger.counts },
       timings: { readMs: baselineStart - readStart, baselineMs: assessStart - baselineStart, assessMs: assessEnd - assessStart },
     },
   };

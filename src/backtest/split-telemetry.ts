@@ -1,17 +1,31 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
+import type { HostMatcher } from '../contracts/host-identity.js';
+import type { WatchedHost } from '../contracts/watch.js';
 import type { BaselineRows } from './baseline-rows.js';
 import type { CoverageTracker } from './coverage.js';
 
-/** Events of one input: `events` inputs are split at `blocked_at`; `baseline` inputs are history, whatever their time. */
-export interface BacktestInput {
-  name: string;
-  role: 'events' | 'baseline';
-  events: AsyncIterable<ConnectionEvent> | Iterable<ConnectionEvent>;
+/**
+ * Events of one input, one at a time or in batches as a file reader hands them on: `events` inputs are split at
+ * `blocked_at`; `baseline` inputs are history, whatever their time.
+ */
+export type BacktestInput = { name: string; role: 'events' | 'baseline' } & (
+  | { events: AsyncIterable<ConnectionEvent> | Iterable<ConnectionEvent> }
+  | { batches: AsyncIterable<readonly ConnectionEvent[]> }
+);
+
+/** A window event of a watched host. */
+export interface WatchedEvent {
+  event: ConnectionEvent;
+  host: WatchedHost;
 }
 
 export interface SplitTelemetry {
-  /** Events from `blocked_at` to the end of the window, each (source, id) once, in input order. */
-  window: ConnectionEvent[];
+  /** Events of watched hosts from `blocked_at` to the end of the window, each (source, id) once, in input order. */
+  watched: WatchedEvent[];
+  /** Window events, each (source, id) once, of any host. */
+  windowEvents: number;
+  /** Of those, events of hosts the watch does not cover. */
+  otherHosts: number;
   /** Sources of the `events` inputs: the watch's sources. */
   sources: string[];
   eventsRead: number;
@@ -22,39 +36,55 @@ export interface SplitTelemetry {
   afterEnd: number;
 }
 
+async function* batchesOf(input: BacktestInput): AsyncGenerator<readonly ConnectionEvent[]> {
+  if ('batches' in input) {
+    yield* input.batches;
+    return;
+  }
+  for await (const event of input.events) yield [event];
+}
+
 /**
  * Reads every input once: pre-block events (and all `baseline` inputs) are aggregated into baseline rows as they
- * stream by, window events are kept for judging, and every `events` event counts towards its source's coverage.
+ * stream by, window events of watched hosts are kept for judging (the others only counted), and every `events`
+ * event counts towards its source's coverage. What is held grows with the window's watched events, not the input.
  */
 export async function splitTelemetry(
   inputs: readonly BacktestInput[],
   bounds: { baselineFrom: number; blockedAt: number; windowEnd: number },
+  matchHost: HostMatcher,
   rows: BaselineRows,
   coverage: CoverageTracker,
 ): Promise<SplitTelemetry> {
   const seen = new Set<string>();
   const sources = new Set<string>();
-  const split: SplitTelemetry = { window: [], sources: [], eventsRead: 0, duplicates: 0, beforeBaseline: 0, afterEnd: 0 };
+  const split: SplitTelemetry = { watched: [], windowEvents: 0, otherHosts: 0, sources: [], eventsRead: 0, duplicates: 0, beforeBaseline: 0, afterEnd: 0 };
   for (const input of inputs) {
-    for await (const event of input.events) {
-      split.eventsRead += 1;
-      if (input.role === 'baseline') {
-        rows.add(event);
-        continue;
-      }
-      sources.add(event.source);
-      coverage.seen(event);
-      if (event.time < bounds.blockedAt) {
-        if (event.time >= bounds.baselineFrom) rows.add(event);
-        else split.beforeBaseline += 1;
-      } else if (event.time >= bounds.windowEnd) {
-        split.afterEnd += 1;
-      } else {
-        const key = `${event.source}\u0000${event.id}`;
-        if (seen.has(key)) split.duplicates += 1;
-        else {
+    for await (const events of batchesOf(input)) {
+      split.eventsRead += events.length;
+      for (const event of events) {
+        if (input.role === 'baseline') {
+          rows.add(event);
+          continue;
+        }
+        sources.add(event.source);
+        coverage.seen(event);
+        if (event.time < bounds.blockedAt) {
+          if (event.time >= bounds.baselineFrom) rows.add(event);
+          else split.beforeBaseline += 1;
+        } else if (event.time >= bounds.windowEnd) {
+          split.afterEnd += 1;
+        } else {
+          const key = `${event.source}\u0000${event.id}`;
+          if (seen.has(key)) {
+            split.duplicates += 1;
+            continue;
+          }
           seen.add(key);
-          split.window.push(event);
+          split.windowEvents += 1;
+          const host = matchHost(event);
+          if (host) split.watched.push({ event, host });
+          else split.otherHosts += 1;
         }
       }
     }

@@ -15,11 +15,19 @@ export interface TextEntry {
    * ends where the data did, so its last line is partial and whatever followed is lost.
    */
   readonly ending: { cut?: string };
+  /**
+   * The same text again from its start, for a first pass over a log that joins records across it. Read errors end
+   * it quietly: the reading pass reports them where they are.
+   */
+  reread(): AsyncIterable<string>;
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
 const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Large reads: each chunk is one step of the async pipeline that follows, whatever the number of lines in it. */
+const READ_CHUNK = { highWaterMark: 1 << 20 };
 
 const startsWith = (bytes: Uint8Array, magic: readonly number[]) => magic.every((byte, index) => bytes[index] === byte);
 
@@ -30,13 +38,34 @@ const startsWith = (bytes: Uint8Array, magic: readonly number[]) => magic.every(
  */
 export async function* openTextEntries(path: string): AsyncGenerator<TextEntry> {
   const head = await readHead(path);
-  const ending = {};
   if (startsWith(head, ZIP_MAGIC) || startsWith(head, EMPTY_ZIP_MAGIC)) {
     yield* zipEntries(path);
-  } else if (startsWith(head, GZIP_MAGIC)) {
-    yield { name: path, chunks: decode(createReadStream(path).pipe(createGunzip()), path, ending), ending };
-  } else {
-    yield { name: path, chunks: decode(createReadStream(path), path, ending), ending };
+    return;
+  }
+  const gzip = startsWith(head, GZIP_MAGIC);
+  const text = (ending: TextEntry['ending']) => {
+    const bytes = createReadStream(path, READ_CHUNK);
+    return decode(gzip ? bytes.pipe(createGunzip()) : bytes, path, ending);
+  };
+  const ending = {};
+  yield { name: path, chunks: text(ending), ending, reread: () => quietly(text({})) };
+}
+
+async function* quietly(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    yield* chunks;
+  } catch {
+    return;
+  }
+}
+
+/** The text of one zip member, inflating the archive again up to it. */
+async function* memberText(path: string, name: string): AsyncGenerator<string> {
+  for await (const entry of zipEntries(path)) {
+    if (entry.name === name) {
+      yield* entry.chunks;
+      return;
+    }
   }
 }
 
@@ -125,7 +154,7 @@ async function* zipPieces(path: string): AsyncGenerator<Piece, number | undefine
     }
     if (failure) throw new InputError(path, `not a readable zip archive: ${failure.message}`);
   };
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of createReadStream(path, READ_CHUNK)) {
     push(chunk as Buffer, false);
     yield* ready.splice(0);
   }
@@ -156,7 +185,8 @@ async function* zipEntries(path: string): AsyncGenerator<TextEntry> {
         }
         if (next.done && next.value === member) ending.cut = 'the zip archive ends inside this member (the file is cut off)';
       }
-      yield { name: `${path}:${name}`, chunks: decode(bytes(), `${path}:${name}`, ending), ending };
+      const entryName = `${path}:${name}`;
+      yield { name: entryName, chunks: decode(bytes(), entryName, ending), ending, reread: () => quietly(memberText(path, entryName)) };
       while (!next.done && next.value.member === member) next = await pieces.next();
     }
   } finally {

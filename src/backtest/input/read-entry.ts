@@ -5,10 +5,10 @@ import { createConnectionEventReader } from '../readers/connection-events.js';
 import { createMdeNetworkEventReader } from '../readers/mde-network-events.js';
 import type { RecordReader } from '../readers/record-reader.js';
 import type { SysmonProcesses } from '../readers/sysmon-processes.js';
-import { createWindowsEventReader } from '../readers/windows-events.js';
+import { createWindowsEventReader, FIRST_PASS_LINE, mayMatterToFirstPass, WindowsLogIndex } from '../readers/windows-events.js';
 import { createZeekConnReader } from '../readers/zeek-conn.js';
 import { UNFINISHED_LINE, type CutOff } from './cut-off.js';
-import { splitLines, type Line } from './lines.js';
+import { splitLineBatches, type Line } from './lines.js';
 import type { TextEntry } from './open-text.js';
 import { peekFirstLine } from './peek.js';
 import { documentRows, recordFormat, sniffLayout, unwrapSearchResult, type RecordFormat } from './sniff.js';
@@ -32,12 +32,16 @@ export interface ReadContext {
   processes: SysmonProcesses;
 }
 
-function readerFor(format: RecordFormat, context: ReadContext): RecordReader {
+/** The reader of a format; a Windows log's needs the first pass over it (`index`). */
+async function readerFor(format: RecordFormat, context: ReadContext, index: (log: WindowsLogIndex) => Promise<void>): Promise<RecordReader> {
   switch (format) {
     case 'connection-events':
       return createConnectionEventReader();
-    case 'windows-events':
-      return createWindowsEventReader(context.processes);
+    case 'windows-events': {
+      const log = new WindowsLogIndex(context.processes);
+      await index(log);
+      return createWindowsEventReader(context.processes, log);
+    }
     case 'mde-network-events':
       return createMdeNetworkEventReader();
     case 'zeek-conn':
@@ -45,12 +49,15 @@ function readerFor(format: RecordFormat, context: ReadContext): RecordReader {
   }
 }
 
+/** Events are handed on in batches of about this many from formats that are not read chunk by chunk. */
+const BATCH = 1_000;
+
 /**
- * The connection events of one entry, whatever its format; `stats` is filled as it is read. An entry cut off at
+ * The connection events of one entry in batches, whatever its format; `stats` is filled as it is read. An entry cut off at
  * its end gives what was read before the cut, and `stats.cut_off` says what was lost; when nothing before the cut
  * could be read, the cut is recorded for `readTelemetryFile` to refuse the file, unless another entry of it reads.
  */
-export async function* readEntry(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent> {
+export async function* readEntry(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent[]> {
   try {
     yield* readLayout(entry, context, stats);
   } catch (error) {
@@ -61,7 +68,7 @@ export async function* readEntry(entry: TextEntry, context: ReadContext, stats: 
   if (entry.ending.cut !== undefined) stats.cut_off ??= { reason: entry.ending.cut };
 }
 
-async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent> {
+async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent[]> {
   const peeked = await peekFirstLine(entry.chunks);
   if (peeked.firstLine === undefined) {
     stats.format = 'empty';
@@ -73,7 +80,7 @@ async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryS
       throw new InputError(entry.name, layout.reason, peeked.firstLineNumber);
     case 'json-lines':
       stats.format = `${layout.format} (JSON lines)`;
-      yield* jsonLines(entry, peeked.chunks, readerFor(layout.format, context), stats);
+      yield* jsonLines(entry, peeked.chunks, await readerFor(layout.format, context, (log) => indexLines(entry.reread(), log)), stats);
       return;
     case 'json-document':
       yield* jsonDocument(entry.name, peeked.chunks, context, stats);
@@ -88,6 +95,44 @@ async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryS
   }
 }
 
+/**
+ * The first pass over a Windows log of JSON lines: the text is searched for the event ids that matter to it, and
+ * only the lines they are in are parsed.
+ */
+async function indexLines(chunks: AsyncIterable<string>, log: WindowsLogIndex): Promise<void> {
+  let pending = '';
+  let first = true;
+  const note = (line: string) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    log.note(unwrapSearchResult(value));
+  };
+  for await (const chunk of chunks) {
+    const text = first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : pending + chunk;
+    first = false;
+    const complete = text.lastIndexOf('\n') + 1;
+    for (const line of linesMatching(text, complete)) note(line);
+    pending = text.slice(complete);
+  }
+  if (pending !== '' && mayMatterToFirstPass(pending)) note(pending);
+}
+
+/** The lines of `text` before `end` that may matter to the first pass, each once. */
+function* linesMatching(text: string, end: number): Generator<string> {
+  const search = new RegExp(FIRST_PASS_LINE.source, 'g');
+  let match: RegExpExecArray | null;
+  while ((match = search.exec(text)) !== null && match.index < end) {
+    const start = text.lastIndexOf('\n', match.index) + 1;
+    const stop = text.indexOf('\n', match.index);
+    yield text.slice(start, stop);
+    search.lastIndex = stop + 1;
+  }
+}
+
 /** Records that a partial last line was dropped. */
 function dropLast(entry: TextEntry, line: Line, stats: EntryStats): void {
   stats.cut_off = { reason: entry.ending.cut ?? UNFINISHED_LINE, line: line.number, bytes: Buffer.byteLength(line.text) };
@@ -96,14 +141,20 @@ function dropLast(entry: TextEntry, line: Line, stats: EntryStats): void {
 async function* zeekTsv(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
   const records = zeekTsvRecords(entry.name, chunks, entry.ending);
   let next = await records.next();
+  let events: ConnectionEvent[] = [];
   for (; !next.done; next = await records.next()) {
     stats.records += 1;
     const event = reader.read(next.value.record, { entry: entry.name, line: next.value.line });
     if (event) {
       stats.events += 1;
-      yield event;
+      events.push(event);
+      if (events.length === BATCH) {
+        yield events;
+        events = [];
+      }
     }
   }
+  if (events.length > 0) yield events;
   if (next.value) dropLast(entry, next.value, stats);
   yield* finish(reader, stats);
 }
@@ -114,22 +165,26 @@ async function* zeekTsv(entry: TextEntry, chunks: AsyncIterable<string>, reader:
  */
 async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
   let broken: { line: Line; error: InputError } | undefined;
-  for await (const line of splitLines(chunks)) {
-    if (line.text.trim() === '') continue;
-    if (broken) throw broken.error;
-    let value: unknown;
-    try {
-      value = unwrapSearchResult(JSON.parse(line.text));
-    } catch (error) {
-      broken = { line, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, line.number) };
-      continue;
+  for await (const lines of splitLineBatches(chunks)) {
+    const events: ConnectionEvent[] = [];
+    for (const line of lines) {
+      if (isBlank(line.text)) continue;
+      if (broken) throw broken.error;
+      let value: unknown;
+      try {
+        value = unwrapSearchResult(JSON.parse(line.text));
+      } catch (error) {
+        broken = { line, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, line.number) };
+        continue;
+      }
+      stats.records += 1;
+      const event = reader.read(value, { entry: entry.name, line: line.number });
+      if (event) {
+        stats.events += 1;
+        events.push(event);
+      }
     }
-    stats.records += 1;
-    const event = reader.read(value, { entry: entry.name, line: line.number });
-    if (event) {
-      stats.events += 1;
-      yield event;
-    }
+    if (events.length > 0) yield events;
   }
   if (broken) {
     if (broken.line.terminated) throw broken.error;
@@ -138,12 +193,15 @@ async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reade
   yield* finish(reader, stats);
 }
 
+/** A JSON line starts with "{" (or "[") in practice: only a line that does not is trimmed to tell blank from not. */
+const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === '');
+
 function* finish(reader: RecordReader, stats: EntryStats) {
   const held = reader.finish();
   stats.events += held.length;
   stats.skipped = reader.skipped;
   if (reader.skipReasons?.size) stats.skip_reasons = Object.fromEntries(reader.skipReasons);
-  yield* held;
+  if (held.length > 0) yield held;
 }
 
 /** A JSON document is parsed whole: only its rows are streamed to the reader. */
@@ -163,15 +221,23 @@ async function* jsonDocument(name: string, chunks: AsyncIterable<string>, contex
   const format = recordFormat(rows[0]);
   if (format === undefined) throw new InputError(name, 'row 0: not a record of a known format');
   stats.format = `${format} (JSON document)`;
-  const reader = readerFor(format, context);
+  const reader = await readerFor(format, context, async (log) => {
+    for (const row of rows) log.note(row);
+  });
+  let events: ConnectionEvent[] = [];
   for (const [row, value] of rows.entries()) {
     stats.records += 1;
     const event = reader.read(value, { entry: name, row });
     if (event) {
       stats.events += 1;
-      yield event;
+      events.push(event);
+      if (events.length === BATCH) {
+        yield events;
+        events = [];
+      }
     }
   }
+  if (events.length > 0) yield events;
   yield* finish(reader, stats);
 }
 
@@ -235,15 +301,17 @@ async function* csvRows(entry: TextEntry, chunks: AsyncIterable<string>, delimit
   let lastBytes = 0;
   let endsWithBreak = false;
   function* take(records: CsvRecord[]) {
+    const events: ConnectionEvent[] = [];
     for (const { record, line, bytes: end } of records) {
       lastBytes = end;
       stats.records += 1;
       const event = reader.read(record, { entry: name, line });
       if (event) {
         stats.events += 1;
-        yield event;
+        events.push(event);
       }
     }
+    if (events.length > 0) yield events;
   }
   for await (const chunk of chunks) {
     bytes += Buffer.byteLength(chunk);

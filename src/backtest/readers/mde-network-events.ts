@@ -1,6 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeProtocol, remoteHost } from '../../sources/mde/parse.js';
-import { displayedTime, fileName, integer, isRecord, optional, port, text, utcTime, type Fields } from './fields.js';
+import { displayedTime, fileName, integer, isRecord, port, present, text, utcTime, type Fields } from './fields.js';
 import { positionId, recordError, type RecordPosition, type RecordReader } from './record-reader.js';
 
 export const MDE_SOURCE = 'mde';
@@ -85,25 +85,25 @@ export function createMdeNetworkEventReader(): RecordReader {
         id: reportId === undefined ? positionId(at) : `mde:${deviceId ?? deviceName}:${reportId}:${stamp}`,
         source: MDE_SOURCE,
         time,
-        device: { ...optional('hostname', deviceName), ...optional('uid', deviceId), ...optional('ip', localIp) },
-        process: {
-          ...optional('pid', pid),
-          ...optional('name', name),
-          ...optional('path', path),
-          ...optional('cmd_line', text(record.InitiatingProcessCommandLine)),
-          ...optional('sha1', text(record.InitiatingProcessSHA1)),
-          ...optional('sha256', text(record.InitiatingProcessSHA256)),
-          ...optional('user', account && domain ? `${domain}\\${account}` : account),
-          ...optional('parent_name', text(record.InitiatingProcessParentFileName)),
+        device: present({ hostname: deviceName, uid: deviceId, ip: localIp }),
+        process: present({
+          pid,
+          name,
+          path,
+          cmd_line: text(record.InitiatingProcessCommandLine),
+          sha1: text(record.InitiatingProcessSHA1),
+          sha256: text(record.InitiatingProcessSHA256),
+          user: account && domain ? `${domain}\\${account}` : account,
+          parent_name: text(record.InitiatingProcessParentFileName),
           // Lineage only: a start time in neither form leaves it out rather than refusing the row.
-          ...optional('started_at', utcTime(started) ?? displayedTime(started)),
-        },
-        src_endpoint: { ...optional('ip', localIp), ...optional('port', localPort) },
-        dst_endpoint: {
-          ...optional('ip', remoteIp),
-          ...optional('port', protocol.startsWith('icmp') ? undefined : remotePort),
-          ...optional('hostname', remoteHost(text(record.RemoteUrl))),
-        },
+          started_at: utcTime(started) ?? displayedTime(started),
+        }),
+        src_endpoint: present({ ip: localIp, port: localPort }),
+        dst_endpoint: present({
+          ip: remoteIp,
+          port: protocol.startsWith('icmp') ? undefined : remotePort,
+          hostname: remoteHost(text(record.RemoteUrl)),
+        }),
         protocol,
         ...disposition,
       };

@@ -1,4 +1,4 @@
-import { integer, optional, utcTime } from './fields.js';
+import { integer, present, utcTime } from './fields.js';
 import { positionId, recordError, type RecordPosition } from './record-reader.js';
 import { endpointsOf, parentFields, processFields, socketKey, type PendingConnection } from './windows-connection.js';
 import type { WindowsRecord } from './windows-record.js';
@@ -20,20 +20,15 @@ export function sysmonConnection(event: WindowsRecord, at: RecordPosition): Pend
       id: event.recordId === undefined || computer === undefined ? positionId(at) : `sysmon:${computer}:${event.recordId}`,
       source: SYSMON_SOURCE,
       time,
-      device: { ...optional('hostname', computer), ...optional('ip', outbound ? ends.srcIp : undefined) },
+      device: present({ hostname: computer, ip: outbound ? ends.srcIp : undefined }),
       process: {
         ...processFields(event.get('Image')),
-        ...optional('pid', typeof pid === 'number' ? pid : undefined),
-        ...optional('user', event.get('User')),
+        ...present({ pid: typeof pid === 'number' ? pid : undefined, user: event.get('User') }),
         // Event ID 3 names no parent; ECS pipelines that enrich it from the process start do.
         ...parentFields(event),
       },
-      src_endpoint: { ...optional('ip', ends.srcIp), ...optional('port', ends.srcPort) },
-      dst_endpoint: {
-        ...optional('ip', ends.dstIp),
-        ...optional('port', ends.dstPort),
-        ...optional('hostname', event.get('DestinationHostname')),
-      },
+      src_endpoint: present({ ip: ends.srcIp, port: ends.srcPort }),
+      dst_endpoint: present({ ip: ends.dstIp, port: ends.dstPort, hostname: event.get('DestinationHostname') }),
       protocol,
       direction: initiated === undefined ? 'unknown' : outbound ? 'outbound' : 'inbound',
       // Sysmon logs that a socket connected or sent; whether the peer answered is not in the event.

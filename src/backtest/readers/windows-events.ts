@@ -14,51 +14,93 @@ export { WFP_SOURCE } from './wfp-connection.js';
 const SAME_CONNECTION_MS = 120_000;
 
 /**
+ * A line that may hold a Sysmon process creation or a WFP event, as an event id field of 1, 5156 or 5157 in any
+ * of the shapes `windowsRecord` reads; every other line is left out of the first pass without being parsed.
+ */
+export const FIRST_PASS_LINE = /"(?:EventID|EventCode|event_id|code|event\.code)"[ \t]*:[ \t]*"?[ \t]*0*(?:1|515[67])[ \t]*"?[ \t]*[,}]/;
+
+export const mayMatterToFirstPass = (line: string) => FIRST_PASS_LINE.test(line);
+
+const NOWHERE = { entry: '' };
+
+/**
+ * What a first pass over a Windows log learns before its connections are read, so that they stream through
+ * instead of being held until the end of the log: every Sysmon process creation (Event ID 1) goes into the shared
+ * `SysmonProcesses`, and the sockets of WFP events are noted. Records that are not valid are left for the
+ * reading pass to report.
+ */
+export class WindowsLogIndex {
+  /** Only Sysmon connections of these sockets are remembered, to drop the WFP events they duplicate. */
+  readonly wfpSockets = new Set<string>();
+
+  constructor(private readonly processes: SysmonProcesses) {}
+
+  note(record: unknown): void {
+    if (!isRecord(record)) return;
+    const event = windowsRecord(record);
+    if (!event) return;
+    const isSysmon = event.channel.includes('sysmon');
+    if (isSysmon && event.eventId === 1) this.processes.add(event);
+    else if (!isSysmon && (event.eventId === 5156 || event.eventId === 5157)) {
+      try {
+        const { socket } = wfpConnection(event, NOWHERE, event.eventId === 5157);
+        if (socket !== undefined) this.wfpSockets.add(socket);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+/**
  * Windows event logs as JSON lines: Sysmon Event ID 3 (network connection), joined on ProcessGuid with Event ID 1
  * (process create) for the command line, hashes, parent and user; and the Security log's Windows Filtering
  * Platform events 5156 (connection permitted) and 5157 (blocked), which also log connections Sysmon's
  * configuration left out. A WFP event of a socket Sysmon also logged is dropped: one connection, one event.
- * Every other event in the log is skipped.
+ * Every other event in the log is skipped. `index` is the first pass over the same log: the process creations of
+ * the whole log are known before its first connection is read, so Sysmon connections are handed on as they are
+ * read; WFP events are held until the end of the log.
  */
-export function createWindowsEventReader(processes: SysmonProcesses): RecordReader {
-  const sysmon: PendingConnection[] = [];
+export function createWindowsEventReader(processes: SysmonProcesses, index: WindowsLogIndex): RecordReader {
   const wfp: PendingConnection[] = [];
+  const sysmonSockets = new Map<string, number[]>();
   let skipped = 0;
+
+  function joined({ event, socket, guid }: PendingConnection): ConnectionEvent {
+    const details = processes.get(guid);
+    if (details) event.process = { ...details, ...event.process };
+    if (socket !== undefined && index.wfpSockets.has(socket)) {
+      const times = sysmonSockets.get(socket);
+      if (times) times.push(event.time);
+      else sysmonSockets.set(socket, [event.time]);
+    }
+    return event;
+  }
 
   return {
     get skipped() {
       return skipped;
     },
-    read(record, at): undefined {
+    read(record, at): ConnectionEvent | undefined {
       if (!isRecord(record)) throw recordError(at, 'not a JSON object');
       const event = windowsRecord(record);
       const isSysmon = event !== undefined && event.channel.includes('sysmon');
-      if (event && isSysmon && event.eventId === 3) sysmon.push(sysmonConnection(event, at));
-      else if (event && isSysmon && event.eventId === 1) processes.add(event);
-      else if (event && !isSysmon && (event.eventId === 5156 || event.eventId === 5157)) wfp.push(wfpConnection(event, at, event.eventId === 5157));
+      // Process creations were taken by the first pass.
+      if (event && isSysmon && event.eventId === 3) return joined(sysmonConnection(event, at));
+      if (event && isSysmon && event.eventId === 1) return undefined;
+      if (event && !isSysmon && (event.eventId === 5156 || event.eventId === 5157)) wfp.push(wfpConnection(event, at, event.eventId === 5157));
       else skipped += 1;
       return undefined;
     },
     finish(): ConnectionEvent[] {
-      const sysmonSockets = new Map<string, number[]>();
       const events: ConnectionEvent[] = [];
-      for (const { event, socket, guid } of sysmon) {
-        const details = processes.get(guid);
-        if (details) event.process = { ...details, ...event.process };
-        if (socket !== undefined) {
-          const times = sysmonSockets.get(socket);
-          if (times) times.push(event.time);
-          else sysmonSockets.set(socket, [event.time]);
-        }
-        events.push(event);
-      }
       for (const { event, socket } of wfp) {
         const times = socket === undefined ? undefined : sysmonSockets.get(socket);
         if (times?.some((time) => Math.abs(time - event.time) <= SAME_CONNECTION_MS)) skipped += 1;
         else events.push(event);
       }
-      sysmon.length = 0;
       wfp.length = 0;
+      sysmonSockets.clear();
       return events;
     },
   };

@@ -93,6 +93,30 @@ function holdsXmlText(record: Fields): boolean {
   return Object.hasOwn(record, 'EventReceivedTime') || Object.hasOwn(record, 'SourceModuleType') || /^XmlWinEventLog:/i.test(text(record.source) ?? '');
 }
 
+/** A record read as a Windows event; a class rather than closures per record, which millions of records make costly. */
+class WindowsEventRecord implements WindowsRecord {
+  constructor(
+    private readonly record: Fields,
+    private readonly data: Fields,
+    private readonly xml: boolean,
+    readonly eventId: number,
+    readonly channel: string,
+    readonly computer: string | undefined,
+    readonly recordId: string | undefined,
+    readonly timestamp: number | undefined,
+    readonly nxlog: WindowsRecord['nxlog'],
+  ) {}
+
+  get(name: string): string | undefined {
+    return this.field(name) ?? fromEcs(this.record, name);
+  }
+
+  private field(name: string): string | undefined {
+    const value = Object.hasOwn(this.data, name) ? text(this.data[name]) : undefined;
+    return this.xml && value !== undefined ? text(unescapeXml(value)) : value;
+  }
+}
+
 /** The record as a Windows event, or undefined when it is not one (no event id). */
 export function windowsRecord(record: Fields): WindowsRecord | undefined {
   const winlog = isRecord(record.winlog) ? record.winlog : undefined;
@@ -110,20 +134,17 @@ export function windowsRecord(record: Fields): WindowsRecord | undefined {
     '';
   const eventTime = text(record.EventTime);
   const stamp = Date.parse(text(record['@timestamp']) ?? text(record._time) ?? '');
-  const xml = holdsXmlText(record);
-  const field = (name: string) => {
-    const value = Object.hasOwn(data, name) ? text(data[name]) : undefined;
-    return xml && value !== undefined ? text(unescapeXml(value)) : value;
-  };
-  return {
+  return new WindowsEventRecord(
+    record,
+    data,
+    holdsXmlText(record),
     eventId,
-    channel: channel.toLowerCase(),
-    computer: text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
-    recordId: text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
-    get: (name) => field(name) ?? fromEcs(record, name),
-    timestamp: Number.isNaN(stamp) ? undefined : stamp,
-    nxlog: eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
-  };
+    channel.toLowerCase(),
+    text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
+    text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
+    Number.isNaN(stamp) ? undefined : stamp,
+    eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
+  );
 }
 
 const QUARTER_HOUR = 15 * 60_000;
