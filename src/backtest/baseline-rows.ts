@@ -41,7 +41,8 @@ export class BaselineRows {
       row.count += 1;
       row.first_seen = Math.min(row.first_seen, event.time);
       row.last_seen = Math.max(row.last_seen, event.time);
-      if (row.hours && !row.hours.includes(hour) && row.hours.length < MAX_HOURS) row.hours.push(hour);
+      // Telemetry is mostly in time order: the hour last added is the one to compare first.
+      if (row.hours && row.hours[row.hours.length - 1] !== hour && !row.hours.includes(hour) && row.hours.length < MAX_HOURS) row.hours.push(hour);
       return;
     }
     this.rows.set(key, {
