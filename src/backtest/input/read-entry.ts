@@ -165,20 +165,24 @@ async function* zeekTsv(entry: TextEntry, chunks: AsyncIterable<string>, reader:
  */
 async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
   let broken: { line: Line; error: InputError } | undefined;
-  for await (const lines of splitLineBatches(chunks)) {
+  // One position, updated per line: readers use it at once (errors, ids) and keep none.
+  const at = { entry: entry.name, line: 0 };
+  for await (const { texts, first, terminated } of splitLineBatches(chunks)) {
     const events: ConnectionEvent[] = [];
-    for (const line of lines) {
-      if (isBlank(line.text)) continue;
+    for (let index = 0; index < texts.length; index += 1) {
+      const text = texts[index]!;
+      if (isBlank(text)) continue;
       if (broken) throw broken.error;
+      at.line = first + index;
       let value: unknown;
       try {
-        value = unwrapSearchResult(JSON.parse(line.text));
+        value = unwrapSearchResult(JSON.parse(text));
       } catch (error) {
-        broken = { line, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, line.number) };
+        broken = { line: { text, number: at.line, terminated }, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, at.line) };
         continue;
       }
       stats.records += 1;
-      const event = reader.read(value, { entry: entry.name, line: line.number });
+      const event = reader.read(value, at);
       if (event) {
         stats.events += 1;
         events.push(event);
