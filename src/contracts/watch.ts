@@ -129,6 +129,22 @@ export const SourcePauseSchema = z.object({
 });
 export type SourcePause = z.infer<typeof SourcePauseSchema>;
 
+/**
+ * A source polled less often than its watches asked: one poll takes more queries than the share of the vendor's
+ * request budget polls may use (see `rules/poll-pace.ts`).
+ */
+export const PollPaceSchema = z.object({
+  /** The shortest poll interval the source's watches asked for. */
+  asked_ms: z.number().int().positive(),
+  /** How often the source is polled instead. */
+  every_ms: z.number().int().positive(),
+  queries_per_poll: z.number().int().positive(),
+  budget_per_minute: z.number().int().positive(),
+  /** Since when it has been slower than asked. */
+  since: z.string(),
+});
+export type PollPace = z.infer<typeof PollPaceSchema>;
+
 export const SourceHealthSchema = z.object({
   source: z.string(),
   /** The end of the telemetry window successfully read for this watch. */
@@ -160,6 +176,8 @@ export const SourceHealthSchema = z.object({
   gaps: z.array(SourceGapSchema),
   /** Set while the source's polling is paused; the gap it leaves is in `gaps`. */
   paused: SourcePauseSchema.optional(),
+  /** Set while the source is polled less often than asked, to stay within its request budget. */
+  slowed: PollPaceSchema.optional(),
   /**
    * The longest delay seen recently of an event a read delivered although an earlier read had covered its time (late
    * ingestion), and when it was seen; the close waits at least that long for the source.

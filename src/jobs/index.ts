@@ -2,6 +2,7 @@ import { baselineJob, type BaselineJobDeps } from './baseline.js';
 import { closeJob, type CloseJobDeps } from './close.js';
 import { bindJob, type RunnableJob } from './job.js';
 import { pollJobOf, type PollJobDeps } from './poll.js';
+import { pollShardJobOf, type PollShardJobDeps } from './poll-shard.js';
 import { prevalenceJob, type PrevalenceJobDeps } from './prevalence.js';
 import { reconcileJob, type ReconcileJobDeps } from './reconcile.js';
 import { slackActionJob, type SlackActionJobDeps } from './slack-action.js';
@@ -16,6 +17,7 @@ export interface JobDeps {
   close: CloseJobDeps;
   reconcile: ReconcileJobDeps;
   poll: PollJobDeps;
+  pollShard: PollShardJobDeps;
   prevalence: PrevalenceJobDeps;
   sync: SyncJobDeps;
   verdict: VerdictJobDeps;
@@ -28,7 +30,7 @@ export function watchJobs(deps: JobDeps, sourceIds: readonly string[]): Runnable
     bindJob(closeJob, deps.close),
     bindJob(reconcileJob, deps.reconcile),
     bindJob(prevalenceJob, deps.prevalence),
-    ...sourceIds.map((sourceId) => bindJob(pollJobOf(sourceId), deps.poll)),
+    ...sourceIds.flatMap((sourceId) => [bindJob(pollJobOf(sourceId), deps.poll), bindJob(pollShardJobOf(sourceId), deps.pollShard)]),
     bindJob(syncJob, deps.sync),
     bindJob(verdictJob, deps.verdict),
   ];

@@ -16,6 +16,8 @@ export function redisKeys(prefix: string) {
     publishedFindings: (id: string) => `${watch(id)}:published`,
     eventStats: (id: string) => `${watch(id)}:event-stats`,
     seenEvents: (id: string) => `${watch(id)}:seen`,
+    /** Held while a poll of `sourceId` reads and records for the watch: one poll at a time per watch and source. */
+    watchPollLock: (id: string, sourceId: string) => `${watch(id)}:poll-lock:${sourceId}`,
     suppressed: (id: string) => `${watch(id)}:suppressed`,
     /** Recent connections of one (host, process, destination, port, protocol) tuple, by its finding id. */
     beaconHistory: (id: string, tuple: string) => `${watch(id)}:beacon:${tuple}`,
@@ -48,11 +50,14 @@ export function redisKeys(prefix: string) {
     incidentLock: (incidentId: string) => `${global}:incident-lock:${incidentId}`,
     idempotency: (key: string) => `${global}:idem:${key}`,
     sourceWatches: (sourceId: string) => `${global}:source:${sourceId}:watches`,
-    sourcePollLock: (sourceId: string) => `${global}:source:${sourceId}:poll-lock`,
     requestBudget: (sourceId: string) => `${global}:source:${sourceId}:budget`,
+    /** Set while a slowed source's last poll start holds its interval: no other poll starts until it expires. */
+    pollStarted: (sourceId: string) => `${global}:source:${sourceId}:poll-started`,
     tokenCache: (sourceId: string) => `${global}:source:${sourceId}:token`,
     /** Sources whose polling is paused by a terminal failure (a rejected credential): source id -> JSON. */
     sourceFaults: `${global}:source-faults`,
+    /** Sources polled less often than asked, to stay within their request budget: source id -> JSON (PollPace). */
+    pollPaces: `${global}:poll-paces`,
     /** One host's raw baseline rows from one source (gzipped JSON), reused by later watches of that host. */
     hostBaseline: (sourceId: string, host: string) => `${global}:source:${sourceId}:host-baseline:${host}`,
     /** The source's latest estate-wide prevalence reads (gzipped JSON), newest first. */

@@ -63,3 +63,58 @@ export async function holdLease(redis: Redis, key: string, { ttlMs, waitMs = 0 }
     },
   };
 }
+
+const TAKE_ALL = `
+local taken = {}
+for index, key in ipairs(KEYS) do
+  if redis.call('set', key, ARGV[1], 'PX', ARGV[2], 'NX') then taken[#taken + 1] = index end
+end
+return taken
+`;
+const RENEW_ALL = `for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('pexpire', key, ARGV[2]) end end return 0`;
+const RELEASE_ALL = `for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('del', key) end end return 0`;
+
+/** Leases on several keys at once: `held` lists the keys this holder got. */
+export interface MultiLease extends Lease {
+  held: readonly string[];
+}
+
+/**
+ * Takes whichever of `keys` are free, in one round trip, renewed like `holdLease` until released. With `all`, it
+ * takes every key or none, retrying until `waitMs` has passed (undefined then); without, it takes what is free at
+ * once (possibly nothing). The keys must live in one Redis Cluster slot.
+ */
+export async function holdLeases(
+  redis: Redis,
+  keys: readonly string[],
+  { ttlMs, waitMs = 0, all = false }: { ttlMs: number; waitMs?: number; all?: boolean },
+): Promise<MultiLease | undefined> {
+  const token = randomUUID();
+  const deadline = Date.now() + waitMs;
+  let delay = 5;
+  let held: string[] = [];
+  for (;;) {
+    if (keys.length === 0) break;
+    const taken = (await redis.eval(TAKE_ALL, keys.length, ...keys, token, ttlMs)) as number[];
+    held = taken.map((index) => keys[index - 1] as string);
+    if (!all || held.length === keys.length) break;
+    if (held.length > 0) await redis.eval(RELEASE_ALL, held.length, ...held, token);
+    held = [];
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 100);
+  }
+  const renewal =
+    held.length === 0
+      ? undefined
+      : setInterval(() => void redis.eval(RENEW_ALL, held.length, ...held, token, ttlMs).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
+  renewal?.unref();
+  return {
+    held,
+    async release() {
+      if (renewal === undefined) return;
+      clearInterval(renewal);
+      await redis.eval(RELEASE_ALL, held.length, ...held, token);
+    },
+  };
+}

@@ -17,10 +17,16 @@ export const QUEUE = {
  * (BullMQ rate-limits whole queues; its per-group limits are a BullMQ Pro feature).
  */
 export const pollQueueName = (sourceId: string): string => `{poll-${sourceId}}`;
+/**
+ * The shards of the source's polls, on a queue of their own so that a tick can see whether the previous one is still
+ * being worked through, and a vendor's 429 holds back the source's reads alone.
+ */
+export const pollShardQueueName = (sourceId: string): string => `{poll-shards-${sourceId}}`;
 
 export const WatchJobDataSchema = z.object({ watch_id: z.string() });
 /** The scheduler's interval rides along so that retries can be kept inside one tick. */
 export const PollJobDataSchema = z.object({ source_id: z.string(), every_ms: z.number().int().positive().optional() });
+export const PollShardJobDataSchema = PollJobDataSchema.extend({ watch_ids: z.array(z.string()).min(1) });
 export const PrevalenceJobDataSchema = z.object({ source_id: z.string() });
 
 export const JOB = {
@@ -28,6 +34,7 @@ export const JOB = {
   close: 'close',
   reconcile: 'reconcile',
   poll: 'poll',
+  pollShard: 'poll-shard',
   prevalence: 'prevalence',
   sync: 'sync',
   verdict: 'verdict',

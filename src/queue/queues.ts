@@ -1,13 +1,19 @@
 import { Queue, type DefaultJobOptions, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from './delivery-backoff.js';
-import { JOB, QUEUE, pollQueueName } from './jobs.js';
+import { JOB, QUEUE, pollQueueName, pollShardQueueName } from './jobs.js';
 import { POLL_RETRIES } from './poll-retries.js';
 
 /** Completed jobs are trimmed; failed ones are kept a week for post-mortems. */
 const RETENTION: DefaultJobOptions = {
   removeOnComplete: { count: 1_000, age: 24 * 3600 },
   removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+};
+
+/** A shard's job says only which watches it polled; their health is on the watches. Failures are kept for a day. */
+const SHARD_RETENTION: DefaultJobOptions = {
+  removeOnComplete: { count: 100, age: 3600 },
+  removeOnFail: { count: 1_000, age: 24 * 3600 },
 };
 
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
@@ -116,11 +122,34 @@ export class WatchQueues {
 
   /** The source's own poll queue (created on first use). */
   pollQueue(sourceId: string): Queue {
-    let queue = this.polls.get(sourceId);
+    return this.queueOf(pollQueueName(sourceId), RETENTION);
+  }
+
+  /** The queue of the source's poll shards (created on first use). */
+  pollShardQueue(sourceId: string): Queue {
+    return this.queueOf(pollShardQueueName(sourceId), SHARD_RETENTION);
+  }
+
+  /**
+   * Adds one job per shard of a poll. Each is retried like a poll (inside the tick), and kept briefly: dozens a tick
+   * would otherwise fill Redis with finished jobs nobody reads.
+   */
+  async addPollShards(sourceId: string, shards: readonly { watchIds: string[] }[], everyMs: number | undefined): Promise<void> {
+    await this.pollShardQueue(sourceId).addBulk(
+      shards.map((shard) => ({
+        name: JOB.pollShard,
+        data: { source_id: sourceId, watch_ids: shard.watchIds, ...(everyMs === undefined ? {} : { every_ms: everyMs }) },
+        opts: POLL_RETRIES,
+      })),
+    );
+  }
+
+  private queueOf(name: string, retention: DefaultJobOptions): Queue {
+    let queue = this.polls.get(name);
     if (queue === undefined) {
-      queue = new Queue(pollQueueName(sourceId), { connection: this.connection, prefix: this.prefix, defaultJobOptions: RETENTION });
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: retention });
       for (const listener of this.errorListeners) this.listen(queue, listener);
-      this.polls.set(sourceId, queue);
+      this.polls.set(name, queue);
     }
     return queue;
   }

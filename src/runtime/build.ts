@@ -25,6 +25,7 @@ import { WatchViews } from '../watch/watch-view.js';
 import { SourcePoller, type SourcePollerDeps } from '../watch/source-poller.js';
 import type { JobDeps } from '../jobs/index.js';
 import { slackReporterOptions } from './slack.js';
+import { PollPaceStore } from '../stores/poll-pace-store.js';
 import type { WorkerParts } from './worker-parts.js';
 
 export const keysFor = (config: AppConfig): RedisKeys => redisKeys(config.env.CW_PREFIX);
@@ -136,11 +137,16 @@ export const pollerDepsOf = (parts: WorkerParts): SourcePollerDeps => ({
   metrics: parts.metrics,
 });
 
-/**
- * Each job's dependencies. `reprobeMs`: per source, how often it is probed while a terminal failure pauses its
- * polling (default 5 min).
- */
-export function jobDepsOf(parts: WorkerParts, reprobeMs?: ReadonlyMap<string, number>): JobDeps {
+/** Per source settings the jobs apply. */
+export interface SourceJobSettings {
+  /** How often a source is probed while a terminal failure pauses its polling (default 5 min). */
+  reprobeMs?: ReadonlyMap<string, number>;
+  /** The vendor requests admitted per minute across every worker (absent: no limit). */
+  requestsPerMinute?: ReadonlyMap<string, number>;
+}
+
+/** Each job's dependencies. */
+export function jobDepsOf(parts: WorkerParts, { reprobeMs, requestsPerMinute = new Map() }: SourceJobSettings = {}): JobDeps {
   const { redis, keys, store, findings, heard, views, queues, connectors, settle, detection, baselines, reporter, logger } = parts;
   const poller = new SourcePoller(pollerDepsOf(parts), reprobeMs);
   const publisher = { store, findings, views, reporter };
@@ -148,7 +154,8 @@ export function jobDepsOf(parts: WorkerParts, reprobeMs?: ReadonlyMap<string, nu
     baseline: { store, connectors, baselines, detection, scheduler: queues, logger },
     close: { store, findings, heard, settle, poller, scheduler: queues, logger },
     reconcile: { redis, keys, store, scheduler: queues, logger },
-    poll: { poller, pollQueue: (sourceId) => queues.pollQueue(sourceId) },
+    poll: { poller, queues, paces: new PollPaceStore(redis, keys), requestsPerMinute },
+    pollShard: { poller, queues },
     prevalence: { connectors, baselines, detection, logger },
     sync: publisher,
     verdict: publisher,

@@ -149,11 +149,14 @@ export async function startWorker(
     reporterOut: options.reporterOut,
   });
   const reprobeMs = new Map(config.sources.map((source) => [source.id, durationMs(source.reprobe)]));
+  const requestsPerMinute = new Map(
+    config.sources.flatMap((source) => (source.rate_limit_per_minute === undefined ? [] : [[source.id, source.rate_limit_per_minute] as const])),
+  );
   // As in the API: the connection's errors are logged once above (a failover's included), not dumped per queue.
   parts.queues.onError((error, queue) => {
     if (!isRedisUnavailable(error)) logger.warn({ queue, error: error.name, message: error.message }, 'queue error');
   });
-  const workers = startWorkers(watchJobs(jobDepsOf(parts, reprobeMs), [...parts.connectors.keys()]), {
+  const workers = startWorkers(watchJobs(jobDepsOf(parts, { reprobeMs, requestsPerMinute }), [...parts.connectors.keys()]), {
     connection: redis,
     prefix: parts.keys.bullPrefix,
     concurrency: options.concurrency,

@@ -107,6 +107,10 @@ export function evidenceMarkdown(report: EvidenceReport): string {
   for (const health of report.coverage) {
     for (const blind of health.hosts_invisible ?? []) lines.push(`- ${cell(health.source)} cannot see ${cell(blind.host)}: ${cell(blind.reason)}`);
     if (health.notes) lines.push(`- ${cell(health.source)}: ${cell(health.notes)}`);
+    if (health.slowed) {
+      const { every_ms, asked_ms, since, queries_per_poll, budget_per_minute } = health.slowed;
+      lines.push(`- ${cell(health.source)} was polled every ${every_ms / 1_000} s since ${since}, not every ${asked_ms / 1_000} s as asked: ${queries_per_poll} queries a poll within a budget of ${budget_per_minute}/min`);
+    }
   }
   const baseline = report.coverage.flatMap(baselineLines);
   if (baseline.length > 0) lines.push('', '## Baseline', '', ...baseline);

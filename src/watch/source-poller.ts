@@ -3,10 +3,10 @@ import type { SourceHealth, Watch, WatchedHost } from '../contracts/watch.js';
 import { judgeBeacons, type ObservedEvent } from '../detect/beacon-tracker.js';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../lib/keys.js';
-import { holdLease } from '../lib/lock.js';
+import { holdLeases } from '../lib/lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { SourcePause } from '../contracts/watch.js';
+import type { PollPace, SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
 import type { HostRef, SourceConnector } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
@@ -19,6 +19,7 @@ import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
 import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
 import { SourceFaults } from '../stores/source-faults.js';
+import { PollPaceStore } from '../stores/poll-pace-store.js';
 import type { HeardTimeline } from '../stores/heard-timeline.js';
 import type { WatchStore } from '../stores/watch-store.js';
 import type { LifecycleScheduler } from './lifecycle-scheduler.js';
@@ -52,8 +53,19 @@ interface WatchPlan {
   until: number;
 }
 
-/** Renewed while a poll runs: a worker that dies mid-poll holds its source up for at most this long. */
+/** Renewed while a poll runs: a worker that dies mid-poll holds its watches up for at most this long. */
 const POLL_LEASE_MS = 30_000;
+/** A detector this worker has not used for this long is dropped (it is compiled again if its watch comes back). */
+const DETECTOR_IDLE_MS = 10 * 60_000;
+/** A scheduled poll's outcome from its shards': one that failed, else one that polled, and so on. */
+const SHARD_OUTCOME_ORDER: readonly PollOutcome[] = ['failed', 'polled', 'paused', 'busy', 'idle'];
+
+/** The watches one poll job takes. */
+export interface PollShard {
+  watchIds: string[];
+  /** Hosts the shard reads (each once). */
+  hosts: number;
+}
 /** Beacon histories outlive the watch's expiry by this much, so the closing poll and a late retry still see them. */
 const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 
@@ -64,8 +76,11 @@ const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 export class SourcePoller {
   private readonly detectors: DetectorCache;
   private readonly faults: SourceFaults;
-  /** Per source, the watches its last scheduled tick polled: a watch no source polls any more leaves the cache. */
-  private readonly polledBySource = new Map<string, ReadonlySet<string>>();
+  private readonly paces: PollPaceStore;
+  /** When this worker last polled each watch, least recent first (a Map keeps insertion order; a use re-inserts). */
+  private readonly lastUsed = new Map<string, number>();
+  /** Per source, the watches this worker's last planning of a scheduled poll found to poll. */
+  private readonly plannedBySource = new Map<string, ReadonlySet<string>>();
   /**
    * Per detector, the sources of which it judged every event of a successful read. Events recorded before it was
    * built were judged by an older detector (other indicators, hosts or rules): it judges them once more, as
@@ -80,55 +95,105 @@ export class SourcePoller {
   ) {
     this.detectors = new DetectorCache(deps);
     this.faults = new SourceFaults(deps.redis, deps.keys);
+    this.paces = new PollPaceStore(deps.redis, deps.keys);
   }
 
   /**
-   * A scheduled poll. While a terminal failure (a rejected credential) pauses the source, ticks are skipped until
-   * its next probe: the vendor is not hammered, and the first probe that works resumes polling. A failure is
-   * recorded on the watches first, then thrown for the job layer (`jobError`) to retry, rate-limit or give up.
+   * A whole scheduled poll in this process: every shard in turn. While a terminal failure (a rejected credential)
+   * pauses the source, ticks are skipped until its next probe: the vendor is not hammered, and the first probe that
+   * works resumes polling. A failure is recorded on the watches first, then thrown (the last one, once every shard
+   * has been polled) for the job layer (`jobError`) to retry, rate-limit or give up.
    */
   async tick(sourceId: string): Promise<PollOutcome> {
-    const { outcome, failure } = await this.run(sourceId, { skipWhilePaused: true });
+    const { outcome, shards } = await this.shards(sourceId);
+    if (outcome !== 'polled') return outcome;
+    const outcomes: PollOutcome[] = [];
+    let failure: SourceError | undefined;
+    for (const shard of shards) {
+      const result = await this.run(sourceId, shard.watchIds, {});
+      outcomes.push(result.outcome);
+      failure = result.failure ?? failure;
+    }
+    if (failure !== undefined) throw failure;
+    return SHARD_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
+  }
+
+  /**
+   * How a scheduled poll splits into jobs any worker can take: the source's active watches in shards whose hosts fit
+   * about one query each, watches whose reads start at the same time together (so an old cursor widens one read,
+   * not all). `polled` when there is something to poll; `paused` while a terminal failure pauses the source.
+   */
+  async shards(sourceId: string, now = Date.now()): Promise<{ outcome: 'polled' | 'idle' | 'paused'; shards: PollShard[] }> {
+    const { deps } = this;
+    const connector = deps.connectors.get(sourceId);
+    if (!connector) return { outcome: 'idle', shards: [] };
+    if (await this.isPaused(sourceId)) return { outcome: 'paused', shards: [] };
+    const plans = await this.plans(sourceId, connector, await deps.store.watchIdsOfSource(sourceId), now);
+    this.notePlanned(sourceId, plans);
+    if (plans.length === 0) return { outcome: 'idle', shards: [] };
+    return { outcome: 'polled', shards: shardsOf(plans, connector.maxHostsPerQuery) };
+  }
+
+  /**
+   * One shard of a scheduled poll. Watches another poll holds (a close's final look, an overlapping shard) are left
+   * to it. A failure is recorded on the watches first, then thrown for the job layer to retry or rate-limit.
+   */
+  async pollShard(sourceId: string, watchIds: readonly string[]): Promise<PollOutcome> {
+    const { outcome, failure } = await this.run(sourceId, watchIds, { skipWhilePaused: true });
     if (failure !== undefined) throw failure;
     return outcome;
   }
 
   /**
-   * Polls `sourceId` for all its active watches (or only `onlyWatchIds`, for a watch's final look at close).
-   * `now` bounds the read; events later than a watch's expiry are not its business. A scheduled poll skips a
-   * source another worker is polling; a close waits `waitForSourceMs` for that poll to finish.
+   * Polls `onlyWatchIds` (default: all its watches) of `sourceId` in one go, for a watch's final look at close: `now`
+   * bounds the read (events later than a watch's expiry are not its business), and it waits `waitForSourceMs` for
+   * polls holding any of the watches.
    */
   async poll(sourceId: string, options: PollOptions = {}): Promise<PollOutcome> {
-    return (await this.run(sourceId, options)).outcome;
+    const watchIds = options.onlyWatchIds ?? (await this.deps.store.watchIdsOfSource(sourceId));
+    return (await this.run(sourceId, watchIds, { ...options, all: true })).outcome;
   }
 
-  private async run(sourceId: string, options: PollOptions): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
+  private async run(
+    sourceId: string,
+    watchIds: readonly string[],
+    options: { now?: number; waitForSourceMs?: number; all?: boolean; skipWhilePaused?: boolean },
+  ): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
     const { deps } = this;
     const connector = deps.connectors.get(sourceId);
-    if (!connector) return { outcome: 'idle' };
-    const lease = await holdLease(deps.redis, deps.keys.sourcePollLock(sourceId), { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs });
-    if (!lease) return { outcome: 'busy' };
+    if (!connector || watchIds.length === 0) return { outcome: 'idle' };
+    const leases = await holdLeases(
+      deps.redis,
+      watchIds.map((watchId) => deps.keys.watchPollLock(watchId, sourceId)),
+      { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs, all: options.all },
+    );
+    if (!leases || leases.held.length === 0) return { outcome: 'busy' };
+    const held = watchIds.filter((watchId) => leases.held.includes(deps.keys.watchPollLock(watchId, sourceId)));
     let timer: (() => void) | undefined;
     try {
       // Read under the lease: a poll that paused the source a moment ago has released it by now.
       if (options.skipWhilePaused && (await this.isPaused(sourceId))) return { outcome: 'paused' };
       timer = deps.metrics.pollSeconds.startTimer({ source: sourceId });
       const now = options.now ?? Date.now();
-      const ids = options.onlyWatchIds ?? (await deps.store.watchIdsOfSource(sourceId));
-      const watches = (await deps.store.getMany(ids)).filter(
-        (watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now,
-      );
-      const plans = await Promise.all(watches.map((watch) => this.plan(watch, connector, sourceId, now)));
-      const active = plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
-      if (options.onlyWatchIds === undefined) this.notePolled(sourceId, active);
+      const active = (await this.plans(sourceId, connector, held, now)).filter((plan) => plan.hosts.length > 0);
+      this.noteUsed(active, now);
       if (active.length === 0) return { outcome: 'idle' };
       const failure = await this.readAndFanOut(connector, active, now);
       deps.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
       return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
       timer?.();
-      await lease.release();
+      await leases.release();
     }
+  }
+
+  /** What each of `watchIds` still needs read from the source; closed, expired and not yet blocked watches need nothing. */
+  private async plans(sourceId: string, connector: SourceConnector, watchIds: readonly string[], now: number): Promise<WatchPlan[]> {
+    const watches = await this.deps.store.getMany([...watchIds]);
+    for (const watch of watches) if (watch.state === 'closed') this.detectors.forget(watch.id);
+    const polled = watches.filter((watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now);
+    const plans = await Promise.all(polled.map((watch) => this.plan(watch, connector, sourceId, now)));
+    return plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
   }
 
   private async plan(watch: Watch, connector: SourceConnector, sourceId: string, now: number): Promise<WatchPlan | undefined> {
@@ -150,16 +215,33 @@ export class SourcePoller {
   }
 
   /**
-   * A scheduled tick's watches replace the source's previous ones; a watch that no source polls any more (closed,
-   * expired, moved off its sources) has its detector dropped.
+   * A planned poll's watches replace the source's previous ones: a watch no source polls any more (closed, expired,
+   * moved off its sources) has its detector dropped at once in this worker; other workers drop it when idle.
    */
-  private notePolled(sourceId: string, plans: readonly WatchPlan[]): void {
-    const polled = new Set(plans.map((plan) => plan.watch.id));
-    const before = this.polledBySource.get(sourceId) ?? new Set<string>();
-    this.polledBySource.set(sourceId, polled);
+  private notePlanned(sourceId: string, plans: readonly WatchPlan[]): void {
+    const planned = new Set(plans.map((plan) => plan.watch.id));
+    const before = this.plannedBySource.get(sourceId) ?? new Set<string>();
+    this.plannedBySource.set(sourceId, planned);
     for (const watchId of before) {
-      if (polled.has(watchId)) continue;
-      if (![...this.polledBySource.values()].some((watchIds) => watchIds.has(watchId))) this.detectors.forget(watchId);
+      if (planned.has(watchId) || [...this.plannedBySource.values()].some((watchIds) => watchIds.has(watchId))) continue;
+      this.lastUsed.delete(watchId);
+      this.detectors.forget(watchId);
+    }
+  }
+
+  /**
+   * Detectors of watches this worker has not polled for `DETECTOR_IDLE_MS` are dropped: their watches closed, moved
+   * off the source, or are polled by other workers now. A watch polled again is compiled again.
+   */
+  private noteUsed(plans: readonly WatchPlan[], now: number): void {
+    for (const plan of plans) {
+      this.lastUsed.delete(plan.watch.id);
+      this.lastUsed.set(plan.watch.id, now);
+    }
+    for (const [watchId, usedAt] of this.lastUsed) {
+      if (now - usedAt < DETECTOR_IDLE_MS) break;
+      this.lastUsed.delete(watchId);
+      this.detectors.forget(watchId);
     }
   }
 
@@ -179,6 +261,7 @@ export class SourcePoller {
       }
     }
     const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
+    const slowed = await this.paces.get(connector.id);
 
     const detectors = await Promise.all(plans.map((plan) => this.detectors.for(plan.watch)));
     const routed = routeEvents(
@@ -188,7 +271,7 @@ export class SourcePoller {
     await Promise.all(
       plans.map(async (plan, index) => {
         const failed = plan.hosts.some((host) => failedHosts.has(hostKey(host)));
-        await this.fanOut(plan, detectors[index] as WatchDetector, routed.get(plan) ?? [], failed ? lastError : undefined, now, paused);
+        await this.fanOut(plan, detectors[index] as WatchDetector, routed.get(plan) ?? [], failed ? lastError : undefined, now, { paused, slowed });
       }),
     );
     return failedHosts.size > 0 ? lastError : undefined;
@@ -246,7 +329,7 @@ export class SourcePoller {
     events: readonly RoutedEvent<WatchedHost>[],
     error: SourceError | undefined,
     now: number,
-    paused: SourcePause | undefined,
+    { paused, slowed }: { paused: SourcePause | undefined; slowed: PollPace | undefined },
   ): Promise<void> {
     const { deps } = this;
     const { watch, health } = plan;
@@ -328,11 +411,12 @@ export class SourcePoller {
     }
 
     const at = new Date(now).toISOString();
-    const { paused: _wasPaused, ...unpaused } = health;
+    const { paused: _wasPaused, slowed: _wasSlowed, ...unpaused } = health;
     const next: typeof health = error
       ? {
           ...unpaused,
           ...(paused && { paused }),
+          ...(slowed && { slowed }),
           ...counted,
           hosts_seen: [...hostsSeen],
           last_error_at: at,
@@ -342,6 +426,7 @@ export class SourcePoller {
         }
       : {
           ...unpaused,
+          ...(slowed && { slowed }),
           ...counted,
           polled_until: new Date(plan.until).toISOString(),
           polled_hosts: plan.hosts.map(hostKey),
@@ -357,7 +442,8 @@ export class SourcePoller {
     await deps.store.saveSourceHealth(watch.id, next);
     if (!error) this.settled.set(detector, new Set(this.settled.get(detector)).add(health.source));
     const quietChanged = await this.noteQuietHosts(watch, now);
-    if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged) {
+    const paceChanged = health.slowed?.every_ms !== slowed?.every_ms;
+    if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged || paceChanged) {
       await deps.scheduler.sync(watch.id);
     }
     deps.logger.debug(
@@ -382,8 +468,6 @@ interface PollOptions {
   onlyWatchIds?: string[];
   now?: number;
   waitForSourceMs?: number;
-  /** A scheduled tick: skipped while a terminal failure pauses the source, until its next probe. */
-  skipWhilePaused?: boolean;
 }
 
 const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });
@@ -430,4 +514,27 @@ export function readBatches(
     });
   }
   return batches;
+}
+
+/**
+ * Watches packed into shards of at most `size` distinct hosts (a watch with more hosts is a shard of its own), in
+ * order of where their reads start, so watches with an old cursor share shards with each other.
+ */
+export function shardsOf(plans: readonly { watch: { id: string }; hosts: readonly WatchedHost[]; from: number }[], size: number): PollShard[] {
+  const shards: PollShard[] = [];
+  let watchIds: string[] = [];
+  let hosts = new Set<string>();
+  for (const plan of [...plans].sort((a, b) => a.from - b.from)) {
+    const joined = new Set([...hosts, ...plan.hosts.map(hostKey)]);
+    if (watchIds.length > 0 && joined.size > size) {
+      shards.push({ watchIds, hosts: hosts.size });
+      watchIds = [];
+      hosts = new Set(plan.hosts.map(hostKey));
+    } else {
+      hosts = joined;
+    }
+    watchIds.push(plan.watch.id);
+  }
+  if (watchIds.length > 0) shards.push({ watchIds, hosts: hosts.size });
+  return shards;
 }

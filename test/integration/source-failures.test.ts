@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceHealth, WatchView } from '../../src/contracts/watch.js';
-import { QUEUE, pollQueueName } from '../../src/queue/jobs.js';
+import { QUEUE, pollQueueName, pollShardQueueName } from '../../src/queue/jobs.js';
 import { startFakeMde, type FakeMde } from '../../src/sources/mde/dev/fake-mde-server.js';
 import { createScenario } from '../../src/dev/scenario/index.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
@@ -32,9 +32,16 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** The source's own poll queue, as the workers see it. */
+/** The source's own poll queue (its scheduled polls), as the workers see it. */
 function pollQueue(running: Pipeline, sourceId: string): Queue {
   const queue = new Queue(pollQueueName(sourceId), { connection: redis, prefix: `${running.prefix}-q` });
+  queues.push(queue);
+  return queue;
+}
+
+/** The queue of the source's poll shards: the jobs that read the vendor. */
+function shardQueue(running: Pipeline, sourceId: string): Queue {
+  const queue = new Queue(pollShardQueueName(sourceId), { connection: redis, prefix: `${running.prefix}-q` });
   queues.push(queue);
   return queue;
 }
@@ -173,7 +180,7 @@ describe('a source whose credential is refused', () => {
 
 describe('a source that is throttled', () => {
   it(
-    "rate-limits that source's poll queue for the vendor's Retry-After while another source keeps polling",
+    "rate-limits that source's reads (its poll shard queue) for the vendor's Retry-After while another source keeps polling",
     async () => {
       const scenario = createScenario('benign', { blockedAt: new Date(), timeScale: 20 });
       second = await startFakeMde({ scenario, tenantId: 'test-tenant', clientId: 'test-client', clientSecret: 'test-secret' });
@@ -193,8 +200,8 @@ describe('a source that is throttled', () => {
       pipeline = running;
       const throttled = second;
       await openWatch(running, ['mde-prod', 'mde-second']);
-      const queue = pollQueue(running, 'mde-prod');
-      const otherQueue = pollQueue(running, 'mde-second');
+      const queue = shardQueue(running, 'mde-prod');
+      const otherQueue = shardQueue(running, 'mde-second');
       await prevalenceSettled(running, 2);
 
       running.mde.failNext({ status: 429, retryAfterSeconds: 20 });
@@ -229,7 +236,7 @@ describe('a source that fails for a moment', () => {
       const running = await Pipeline.start({ scenario: 'benign', sourceYaml: '    max_retries: 0\n' });
       pipeline = running;
       const watchId = await openWatch(running);
-      const queue = pollQueue(running, 'mde-prod');
+      const queue = shardQueue(running, 'mde-prod');
       await prevalenceSettled(running, 1);
 
       running.mde.failNext({ status: 503 });

@@ -187,16 +187,16 @@ describe('when the source misbehaves', () => {
     expect(health!.consecutive_failures).toBeGreaterThan(0);
     expect(health!.gaps.length).toBeGreaterThan(0);
   });
-  it('a close that finds the source held by a poll of a worker that died waits for the lease to lapse, then closes at its first try', async () => {
+  it('a close that finds its watch held by a poll of a worker that died waits for the lease to lapse, then closes at its first try', async () => {
     pipeline = await Pipeline.start({ scenario: 'benign' });
     const opened = await pipeline.send(pipeline.request({ watch: { duration: '1h', poll_interval: '1s', baseline: '7d' } }));
     const watchId = opened.data.watch_id as string;
     await waitFor(async () => (await pipeline!.watch(watchId)).state === 'watching', { what: 'baseline' });
 
     const { parts } = pipeline.workers[0]!;
-    const lockKey = parts.keys.sourcePollLock('mde-prod');
-    // What a worker killed mid-poll leaves behind: its lease on the source, no longer renewed.
-    await waitFor(async () => (await parts.redis.set(lockKey, 'dead-worker', 'PX', 3_000, 'NX')) === 'OK', { what: 'the source to be free' });
+    const lockKey = parts.keys.watchPollLock(watchId, 'mde-prod');
+    // What a worker killed mid-poll leaves behind: its lease on the watch's poll, no longer renewed.
+    await waitFor(async () => (await parts.redis.set(lockKey, 'dead-worker', 'PX', 3_000, 'NX')) === 'OK', { what: 'the watch to be free' });
     expect((await pipeline.post(`/v1/watches/${watchId}/stop`, { reason: 'host reimaged' })).status).toBe(202);
 
     await pipeline.closed(watchId);

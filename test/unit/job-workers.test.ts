@@ -9,7 +9,7 @@ import { slackHomeJob } from '../../src/jobs/slack-home.js';
 import { startWorkers } from '../../src/jobs/workers.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
-import { JOB, QUEUE, pollQueueName } from '../../src/queue/jobs.js';
+import { JOB, QUEUE, pollQueueName, pollShardQueueName } from '../../src/queue/jobs.js';
 import { createWorkerParts, jobDepsOf } from '../../src/runtime/build.js';
 import { SLACK_JOB } from '../../src/slack/queue/slack-jobs.js';
 import type { WorkerParts } from '../../src/runtime/worker-parts.js';
@@ -60,10 +60,10 @@ describe('workers built from the job list', () => {
     }, { what: `job ${job.name} to settle` });
 
   it('run one worker per queue, the poll on each source its own', () => {
-    expect(workers.map((worker) => worker.name).sort()).toEqual([QUEUE.notify, QUEUE.prevalence, QUEUE.slack, QUEUE.watch, pollQueueName(SOURCE)].sort());
+    expect(workers.map((worker) => worker.name).sort()).toEqual([QUEUE.notify, QUEUE.prevalence, QUEUE.slack, QUEUE.watch, pollQueueName(SOURCE), pollShardQueueName(SOURCE)].sort());
   });
 
-  it.each([QUEUE.watch, QUEUE.prevalence, QUEUE.notify, QUEUE.slack, pollQueueName(SOURCE)])('fail a job of an unknown name on %s at once, naming it and the queue', async (name) => {
+  it.each([QUEUE.watch, QUEUE.prevalence, QUEUE.notify, QUEUE.slack, pollQueueName(SOURCE), pollShardQueueName(SOURCE)])('fail a job of an unknown name on %s at once, naming it and the queue', async (name) => {
     const queue = queueOf(name);
     const added = await queue.add('no-such-job', { watch_id: 'w-1', source_id: SOURCE }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
     expect(await settled(added)).toBe('failed');

@@ -1,6 +1,6 @@
 import type { Severity } from '../../contracts/common.js';
 import type { Finding } from '../../contracts/finding.js';
-import type { SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
+import type { PollPace, SourceHealth, SourcePause, Verdict, WatchView } from '../../contracts/watch.js';
 import { FAILURE_SUMMARY } from '../../lib/failure.js';
 import { byImportance, destinationParts, hostCoverage, processLabel, retryRateText, type HostCoverage } from '../../report/describe.js';
 import { hostIdentity, hostLabel } from '../../contracts/host-identity.js';
@@ -152,6 +152,7 @@ function sourceLine(view: WatchView, name: string, health: SourceHealth | undefi
   let line = parts.join(' · ');
   if (failing) line += ` · ${count(health.consecutive_failures, 'failure')} in a row`;
   if (health.paused !== undefined) line += `\n      ${pausedLine(name, health.paused, now)}`;
+  if (health.slowed !== undefined) line += `\n      ${slowedLine(name, health.slowed)}`;
   if (health.last_error !== undefined) {
     const when = health.last_error_at === undefined ? '' : ` (${formatRelative(health.last_error_at, now)})`;
     line += `\n      last error${when}: ${truncateEscaped(health.last_error, 300)}`;
@@ -164,6 +165,11 @@ function pausedLine(name: string, paused: SourcePause, now: number): string {
   const since = now - Date.parse(paused.since) < DAY_MS ? `${utc(paused.since).slice(11, 16)} UTC` : utc(paused.since);
   const nextTry = Date.parse(paused.next_probe_at) > now ? formatRelative(paused.next_probe_at, now) : 'at the next poll';
   return `⛔ ${inlineCode(name, 80)}: ${FAILURE_SUMMARY[paused.code]} since ${since} · polling paused, next try ${nextTry}`;
+}
+
+/** "🐢 `mde-prod` polled every 1m 20s, not 10s as asked: 60 queries a poll, budget 45/min": why findings come later. */
+function slowedLine(name: string, slowed: PollPace): string {
+  return `🐢 ${inlineCode(name, 80)} polled every ${formatDurationShort(slowed.every_ms)}, not ${formatDurationShort(slowed.asked_ms)} as asked: ${slowed.queries_per_poll.toLocaleString('en-US')} ${slowed.queries_per_poll === 1 ? 'query' : 'queries'} a poll, budget ${slowed.budget_per_minute}/min`;
 }
 
 function sourcesText(view: WatchView, now: number): string {
