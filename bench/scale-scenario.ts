@@ -148,8 +148,16 @@ async function measured(timing: VendorTiming, run: () => Promise<PollOutcome>): 
 const describeTick = (tick: TickFigures) =>
   `${seconds(tick.totalMs)} (${tick.rows.toLocaleString('en')} rows, ${tick.newRows.toLocaleString('en')} new, ${tick.queries} queries; vendor reads ${seconds(tick.ms)}, the rest ${seconds(tick.restMs)})`;
 
-/** Bytes Redis holds for the prefix: the product's keys and BullMQ's. */
-async function redisBytes(redis: Redis, prefix: string): Promise<{ product: number; queues: number }> {
+/** Bytes Redis holds for the prefix: the product's keys and BullMQ's; prints them by key family, per watch. */
+async function redisBytes(redis: Redis, prefix: string, watches = 1): Promise<{ product: number; queues: number }> {
+  const families = new Map<string, { keys: number; bytes: number }>();
+  const bullTypes = new Set(['wait', 'paused', 'active', 'prioritized', 'delayed', 'completed', 'failed', 'stalled', 'meta', 'id', 'events', 'marker', 'limiter', 'repeat', 'pc', 'de', 'stalled-check', 'metrics']);
+  const familyOf = (key: string) => {
+    const product = key.slice(`{${prefix}}:`.length).split(':');
+    if (key.startsWith(`{${prefix}}:`)) return product[0] === 'w' || product[0] === 'source' ? `${product[0]}:${product[2]}${product[3] === 'read' ? ':read' : ''}` : product[0]!;
+    const [queue, type, more] = key.slice(`${prefix}-q:`.length).split(':');
+    return `q:${queue}:${bullTypes.has(type!) ? type : `job${more === undefined ? '' : `:${more}`}`}`;
+  };
   const sum = async (pattern: string) => {
     let bytes = 0;
     let cursor = '0';
@@ -158,11 +166,20 @@ async function redisBytes(redis: Redis, prefix: string): Promise<{ product: numb
       cursor = next;
       const pipeline = redis.pipeline();
       for (const key of keys) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
-      for (const [error, usage] of (await pipeline.exec()) ?? []) if (!error) bytes += Number(usage ?? 0);
+      ((await pipeline.exec()) ?? []).forEach(([error, usage], index) => {
+        if (error) return;
+        bytes += Number(usage ?? 0);
+        const family = familyOf(keys[index]!);
+        const sofar = families.get(family) ?? { keys: 0, bytes: 0 };
+        families.set(family, { keys: sofar.keys + 1, bytes: sofar.bytes + Number(usage ?? 0) });
+      });
     } while (cursor !== '0');
     return bytes;
   };
-  return { product: await sum(`{${prefix}}:*`), queues: await sum(`${prefix}-q:*`) };
+  const measured = { product: await sum(`{${prefix}}:*`), queues: await sum(`${prefix}-q:*`) };
+  const largest = [...families].sort(([, a], [, b]) => b.bytes - a.bytes).slice(0, 16);
+  print(`  Redis by key family, per watch: ${largest.map(([family, { keys, bytes }]) => `${family} ${kb(bytes / watches)} (${keys} keys)`).join(', ')}`);
+  return measured;
 }
 
 async function findingCounts(worker: WorkerService, watchIds: readonly string[]): Promise<number[]> {
@@ -355,7 +372,7 @@ async function runScaleScenario(): Promise<void> {
       goal: `ceil(${hostCount} hosts / ${BATCH}) = ${expectedQueries}`,
       met: baselined && baselineQueries <= expectedQueries,
     });
-    const afterBaselines = await redisBytes(parts.redis, prefix);
+    const afterBaselines = await redisBytes(parts.redis, prefix, watchCount);
     const perWatch = (afterBaselines.product + afterBaselines.queues) / watchCount;
     record({
       measure: 'Redis per watch after baselines',
@@ -471,7 +488,7 @@ async function runScaleScenario(): Promise<void> {
     });
 
     const findings = (await findingCounts(worker, watchIds)).reduce((sum, count) => sum + count, 0);
-    const afterFindings = await redisBytes(parts.redis, prefix);
+    const afterFindings = await redisBytes(parts.redis, prefix, watchCount);
     const grown = afterFindings.product + afterFindings.queues - (afterBaselines.product + afterBaselines.queues);
     const perFinding = grown / Math.max(1, findings);
     record({
