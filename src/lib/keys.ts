@@ -15,6 +15,9 @@ export function redisKeys(prefix: string) {
     findings: (id: string) => `${watch(id)}:findings`,
     publishedFindings: (id: string) => `${watch(id)}:published`,
     eventStats: (id: string) => `${watch(id)}:event-stats`,
+    /** Events the watch recorded, by `eventDigest` of their id, scored by event time; trimmed to the look-back. */
+    seenEventDigests: (id: string) => `${watch(id)}:seen-digests`,
+    /** The same by full event id, as versions before digests wrote it: still read, and trimmed until it is gone. */
     seenEvents: (id: string) => `${watch(id)}:seen`,
     /** Held while a poll of `sourceId` reads and records for the watch: one poll at a time per watch and source. */
     watchPollLock: (id: string, sourceId: string) => `${watch(id)}:poll-lock:${sourceId}`,

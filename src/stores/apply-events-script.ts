@@ -1,10 +1,12 @@
 /** Lua run by FindingStore.apply: records assessed events of one watch exactly once per event id, atomically. */
 export const APPLY_EVENTS_SCRIPT = `
 -- Records a batch of assessed events for one watch, exactly once per event id, atomically.
--- KEYS: seen (zset id -> event time), findings (hash), suppressed (hash rule -> count), stats (hash),
---       retry minutes (hash "finding id:minute start ms" -> attempts), quarantine (list "event id<TAB>reason")
+-- KEYS: seen (zset id digest -> event time), legacy seen (zset full id -> event time, written by earlier versions:
+--       read while it exists, trimmed, never added to), findings (hash), suppressed (hash rule -> count),
+--       stats (hash), retry minutes (hash "finding id:minute start ms" -> attempts),
+--       quarantine (list "event id<TAB>reason")
 -- ARGV: trim-below (ms, 0 = keep), n, quarantine cap, late-from, late-to (ms; 0 0 = off),
---       then n x (event id, event time ms, kind f|s|n, payload)
+--       then n x (event id, id digest, event time ms, kind f|s|n, payload)
 -- Returns { new event count, quarantined count, oldest late time (-1 if none), quarantined id, reason, ...,
 -- finding id, change, ... } with change created|escalated|updated. A late event is a new one whose time lies in
 -- [late-from, late-to): a previous read covered that time and did not deliver it.
@@ -12,7 +14,9 @@ export const APPLY_EVENTS_SCRIPT = `
 -- script error would leave earlier writes in place (Redis does not roll a script back) and drop the rest of the
 -- batch. An event that cannot be decoded or applied is quarantined instead: marked seen (so it is counted once,
 -- like any event), counted in stats.quarantined and listed with its reason, and the batch goes on.
-local seen, findings, suppressed, stats, retry_minutes, quarantine = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local seen, legacy_seen, findings, suppressed, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local retry_minutes, quarantine = KEYS[6], KEYS[7]
+local legacy = redis.call('exists', legacy_seen) == 1
 local trim = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local quarantine_cap = tonumber(ARGV[3])
@@ -93,20 +97,26 @@ local function store_finding(id, finding, event_id, change)
   return change
 end
 
+-- Recorded by this version (by digest) or, until the legacy set is trimmed away, by an earlier one (by full id).
+local function recorded(event_id, digest)
+  return redis.call('zscore', seen, digest) or (legacy and redis.call('zscore', legacy_seen, event_id))
+end
+
 for i = 0, n - 1 do
-  local at = 6 + i * 4
-  local event_id, time, kind, payload = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
+  local at = 6 + i * 5
+  local event_id, digest, time, kind, payload = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3], ARGV[at + 4]
   -- Validate first, then mark: only the finding kind carries a payload to decode, and only an event not yet seen
   -- is decoded (a look-back re-read of a recorded finding costs one ZSCORE, no decode).
+  local known = recorded(event_id, digest)
   local incoming, problem
   if not finite(time) then
     time, problem = 0, 'event time is not a number'
   elseif kind == 'f' then
-    if not redis.call('zscore', seen, event_id) then incoming, problem = decode_finding(payload) end
+    if not known then incoming, problem = decode_finding(payload) end
   elseif kind ~= 's' and kind ~= 'n' then
     problem = 'unknown kind ' .. tostring(kind)
   end
-  if redis.call('zadd', seen, 'NX', time, event_id) == 1 then
+  if not known and redis.call('zadd', seen, 'NX', time, digest) == 1 then
     if time >= late_from and time < late_to and (oldest_late < 0 or time < oldest_late) then oldest_late = time end
     if problem then
       quarantine_event(event_id, problem)
@@ -163,7 +173,10 @@ for i = 0, n - 1 do
   end
 end
 
-if trim > 0 then redis.call('zremrangebyscore', seen, '-inf', '(' .. trim) end
+if trim > 0 then
+  redis.call('zremrangebyscore', seen, '-inf', '(' .. trim)
+  if legacy then redis.call('zremrangebyscore', legacy_seen, '-inf', '(' .. trim) end
+end
 if fresh > 0 then redis.call('hincrby', stats, 'events', fresh) end
 
 local result = { fresh, #quarantined / 2, oldest_late }

@@ -5,6 +5,7 @@ import { byReportOrder, FindingSchema, FindingStatusSchema, retryRateOf, type Fi
 import type { Assessment } from '../detect/types.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
+import { eventDigest } from './event-digest.js';
 import { TRIAGE_SCRIPT } from './triage-script.js';
 
 export interface AssessedEvent {
@@ -90,7 +91,7 @@ export class FindingStore {
     const recordable = events.filter((event) => event.assessment.type !== 'ignored');
     if (recordable.length === 0) {
       // A poll that re-read only recorded events still moves the window on: the ids it can no longer re-read go.
-      if (trimBelowMs > 0) await this.redis.zremrangebyscore(this.keys.seenEvents(watchId), '-inf', `(${trimBelowMs}`);
+      if (trimBelowMs > 0) await this.forgetSeenBelow(watchId, trimBelowMs);
       return result;
     }
     for (let start = 0; start < recordable.length; start += BATCH) {
@@ -102,10 +103,11 @@ export class FindingStore {
         lateWindow?.from ?? 0,
         lateWindow?.to ?? 0,
       ];
-      for (const event of batch) args.push(event.eventId, event.time, ...encode(event));
+      for (const event of batch) args.push(event.eventId, eventDigest(event.eventId), event.time, ...encode(event));
       const reply = (await this.redis.eval(
         APPLY_EVENTS_SCRIPT,
-        6,
+        7,
+        this.keys.seenEventDigests(watchId),
         this.keys.seenEvents(watchId),
         this.keys.findings(watchId),
         this.keys.suppressed(watchId),
@@ -130,6 +132,37 @@ export class FindingStore {
     }
     result.changes = [...merged].map(([findingId, change]) => ({ findingId, change }));
     return result;
+  }
+
+  /**
+   * Which of `eventIds` the watch has recorded, in their order: those need no judging again. One round trip, a
+   * second only while the watch still holds ids recorded in full by an earlier version.
+   */
+  async recordedAmong(watchId: string, eventIds: readonly string[]): Promise<boolean[]> {
+    if (eventIds.length === 0) return [];
+    const legacyKey = this.keys.seenEvents(watchId);
+    const replies = await this.redis
+      .pipeline()
+      .exists(legacyKey)
+      .zmscore(this.keys.seenEventDigests(watchId), ...eventIds.map(eventDigest))
+      .exec();
+    const [legacy, scores] = (replies ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    }) as [number, (string | null)[]];
+    const recorded = scores.map((score) => score !== null);
+    if (legacy === 0) return recorded;
+    const legacyScores = await this.redis.zmscore(legacyKey, ...eventIds);
+    return recorded.map((known, index) => known || legacyScores[index] !== null);
+  }
+
+  /** Forgets the recorded events older than `belowMs`: they can no longer be re-read. */
+  private async forgetSeenBelow(watchId: string, belowMs: number): Promise<void> {
+    await this.redis
+      .multi()
+      .zremrangebyscore(this.keys.seenEventDigests(watchId), '-inf', `(${belowMs}`)
+      .zremrangebyscore(this.keys.seenEvents(watchId), '-inf', `(${belowMs}`)
+      .exec();
   }
 
   /**

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from '../../src/stores/apply-events-script.js';
+import { eventDigest } from '../../src/stores/event-digest.js';
 import { FindingStore, QUARANTINE_LIST_CAP, type AssessedEvent } from '../../src/stores/finding-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
@@ -182,13 +183,14 @@ describe('the finding store records each event once, however often a poll repeat
     // Garbage straight into the script (not JSON, JSON but no object, an object without a rank), an unknown kind
     // and a time that is not a number: each set aside with its reason, the events between them recorded.
     const args: (string | number)[] = [0, 6, QUARANTINE_LIST_CAP, 0, 0];
-    args.push('g1', 10, 'f', '{"id": "f9", "rank": ');
-    args.push('g2', 11, 'n', '');
-    args.push('g3', 12, 'f', '"just a string"');
-    args.push('g4', 13, 'f', '{"id": "f9", "score": 1}');
-    args.push('g5', 14, 'x', '');
-    args.push('g6', 'soon', 'n', '');
-    const watchKeys = [keys.seenEvents('w-garbage'), keys.findings('w-garbage'), keys.suppressed('w-garbage'), keys.eventStats('w-garbage'), keys.retryMinutes('w-garbage'), keys.quarantinedEvents('w-garbage')];
+    const garbage = (id: string, time: number | string, kind: string, payload: string) => args.push(id, eventDigest(id), time, kind, payload);
+    garbage('g1', 10, 'f', '{"id": "f9", "rank": ');
+    garbage('g2', 11, 'n', '');
+    garbage('g3', 12, 'f', '"just a string"');
+    garbage('g4', 13, 'f', '{"id": "f9", "score": 1}');
+    garbage('g5', 14, 'x', '');
+    garbage('g6', 'soon', 'n', '');
+    const watchKeys = [keys.seenEventDigests('w-garbage'), keys.seenEvents('w-garbage'), keys.findings('w-garbage'), keys.suppressed('w-garbage'), keys.eventStats('w-garbage'), keys.retryMinutes('w-garbage'), keys.quarantinedEvents('w-garbage')];
     const reply = (await redis.eval(APPLY_EVENTS_SCRIPT, watchKeys.length, ...watchKeys, ...args)) as (string | number)[];
     expect(reply.slice(0, 3)).toEqual([1, 5, -1]);
     expect(reply.filter((_, index) => index >= 3 && index % 2 === 1)).toEqual(['g1', 'g3', 'g4', 'g5', 'g6']);
@@ -217,5 +219,46 @@ describe('the finding store records each event once, however often a poll repeat
     const many = Array.from({ length: 1_234 }, (_, index) => event(`n${index}`, index, { type: 'normal' }));
     expect((await store.apply('w5', many)).newEvents).toBe(1_234);
     expect((await store.apply('w5', many)).newEvents).toBe(0);
+  });
+  it('knows which events a watch recorded, by id, whatever their length', async () => {
+    const vendorId = (index: number) => `mde:${'3b91c0b09ae49eac0d1ddcbd10227743ae67f784'}:${1_333_363_462 + index}:2026-12-07T13:05:10.0163951Z`;
+    await store.apply('w-known', [event(vendorId(1), 1_000, { type: 'normal' }), event(vendorId(2), 2_000, finding('high', ['quiet_process']))]);
+    expect(await store.recordedAmong('w-known', [vendorId(2), vendorId(3), vendorId(1)])).toEqual([true, false, true]);
+    expect(await store.recordedAmong('w-known', [])).toEqual([]);
+    expect(await store.recordedAmong('w-never-polled', [vendorId(1)])).toEqual([false]);
+  });
+
+  it('a seen set of a look-back of vendor ids keeps Redis\'s compact encoding', async () => {
+    const keys = redisKeys(prefix);
+    // 100 MDE ids of 80 characters: stored in full they passed zset-max-listpack-value (64) and took a skip list.
+    const ids = Array.from({ length: 100 }, (_, index) => `mde:3b91c0b09ae49eac0d1ddcbd10227743ae67f784:${1_000_000_000 + index}:2026-12-07T13:05:10.0163951Z`);
+    await store.apply('w-compact', ids.map((id, index) => event(id, index, { type: 'normal' })));
+    expect(['listpack', 'ziplist']).toContain(await redis.object('ENCODING', keys.seenEventDigests('w-compact')));
+    expect(await redis.exists(keys.seenEvents('w-compact'))).toBe(0);
+  });
+
+  it('events an earlier version recorded by full id are not counted again, and its set is trimmed away with the look-back', async () => {
+    const keys = redisKeys(prefix);
+    // What an earlier version left: e1 and e2 recorded (a finding counted once, one normal event), ids in full.
+    await store.apply('w-upgraded', [event('e1', 1_000, finding('high', ['quiet_process'])), event('e2', 2_000, { type: 'normal' })]);
+    await redis.del(keys.seenEventDigests('w-upgraded'));
+    await redis.zadd(keys.seenEvents('w-upgraded'), '1000', 'e1', '2000', 'e2');
+
+    expect(await store.recordedAmong('w-upgraded', ['e1', 'e2', 'e3'])).toEqual([true, true, false]);
+    const reread = await store.apply('w-upgraded', [
+      event('e1', 1_000, finding('high', ['quiet_process'])),
+      event('e2', 2_000, { type: 'normal' }),
+      event('e3', 3_000, finding('high', ['quiet_process'])),
+    ]);
+    expect(reread).toEqual({ newEvents: 1, changes: [{ findingId: 'f1', change: 'updated' }], quarantined: [] });
+    expect((await store.list('w-upgraded')).map((stored) => stored.count)).toEqual([2]);
+    expect(await store.eventStats('w-upgraded')).toEqual({ events: 3, normal: 1, quarantined: 0 });
+
+    // The look-back moves past e1: the earlier set loses it, and the key goes once the look-back passes e2 too.
+    await store.apply('w-upgraded', [event('e4', 4_000, { type: 'normal' })], 1_500);
+    expect(await redis.zrange(keys.seenEvents('w-upgraded'), '0', '-1')).toEqual(['e2']);
+    await store.apply('w-upgraded', [], 3_500);
+    expect(await redis.exists(keys.seenEvents('w-upgraded'))).toBe(0);
+    expect(await store.recordedAmong('w-upgraded', ['e2', 'e3', 'e4'])).toEqual([false, false, true]);
   });
 });
