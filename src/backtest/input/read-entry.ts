@@ -5,7 +5,7 @@ import { createConnectionEventReader } from '../readers/connection-events.js';
 import { createMdeNetworkEventReader } from '../readers/mde-network-events.js';
 import type { RecordReader } from '../readers/record-reader.js';
 import type { SysmonProcesses } from '../readers/sysmon-processes.js';
-import { createWindowsEventReader, FIRST_PASS_LINE, mayMatterToFirstPass, WindowsLogIndex } from '../readers/windows-events.js';
+import { createWindowsEventReader, firstPassLineStarts, mayMatterToFirstPass, WindowsLogIndex } from '../readers/windows-events.js';
 import { createZeekConnReader } from '../readers/zeek-conn.js';
 import { UNFINISHED_LINE, type CutOff } from './cut-off.js';
 import { splitLineBatches, type Line } from './lines.js';
@@ -49,8 +49,12 @@ async function readerFor(format: RecordFormat, context: ReadContext, index: (log
   }
 }
 
-/** Events are handed on in batches of about this many from formats that are not read chunk by chunk. */
-const BATCH = 1_000;
+/**
+ * Events are handed on in batches of this many: small enough that the events of a batch are mostly still in V8's
+ * young generation when the backtest consumes them (chunk-sized batches of thousands of events outlived its
+ * scavenges and tripled the time spent collecting garbage), large enough that the async steps stay few.
+ */
+const BATCH = 128;
 
 /**
  * The connection events of one entry in batches, whatever its format; `stats` is filled as it is read. An entry cut off at
@@ -111,26 +115,25 @@ async function indexLines(chunks: AsyncIterable<string>, log: WindowsLogIndex): 
     }
     log.note(unwrapSearchResult(value));
   };
-  for await (const chunk of chunks) {
-    const text = first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : pending + chunk;
-    first = false;
-    const complete = text.lastIndexOf('\n') + 1;
-    for (const line of linesMatching(text, complete)) note(line);
-    pending = text.slice(complete);
+  const noteIfItMatters = (line: string) => {
+    if (mayMatterToFirstPass(line)) note(line);
+  };
+  for await (let chunk of chunks) {
+    if (first && chunk.length > 0) {
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+      first = false;
+    }
+    const firstBreak = chunk.indexOf('\n');
+    if (firstBreak === -1) {
+      pending += chunk;
+      continue;
+    }
+    noteIfItMatters(pending + chunk.slice(0, firstBreak));
+    const complete = chunk.lastIndexOf('\n') + 1;
+    for (const start of firstPassLineStarts(chunk, firstBreak + 1, complete)) note(chunk.slice(start, chunk.indexOf('\n', start)));
+    pending = chunk.slice(complete);
   }
-  if (pending !== '' && mayMatterToFirstPass(pending)) note(pending);
-}
-
-/** The lines of `text` before `end` that may matter to the first pass, each once. */
-function* linesMatching(text: string, end: number): Generator<string> {
-  const search = new RegExp(FIRST_PASS_LINE.source, 'g');
-  let match: RegExpExecArray | null;
-  while ((match = search.exec(text)) !== null && match.index < end) {
-    const start = text.lastIndexOf('\n', match.index) + 1;
-    const stop = text.indexOf('\n', match.index);
-    yield text.slice(start, stop);
-    search.lastIndex = stop + 1;
-  }
+  if (pending !== '') noteIfItMatters(pending);
 }
 
 /** Records that a partial last line was dropped. */
@@ -168,7 +171,7 @@ async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reade
   // One position, updated per line: readers use it at once (errors, ids) and keep none.
   const at = { entry: entry.name, line: 0 };
   for await (const { texts, first, terminated } of splitLineBatches(chunks)) {
-    const events: ConnectionEvent[] = [];
+    let events: ConnectionEvent[] = [];
     for (let index = 0; index < texts.length; index += 1) {
       const text = texts[index]!;
       if (isBlank(text)) continue;
@@ -186,6 +189,10 @@ async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reade
       if (event) {
         stats.events += 1;
         events.push(event);
+        if (events.length === BATCH) {
+          yield events;
+          events = [];
+        }
       }
     }
     if (events.length > 0) yield events;
