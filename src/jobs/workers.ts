@@ -8,6 +8,8 @@ export interface WorkerOptions {
   prefix: string;
   /** Parallel jobs per queue in this process, unless a queue's settings say otherwise. Default 4. */
   concurrency?: number;
+  /** Stored on every job this process runs (BullMQ's `processedBy`): which worker ran what. */
+  name?: string;
   logger: Logger;
 }
 
@@ -15,7 +17,7 @@ export interface WorkerOptions {
  * One worker per queue of `jobs`, dispatching by job name. A job of a name no job of its queue has fails for good,
  * naming the job and the queue: a job this version does not know is never silently dropped.
  */
-export function startWorkers(jobs: readonly RunnableJob[], { connection, prefix, concurrency = 4, logger }: WorkerOptions): Worker[] {
+export function startWorkers(jobs: readonly RunnableJob[], { connection, prefix, concurrency = 4, name, logger }: WorkerOptions): Worker[] {
   return [...byQueue(jobs)].map(([queue, queueJobs]) => {
     const settings = queueJobs[0]!.worker;
     if (queueJobs.some((job) => job.worker !== settings)) throw new Error(`the jobs of ${queue} name different worker settings`);
@@ -28,7 +30,7 @@ export function startWorkers(jobs: readonly RunnableJob[], { connection, prefix,
         if (known === undefined) throw new UnrecoverableError(`unknown job "${job.name}" on ${queue}`);
         return known.run(job);
       },
-      { connection, prefix, concurrency, ...settings(concurrency) },
+      { connection, prefix, concurrency, ...(name === undefined ? {} : { name }), ...settings(concurrency) },
     );
     worker.on('failed', (job, error) =>
       logger.warn({ queue: worker.name, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed'),

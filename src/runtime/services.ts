@@ -120,6 +120,8 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
 }
 
 export interface WorkerService extends Service {
+  /** This process's worker id: its heartbeat, and the `processedBy` of every job it runs. */
+  id: string;
   parts: WorkerParts;
   workers: Worker[];
 }
@@ -156,17 +158,18 @@ export async function startWorker(
   parts.queues.onError((error, queue) => {
     if (!isRedisUnavailable(error)) logger.warn({ queue, error: error.name, message: error.message }, 'queue error');
   });
+  const workerId = newWorkerId();
   const workers = startWorkers(watchJobs(jobDepsOf(parts, { reprobeMs, requestsPerMinute }), [...parts.connectors.keys()]), {
     connection: redis,
     prefix: parts.keys.bullPrefix,
     concurrency: options.concurrency,
+    name: workerId,
     logger,
   });
   if (slack !== undefined) workers.push(...slack.start(parts, options.concurrency ?? 4));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await scheduleEstatePrevalence(parts);
   await parts.queues.scheduleReconciler(RECONCILE_EVERY_MS);
-  const workerId = newWorkerId();
   const beat = () =>
     redis
       .multi()
@@ -179,6 +182,7 @@ export async function startWorker(
   heartbeat.unref();
   logger.info({ worker_id: workerId, sources: [...parts.connectors.keys()] }, 'worker started');
   return {
+    id: workerId,
     parts,
     workers,
     async close() {
