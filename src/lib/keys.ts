@@ -61,11 +61,11 @@ export function redisKeys(prefix: string) {
     sourceFaults: `${global}:source-faults`,
     /** Sources polled less often than asked, to stay within their request budget: source id -> JSON (PollPace). */
     pollPaces: `${global}:poll-paces`,
-    /** One host's raw baseline rows from one source (gzipped JSON), reused by later watches of that host. */
+    /** One host's raw baseline rows from one source (packed JSON, `packJson`), reused by later watches of that host. */
     hostBaseline: (sourceId: string, host: string) => `${global}:source:${sourceId}:host-baseline:${host}`,
-    /** The source's latest estate-wide prevalence reads (gzipped JSON), newest first. */
+    /** The source's latest estate-wide prevalence reads (packed JSON, `packJson`), newest first. */
     prevalence: (sourceId: string) => `${global}:source:${sourceId}:prevalence`,
-    /** One estate prevalence read (gzipped JSON), by content id, referenced by the baselines that used it. */
+    /** One estate prevalence read (packed JSON, `packJson`), by content id, referenced by the baselines that used it. */
     prevalenceRead: (sourceId: string, readId: string) => `${global}:source:${sourceId}:prevalence:read:${readId}`,
     /** The open watches whose baselines reference that read: it is kept while one remains. */
     prevalenceReadUsers: (sourceId: string, readId: string) => `${global}:source:${sourceId}:prevalence:read:${readId}:watches`,

@@ -133,7 +133,7 @@ export class WatchStore {
     await this.redis.hset(this.keys.sourceHealth(id), health.source, JSON.stringify(health));
   }
 
-  /** Gzipped: a snapshot that embeds an estate read (taken by an earlier version) can reach megabytes of JSON. */
+  /** Packed: a snapshot that embeds an estate read (taken by an earlier version) can reach megabytes of JSON. */
   async saveBaseline(id: string, snapshot: BaselineSnapshot): Promise<void> {
     await this.redis.set(this.keys.baseline(id), packJson(snapshot));
   }

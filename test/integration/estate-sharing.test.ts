@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
@@ -8,7 +9,6 @@ import { buildBaseline, type BuildBaselineOptions } from '../../src/detect/basel
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
-import { packJson } from '../../src/lib/packed-json.js';
 import { AllowRuleStore } from '../../src/stores/allow-rule-store.js';
 import { PrevalenceStore, prevalenceReadId } from '../../src/stores/prevalence-store.js';
 import { WatchStore } from '../../src/stores/watch-store.js';
@@ -199,7 +199,8 @@ describe('estate prevalence reads shared among watches', () => {
 
   it('still reads a kept read stored by an earlier version, which a new baseline then embeds', async () => {
     const legacy = { ...readOf(10, BLOCKED_AT - 2 * HOUR), source: 'legacy-src' };
-    await redis.lpush(keys.prevalence('legacy-src'), packJson(legacy));
+    // Earlier versions gzipped the read into the list entry itself.
+    await redis.lpush(keys.prevalence('legacy-src'), gzipSync(JSON.stringify(legacy)));
     expect(await prevalence.list('legacy-src')).toEqual([legacy]);
     expect(await prevalence.pin(legacy, 'w-legacy')).toBeUndefined();
   });
