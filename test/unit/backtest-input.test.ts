@@ -63,6 +63,23 @@ describe('telemetry files are recognised by content, compressed or not', () => {
     expect(events.map((event) => event.id)).toEqual(['u1']);
   });
 
+  it('reads UTF-8 whose characters straddle a read chunk, among chunks of plain ASCII, and a UTF-8 byte order mark', async () => {
+    const lineWith = (id: string, hostname: string) =>
+      JSON.stringify({ id, source: 's', time: 1, device: { hostname }, dst_endpoint: { ip: '192.0.2.1' }, protocol: 'tcp', direction: 'outbound', outcome: 'unknown' });
+    const filler = Array.from({ length: 5_000 }, (_, i) => line(`f${i}`)).join('\n');
+    const before = Buffer.from(`\uFEFF${lineWith('u0', 'ascii')}\n${filler}\n`);
+    // "ö" (2 bytes) and "😀" (4 bytes) end where the first 1 MiB read does, split between it and the next.
+    const pad = (1 << 20) - before.length - Buffer.byteLength('{"id":"u1","source":"s","time":1,"device":{"hostname":"') - 3;
+    const split = lineWith('u1', `${'x'.repeat(pad)}ö😀`);
+    const { events } = await read('utf8-chunks.jsonl', Buffer.concat([before, Buffer.from(`${split}\n${filler}\n${filler}\n${lineWith('u2', 'wörk-😀')}\n${filler}\n${filler}\n${lineWith('u3', 'last')}\n`)]));
+    const byId = new Map(events.map((event) => [event.id, event.device.hostname]));
+    expect(byId.get('u0')).toBe('ascii');
+    expect(byId.get('u1')).toBe(`${'x'.repeat(pad)}ö😀`);
+    expect(byId.get('u2')).toBe('wörk-😀');
+    expect(byId.get('u3')).toBe('last');
+    expect(events).toHaveLength(25_004);
+  });
+
   it('names a file that does not exist', async () => {
     const path = join(dir, 'never-written.jsonl');
     const reading = readTelemetryFile(path, { processes: new SysmonProcesses() }, []);
