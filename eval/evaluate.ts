@@ -5,7 +5,7 @@ import type { ConnectionEvent } from '../src/contracts/connection-event.js';
 import type { Finding, FindingKind } from '../src/contracts/finding.js';
 import type { Verdict, WatchedHost } from '../src/contracts/watch.js';
 import type { EntryStats } from '../src/backtest/input/read-entry.js';
-import { readTelemetryFile } from '../src/backtest/input/read-file.js';
+import { readTelemetryBatches } from '../src/backtest/input/read-file.js';
 import { SysmonProcesses } from '../src/backtest/readers/sysmon-processes.js';
 import { runBacktest, type BacktestInput, type BacktestResult } from '../src/backtest/run-backtest.js';
 import type { WatchDefaults } from '../src/backtest/watch-of.js';
@@ -166,13 +166,13 @@ async function inputsOf(scenario: Scenario, workDir: string, entries: EntryStats
   const inputs: BacktestInput[] = [];
   for (const [index, telemetry] of scenario.telemetry().entries()) {
     if ('path' in telemetry) {
-      inputs.push({ name: telemetry.path, role: telemetry.role, events: readTelemetryFile(telemetry.path, { processes }, entries) });
+      inputs.push({ name: telemetry.path, role: telemetry.role, batches: readTelemetryBatches(telemetry.path, { processes }, entries) });
     } else if (telemetry.format === 'in-memory') {
       inputs.push({ name: telemetry.name, role: telemetry.role, events: telemetry.events() });
     } else {
       const path = join(workDir, `${scenario.name}-${index}-${telemetry.name}`);
       await writeTelemetry(path, telemetry.format, telemetry.events());
-      inputs.push({ name: path, role: telemetry.role, events: readTelemetryFile(path, { processes }, entries) });
+      inputs.push({ name: path, role: telemetry.role, batches: readTelemetryBatches(path, { processes }, entries) });
     }
   }
   return inputs;
