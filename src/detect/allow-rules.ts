@@ -27,6 +27,8 @@ export interface RuleSubject {
 
 interface CompiledRule {
   id: string;
+  /** Set for a rule limited to one incident. */
+  incidentId: string | undefined;
   expiresAt: number;
   names: readonly Glob[] | undefined;
   paths: readonly Glob[] | undefined;
@@ -38,8 +40,20 @@ interface CompiledRule {
   domains: DomainMatcher | undefined;
   ports: PortSet | undefined;
   protocols: ReadonlySet<string> | undefined;
-  /** Watched hosts the rule's `host` matcher covers; undefined for every host. */
-  hosts: ReadonlySet<WatchedHost> | undefined;
+  /** The rule's `host` patterns; undefined for every host. Resolved against each watch's hosts by its matcher. */
+  hostPatterns: readonly Glob[] | undefined;
+}
+
+/**
+ * Rules compiled without any watch's scope, indexed by the image file name, else the leading folders, they name,
+ * so an event only meets the rules that could concern its process. Immutable: one set serves every watch.
+ */
+export interface AllowRuleSet {
+  /** In configuration order. */
+  readonly rules: readonly CompiledRule[];
+  readonly byExe: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly byFolder: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly general: readonly CompiledRule[];
 }
 
 export interface AllowRuleMatcher {
@@ -52,51 +66,106 @@ export interface AllowRuleMatcher {
 export interface AllowRuleScope {
   incidentId: string;
   hosts: readonly WatchedHost[];
-  /** Rules expired at this instant are dropped at compile time; the rest are re-checked per event. */
+  /** Rules expired at this instant are inactive for the matcher; the rest are re-checked per event. */
   nowMs: number;
 }
 
-/**
- * Compiles allow-rules for one watch: drops rules of other incidents and expired ones, resolves `host` patterns
- * against the watch's hosts once, and indexes rules by the image file name, else the leading folders, they
- * name, so an event only meets the rules that could concern its process. When several rules match, the
- * reported one is the first by file name, then by folder, then in configuration order.
- */
-export function compileAllowRules(rules: readonly AllowRule[], scope: AllowRuleScope): AllowRuleMatcher {
+export function compileAllowRuleSet(rules: readonly AllowRule[]): AllowRuleSet {
   const byExe = new Map<string, CompiledRule[]>();
   const byFolder = new Map<string, CompiledRule[]>();
   const general: CompiledRule[] = [];
-  let size = 0;
-  for (const rule of rules) {
-    if (rule.incident_id !== undefined && rule.incident_id !== scope.incidentId) continue;
-    const compiled = compileRule(rule, scope.hosts);
-    if (compiled.expiresAt <= scope.nowMs) continue;
-    size++;
+  const compiledRules = rules.map(compileRule);
+  for (const compiled of compiledRules) {
     const exes = indexNames(compiled);
     const folders = exes === undefined ? indexFolders(compiled) : undefined;
     if (exes) for (const exe of exes) addTo(byExe, exe, compiled);
     else if (folders) for (const folder of folders) addTo(byFolder, folder, compiled);
     else general.push(compiled);
   }
+  return { rules: compiledRules, byExe, byFolder, general };
+}
+
+const shared = new WeakMap<readonly AllowRule[], AllowRuleSet>();
+
+/**
+ * The compiled set of a rule list, compiled once per list and shared by every detector given that list (the
+ * built-in catalog, the YAML rules, one version of the responders' rules): a worker with a thousand watches holds
+ * each once, not once per watch.
+ */
+export function sharedAllowRuleSet(rules: readonly AllowRule[]): AllowRuleSet {
+  let set = shared.get(rules);
+  if (!set) {
+    set = compileAllowRuleSet(rules);
+    shared.set(rules, set);
+  }
+  return set;
+}
+
+/** What one watch applies of shared rule sets: its incident, its hosts, and the rules still active. */
+interface WatchRuleScope {
+  incidentId: string;
+  /** The watch's hosts each `host`-limited rule covers. */
+  hostsByRule: ReadonlyMap<CompiledRule, ReadonlySet<WatchedHost>>;
+  /** Rules expiring at or before this instant never match. */
+  activeAfter: number;
+}
+
+/**
+ * One watch's matcher over shared rule sets, consulted in the order given: drops rules of other incidents and
+ * expired ones, and resolves `host` patterns against the watch's hosts once. When several rules match, the
+ * reported one is the first by file name, then by folder, then in configuration order (the sets' order, then each
+ * set's own).
+ */
+export function allowRuleMatcher(sets: readonly AllowRuleSet[], scope: AllowRuleScope): AllowRuleMatcher {
+  const hostsByRule = new Map<CompiledRule, ReadonlySet<WatchedHost>>();
+  let size = 0;
+  for (const set of sets) {
+    for (const rule of set.rules) {
+      if (!applies(rule, scope.incidentId) || rule.expiresAt <= scope.nowMs) continue;
+      size++;
+      if (rule.hostPatterns) hostsByRule.set(rule, new Set(scope.hosts.filter((host) => hostMatches(host, rule.hostPatterns!))));
+    }
+  }
+  const watch: WatchRuleScope = { incidentId: scope.incidentId, hostsByRule, activeAfter: scope.nowMs };
+  const byExe = sets.filter((set) => set.byExe.size > 0).map((set) => set.byExe);
+  const byFolder = sets.filter((set) => set.byFolder.size > 0).map((set) => set.byFolder);
+  const firstMatch = (candidates: readonly CompiledRule[] | undefined, subject: RuleSubject, nowMs: number): string | undefined => {
+    if (candidates) for (const rule of candidates) if (matches(rule, subject, nowMs, watch)) return rule.id;
+    return undefined;
+  };
 
   return {
     size,
     match(subject, nowMs) {
       if (size === 0) return undefined;
-      if (subject.exe !== undefined && byExe.size > 0) {
-        const candidates = byExe.get(subject.exe);
-        if (candidates) for (const rule of candidates) if (matches(rule, subject, nowMs)) return rule.id;
+      if (subject.exe !== undefined) {
+        for (const index of byExe) {
+          const id = firstMatch(index.get(subject.exe), subject, nowMs);
+          if (id !== undefined) return id;
+        }
       }
-      if (subject.path !== undefined && byFolder.size > 0) {
-        const folder = leadingFolders(subject.path);
-        const candidates = folder === undefined ? undefined : byFolder.get(folder);
-        if (candidates) for (const rule of candidates) if (matches(rule, subject, nowMs)) return rule.id;
+      const folder = subject.path === undefined || byFolder.length === 0 ? undefined : leadingFolders(subject.path);
+      if (folder !== undefined) {
+        for (const index of byFolder) {
+          const id = firstMatch(index.get(folder), subject, nowMs);
+          if (id !== undefined) return id;
+        }
       }
-      for (const rule of general) if (matches(rule, subject, nowMs)) return rule.id;
+      for (const set of sets) {
+        const id = firstMatch(set.general, subject, nowMs);
+        if (id !== undefined) return id;
+      }
       return undefined;
     },
   };
 }
+
+/** Compiles allow-rules for one watch (see `allowRuleMatcher`). */
+export function compileAllowRules(rules: readonly AllowRule[], scope: AllowRuleScope): AllowRuleMatcher {
+  return allowRuleMatcher([compileAllowRuleSet(rules)], scope);
+}
+
+const applies = (rule: CompiledRule, incidentId: string): boolean => rule.incidentId === undefined || rule.incidentId === incidentId;
 
 function addTo(index: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
   const list = index.get(key);
@@ -126,13 +195,13 @@ function indexFolders(rule: CompiledRule): string[] | undefined {
 const list = <T>(value: T | readonly T[] | undefined): readonly T[] | undefined =>
   value === undefined ? undefined : Array.isArray(value) ? (value as readonly T[]) : [value as T];
 
-function compileRule(rule: AllowRule, hosts: readonly WatchedHost[]): CompiledRule {
+function compileRule(rule: AllowRule): CompiledRule {
   const names = list(rule.process_name)?.map(compileGlob);
   const paths = list(rule.process_path)?.map(compileGlob);
   const sha1s = list(rule.sha1);
-  const hostPatterns = list(rule.host)?.map(compileGlob);
   return {
     id: rule.id,
+    incidentId: rule.incident_id,
     expiresAt: rule.expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(rule.expires),
     names,
     paths,
@@ -143,7 +212,7 @@ function compileRule(rule: AllowRule, hosts: readonly WatchedHost[]): CompiledRu
     domains: rule.dst_domain === undefined ? undefined : compileDomainMatcher(list(rule.dst_domain) ?? [], false),
     ports: rule.port === undefined ? undefined : PortSet.from(list(rule.port) ?? []),
     protocols: rule.protocol === undefined ? undefined : new Set(list(rule.protocol)),
-    hosts: hostPatterns && new Set(hosts.filter((host) => hostMatches(host, hostPatterns))),
+    hostPatterns: list(rule.host)?.map(compileGlob),
   };
 }
 
@@ -187,10 +256,11 @@ function literals(globs: readonly Glob[] | undefined, pick: (glob: Glob) => stri
   return out;
 }
 
-function matches(rule: CompiledRule, subject: RuleSubject, nowMs: number): boolean {
+function matches(rule: CompiledRule, subject: RuleSubject, nowMs: number, watch: WatchRuleScope): boolean {
+  if (!applies(rule, watch.incidentId) || rule.expiresAt <= watch.activeAfter) return false;
   if (rule.protocols && !rule.protocols.has(subject.protocol)) return false;
   if (rule.ports && !rule.ports.has(subject.port)) return false;
-  if (rule.hosts && !rule.hosts.has(subject.host)) return false;
+  if (rule.hostPatterns && watch.hostsByRule.get(rule)?.has(subject.host) !== true) return false;
   if (rule.cidrs && (subject.dstParsed === undefined || !rule.cidrs.contains(subject.dstParsed))) return false;
   if (rule.domains && (subject.dstHostname === undefined || rule.domains.find(subject.dstHostname) === undefined)) {
     return false;

@@ -3,7 +3,7 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { Indicator } from '../contracts/containment-request.js';
 import type { FindingKind } from '../contracts/finding.js';
 import type { WatchedHost } from '../contracts/watch.js';
-import { compileAllowRules } from './allow-rules.js';
+import { allowRuleMatcher, sharedAllowRuleSet } from './allow-rules.js';
 import type { CompiledBaseline, CompiledHostBaseline } from './baseline.js';
 import type { BeaconTrack } from './beacon-history.js';
 import { scoreBeacon, type BeaconScore } from './beaconing.js';
@@ -39,6 +39,7 @@ const IGNORED_LOCAL = ignored('loopback or link-local destination');
 const IGNORED_MULTICAST = ignored('multicast or broadcast destination');
 const IGNORED_HOST = ignored('host is not part of this watch');
 const NORMAL: Assessment = Object.freeze({ type: 'normal' });
+const NO_RULES: readonly AllowRule[] = Object.freeze([]);
 
 /** The scored signals of one event: combined strength, kinds and reasons in `SIGNALS` order. */
 interface Scored {
@@ -63,8 +64,9 @@ export function createDetector(options: DetectorOptions): Detector {
   const tuning = settings.tuning;
   const matchHost = createHostMatcher(context.hosts);
   const indicators = compileIndicators(context.blocked);
-  const allowRules = compileAllowRules(
-    [...settings.allow, ...(options.extraAllowRules ?? []), ...(settings.builtin_catalog ? BUILTIN_ALLOW_RULES : [])],
+  // Each rule list is compiled once and shared by every detector given it; only the watch's scope is its own.
+  const allowRules = allowRuleMatcher(
+    [settings.allow, options.extraAllowRules ?? NO_RULES, settings.builtin_catalog ? BUILTIN_ALLOW_RULES : NO_RULES].map(sharedAllowRuleSet),
     { incidentId: context.incidentId, hosts: context.hosts, nowMs: now() },
   );
   const internal = compileCidrList(settings.networks.internal);

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WatchedHost } from '../../src/contracts/watch.js';
-import { compileAllowRules, type RuleSubject } from '../../src/detect/allow-rules.js';
+import { allowRuleMatcher, compileAllowRules, sharedAllowRuleSet, type RuleSubject } from '../../src/detect/allow-rules.js';
 import { BUILTIN_ALLOW_RULES } from '../../src/detect/catalog.js';
 import { parseIp } from '../../src/lib/net.js';
 import { AllowRuleSchema, DetectionSettingsSchema, type AllowRuleInput } from '../../src/detect/settings.js';
@@ -192,5 +193,80 @@ describe('allow-rule matching', () => {
     const matcher = matcherFor([{ id: 'tool', reason: 'admin tool', sha1: sha1.toUpperCase() }]);
     expect(matcher.match(subject({ sha1, path: 'c:\\tools\\renamed.exe', exe: 'renamed.exe' }), NOW)).toBe('tool');
     expect(matcher.match(subject({ sha1: 'b'.repeat(40) }), NOW)).toBeUndefined();
+  });
+});
+
+describe('allow-rule sets shared by every watch', () => {
+  const WORKER_RULES = AllowRuleSchema.array().parse([
+    { id: 'yaml-veeam', reason: 'backup', process_name: 'veeam.endpoint.service.exe', port: 10005 },
+  ]);
+  const RESPONDER_RULES = AllowRuleSchema.array().parse([
+    { id: 'benign-2041', reason: 'marked benign in INC-2041', port: 10005, incident_id: 'INC-2041' },
+    { id: 'benign-hr-ws-007', reason: 'marked benign on HR-WS-007', port: 10005, host: 'HR-WS-007' },
+  ]);
+  const watchMatcher = (incidentId: string, hosts: WatchedHost[]) =>
+    allowRuleMatcher([WORKER_RULES, RESPONDER_RULES, BUILTIN_ALLOW_RULES].map(sharedAllowRuleSet), { incidentId, hosts, nowMs: NOW });
+
+  it('compiles a rule list once: every watch given the same list shares its compiled set', () => {
+    expect(sharedAllowRuleSet(BUILTIN_ALLOW_RULES)).toBe(sharedAllowRuleSet(BUILTIN_ALLOW_RULES));
+    expect(sharedAllowRuleSet(RESPONDER_RULES)).toBe(sharedAllowRuleSet(RESPONDER_RULES));
+    // A new version of the responders' rules is a new list, compiled anew.
+    expect(sharedAllowRuleSet([...RESPONDER_RULES])).not.toBe(sharedAllowRuleSet(RESPONDER_RULES));
+  });
+
+  it("a responder's incident- or host-scoped rule still applies only to its incident's or host's watch", () => {
+    const otherHost = { ...HOST };
+    const incident = watchMatcher('INC-2041', [otherHost]);
+    const other = watchMatcher('INC-9999', [otherHost]);
+    const holdingHost = watchMatcher('INC-9999', [OTHER]);
+    const onPort = subject({ path: 'c:\\tools\\agent.exe', exe: 'agent.exe' });
+    expect(incident.match({ ...onPort, host: otherHost }, NOW)).toBe('benign-2041');
+    expect(other.match({ ...onPort, host: otherHost }, NOW)).toBeUndefined();
+    expect(holdingHost.match({ ...onPort, host: OTHER }, NOW)).toBe('benign-hr-ws-007');
+    // Host patterns resolve against each watch's own hosts: a host another watch holds is not covered here.
+    expect(other.match({ ...onPort, host: OTHER }, NOW)).toBeUndefined();
+    expect(incident.size).toBe(WORKER_RULES.length + RESPONDER_RULES.length + BUILTIN_ALLOW_RULES.length);
+    expect(holdingHost.size).toBe(WORKER_RULES.length + RESPONDER_RULES.length - 1 + BUILTIN_ALLOW_RULES.length);
+  });
+
+  it('matching over several shared sets reports the rule one matcher over all the rules, in order, would', () => {
+    const names = ['veeam.endpoint.service.exe', 'agent.exe', 'chrome.exe'];
+    const folders = ['c:\\program files\\veeam\\', 'c:\\tools\\', 'c:\\program files\\google\\'];
+    const ruleInput = fc.record(
+      {
+        process_name: fc.constantFrom(...names, 'agent*'),
+        process_path: fc.constantFrom(...folders.map((folder) => `${folder}*`), 'c:\\*\\agent.exe'),
+        port: fc.constantFrom(443, 10005, '10000-10010'),
+        incident_id: fc.constantFrom('INC-2041', 'INC-9999'),
+        host: fc.constantFrom('FIN-WS-042', 'hr-ws-*'),
+        expires: fc.constantFrom('2026-11-27T11:00:00Z', '2026-11-27T13:00:00Z'),
+      },
+      { requiredKeys: [] },
+    );
+    const ruleList = fc.array(ruleInput, { maxLength: 6 });
+    const event = fc.record({
+      folder: fc.constantFrom(...folders),
+      exe: fc.constantFrom(...names),
+      port: fc.constantFrom(443, 10005, 10009),
+      host: fc.constantFrom(HOST, OTHER),
+      at: fc.constantFrom(NOW, Date.parse('2026-11-27T12:30:00Z'), Date.parse('2026-11-27T14:00:00Z')),
+    });
+    fc.assert(
+      fc.property(fc.array(ruleList, { minLength: 1, maxLength: 3 }), fc.array(event, { maxLength: 20 }), (lists, events) => {
+        let next = 0;
+        const parsed = lists.map((list) =>
+          AllowRuleSchema.array().parse(list.map((fields) => ({ id: `r${next++}`, reason: 'x', port: 443, ...fields }))),
+        );
+        const scope = { incidentId: 'INC-2041', hosts: [HOST, OTHER], nowMs: NOW };
+        const shared = allowRuleMatcher(parsed.map(sharedAllowRuleSet), scope);
+        const whole = compileAllowRules(parsed.flat(), scope);
+        expect(shared.size).toBe(whole.size);
+        for (const { folder, exe, port, host, at } of events) {
+          const path = `${folder}${exe}`;
+          const probe = subject({ path, exe, port, host });
+          expect(shared.match(probe, at)).toBe(whole.match(probe, at));
+        }
+      }),
+    );
   });
 });
