@@ -8,7 +8,9 @@ import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-id
 import { estateDestination, isNeverNormalDestination, type CompiledEstate } from './estate.js';
 import { compileIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
+import { compileHostBaseline, PortProtocolCodec, type CompiledHostBaseline } from './host-baseline.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
+import { SortedCounts } from './sorted-keys.js';
 import { basename, processKey } from '../lib/process-identity.js';
 import type { DetectionSettings } from './settings.js';
 
@@ -392,24 +394,9 @@ function splitPortKey(key: string): [string, number | null] {
   return [key.slice(0, slash), port === '' ? null : Number(port)];
 }
 
-/** One watched host's baseline as lookups. */
-export interface CompiledHostBaseline {
-  readonly label: string;
-  readonly processes: ReadonlySet<string>;
-  readonly sha1s: ReadonlySet<string>;
-  readonly destinations: ReadonlySet<string>;
-  /** Distinct hours of telemetry behind this host's rows; undefined for snapshots that did not record it. */
-  readonly activeHours: number | undefined;
-  /** True when this host itself used the port/protocol in the baseline, to any destination. */
-  usedPort(protocol: string, port: number | undefined): boolean;
-  /** True when this process (lower-cased path or name) used the port/protocol on this host, to any destination. */
-  processUsedPort(process: string, protocol: string, port: number | undefined): boolean;
-  /** True when this exact (process, destination ip or name, port, protocol) was seen on this host. */
-  hasTuple(process: string, dstIp: string | undefined, dstHostname: string | undefined, port: number | undefined, protocol: string): boolean;
-}
+export type { CompiledHostBaseline } from './host-baseline.js';
 
 export interface CompiledBaseline {
-  readonly snapshot: BaselineSnapshot;
   /** The compiled estate reads the snapshot references, shared with every other baseline that references them. */
   readonly estates: readonly CompiledEstate[];
   /** Baseline window length in ms, when known. */
@@ -437,23 +424,6 @@ export interface CompiledBaseline {
   sha1Names(sha1: string): readonly string[] | undefined;
 }
 
-/**
- * (protocol, port) as one number, so lookups on the hot path allocate no string: protocols are interned to small
- * ids, "no port" (ICMP) is 65536.
- */
-class PortProtocolCodec {
-  private readonly ids = new Map<string, number>();
-  encode(protocol: string, port: number | undefined | null, intern: boolean): number {
-    let id = this.ids.get(protocol);
-    if (id === undefined) {
-      if (!intern) return -1;
-      id = this.ids.size;
-      this.ids.set(protocol, id);
-    }
-    return id * 65537 + (port ?? 65536);
-  }
-}
-
 /** The estate reads a snapshot references, compiled, and the watch's blocked indicators. */
 export interface ReferencedEstate {
   /** The compiled reads of `environment.estate` entries with a `read` id; one missing is left out. */
@@ -462,56 +432,36 @@ export interface ReferencedEstate {
   blocked: readonly Indicator[];
 }
 
+/**
+ * The snapshot is parsed JSON: each mention of a destination or process is a string of its own. A compiled baseline
+ * keeps one of each, the estate reads' own where they count it.
+ */
+function interner(estates: readonly CompiledEstate[]): (text: string) => string {
+  const strings = new Map<string, string>();
+  return (text) => {
+    let held = strings.get(text);
+    if (held === undefined) {
+      for (const estate of estates) held ??= estate.heldDestination(text);
+      strings.set(text, (held ??= text));
+    }
+    return held;
+  };
+}
+
+/**
+ * Counts by key, with the keys interned. (Not inline in `compileBaseline`: a closure there calling `intern` would
+ * keep the interner's table alive as long as the compiled baseline.)
+ */
+const internedCounts = (counts: readonly (readonly [string, number])[], intern: (text: string) => string): SortedCounts =>
+  SortedCounts.of(counts.map(([key, count]) => [intern(key), count]));
+
 /** Turns a stored snapshot (and the estate reads it references) into the lookup structure the detector uses. */
 export function compileBaseline(snapshot: BaselineSnapshot, referenced: ReferencedEstate = { estates: [], blocked: [] }): CompiledBaseline {
   const codec = new PortProtocolCodec();
+  const { estates } = referenced;
+  const intern = interner(estates);
   const hosts = new Map<string, CompiledHostBaseline>();
-  for (const host of snapshot.hosts) {
-    const tuples = new Map<string, Map<string, Set<number>>>();
-    const usedPorts = new Set<number>();
-    const portsByProcess = new Map<string, Set<number>>();
-    const addTuple = (process: string, destination: string, code: number) => {
-      let byDestination = tuples.get(process);
-      if (!byDestination) tuples.set(process, (byDestination = new Map()));
-      let codes = byDestination.get(destination);
-      if (!codes) byDestination.set(destination, (codes = new Set()));
-      codes.add(code);
-    };
-    for (const [process, dstIp, dstHostname, port, protocol] of host.tuples) {
-      const code = codec.encode(protocol, port, true);
-      usedPorts.add(code);
-      let processPorts = portsByProcess.get(process);
-      if (!processPorts) portsByProcess.set(process, (processPorts = new Set()));
-      processPorts.add(code);
-      if (dstIp !== null) addTuple(process, dstIp, code);
-      if (dstHostname !== null) addTuple(process, dstHostname, code);
-    }
-    hosts.set(host.host, {
-      label: host.label,
-      processes: new Set(host.processes),
-      sha1s: new Set(host.sha1s),
-      destinations: new Set(host.destinations),
-      activeHours: host.active_hours,
-      usedPort(protocol, port) {
-        const code = codec.encode(protocol, port, false);
-        return code >= 0 && usedPorts.has(code);
-      },
-      processUsedPort(process, protocol, port) {
-        const code = codec.encode(protocol, port, false);
-        return code >= 0 && portsByProcess.get(process)?.has(code) === true;
-      },
-      hasTuple(process, dstIp, dstHostname, port, protocol) {
-        const byDestination = tuples.get(process);
-        if (!byDestination) return false;
-        const code = codec.encode(protocol, port, false);
-        if (code < 0) return false;
-        return (
-          (dstIp !== undefined && byDestination.get(dstIp)?.has(code) === true) ||
-          (dstHostname !== undefined && byDestination.get(dstHostname)?.has(code) === true)
-        );
-      },
-    });
-  }
+  for (const host of snapshot.hosts) hosts.set(host.host, compileHostBaseline(host, codec, intern));
 
   const portCounts = new Map<number, number>();
   for (const [protocol, port, count] of snapshot.environment.ports) {
@@ -520,12 +470,7 @@ export function compileBaseline(snapshot: BaselineSnapshot, referenced: Referenc
   }
   const knownGood = new ProtocolPortSet();
   for (const [protocol, from, to] of snapshot.environment.known_good) knownGood.add(protocol, from, to);
-  const destinations = new Map(snapshot.environment.destinations);
-  const processes = new Map(snapshot.environment.processes);
-  const sha1s = new Map(snapshot.environment.sha1s);
-  const sha1Names = new Map(snapshot.environment.sha1_names);
   const { from, to } = snapshot.window;
-  const { estates } = referenced;
   const blocked = compileIndicators(referenced.blocked);
   const estateDestinationHosts = (destination: string): number => {
     let hosts = 0;
@@ -534,9 +479,15 @@ export function compileBaseline(snapshot: BaselineSnapshot, referenced: Referenc
     const ip = isIP(destination) === 0 ? undefined : destination;
     return blocked.match(ip, ip === undefined ? destination : undefined) === undefined ? hosts : 0;
   };
+  // A count the shared estate reads already match is not held again: `destinationHosts` takes the larger of both.
+  const destinations = internedCounts(snapshot.environment.destinations, intern).without(
+    (destination, count) => count <= estateDestinationHosts(destination),
+  );
+  const processes = internedCounts(snapshot.environment.processes, intern);
+  const sha1s = internedCounts(snapshot.environment.sha1s, intern);
+  const sha1Names = new Map(snapshot.environment.sha1_names);
 
   return {
-    snapshot,
     estates,
     windowMs: from !== null && to !== null && to > from ? to - from : undefined,
     hostCount: estates.reduce((count, estate) => Math.max(count, estate.hostCount), snapshot.environment.host_count),

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
+import { SortedCounts } from './sorted-keys.js';
 import { isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
 
 /**
@@ -15,6 +16,8 @@ export interface CompiledEstate {
   portHosts(protocol: string, port: number | undefined): number;
   /** On how many of the estate's hosts this normalized destination IP or host name was contacted. */
   destinationHosts(destination: string): number;
+  /** The read's own instance of a destination it counts, for baselines to share rather than hold a copy. */
+  heldDestination(destination: string): string | undefined;
 }
 
 /** An estate read's destination as [ip, undefined] or [undefined, host name], normalized like baseline rows. */
@@ -40,18 +43,19 @@ export function compileEstate(id: string, read: PrevalenceSnapshot): CompiledEst
     const port = row.port ?? NO_PORT;
     byPort.set(port, Math.max(byPort.get(port) ?? 0, row.hosts));
   }
-  const destinations = new Map<string, number>();
+  const counted: [string, number][] = [];
   for (const row of read.destinations) {
     const destination = estateDestination(row.destination);
     if (destination === undefined || isNeverNormalDestination(destination[0])) continue;
-    const key = destination[0] ?? destination[1] ?? '';
-    destinations.set(key, Math.max(destinations.get(key) ?? 0, row.hosts));
+    counted.push([destination[0] ?? destination[1] ?? '', row.hosts]);
   }
+  const destinations = SortedCounts.of(counted, Math.max);
   return {
     source: read.source,
     id,
     hostCount: read.host_count,
     portHosts: (protocol, port) => ports.get(protocol)?.get(port ?? NO_PORT) ?? 0,
     destinationHosts: (destination) => destinations.get(destination) ?? 0,
+    heldDestination: (destination) => destinations.held(destination),
   };
 }

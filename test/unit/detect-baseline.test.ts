@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BaselineEntry } from '../../src/contracts/connection-event.js';
 import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import type { WatchedHost } from '../../src/contracts/watch.js';
 import { BaselineSnapshotSchema, buildBaseline, compileBaseline } from '../../src/detect/baseline.js';
 import { createDetector } from '../../src/detect/detector.js';
+import { compileEstate } from '../../src/detect/estate.js';
 import { hostIdentity } from '../../src/contracts/host-identity.js';
 import { DetectionSettingsSchema } from '../../src/detect/settings.js';
 
@@ -231,5 +233,72 @@ describe('estate-wide prevalence in the baseline', () => {
     const older = JSON.parse(JSON.stringify(snapshotOf())) as { environment: Record<string, unknown> };
     delete older.environment.estate;
     expect(BaselineSnapshotSchema.parse(older).environment.estate).toEqual([]);
+  });
+});
+
+describe('compiled baseline lookups', () => {
+  const PROCESSES = ['c:\\tools\\sync.exe', 'c:\\windows\\system32\\svchost.exe', 'updater.exe'];
+  const DESTINATIONS = ['192.0.2.1', '192.0.2.10', '192.0.2.2', 'a.example', 'b.example', 'constructor', '10.10.10.5'];
+  const PORTS = [null, 53, 443, 8443];
+  const PROTOCOLS = ['tcp', 'udp', 'icmp'];
+  const maybe = <T>(values: readonly T[]) => fc.option(fc.constantFrom(...values), { nil: null });
+  const tuple = fc.tuple(fc.constantFrom(...PROCESSES), maybe(DESTINATIONS), maybe(DESTINATIONS), fc.constantFrom(...PORTS), fc.constantFrom(...PROTOCOLS));
+  const counts = (keys: readonly string[]) => fc.array(fc.tuple(fc.constantFrom(...keys), fc.nat(20)), { maxLength: 12 });
+  const estateRead = fc.record({
+    host_count: fc.nat(500),
+    ports: fc.array(fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORTS), hosts: fc.nat(20) }), { maxLength: 4 }),
+    destinations: fc.array(fc.record({ destination: fc.constantFrom(...DESTINATIONS), hosts: fc.nat(20) }), { maxLength: 8 }),
+    partial: fc.boolean(),
+  });
+
+  it('answer every question as the snapshot lists it, however tuples, counts and shared estate reads overlap', () => {
+    fc.assert(
+      fc.property(fc.array(tuple, { maxLength: 30 }), counts(DESTINATIONS), counts(PROCESSES), fc.array(estateRead, { maxLength: 2 }), (tuples, destinations, processes, reads) => {
+        const snapshot = BaselineSnapshotSchema.parse({
+          version: 1,
+          window: { from: T0, to: T0 + DAY },
+          event_count: tuples.length,
+          excluded_rows: 0,
+          hosts: [{ host: hostIdentity(HOST), label: 'WORKSTATION5', rows: tuples.length, processes: PROCESSES.slice(1), sha1s: [], tuples, destinations: [] }],
+          environment: { host_count: 3, ports: [], destinations, processes, sha1s: [], known_good: [] },
+        });
+        const estates = reads.map((fields, index) =>
+          compileEstate(`read-${index}`, { version: 1, source: `s${index}`, from: '', to: '', refreshed_at: '', ...fields }),
+        );
+        const blocked = [{ type: 'ip' as const, value: '10.10.10.5' }];
+        const compiled = compileBaseline(snapshot, { estates, blocked });
+        const host = compiled.hosts.get(hostIdentity(HOST));
+        const lastCount = (list: readonly (readonly [string, number])[], key: string) => list.filter(([k]) => k === key).at(-1)?.[1] ?? 0;
+        const wrong: string[] = [];
+        const check = (question: string, got: unknown, want: unknown) => {
+          if (got !== want) wrong.push(`${question}: ${String(got)}, not ${String(want)}`);
+        };
+        for (const process of PROCESSES) {
+          check(`processHosts ${process}`, compiled.processHosts(process), lastCount(processes, process));
+          for (const protocol of PROTOCOLS) {
+            for (const rawPort of PORTS) {
+              const port = rawPort ?? undefined;
+              const same = (t: (typeof tuples)[number]) => t[3] === rawPort && t[4] === protocol;
+              check(`usedPort ${protocol}/${port}`, host?.usedPort(protocol, port), tuples.some(same));
+              check(`processUsedPort ${process} ${protocol}/${port}`, host?.processUsedPort(process, protocol, port), tuples.some((t) => t[0] === process && same(t)));
+              for (const ip of [...DESTINATIONS, undefined]) {
+                for (const name of [...DESTINATIONS, undefined]) {
+                  // A tuple's address and name are both destinations: either may answer the event's address or name.
+                  const reached = (t: (typeof tuples)[number]) => [t[1], t[2]].some((known) => known !== null && (known === ip || known === name));
+                  const seen = tuples.some((t) => t[0] === process && same(t) && reached(t));
+                  check(`hasTuple ${process} ${ip} ${name} ${protocol}/${port}`, host?.hasTuple(process, ip, name, port, protocol), seen);
+                }
+              }
+            }
+          }
+        }
+        for (const destination of DESTINATIONS) {
+          const estateCount =
+            destination === '10.10.10.5' ? 0 : Math.max(0, ...reads.flatMap((read) => read.destinations.filter((row) => row.destination === destination).map((row) => row.hosts)));
+          check(`destinationHosts ${destination}`, compiled.destinationHosts(destination), Math.max(lastCount(destinations, destination), estateCount));
+        }
+        expect(wrong).toEqual([]);
+      }),
+    );
   });
 });
