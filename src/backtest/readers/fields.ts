@@ -9,12 +9,18 @@ export const isRecord = (value: unknown): value is Fields =>
 export function text(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
+  // Most values have nothing to trim: printable ASCII at both ends (trim's whitespace is at or below U+0020 or
+  // beyond ASCII).
+  const head = value.charCodeAt(0);
+  const tail = value.charCodeAt(value.length - 1);
+  const trimmed = head > 32 && head < 127 && tail > 32 && tail < 127 ? value : value.trim();
   return trimmed === '' || trimmed === '-' ? undefined : trimmed;
 }
 
 /** A non-negative integer from a number or a decimal string; `invalid` when present but not one. */
 export function integer(value: unknown): number | undefined | 'invalid' {
+  // A JSON number is taken as the decimal text it prints as would be: up to 15 digits, no sign, no fraction.
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value < 1e15 ? value + 0 : 'invalid';
   const raw = text(value);
   if (raw === undefined) return undefined;
   if (!/^\d{1,15}$/.test(raw)) return 'invalid';
@@ -140,14 +146,27 @@ export function fileName(path: string): string {
  */
 export function at(record: Fields, path: string): unknown {
   if (Object.hasOwn(record, path)) return record[path];
-  for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
-    const head = path.slice(0, dot);
+  for (const [head, rest] of splitsOf(path)) {
     const child = Object.hasOwn(record, head) ? record[head] : undefined;
     if (!isRecord(child)) continue;
-    const found = at(child, path.slice(dot + 1));
+    const found = at(child, rest);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** Every way to cut a dotted path in two at a dot, computed once per path: records are read by the million. */
+const SPLITS = new Map<string, ReadonlyArray<readonly [string, string]>>();
+
+function splitsOf(path: string): ReadonlyArray<readonly [string, string]> {
+  let splits = SPLITS.get(path);
+  if (!splits) {
+    const found: Array<readonly [string, string]> = [];
+    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) found.push([path.slice(0, dot), path.slice(dot + 1)]);
+    splits = found;
+    SPLITS.set(path, splits);
+  }
+  return splits;
 }
 
 /** The value at the first of these paths that holds one ("", "-" and null hold none). */

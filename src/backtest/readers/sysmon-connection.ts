@@ -5,8 +5,11 @@ import type { WindowsRecord } from './windows-record.js';
 
 export const SYSMON_SOURCE = 'sysmon';
 
-/** Sysmon Event ID 3 (network connection detected). */
-export function sysmonConnection(event: WindowsRecord, at: RecordPosition): PendingConnection {
+/**
+ * Sysmon Event ID 3 (network connection detected). `withSocket` asks for its socket key, which only a log that
+ * also holds WFP events needs.
+ */
+export function sysmonConnection(event: WindowsRecord, at: RecordPosition, withSocket = true): PendingConnection {
   const time = utcTime(event.get('UtcTime')) ?? event.timestamp;
   if (time === undefined) throw recordError(at, 'UtcTime: missing or not a date-time');
   const ends = endpointsOf(event, at, ['SourceIp', 'SourcePort', 'DestinationIp', 'DestinationPort']);
@@ -34,7 +37,7 @@ export function sysmonConnection(event: WindowsRecord, at: RecordPosition): Pend
       // Sysmon logs that a socket connected or sent; whether the peer answered is not in the event.
       outcome: 'unknown',
     },
-    socket: socketKey(computer, protocol, ends),
+    socket: withSocket ? socketKey(computer, protocol, ends) : undefined,
     guid: event.get('ProcessGuid'),
   };
 }

@@ -103,7 +103,7 @@ export function createWindowsEventReader(processes: SysmonProcesses, index: Wind
       const event = windowsRecord(record);
       const isSysmon = event !== undefined && event.channel.includes('sysmon');
       // Process creations were taken by the first pass.
-      if (event && isSysmon && event.eventId === 3) return joined(sysmonConnection(event, at));
+      if (event && isSysmon && event.eventId === 3) return joined(sysmonConnection(event, at, index.wfpSockets.size > 0));
       if (event && isSysmon && event.eventId === 1) return undefined;
       if (event && !isSysmon && (event.eventId === 5156 || event.eventId === 5157)) wfp.push(wfpConnection(event, at, event.eventId === 5157));
       else skipped += 1;

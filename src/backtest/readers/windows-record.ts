@@ -17,9 +17,9 @@ export interface WindowsRecord {
   /** An event data field by its Windows name (`Image`, `DestinationIp`, `DestAddress`...), XML entities decoded. */
   get(name: string): string | undefined;
   /** `@timestamp` in epoch ms, when present and valid. */
-  timestamp: number | undefined;
+  readonly timestamp: number | undefined;
   /** NXLog's `EventTime` as written (local time of the collector, no zone), and its receive time. */
-  nxlog: { eventTime: string; receivedTime: string | undefined } | undefined;
+  readonly nxlog: { eventTime: string; receivedTime: string | undefined } | undefined;
 }
 
 /** Where ECS keeps what Sysmon and the Security log call by these names. */
@@ -93,7 +93,10 @@ function holdsXmlText(record: Fields): boolean {
   return Object.hasOwn(record, 'EventReceivedTime') || Object.hasOwn(record, 'SourceModuleType') || /^XmlWinEventLog:/i.test(text(record.source) ?? '');
 }
 
-/** A record read as a Windows event; a class rather than closures per record, which millions of records make costly. */
+/**
+ * A record read as a Windows event; a class rather than closures per record, which millions of records make
+ * costly. The times other than the event's own field are read only when asked for: most events have `UtcTime`.
+ */
 class WindowsEventRecord implements WindowsRecord {
   constructor(
     private readonly record: Fields,
@@ -103,9 +106,17 @@ class WindowsEventRecord implements WindowsRecord {
     readonly channel: string,
     readonly computer: string | undefined,
     readonly recordId: string | undefined,
-    readonly timestamp: number | undefined,
-    readonly nxlog: WindowsRecord['nxlog'],
   ) {}
+
+  get timestamp(): number | undefined {
+    const stamp = Date.parse(text(this.record['@timestamp']) ?? text(this.record._time) ?? '');
+    return Number.isNaN(stamp) ? undefined : stamp;
+  }
+
+  get nxlog(): WindowsRecord['nxlog'] {
+    const eventTime = text(this.record.EventTime);
+    return eventTime === undefined ? undefined : { eventTime, receivedTime: text(this.record.EventReceivedTime) };
+  }
 
   get(name: string): string | undefined {
     return this.field(name) ?? fromEcs(this.record, name);
@@ -132,8 +143,6 @@ export function windowsRecord(record: Fields): WindowsRecord | undefined {
     text(winlog?.provider_name) ??
     text(at(record, 'event.provider')) ??
     '';
-  const eventTime = text(record.EventTime);
-  const stamp = Date.parse(text(record['@timestamp']) ?? text(record._time) ?? '');
   return new WindowsEventRecord(
     record,
     data,
@@ -142,8 +151,6 @@ export function windowsRecord(record: Fields): WindowsRecord | undefined {
     channel.toLowerCase(),
     text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
     text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
-    Number.isNaN(stamp) ? undefined : stamp,
-    eventTime === undefined ? undefined : { eventTime, receivedTime: text(record.EventReceivedTime) },
   );
 }
 
