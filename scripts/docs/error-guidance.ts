@@ -23,12 +23,12 @@ export const ERROR_GUIDANCE: Readonly<Record<FailureCode, Guidance>> = {
   'source.misconfigured': { retry: 'terminal', what: "The vendor host does not resolve, or the source cannot do what was asked: fix the source's entry." },
   'source.rate_limited': {
     retry: 'rate_limited',
-    what: "A 429 (or the vendor's throttle) the request's own retries did not absorb: that source's poll queue waits the `Retry-After` (30 s if none), other sources keep polling; the watch shows a gap.",
+    what: "A 429 (or the vendor's throttle) the request's own retries did not absorb: that source's poll shard queue waits the `Retry-After` (30 s if none), other sources keep polling; the watch shows a gap.",
   },
   'source.unavailable': {
     retry: 'retryable',
     what:
-      "5xx, timeouts, resets, cut bodies: the poll job is retried twice (1 s, then 2 s, each at most a quarter of the poll interval, so the retries fit in the tick; the source's poll lease keeps a slow retry and the next tick from reading at once), then the next tick tries; the watch shows a gap.",
+      "5xx, timeouts, resets, cut bodies: the poll shard is retried twice (1 s, then 2 s, each at most a quarter of the poll interval, so the retries fit in the tick; no tick starts while a shard of the previous one waits, and the per-watch poll lease keeps two reads of a watch from overlapping), then the next tick tries; the watch shows a gap.",
   },
   'slack.channel_not_found': {
     retry: 'terminal',

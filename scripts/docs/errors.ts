@@ -23,7 +23,7 @@ export function renderErrors(): string {
     '`rate_limited` (wait the delay the other side asked for), `terminal` (retrying cannot help; someone must act).',
     'The API answers every error as `{"error", "code", "retry", "message", "issues"?}` with the status below and,',
     'when it asks for a wait, `Retry-After`. Workers map the same classes onto BullMQ in one place: terminal fails',
-    "the job for good, rate limited holds back that source's poll queue for the vendor's delay, retryable is retried",
+    "the job for good, rate limited holds back that source's poll shard queue for the vendor's delay, retryable is retried",
     'with backoff.',
     '',
     `\`error\` is the coarse name the API has always answered with (${ApiErrorNameSchema.options.map((name) => `\`${name}\``).join(', ')}):`,

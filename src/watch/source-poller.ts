@@ -13,7 +13,8 @@ import { repairedStringsOf } from '../sources/well-formed.js';
 import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
 import { DetectorCache, type DetectorCacheDeps, type WatchDetector } from './detector-cache.js';
 import { routeEvents, type RoutedEvent } from './host-index.js';
-import type { AssessedEvent, FindingStore } from '../stores/finding-store.js';
+import type { ApplyResult, AssessedEvent, FindingStore } from '../stores/finding-store.js';
+import { PollMemory } from './poll-memory.js';
 import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
 import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
@@ -81,12 +82,8 @@ export class SourcePoller {
   private readonly lastUsed = new Map<string, number>();
   /** Per source, the watches this worker's last planning of a scheduled poll found to poll. */
   private readonly plannedBySource = new Map<string, ReadonlySet<string>>();
-  /**
-   * Per detector, the sources of which it judged every event of a successful read. Events recorded before it was
-   * built were judged by an older detector (other indicators, hosts or rules): it judges them once more, as
-   * they may now belong to a beacon history, and from then on skips the events the watch already recorded.
-   */
-  private readonly settled = new WeakMap<WatchDetector, Set<string>>();
+  /** What this worker remembers of each detector's polls (see `PollMemory`); a rebuilt detector starts afresh. */
+  private readonly memories = new WeakMap<WatchDetector, PollMemory>();
 
   /** `reprobeMs`: per source, how often it is tried while a terminal failure pauses it (default 5 min). */
   constructor(
@@ -316,6 +313,15 @@ export class SourcePoller {
     return true;
   }
 
+  private memoryOf(detector: WatchDetector): PollMemory {
+    let memory = this.memories.get(detector);
+    if (memory === undefined) {
+      memory = new PollMemory();
+      this.memories.set(detector, memory);
+    }
+    return memory;
+  }
+
   /** Which of `ids` the watch has recorded (one ZMSCORE): those need no judging, their strings no counting. */
   private async recorded(watchId: string, ids: readonly string[]): Promise<boolean[]> {
     if (ids.length === 0) return [];
@@ -337,8 +343,12 @@ export class SourcePoller {
       const readFrom = plan.readFrom.get(hostKey(host));
       return readFrom !== undefined && event.time >= readFrom && event.time < plan.until;
     });
-    const known = await this.recorded(watch.id, inWindow.map(({ event }) => event.id));
-    const judgesRecorded = !this.settled.get(detector)?.has(health.source);
+    const memory = this.memoryOf(detector);
+    const judged = memory.judged(health.source);
+    const unjudged = inWindow.filter(({ event }) => !judged.has(event.id));
+    const recordedFlags = await this.recorded(watch.id, unjudged.map(({ event }) => event.id));
+    const known = new Set(unjudged.flatMap(({ event }, index) => (recordedFlags[index] === true ? [event.id] : [])));
+    const judgesRecorded = !memory.settled.has(health.source);
     const observed: ObservedEvent[] = [];
     const hostsSeen = new Set(health.hosts_seen);
     const lastSeen = { ...health.hosts_last_seen };
@@ -346,15 +356,17 @@ export class SourcePoller {
     let newest = 0;
     const repairedEvents = new Map<string, number>();
     // Every event read counts as hearing from its host; only events the watch has not recorded need a verdict.
-    inWindow.forEach(({ event, host }, index) => {
+    inWindow.forEach(({ event, host }) => {
       const label = primaryIdentifier(host) ?? hostKey(host);
       hostsSeen.add(label);
       if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
+      newest = Math.max(newest, event.time);
+      // This detector judged it in an earlier read, which recorded its host as heard then.
+      if (judged.has(event.id)) return;
       const times = heard.get(label);
       if (times) times.push(event.time);
       else heard.set(label, [event.time]);
-      newest = Math.max(newest, event.time);
-      if (known[index] === true) {
+      if (known.has(event.id)) {
         if (!judgesRecorded) return;
       } else {
         const repairs = repairedStringsOf(event);
@@ -362,16 +374,18 @@ export class SourcePoller {
       }
       observed.push({ event, observation: detector.observe(event) });
     });
+    // A read that brought nothing this detector has not judged changes no finding and no timeline: only the health.
+    const nothingNew = heard.size === 0 && error === undefined;
     // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.
     const history = new RedisBeaconHistory(deps.redis, deps.keys, watch.id, {
       expireAtMs: Date.parse(watch.expires_at) + BEACON_HISTORY_GRACE_MS,
     });
-    const judged = await judgeBeacons(detector, history, observed);
+    const withBeacons = observed.length === 0 ? [] : await judgeBeacons(detector, history, observed);
     const assessed: AssessedEvent[] = observed.map(({ event, observation }, index) => ({
       eventId: event.id,
       time: event.time,
       source: event.source,
-      assessment: judged[index] ?? observation.assessment,
+      assessment: withBeacons[index] ?? observation.assessment,
     }));
     // Repaired strings count once per event, as events do: a look-back re-read of a recorded event adds nothing.
     const repaired = [...repairedEvents.values()].reduce((sum, repairs) => sum + repairs, 0);
@@ -380,9 +394,10 @@ export class SourcePoller {
     const polledBefore = new Set(health.polled_hosts);
     const rereadOnly = plan.hosts.every((host) => polledBefore.has(hostKey(host)));
     const lateWindow = rereadOnly ? lateWindowOf(health, lookbackMs) : undefined;
-    const applied = await deps.findings.apply(watch.id, assessed, plan.from, lateWindow);
+    const applied = nothingNew && !memory.trimDue(health.source, now) ? NOTHING_APPLIED : await deps.findings.apply(watch.id, assessed, plan.from, lateWindow);
+    if (applied !== NOTHING_APPLIED) memory.trimmed(health.source, now);
     const lateLagMs = applied.oldestLate === undefined ? undefined : Math.max(0, now - applied.oldestLate);
-    await deps.heard.record(watch, plan.from, heard);
+    if (heard.size > 0) await deps.heard.record(watch, plan.from, heard);
     deps.metrics.events.inc({ source: health.source }, applied.newEvents);
     if (applied.quarantined.length > 0) {
       deps.metrics.eventsQuarantined.inc({ source: health.source }, applied.quarantined.length);
@@ -440,8 +455,13 @@ export class SourcePoller {
           gaps: closeGap(health, at),
         };
     await deps.store.saveSourceHealth(watch.id, next);
-    if (!error) this.settled.set(detector, new Set(this.settled.get(detector)).add(health.source));
-    const quietChanged = await this.noteQuietHosts(watch, now);
+    // Quarantined events count as seen too: every event of this read is judged (or recorded) now.
+    if (!error) memory.settle(health.source, inWindow.map(({ event }) => event), plan.from);
+    let quietChanged = false;
+    if (!nothingNew || memory.quietCheckDue(now)) {
+      quietChanged = await this.noteQuietHosts(watch, now);
+      memory.quietChecked(now);
+    }
     const paceChanged = health.slowed?.every_ms !== slowed?.every_ms;
     if (applied.changes.length > 0 || error || health.consecutive_failures > 0 || !health.last_success_at || quietChanged || paceChanged) {
       await deps.scheduler.sync(watch.id);
@@ -452,6 +472,8 @@ export class SourcePoller {
     );
   }
 }
+
+const NOTHING_APPLIED: ApplyResult = Object.freeze({ newEvents: 0, changes: [], quarantined: [] });
 
 const lateArrival = (late: SourceHealth['late_arrival']) => (late ? { late_arrival: late } : {});
 
