@@ -1,3 +1,4 @@
+import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { integer, present, utcTime } from './fields.js';
 import { positionId, recordError, type RecordPosition } from './record-reader.js';
 import { endpointsOf, parentFields, processFields, socketKey, type PendingConnection } from './windows-connection.js';
@@ -18,18 +19,22 @@ export function sysmonConnection(event: WindowsRecord, at: RecordPosition, withS
   const outbound = initiated !== 'false';
   const pid = integer(event.get('ProcessId'));
   const computer = event.computer;
+  // Field by field, in a fixed order, rather than one object per group of fields spread into it.
+  const process: NonNullable<ConnectionEvent['process']> = processFields(event.get('Image'));
+  if (typeof pid === 'number') process.pid = pid;
+  const user = event.get('User');
+  if (user !== undefined) process.user = user;
+  // Event ID 3 names no parent; ECS pipelines that enrich it from the process start do.
+  const parent = parentFields(event);
+  if (parent.parent_path !== undefined) process.parent_path = parent.parent_path;
+  if (parent.parent_name !== undefined) process.parent_name = parent.parent_name;
   return {
     event: {
       id: event.recordId === undefined || computer === undefined ? positionId(at) : `sysmon:${computer}:${event.recordId}`,
       source: SYSMON_SOURCE,
       time,
       device: present({ hostname: computer, ip: outbound ? ends.srcIp : undefined }),
-      process: {
-        ...processFields(event.get('Image')),
-        ...present({ pid: typeof pid === 'number' ? pid : undefined, user: event.get('User') }),
-        // Event ID 3 names no parent; ECS pipelines that enrich it from the process start do.
-        ...parentFields(event),
-      },
+      process,
       src_endpoint: present({ ip: ends.srcIp, port: ends.srcPort }),
       dst_endpoint: present({ ip: ends.dstIp, port: ends.dstPort, hostname: event.get('DestinationHostname') }),
       protocol,
