@@ -3,6 +3,7 @@ import { WatchSchema, type Watch, type WatchedHost } from '../contracts/watch.js
 import { createHostMatcher } from '../contracts/host-identity.js';
 import { firstLabel, normalizeIp } from '../lib/net.js';
 import type { RedisKeys } from '../lib/keys.js';
+import { unpackJson } from '../lib/packed-json.js';
 
 export type WatchStateFilter = 'active' | 'closed' | 'all';
 
@@ -162,8 +163,8 @@ export class WatchLister {
   /** The stored watches, in the order of `ids`; undefined where a watch is gone. */
   private async load(ids: readonly string[]): Promise<(Watch | undefined)[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => this.keys.watch(id)));
-    return values.map((json) => (json === null ? undefined : WatchSchema.parse(JSON.parse(json))));
+    const values = await this.redis.mgetBuffer(ids.map((id) => this.keys.watch(id)));
+    return values.map((stored) => (stored === null ? undefined : WatchSchema.parse(unpackJson(stored))));
   }
 
   /**

@@ -32,8 +32,9 @@ async function execOrThrow(transaction: ReturnType<Redis['multi']>): Promise<voi
 }
 
 /**
- * Watches as JSON records in Redis, with the indexes the product needs: active watches by expiry,
- * every watch by creation, the active watch of an incident, the watches polled by each source.
+ * Watches as packed JSON records in Redis (`packJson`; plain JSON written by earlier versions reads the same), with
+ * the indexes the product needs: active watches by expiry, every watch by creation, the active watch of an incident,
+ * the watches polled by each source.
  */
 export class WatchStore {
   private readonly prevalence: PrevalenceStore;
@@ -46,14 +47,14 @@ export class WatchStore {
   }
 
   async get(id: string): Promise<Watch | undefined> {
-    const json = await this.redis.get(this.keys.watch(id));
-    return json ? WatchSchema.parse(JSON.parse(json)) : undefined;
+    const stored = await this.redis.getBuffer(this.keys.watch(id));
+    return stored ? WatchSchema.parse(unpackJson(stored)) : undefined;
   }
 
   async getMany(ids: readonly string[]): Promise<Watch[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => this.keys.watch(id)));
-    return values.filter((json): json is string => json !== null).map((json) => WatchSchema.parse(JSON.parse(json)));
+    const values = await this.redis.mgetBuffer(ids.map((id) => this.keys.watch(id)));
+    return values.filter((stored): stored is Buffer => stored !== null).map((stored) => WatchSchema.parse(unpackJson(stored)));
   }
 
   /**
@@ -62,7 +63,7 @@ export class WatchStore {
    * `baselineJobId`, `closeJobId`), so whatever of them is missing afterwards is found and added by the reconciler.
    */
   async create(watch: Watch, idempotency?: IdempotencyRecord): Promise<void> {
-    const transaction = this.redis.multi().set(this.keys.watch(watch.id), JSON.stringify(WatchSchema.parse(watch)));
+    const transaction = this.redis.multi().set(this.keys.watch(watch.id), packJson(WatchSchema.parse(watch)));
     transaction.zadd(this.keys.allWatches, Date.parse(watch.created_at), watch.id);
     this.indexPipeline(transaction, undefined, watch);
     if (idempotency) transaction.set(idempotency.key, watch.id, 'EX', idempotency.ttlSeconds);
@@ -81,7 +82,7 @@ export class WatchStore {
       const next = change(structuredClone(current));
       if (!next) return current;
       next.updated_at = new Date().toISOString();
-      const transaction = this.redis.multi().set(this.keys.watch(id), JSON.stringify(WatchSchema.parse(next)));
+      const transaction = this.redis.multi().set(this.keys.watch(id), packJson(WatchSchema.parse(next)));
       this.indexPipeline(transaction, current, next);
       if (idempotency) transaction.set(idempotency.key, id, 'EX', idempotency.ttlSeconds);
       await execOrThrow(transaction);
@@ -120,17 +121,17 @@ export class WatchStore {
   }
 
   async sourceHealth(id: string): Promise<SourceHealth[]> {
-    const stored = await this.redis.hvals(this.keys.sourceHealth(id));
-    return stored.map((json) => SourceHealthSchema.parse(JSON.parse(json))).sort((a, b) => a.source.localeCompare(b.source));
+    const stored = await this.redis.hvalsBuffer(this.keys.sourceHealth(id));
+    return stored.map((value) => SourceHealthSchema.parse(unpackJson(value))).sort((a, b) => a.source.localeCompare(b.source));
   }
 
   async sourceHealthOf(id: string, sourceId: string): Promise<SourceHealth | undefined> {
-    const json = await this.redis.hget(this.keys.sourceHealth(id), sourceId);
-    return json ? SourceHealthSchema.parse(JSON.parse(json)) : undefined;
+    const stored = await this.redis.hgetBuffer(this.keys.sourceHealth(id), sourceId);
+    return stored ? SourceHealthSchema.parse(unpackJson(stored)) : undefined;
   }
 
   async saveSourceHealth(id: string, health: SourceHealth): Promise<void> {
-    await this.redis.hset(this.keys.sourceHealth(id), health.source, JSON.stringify(health));
+    await this.redis.hset(this.keys.sourceHealth(id), health.source, packJson(health));
   }
 
   /** Packed: a snapshot that embeds an estate read (taken by an earlier version) can reach megabytes of JSON. */
@@ -142,8 +143,7 @@ export class WatchStore {
   async baseline(id: string): Promise<BaselineSnapshot | undefined> {
     const stored = await this.redis.getBuffer(this.keys.baseline(id));
     if (!stored) return undefined;
-    const value: unknown = stored[0] === 0x7b ? JSON.parse(stored.toString('utf8')) : unpackJson(stored);
-    return BaselineSnapshotSchema.parse(value);
+    return BaselineSnapshotSchema.parse(unpackJson(stored));
   }
 
   /** An estate prevalence read a baseline references (`environment.estate[].read`). */

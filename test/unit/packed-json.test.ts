@@ -29,9 +29,14 @@ describe('packed JSON in Redis', () => {
     expect(packJson(baselineRows).length).toBeLessThan(0.9 * gzipSync(json, { level: 6 }).length);
   });
 
-  it('refuses what it did not pack: plain JSON, garbage, a cut-off value', () => {
-    expect(() => unpackJson(Buffer.from('{"rows":[]}'))).toThrow();
+  it('reads records earlier versions stored as plain JSON text', () => {
+    expect(unpackJson(Buffer.from('{"id":"w-1","hosts":[{"hostname":"Zürich-01"}]}'))).toEqual({ id: 'w-1', hosts: [{ hostname: 'Zürich-01' }] });
+    expect(unpackJson(Buffer.from('[1,2]'))).toEqual([1, 2]);
+  });
+
+  it('refuses what it did not pack: garbage, a cut-off value', () => {
     expect(() => unpackJson(Buffer.from('not packed'))).toThrow();
+    expect(() => unpackJson(Buffer.from('"a string"'))).toThrow();
     const packed = packJson({ rows: baselineRows });
     expect(() => unpackJson(packed.subarray(0, packed.length >> 1))).toThrow();
   });

@@ -1,0 +1,85 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SourceHealthSchema, WatchSchema, type Watch } from '../../src/contracts/watch.js';
+import { redisKeys } from '../../src/lib/keys.js';
+import { WatchStore } from '../../src/stores/watch-store.js';
+import { WatchLister } from '../../src/stores/watch-list.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const HOUR = 3_600_000;
+const BLOCKED_AT = Date.parse('2026-12-07T09:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const watchOf = (id: string): Watch =>
+  WatchSchema.parse({
+    id,
+    incident_id: `INC-${id}`,
+    blocked: [{ type: 'ip', value: '203.0.113.7' }],
+    blocked_at: iso(BLOCKED_AT),
+    hosts: Array.from({ length: 5 }, (_, index) => ({ hostname: `MSP-WS-0024${index}`, ip: `10.40.0.24${index}`, baseline: 'ready' })),
+    sources: ['mde-prod'],
+    duration_ms: 2 * HOUR,
+    poll_interval_ms: 10_000,
+    baseline_ms: 7 * 24 * HOUR,
+    state: 'watching',
+    baseline_taken_at: iso(BLOCKED_AT + 60_000),
+    opened_by: 'test',
+    created_at: iso(BLOCKED_AT),
+    updated_at: iso(BLOCKED_AT),
+    expires_at: iso(BLOCKED_AT + 2 * HOUR),
+    action_ids: [],
+    audit: [{ at: iso(BLOCKED_AT), actor: 'test', action: 'open', detail: '5 hosts, 1 indicators' }],
+  });
+
+const health = SourceHealthSchema.parse({
+  source: 'mde-prod',
+  polled_until: iso(BLOCKED_AT + HOUR),
+  consecutive_failures: 0,
+  polled_hosts: ['msp-ws-00240|10.40.0.240|', 'msp-ws-00241|10.40.0.241|'],
+  events_seen: 65,
+  hosts_seen: ['MSP-WS-00240', 'MSP-WS-00241'],
+  hosts_last_seen: { 'MSP-WS-00240': iso(BLOCKED_AT + HOUR - 5_000), 'MSP-WS-00241': iso(BLOCKED_AT + HOUR - 9_000) },
+  gaps: [],
+});
+
+describe('watch records and source health in Redis', () => {
+  const prefix = uniquePrefix('watch-format');
+  const keys = redisKeys(prefix);
+  const redis = new Redis(TEST_REDIS_URL);
+  const store = new WatchStore(redis, keys);
+
+  afterAll(async () => {
+    redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  it('are kept packed, well under their JSON size, and read back as written', async () => {
+    const watch = watchOf('w-packed');
+    await store.create(watch);
+    await store.saveSourceHealth(watch.id, health);
+
+    expect(await store.get(watch.id)).toEqual(watch);
+    expect(await store.sourceHealth(watch.id)).toEqual([health]);
+    const stored = (await redis.getBuffer(keys.watch(watch.id)))!;
+    expect(stored.length).toBeLessThan(0.6 * JSON.stringify(watch).length);
+    const storedHealth = (await redis.hgetBuffer(keys.sourceHealth(watch.id), health.source))!;
+    expect(storedHealth.length).toBeLessThan(0.8 * JSON.stringify(health).length);
+  });
+
+  it('written as plain JSON by an earlier version, read the same everywhere, and are packed on the next write', async () => {
+    const watch = watchOf('w-earlier');
+    await store.create(watch);
+    await redis.set(keys.watch(watch.id), JSON.stringify(watch));
+    await redis.hset(keys.sourceHealth(watch.id), health.source, JSON.stringify(health));
+
+    expect(await store.get(watch.id)).toEqual(watch);
+    expect(await store.getMany([watch.id, 'w-gone'])).toEqual([watch]);
+    expect(await store.sourceHealthOf(watch.id, health.source)).toEqual(health);
+    const page = await new WatchLister(redis, keys).page({ state: 'all', incident: watch.incident_id, limit: 10 });
+    expect(page.watches).toEqual([watch]);
+
+    const updated = await store.update(watch.id, (current) => ({ ...current, state: 'closed' as const }));
+    expect(await store.get(watch.id)).toEqual(updated);
+    expect((await redis.getBuffer(keys.watch(watch.id)))![0]).not.toBe('{'.charCodeAt(0));
+  });
+});
