@@ -31,9 +31,14 @@ export function redisKeys(prefix: string) {
     /** Events the findings script could not decode or apply (newest first, capped): "<event id>\t<reason>". */
     quarantinedEvents: (id: string) => `${watch(id)}:quarantined-events`,
     baseline: (id: string) => `${watch(id)}:baseline`,
-    /** One bit per minute of the window in which the host (lower-cased label) was heard from by any source. */
+    /**
+     * When each host was heard from: host (lower-cased label) -> one bit per minute of the window in which any source
+     * heard from it (SETBIT's order), and '' -> epoch ms from which they were recorded (the first poll's read start).
+     */
+    heardMinutes: (id: string) => `${watch(id)}:heard-minutes`,
+    /** The same per host in a key of its own, as versions before `heardMinutes` wrote it: still read. */
     heard: (id: string, host: string) => `${watch(id)}:heard:${host}`,
-    /** Epoch ms from which the heard bitmaps were recorded (the first poll's read start). */
+    /** The same as `heardMinutes`' '' field, as versions before it wrote it: still read, and then preferred. */
     heardFrom: (id: string) => `${watch(id)}:heard-from`,
     /** Hosts that were reporting and went quiet: label -> when last heard (ISO 8601). */
     quietHosts: (id: string) => `${watch(id)}:quiet`,

@@ -2,9 +2,16 @@ import type { Redis } from 'ioredis';
 import type { Watch } from '../contracts/watch.js';
 import { hostLabel } from '../contracts/host-identity.js';
 import type { RedisKeys } from '../lib/keys.js';
-import { longestSilence, slotOf, type Silence } from '../rules/silence.js';
+import { heardBitmap, longestSilence, type Silence } from '../rules/silence.js';
+import { RECORD_HEARD_SCRIPT } from './record-heard-script.js';
 
-/** The per-minute "heard from" bitmaps of a watch's hosts in Redis; every source and worker sets bits in the same ones. */
+/** The field of the heard hash that holds the start of the timeline: no host label is empty. */
+const START_FIELD = '';
+
+/**
+ * The per-minute "heard from" bitmaps of a watch's hosts in Redis, in one hash per watch; every source and worker
+ * ORs its minutes into the same one. Watches polled by versions that kept a key per host read those too.
+ */
 export class HeardTimeline {
   constructor(
     private readonly redis: Redis,
@@ -18,12 +25,14 @@ export class HeardTimeline {
    */
   async record(watch: Pick<Watch, 'id' | 'blocked_at'>, readFrom: number, timesByHost: ReadonlyMap<string, readonly number[]>): Promise<void> {
     const start = Date.parse(watch.blocked_at);
-    const pipeline = this.redis.pipeline().set(this.keys.heardFrom(watch.id), Math.max(start, readFrom), 'NX');
-    for (const [label, times] of timesByHost) {
-      const key = this.keys.heard(watch.id, label.toLowerCase());
-      for (const slot of new Set(times.map((time) => slotOf(time, start)))) if (slot >= 0) pipeline.setbit(key, slot, 1);
+    const byLabel = new Map<string, number[]>();
+    for (const [label, times] of timesByHost) byLabel.set(label.toLowerCase(), [...(byLabel.get(label.toLowerCase()) ?? []), ...times]);
+    const args: (string | Buffer)[] = [String(Math.max(start, readFrom))];
+    for (const [label, times] of byLabel) {
+      const bitmap = heardBitmap(times, start);
+      if (bitmap.length > 0) args.push(label, Buffer.from(bitmap));
     }
-    await pipeline.exec();
+    await this.redis.eval(RECORD_HEARD_SCRIPT, 1, this.keys.heardMinutes(watch.id), ...args);
   }
 
   /**
@@ -31,17 +40,32 @@ export class HeardTimeline {
    * lower-cased label; hosts never heard are absent (the verdict names them otherwise).
    */
   async silences(watch: Watch): Promise<Map<string, Silence>> {
+    const labels = watch.hosts.map((host) => hostLabel(host).toLowerCase());
+    const pipeline = this.redis.pipeline().get(this.keys.heardFrom(watch.id)).hgetallBuffer(this.keys.heardMinutes(watch.id));
+    for (const label of labels) pipeline.getBuffer(this.keys.heard(watch.id, label));
+    const replies = ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+    const [legacyFrom, heard, ...legacyBitmaps] = replies as [string | null, Record<string, Buffer>, ...(Buffer | null)[]];
     const silences = new Map<string, Silence>();
-    const recordedFrom = await this.redis.get(this.keys.heardFrom(watch.id));
-    if (recordedFrom === null) return silences;
+    const recordedFrom = legacyFrom ?? heard[START_FIELD]?.toString('utf8');
+    if (recordedFrom === undefined) return silences;
     const blockedAt = Date.parse(watch.blocked_at);
     const end = Date.parse(watch.expires_at);
-    for (const host of watch.hosts) {
-      const label = hostLabel(host).toLowerCase();
-      const bitmap = await this.redis.getBuffer(this.keys.heard(watch.id, label));
+    labels.forEach((label, index) => {
+      const bitmap = either(heard[label], legacyBitmaps[index] ?? undefined);
       const silence = bitmap ? longestSilence(bitmap, blockedAt, end, Number(recordedFrom)) : undefined;
       if (silence) silences.set(label, silence);
-    }
+    });
     return silences;
   }
+}
+
+/** The minutes heard in either bitmap. */
+function either(a: Buffer | undefined, b: Buffer | undefined): Uint8Array | undefined {
+  if (!a || !b) return a ?? b;
+  const out = new Uint8Array(Math.max(a.length, b.length));
+  out.forEach((_, index) => (out[index] = (a[index] ?? 0) | (b[index] ?? 0)));
+  return out;
 }

@@ -54,4 +54,23 @@ describe('heard timeline in Redis', () => {
     expect(await timeline.silences(late)).toEqual(new Map([['fin-ws-041', { from: START + 33 * MINUTE, to: START + 45 * MINUTE }]]));
     expect(await timeline.silences({ ...watch, id: 'w-never-polled' })).toEqual(new Map());
   });
+  it("keeps a watch's timeline in one hash, well under a key per host", async () => {
+    const timeline = new HeardTimeline(redis, keys);
+    const compact = { ...watch, id: 'w-compact' };
+    const minutes = Array.from({ length: 60 }, (_, minute) => minute);
+    await timeline.record(compact, START, new Map(compact.hosts.map((host) => [host.hostname ?? host.ip!, at(...minutes)])));
+    expect(await redis.keys(`${keys.heardMinutes(compact.id).replace(/heard-minutes$/, '')}heard*`)).toEqual([keys.heardMinutes(compact.id)]);
+    expect(await timeline.silences(compact)).toEqual(new Map());
+  });
+
+  it('a watch polled before the upgrade, a key per host, reads its earlier minutes with the new ones', async () => {
+    const timeline = new HeardTimeline(redis, keys);
+    const upgraded = { ...watch, id: 'w-heard-upgraded' };
+    // What an earlier version wrote: FIN-WS-042 heard in minutes 0-14, the timeline started at the block.
+    for (let minute = 0; minute < 15; minute += 1) await redis.setbit(keys.heard(upgraded.id, 'fin-ws-042'), minute, 1);
+    await redis.set(keys.heardFrom(upgraded.id), String(START));
+
+    await timeline.record(upgraded, START + 30 * MINUTE, new Map([['FIN-WS-042', at(...Array.from({ length: 30 }, (_, minute) => 30 + minute))]]));
+    expect(await timeline.silences(upgraded)).toEqual(new Map([['fin-ws-042', { from: START + 15 * MINUTE, to: START + 30 * MINUTE }]]));
+  });
 });
