@@ -322,13 +322,6 @@ export class SourcePoller {
     return memory;
   }
 
-  /** Which of `ids` the watch has recorded (one ZMSCORE): those need no judging, their strings no counting. */
-  private async recorded(watchId: string, ids: readonly string[]): Promise<boolean[]> {
-    if (ids.length === 0) return [];
-    const scores = await this.deps.redis.zmscore(this.deps.keys.seenEvents(watchId), ...ids);
-    return scores.map((score) => score !== null);
-  }
-
   private async fanOut(
     plan: WatchPlan,
     detector: WatchDetector,
@@ -346,7 +339,7 @@ export class SourcePoller {
     const memory = this.memoryOf(detector);
     const judged = memory.judged(health.source);
     const unjudged = inWindow.filter(({ event }) => !judged.has(event.id));
-    const recordedFlags = await this.recorded(watch.id, unjudged.map(({ event }) => event.id));
+    const recordedFlags = await deps.findings.recordedAmong(watch.id, unjudged.map(({ event }) => event.id));
     const known = new Set(unjudged.flatMap(({ event }, index) => (recordedFlags[index] === true ? [event.id] : [])));
     const judgesRecorded = !memory.settled.has(health.source);
     const observed: ObservedEvent[] = [];
