@@ -6,7 +6,7 @@ import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-identity.js';
 import { estateDestination, isNeverNormalDestination, type CompiledEstate } from './estate.js';
-import { compileIndicators } from './indicators.js';
+import { compileIndicators, sharedIndicators } from './indicators.js';
 import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeHostname, normalizeIp } from '../lib/net.js';
 import { compileHostBaseline, PortProtocolCodec, type CompiledHostBaseline } from './host-baseline.js';
 import { parsePortSpec, ProtocolPortSet } from './ports.js';
@@ -471,7 +471,7 @@ export function compileBaseline(snapshot: BaselineSnapshot, referenced: Referenc
   const knownGood = new ProtocolPortSet();
   for (const [protocol, from, to] of snapshot.environment.known_good) knownGood.add(protocol, from, to);
   const { from, to } = snapshot.window;
-  const blocked = compileIndicators(referenced.blocked);
+  const blocked = sharedIndicators(referenced.blocked);
   const estateDestinationHosts = (destination: string): number => {
     let hosts = 0;
     for (const estate of estates) hosts = Math.max(hosts, estate.destinationHosts(destination));

@@ -11,8 +11,8 @@ import { BUILTIN_ALLOW_RULES } from './catalog.js';
 import { factsOf, processName, type EventFacts } from './facts.js';
 import { findingId } from './finding-id.js';
 import { createHostMatcher, hostIdentity, hostLabel } from '../contracts/host-identity.js';
-import { compileIndicators } from './indicators.js';
-import { compileCidrList, isLoopbackOrLinkLocal, isMulticastOrBroadcast, normalizeIp, parseIp } from '../lib/net.js';
+import { sharedIndicators } from './indicators.js';
+import { compileCidrList, isLoopbackOrLinkLocal, type CidrList, isMulticastOrBroadcast, normalizeIp, parseIp } from '../lib/net.js';
 import * as reasons from './reasons.js';
 import { BLOCKED_RETRY_SCORE, orStrength, SIGNAL_WEIGHTS as W, severityOf, toScore } from './scoring.js';
 import type { AllowRule, DetectionSettings } from './settings.js';
@@ -41,6 +41,18 @@ const IGNORED_HOST = ignored('host is not part of this watch');
 const NORMAL: Assessment = Object.freeze({ type: 'normal' });
 const NO_RULES: readonly AllowRule[] = Object.freeze([]);
 
+const compiledNetworks = new WeakMap<readonly string[], CidrList>();
+
+/** `networks.internal` compiled once per settings, not once per watch. */
+function internalNetworks(entries: readonly string[]): CidrList {
+  let networks = compiledNetworks.get(entries);
+  if (!networks) {
+    networks = compileCidrList(entries);
+    compiledNetworks.set(entries, networks);
+  }
+  return networks;
+}
+
 /** The scored signals of one event: combined strength, kinds and reasons in `SIGNALS` order. */
 interface Scored {
   strength: number;
@@ -63,13 +75,13 @@ export function createDetector(options: DetectorOptions): Detector {
   const now = options.now ?? Date.now;
   const tuning = settings.tuning;
   const matchHost = createHostMatcher(context.hosts);
-  const indicators = compileIndicators(context.blocked);
+  const indicators = sharedIndicators(context.blocked);
   // Each rule list is compiled once and shared by every detector given it; only the watch's scope is its own.
   const allowRules = allowRuleMatcher(
     [settings.allow, options.extraAllowRules ?? NO_RULES, settings.builtin_catalog ? BUILTIN_ALLOW_RULES : NO_RULES].map(sharedAllowRuleSet),
     { incidentId: context.incidentId, hosts: context.hosts, nowMs: now() },
   );
-  const internal = compileCidrList(settings.networks.internal);
+  const internal = internalNetworks(settings.networks.internal);
   const signals: Signal[] = SIGNALS.map((create) => create({ baseline, settings, internal, blockedAt: context.blockedAt }));
   const hostBaselines = new Map<WatchedHost, CompiledHostBaseline | undefined>(
     context.hosts.map((host) => [host, baseline.hosts.get(hostIdentity(host))]),
@@ -206,6 +218,7 @@ export function createDetector(options: DetectorOptions): Detector {
   }
 
   return {
+    matchHost,
     assess: (event) => judge(event, undefined).assessment,
 
     observe(event): Observation {

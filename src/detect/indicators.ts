@@ -23,19 +23,20 @@ export function compileIndicators(blocked: readonly Indicator[]): IndicatorMatch
     else if (indicator.type === 'cidr') byRange.set(indicator.value, indicator);
     else byDomain.set(indicator.value, indicator);
   }
-  const ranges = compileCidrList([...byRange.keys()]);
-  const domains = compileDomainMatcher([...byDomain.keys()], true);
+  // Most watches block addresses only: no range or domain lookup is built for them.
+  const ranges = byRange.size === 0 ? undefined : compileCidrList([...byRange.keys()]);
+  const domains = byDomain.size === 0 ? undefined : compileDomainMatcher([...byDomain.keys()], true);
 
   const match = (dstIp: string | undefined, dstHostname: string | undefined, dstParsed?: ParsedIp): Indicator | undefined => {
     if (dstIp !== undefined) {
       const hit = ips.get(dstIp);
       if (hit) return hit;
-      if (ranges.size > 0) {
+      if (ranges !== undefined) {
         const range = ranges.find(dstParsed ?? dstIp);
         if (range !== undefined) return byRange.get(range);
       }
     }
-    if (dstHostname !== undefined && domains.size > 0) {
+    if (dstHostname !== undefined && domains !== undefined) {
       const domain = domains.find(dstHostname);
       if (domain !== undefined) return byDomain.get(domain);
     }
@@ -50,4 +51,16 @@ export function compileIndicators(blocked: readonly Indicator[]): IndicatorMatch
         normalizeHostname(event.dst_endpoint.hostname),
       ),
   };
+}
+
+const compiled = new WeakMap<readonly Indicator[], IndicatorMatcher>();
+
+/** `compileIndicators`, compiled once per list: a watch's baseline and its detector share one matcher. */
+export function sharedIndicators(blocked: readonly Indicator[]): IndicatorMatcher {
+  let matcher = compiled.get(blocked);
+  if (!matcher) {
+    matcher = compileIndicators(blocked);
+    compiled.set(blocked, matcher);
+  }
+  return matcher;
 }

@@ -46,6 +46,8 @@ export interface WatchDetectionContext {
 
 /** Judges the events of one watch (see `createDetector`). */
 export interface Detector {
+  /** The watched host an event is from (by EDR id, host name or address), or undefined for another host's. */
+  matchHost(event: ConnectionEvent): WatchedHost | undefined;
   /**
    * Judges one event. Never throws on events that passed `ConnectionEventSchema`. The `ignored`, `normal` and
    * `suppressed` results are shared frozen objects: do not mutate them.

@@ -1,10 +1,8 @@
 import { buildBaseline, compileBaseline, type BaselineSnapshot, type CompiledBaseline } from '../detect/baseline.js';
 import type { CompiledEstate } from '../detect/estate.js';
 import { createDetector } from '../detect/detector.js';
-import { createHostMatcher } from '../contracts/host-identity.js';
 import type { AllowRule, DetectionSettings } from '../detect/settings.js';
-import type { Watch, WatchedHost } from '../contracts/watch.js';
-import type { ConnectionEvent } from '../contracts/connection-event.js';
+import type { Watch } from '../contracts/watch.js';
 import type { Detector } from '../detect/types.js';
 import type { AllowRuleStore } from '../stores/allow-rule-store.js';
 import type { WatchStore } from '../stores/watch-store.js';
@@ -25,7 +23,6 @@ export interface DetectorCacheDeps {
 export const DEFAULT_MAX_DETECTORS = 2_000;
 
 export interface WatchDetector extends Detector {
-  matchHost(event: ConnectionEvent): WatchedHost | undefined;
   /** What the detector judges against. */
   baseline: CompiledBaseline;
 }
@@ -67,8 +64,7 @@ export class DetectorCache {
     const baseline: CompiledBaseline = compileBaseline(snapshot, { estates: await this.referencedEstates(snapshot), blocked: watch.blocked });
     const context = { watchId: watch.id, incidentId: watch.incident_id, blocked: watch.blocked, hosts: watch.hosts, blockedAt: Date.parse(watch.blocked_at) };
     const detector = createDetector({ context, baseline, settings: this.deps.detection, extraAllowRules });
-    const matchHost = createHostMatcher(watch.hosts);
-    const entry = { version, detector: { ...detector, matchHost, baseline } };
+    const entry = { version, detector: { ...detector, baseline } };
     this.entries.delete(watch.id);
     this.entries.set(watch.id, entry);
     for (const [leastRecent] of this.entries) {
