@@ -17,15 +17,13 @@ export class PortProtocolCodec {
   }
 }
 
-/** The (protocol, port) codes of one key: most keys have one, held as a plain number. */
+/** A set of (protocol, port) codes: most hold one, held as a plain number. */
 type Codes = number | Set<number>;
 
-function addCode(codes: Map<string, Codes>, key: string, code: number): void {
-  const held = codes.get(key);
-  if (held === undefined) codes.set(key, code);
-  else if (typeof held === 'number') {
-    if (held !== code) codes.set(key, new Set([held, code]));
-  } else held.add(code);
+function withCode(held: Codes | undefined, code: number): Codes {
+  if (held === undefined || held === code) return code;
+  if (typeof held === 'number') return new Set([held, code]);
+  return held.add(code);
 }
 
 const hasCode = (held: Codes | undefined, code: number): boolean =>
@@ -71,8 +69,8 @@ class HostLookups implements CompiledHostBaseline {
   readonly processes: ReadonlySet<string>;
   readonly sha1s: ReadonlySet<string>;
   readonly activeHours: number | undefined;
-  private readonly usedPorts = new Set<number>();
-  private readonly portsByProcess = new Map<string, Codes>();
+  private readonly usedPorts: Codes | undefined;
+  /** By process. */
   private readonly tuples = new Map<string, ProcessTuples>();
 
   constructor(
@@ -84,28 +82,30 @@ class HostLookups implements CompiledHostBaseline {
     this.processes = new Set(host.processes.map(intern));
     this.sha1s = new Set(host.sha1s.map(intern));
     this.activeHours = host.active_hours;
-    const byProcess = new Map<string, [string, number][]>();
+    let usedPorts: Codes | undefined;
+    const byProcess = new Map<string, { ports: Codes; pairs: [string, number][] }>();
     for (const [rawProcess, dstIp, dstHostname, port, protocol] of host.tuples) {
       const process = intern(rawProcess);
       const code = codec.encode(protocol, port, true);
-      this.usedPorts.add(code);
-      addCode(this.portsByProcess, process, code);
-      let pairs = byProcess.get(process);
-      if (!pairs) byProcess.set(process, (pairs = []));
-      if (dstIp !== null) pairs.push([intern(dstIp), code]);
-      if (dstHostname !== null) pairs.push([intern(dstHostname), code]);
+      usedPorts = withCode(usedPorts, code);
+      let used = byProcess.get(process);
+      if (!used) byProcess.set(process, (used = { ports: code, pairs: [] }));
+      used.ports = withCode(used.ports, code);
+      if (dstIp !== null) used.pairs.push([intern(dstIp), code]);
+      if (dstHostname !== null) used.pairs.push([intern(dstHostname), code]);
     }
-    for (const [process, pairs] of byProcess) this.tuples.set(process, processTuples(pairs));
+    this.usedPorts = usedPorts;
+    for (const [process, { ports, pairs }] of byProcess) this.tuples.set(process, processTuples(ports, pairs));
   }
 
   usedPort(protocol: string, port: number | undefined): boolean {
     const code = this.codec.encode(protocol, port, false);
-    return code >= 0 && this.usedPorts.has(code);
+    return code >= 0 && hasCode(this.usedPorts, code);
   }
 
   processUsedPort(process: string, protocol: string, port: number | undefined): boolean {
     const code = this.codec.encode(protocol, port, false);
-    return code >= 0 && hasCode(this.portsByProcess.get(process), code);
+    return code >= 0 && hasCode(this.tuples.get(process)?.ports, code);
   }
 
   hasTuple(process: string, dstIp: string | undefined, dstHostname: string | undefined, port: number | undefined, protocol: string): boolean {
@@ -122,12 +122,14 @@ class HostLookups implements CompiledHostBaseline {
  * destinations in code-unit order, a destination repeated once per (protocol, port) it was used with.
  */
 interface ProcessTuples {
+  /** Every (protocol, port) the process used, to any destination. */
+  readonly ports: Codes;
   readonly destinations: readonly string[];
   /** The code of each destination, or the one code of them all (the usual case: one port per process). */
   readonly codes: number | readonly number[];
 }
 
-function processTuples(pairs: [string, number][]): ProcessTuples {
+function processTuples(ports: Codes, pairs: [string, number][]): ProcessTuples {
   pairs.sort(([a, codeA], [b, codeB]) => (a < b ? -1 : a > b ? 1 : codeA - codeB));
   const destinations: string[] = [];
   const codes: number[] = [];
@@ -138,7 +140,7 @@ function processTuples(pairs: [string, number][]): ProcessTuples {
     codes.push(code);
   }
   const first = codes[0] ?? -1;
-  return { destinations: exactly(destinations), codes: codes.every((code) => code === first) ? first : exactly(codes) };
+  return { ports, destinations: exactly(destinations), codes: codes.every((code) => code === first) ? first : exactly(codes) };
 }
 
 function hasPair({ destinations, codes }: ProcessTuples, destination: string, code: number): boolean {
