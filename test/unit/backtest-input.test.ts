@@ -109,4 +109,20 @@ describe('lines', () => {
       { text: 'last', number: 4, terminated: false },
     ]);
   });
+
+  it('joins a line that spans chunks without a line break, and numbers the lines after it', async () => {
+    async function* chunks() {
+      yield 'one\nlo';
+      yield 'n';
+      yield 'g\r';
+      yield '\nthree\n';
+    }
+    const lines = [];
+    for await (const item of splitLines(chunks())) lines.push(item);
+    expect(lines).toEqual([
+      { text: 'one', number: 1, terminated: true },
+      { text: 'long', number: 2, terminated: true },
+      { text: 'three', number: 3, terminated: true },
+    ]);
+  });
 });
