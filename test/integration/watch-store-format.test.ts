@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SourceHealthSchema, WatchSchema, type Watch } from '../../src/contracts/watch.js';
 import { redisKeys } from '../../src/lib/keys.js';
+import { FindingStore } from '../../src/stores/finding-store.js';
 import { WatchStore } from '../../src/stores/watch-store.js';
 import { WatchLister } from '../../src/stores/watch-list.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -81,5 +82,18 @@ describe('watch records and source health in Redis', () => {
     const updated = await store.update(watch.id, (current) => ({ ...current, state: 'closed' as const }));
     expect(await store.get(watch.id)).toEqual(updated);
     expect((await redis.getBuffer(keys.watch(watch.id)))![0]).not.toBe('{'.charCodeAt(0));
+  });
+  it("a watch's seen events outlive its close by an hour, for a poll still in flight, and no longer", async () => {
+    const watch = watchOf('w-closing');
+    await store.create(watch);
+    const findings = new FindingStore(redis, keys);
+    await findings.apply(watch.id, [{ eventId: 'e1', time: BLOCKED_AT + 1_000, source: 'mde-prod', assessment: { type: 'normal' } }]);
+    expect(await redis.pttl(keys.seenEventDigests(watch.id))).toBe(-1);
+
+    await store.update(watch.id, (current) => ({ ...current, state: 'closed' as const }));
+    const left = await redis.pttl(keys.seenEventDigests(watch.id));
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(3_600_000);
+    expect(await findings.recordedAmong(watch.id, ['e1'])).toEqual([true]);
   });
 });
