@@ -36,7 +36,11 @@ export interface SourcePollerDeps extends DetectorCacheDeps {
   scheduler: Pick<LifecycleScheduler, 'sync'>;
   logger: Logger;
   metrics: Metrics;
+  /** Shards a whole poll in this process (`tick`) runs side by side. Default: a worker's job concurrency, 4. */
+  shardConcurrency?: number;
 }
+
+const DEFAULT_SHARD_CONCURRENCY = 4;
 
 export type PollOutcome = 'polled' | 'idle' | 'busy' | 'failed' | 'paused';
 
@@ -96,7 +100,7 @@ export class SourcePoller {
   }
 
   /**
-   * A whole scheduled poll in this process: every shard in turn. While a terminal failure (a rejected credential)
+   * A whole scheduled poll in this process: every shard, `shardConcurrency` at a time. While a terminal failure (a rejected credential)
    * pauses the source, ticks are skipped until its next probe: the vendor is not hammered, and the first probe that
    * works resumes polling. A failure is recorded on the watches first, then thrown (the last one, once every shard
    * has been polled) for the job layer (`jobError`) to retry, rate-limit or give up.
@@ -106,11 +110,17 @@ export class SourcePoller {
     if (outcome !== 'polled') return outcome;
     const outcomes: PollOutcome[] = [];
     let failure: SourceError | undefined;
-    for (const shard of shards) {
-      const result = await this.run(sourceId, shard.watchIds, {});
-      outcomes.push(result.outcome);
-      failure = result.failure ?? failure;
-    }
+    const waiting = [...shards];
+    // Side by side, as a worker runs shard jobs: one shard's Redis round trips overlap another's vendor read.
+    await Promise.all(
+      Array.from({ length: Math.min(this.deps.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY, waiting.length) }, async () => {
+        for (let shard = waiting.shift(); shard !== undefined; shard = waiting.shift()) {
+          const result = await this.run(sourceId, shard.watchIds, {});
+          outcomes.push(result.outcome);
+          failure = result.failure ?? failure;
+        }
+      }),
+    );
     if (failure !== undefined) throw failure;
     return SHARD_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
   }
@@ -169,10 +179,11 @@ export class SourcePoller {
     let timer: (() => void) | undefined;
     try {
       // Read under the lease: a poll that paused the source a moment ago has released it by now.
-      if (options.skipWhilePaused && (await this.isPaused(sourceId))) return { outcome: 'paused' };
-      timer = deps.metrics.pollSeconds.startTimer({ source: sourceId });
       const now = options.now ?? Date.now();
-      const active = (await this.plans(sourceId, connector, held, now)).filter((plan) => plan.hosts.length > 0);
+      const [paused, plans] = await Promise.all([options.skipWhilePaused ? this.isPaused(sourceId) : false, this.plans(sourceId, connector, held, now)]);
+      if (paused) return { outcome: 'paused' };
+      timer = deps.metrics.pollSeconds.startTimer({ source: sourceId });
+      const active = plans.filter((plan) => plan.hosts.length > 0);
       this.noteUsed(active, now);
       if (active.length === 0) return { outcome: 'idle' };
       const failure = await this.readAndFanOut(connector, active, now);
@@ -257,8 +268,7 @@ export class SourcePoller {
         this.deps.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
       }
     }
-    const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
-    const slowed = await this.paces.get(connector.id);
+    const [paused, slowed] = await Promise.all([this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now), this.paces.get(connector.id)]);
 
     const detectors = await Promise.all(plans.map((plan) => this.detectors.for(plan.watch)));
     const routed = routeEvents(
