@@ -13,20 +13,43 @@ export function parsePortSpec(spec: PortSpec): [number, number] | undefined {
   return from <= to && to <= 65535 ? [from, to] : undefined;
 }
 
-/** A set of ports with O(1) membership: one byte per port, 64 KiB, built once. */
+/**
+ * A set of ports as sorted, disjoint inclusive ranges: a rule or a known-good list names a few ports or ranges, so
+ * membership is a short search. (A byte per port, 64 KiB a set, cost every allow-rule with ports and every watch's
+ * known-good list that much memory outside the JS heap.)
+ */
 export class PortSet {
-  private readonly bits = new Uint8Array(65536);
+  /** [from, to] pairs flattened, sorted by `from`, never overlapping or touching. */
+  private bounds: number[] = [];
   private count = 0;
 
   add(from: number, to: number): void {
-    for (let port = from; port <= to; port++) {
-      if (this.bits[port] === 0) this.count++;
-      this.bits[port] = 1;
+    if (from > to) return;
+    const ranges: [number, number][] = [[from, to]];
+    for (let i = 0; i < this.bounds.length; i += 2) ranges.push([this.bounds[i] as number, this.bounds[i + 1] as number]);
+    ranges.sort((a, b) => a[0] - b[0]);
+    const merged: number[] = [];
+    for (const [start, end] of ranges) {
+      const last = merged.length - 1;
+      if (last > 0 && start <= (merged[last] as number) + 1) merged[last] = Math.max(merged[last] as number, end);
+      else merged.push(start, end);
     }
+    this.bounds = merged;
+    this.count = 0;
+    for (let i = 0; i < merged.length; i += 2) this.count += (merged[i + 1] as number) - (merged[i] as number) + 1;
   }
 
   has(port: number | undefined): boolean {
-    return port !== undefined && this.bits[port] === 1;
+    if (port === undefined || !Number.isInteger(port)) return false;
+    // The last range starting at or before the port.
+    let low = 0;
+    let high = this.bounds.length / 2;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.bounds[middle * 2] as number) <= port) low = middle + 1;
+      else high = middle;
+    }
+    return low > 0 && port <= (this.bounds[(low - 1) * 2 + 1] as number);
   }
 
   get size(): number {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileIndicators } from '../../src/detect/indicators.js';
 import {
@@ -75,6 +76,23 @@ describe('names, ports and command lines', () => {
     const set = PortSet.from([80, '8000-8002']);
     expect([79, 80, 8000, 8002, 8003].map((port) => set.has(port))).toEqual([false, true, true, true, false]);
     expect(set.has(undefined)).toBe(false);
+  });
+
+  it('a port set holds exactly the ports of its ranges, however they overlap, touch or nest', () => {
+    const port = fc.integer({ min: 0, max: 65535 });
+    const range = fc.tuple(port, fc.integer({ min: 0, max: 300 })).map(([from, span]) => [from, Math.min(65535, from + span)] as const);
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 6 }), fc.array(port, { maxLength: 40 }), (ranges, probes) => {
+        const set = new PortSet();
+        for (const [from, to] of ranges) set.add(from, to);
+        const inRanges = (candidate: number) => ranges.some(([from, to]) => candidate >= from && candidate <= to);
+        const near = ranges.flatMap(([from, to]) => [from - 1, from, to, to + 1]);
+        for (const candidate of [...probes, ...near, 65535, 0]) expect(set.has(candidate)).toBe(inRanges(candidate));
+        const distinct = new Set(ranges.flatMap(([from, to]) => Array.from({ length: to - from + 1 }, (_, i) => from + i)));
+        expect(set.size).toBe(distinct.size);
+        expect(set.has(80.5)).toBe(false);
+      }),
+    );
   });
 
   it('recognises a command line that is only the image', () => {
