@@ -6,6 +6,7 @@ import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
 import type { EntryStats } from '../../src/backtest/input/read-entry.js';
 import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
+import { firstPassLineStarts, mayMatterToFirstPass } from '../../src/backtest/readers/windows-events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-windows-'));
 
@@ -404,5 +405,25 @@ describe('lineage and start time of the connecting process', () => {
       },
     ]);
     expect(events[0]?.process).toEqual({ path: 'C:\\Users\\Public\\u.exe', parent_path: 'C:\\Windows\\explorer.exe', parent_name: 'explorer.exe' });
+  });
+});
+
+describe('the first pass finds the lines of process creations and WFP events without parsing every line', () => {
+  it('finds an event id of 1, 5156 or 5157 under every key and in every spelling the readers take, each line once, and not text that only quotes one', () => {
+    const lines = [
+      '{"EventID":1,"Channel":"x"}',
+      '{"Channel":"x","EventID": 3}',
+      '{"winlog":{"event_id":"5156","channel":"Security"}}',
+      '{"event":{"code" : 5157 }}',
+      '{"event.code":"1"}',
+      '{"EventCode":"01","EventID":1}',
+      '{"xcode":1,"EventIDs":1,"EventID":11}',
+      '{"Image":"C:\\\\code\\\\EventID\\":1,"}',
+      '{"EventCode":5158}',
+    ];
+    const text = `${lines.join('\n')}\n`;
+    const found = firstPassLineStarts(text, 0, text.length).map((start) => text.slice(start, text.indexOf('\n', start)));
+    expect(found).toEqual([lines[0], lines[2], lines[3], lines[4], lines[5]]);
+    expect(lines.map(mayMatterToFirstPass)).toEqual([true, false, true, true, true, true, false, false, false]);
   });
 });
