@@ -63,7 +63,9 @@ const POLL_LEASE_MS = 30_000;
 /** A detector this worker has not used for this long is dropped (it is compiled again if its watch comes back). */
 const DETECTOR_IDLE_MS = 10 * 60_000;
 /** A scheduled poll's outcome from its shards': one that failed, else one that polled, and so on. */
-const SHARD_OUTCOME_ORDER: readonly PollOutcome[] = ['failed', 'polled', 'paused', 'busy', 'idle'];
+const TICK_OUTCOME_ORDER: readonly PollOutcome[] = ['failed', 'polled', 'paused', 'busy', 'idle'];
+/** A close's look is incomplete while a shard could not take its watches: it is tried again. */
+const LOOK_OUTCOME_ORDER: readonly PollOutcome[] = ['busy', 'failed', 'polled', 'paused', 'idle'];
 
 /** The watches one poll job takes. */
 export interface PollShard {
@@ -108,21 +110,26 @@ export class SourcePoller {
   async tick(sourceId: string): Promise<PollOutcome> {
     const { outcome, shards } = await this.shards(sourceId);
     if (outcome !== 'polled') return outcome;
+    const { outcomes, failure } = await this.runShards(sourceId, shards, {});
+    if (failure !== undefined) throw failure;
+    return TICK_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
+  }
+
+  /** Shards side by side, as a worker runs shard jobs: one shard's Redis round trips overlap another's vendor read. */
+  private async runShards(sourceId: string, shards: readonly PollShard[], options: RunOptions): Promise<{ outcomes: PollOutcome[]; failure?: SourceError }> {
     const outcomes: PollOutcome[] = [];
     let failure: SourceError | undefined;
     const waiting = [...shards];
-    // Side by side, as a worker runs shard jobs: one shard's Redis round trips overlap another's vendor read.
     await Promise.all(
       Array.from({ length: Math.min(this.deps.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY, waiting.length) }, async () => {
         for (let shard = waiting.shift(); shard !== undefined; shard = waiting.shift()) {
-          const result = await this.run(sourceId, shard.watchIds, {});
+          const result = await this.run(sourceId, shard.watchIds, options);
           outcomes.push(result.outcome);
           failure = result.failure ?? failure;
         }
       }),
     );
-    if (failure !== undefined) throw failure;
-    return SHARD_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
+    return { outcomes, failure };
   }
 
   /**
@@ -157,15 +164,16 @@ export class SourcePoller {
    * polls holding any of the watches.
    */
   async poll(sourceId: string, options: PollOptions = {}): Promise<PollOutcome> {
+    const connector = this.deps.connectors.get(sourceId);
+    if (!connector) return 'idle';
+    const now = options.now ?? Date.now();
     const watchIds = options.onlyWatchIds ?? (await this.deps.store.watchIdsOfSource(sourceId));
-    return (await this.run(sourceId, watchIds, { ...options, all: true })).outcome;
+    const shards = shardsOf(await this.plans(sourceId, connector, watchIds, now), connector.maxHostsPerQuery);
+    const { outcomes } = await this.runShards(sourceId, shards, { now, waitForSourceMs: options.waitForSourceMs, all: true });
+    return LOOK_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
   }
 
-  private async run(
-    sourceId: string,
-    watchIds: readonly string[],
-    options: { now?: number; waitForSourceMs?: number; all?: boolean; skipWhilePaused?: boolean },
-  ): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
+  private async run(sourceId: string, watchIds: readonly string[], options: RunOptions): Promise<{ outcome: PollOutcome; failure?: SourceError }> {
     const { deps } = this;
     const connector = deps.connectors.get(sourceId);
     if (!connector || watchIds.length === 0) return { outcome: 'idle' };
@@ -487,6 +495,14 @@ function sameHosts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 function asSourceError(error: unknown, sourceId: string): SourceError {
   if (error instanceof SourceError) return error;
   return new SourceError('retryable', sourceId, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+interface RunOptions {
+  now?: number;
+  waitForSourceMs?: number;
+  /** Take every watch of the shard or none (a close's look); otherwise those no other poll holds. */
+  all?: boolean;
+  skipWhilePaused?: boolean;
 }
 
 interface PollOptions {
