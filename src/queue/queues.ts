@@ -16,6 +16,12 @@ const SHARD_RETENTION: DefaultJobOptions = {
   removeOnFail: { count: 1_000, age: 24 * 3600 },
 };
 
+/**
+ * A sync runs after every change a poll makes: keeping a thousand finished ones (a few KB each) would cost Redis more
+ * than the findings they published. Failures are kept as long as any job's.
+ */
+const SYNC_RETENTION: DefaultJobOptions = { removeOnComplete: { count: 100, age: 3600 } };
+
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
 
 const prevalenceSchedulerId = (sourceId: string) => `prevalence-${sourceId}`;
@@ -113,7 +119,7 @@ export class WatchQueues {
    * runs fold into one follow-up, so a change during a sync is never left unpublished.
    */
   async sync(watchId: string): Promise<void> {
-    await this.notify.add(JOB.sync, { watch_id: watchId }, { deduplication: { id: `sync-${watchId}`, keepLastIfActive: true } });
+    await this.notify.add(JOB.sync, { watch_id: watchId }, { ...SYNC_RETENTION, deduplication: { id: `sync-${watchId}`, keepLastIfActive: true } });
   }
 
   async publishVerdict(watchId: string): Promise<void> {
