@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { Redis } from 'ioredis';
 import { ContainmentRequestSchema } from '../src/contracts/containment-request.js';
-import { BLOCKED_C2 } from '../src/dev/scenario/index.js';
+import { BLOCKED_C2, FALLBACK_C2 } from '../src/dev/scenario/index.js';
 import { testConfig } from '../src/dev/throwaway-config.js';
 import { dropPrefix, uniquePrefix } from '../src/dev/throwaway-prefix.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -24,6 +24,7 @@ import { SourcePoller, type PollOutcome } from '../src/watch/source-poller.js';
 import { WatchService } from '../src/watch/watch-service.js';
 import { estateHosts } from './scale-estate.js';
 import { FAKE_CREDENTIALS, type FakeCommand, type FakeReply } from './scale-fake-mde.js';
+import type { ScaleWorkerReply } from './scale-worker.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -95,7 +96,11 @@ const total = (counts: Record<string, number>) => Object.values(counts).reduce((
 const delta = (after: Record<string, number>, before: Record<string, number>, kind?: string) =>
   kind === undefined ? total(after) - total(before) : (after[kind] ?? 0) - (before[kind] ?? 0);
 
-/** What the vendor reads of a tick cost, timed around the connector from outside the poller. */
+/**
+ * What the vendor reads of a tick cost, timed around the connector from outside the poller. Shards run side by side
+ * (as a worker runs them), so `ms` is the time at least one read was in flight: the rest of the tick is what the
+ * poller added to it.
+ */
 interface VendorTiming {
   ms: number;
   rows: number;
@@ -105,11 +110,14 @@ interface VendorTiming {
 
 function timedConnector(connector: SourceConnector, timing: VendorTiming): SourceConnector {
   const seen = new Set<string>();
+  let inFlight = 0;
+  let busySince = 0;
   return new Proxy(connector, {
     get(target, property) {
       if (property === 'fetchConnections') {
         return async (query: TimeRangeQuery): Promise<ConnectionEvent[]> => {
-          const start = performance.now();
+          if (inFlight === 0) busySince = performance.now();
+          inFlight += 1;
           try {
             const events = await target.fetchConnections(query);
             timing.rows += events.length;
@@ -121,7 +129,8 @@ function timedConnector(connector: SourceConnector, timing: VendorTiming): Sourc
             }
             return events;
           } finally {
-            timing.ms += performance.now() - start;
+            inFlight -= 1;
+            if (inFlight === 0) timing.ms += performance.now() - busySince;
           }
         };
       }
@@ -135,18 +144,22 @@ interface TickFigures extends VendorTiming {
   outcome: PollOutcome;
   totalMs: number;
   restMs: number;
+  /** CPU this process used during the tick (the connector's parsing included; the fake runs elsewhere). */
+  cpuMs: number;
 }
 
 async function measured(timing: VendorTiming, run: () => Promise<PollOutcome>): Promise<TickFigures> {
   Object.assign(timing, { ms: 0, rows: 0, newRows: 0, queries: 0 });
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   const outcome = await run();
   const totalMs = performance.now() - start;
-  return { ...timing, outcome, totalMs, restMs: totalMs - timing.ms };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ...timing, outcome, totalMs, restMs: totalMs - timing.ms, cpuMs: (cpu.user + cpu.system) / 1_000 };
 }
 
 const describeTick = (tick: TickFigures) =>
-  `${seconds(tick.totalMs)} (${tick.rows.toLocaleString('en')} rows, ${tick.newRows.toLocaleString('en')} new, ${tick.queries} queries; vendor reads ${seconds(tick.ms)}, the rest ${seconds(tick.restMs)})`;
+  `${seconds(tick.totalMs)} (${tick.rows.toLocaleString('en')} rows, ${tick.newRows.toLocaleString('en')} new, ${tick.queries} queries; vendor reads ${seconds(tick.ms)}, the rest ${seconds(tick.restMs)}; CPU ${seconds(tick.cpuMs)})`;
 
 /** Bytes Redis holds for the prefix: the product's keys and BullMQ's; prints them by key family, per watch. */
 async function redisBytes(redis: Redis, prefix: string, watches = 1): Promise<{ product: number; queues: number }> {
@@ -263,6 +276,45 @@ function latencyLine(measure: string, latencies: readonly (number | undefined)[]
   };
 }
 
+/** Another worker process on the same Redis prefix and sources. */
+async function startHelperWorker(prefix: string, yaml: string): Promise<{ id: string; close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./scale-worker.ts', import.meta.url)), [JSON.stringify({ prefix, yaml })], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [ready] = (await once(child, 'message')) as [ScaleWorkerReply];
+  return {
+    id: ready.id,
+    async close() {
+      const exited = once(child, 'exit');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+/**
+ * The implants' fallback findings across the watches: each (host, fallback C2) tuple must be one finding, counting
+ * at most the connections the fake served by `now` (one a minute from the first, plus one for jitter).
+ */
+async function duplicatedFindings(worker: WorkerService, watchIds: readonly string[], now: number): Promise<{ findings: number; overCounted: number; extra: number }> {
+  let findings = 0;
+  let overCounted = 0;
+  let extra = 0;
+  for (const id of watchIds) {
+    const fallback = (await worker.parts.findings.list(id)).filter((finding) => finding.dst.ip === FALLBACK_C2.ip);
+    const byHost = new Map<string, number>();
+    for (const finding of fallback) {
+      byHost.set(finding.host, (byHost.get(finding.host) ?? 0) + 1);
+      const served = Math.floor((now - Date.parse(finding.first_seen)) / MINUTE) + 2;
+      if (finding.count > served) overCounted += 1;
+    }
+    findings += fallback.length;
+    extra += [...byHost.values()].filter((count) => count > 1).length;
+  }
+  return { findings, overCounted, extra };
+}
+
 async function runScaleScenario(): Promise<void> {
   const scale = Number(process.env.CW_BENCH_SCALE ?? '1');
   if (!(scale > 0 && scale <= 1)) throw new Error(`CW_BENCH_SCALE must be in (0, 1], got ${process.env.CW_BENCH_SCALE}`);
@@ -285,9 +337,7 @@ async function runScaleScenario(): Promise<void> {
   await fake.volume(volumes.default, 10 * MINUTE);
   // settle 0 s: the close waits for settle after the window ends, which would hold the close figure at 5 min;
   // the vendor's request budget is lifted so the bench finishes, and its use is printed instead.
-  const config = testConfig({
-    prefix,
-    yaml: `sources:
+  const yaml = `sources:
   - id: ${SOURCE}
     type: mde
     base_url: ${fake.url}
@@ -299,8 +349,8 @@ async function runScaleScenario(): Promise<void> {
     rate_limit_per_minute: 1000000
     settle: 0s
     settle_grace: 0s
-`,
-  });
+`;
+  const config = testConfig({ prefix, yaml });
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
   const worker = await startWorker(config, silentLogger(), { reporterOut: discard });
   const { parts } = worker;
@@ -387,14 +437,20 @@ async function runScaleScenario(): Promise<void> {
     let poller: SourcePoller | undefined = new SourcePoller({ ...pollerDepsOf(parts), connectors: new Map([[SOURCE, timedConnector(connector, timing)]]) });
     const tick = () => measured(timing, () => poller!.tick(SOURCE));
     const outcomes: PollOutcome[] = [];
+    // What each watch adds, apart from what all share (compiled estate reads, rule catalogs): heap measured with
+    // half the watches' detectors built, then all of them; the difference is per watch.
+    const firstHalf = watchIds.slice(0, Math.floor(watchCount / 2));
     const heapBefore = collectedHeap();
+    await poller.poll(SOURCE, { onlyWatchIds: firstHalf });
+    const heapHalf = collectedHeap();
     const cold = await tick();
     const heapAfter = collectedHeap();
-    const heapPerWatch = (heapAfter - heapBefore) / watchCount;
+    const heapPerWatch = (heapAfter - heapHalf) / (watchCount - firstHalf.length);
+    const heapShared = heapHalf - heapBefore - heapPerWatch * firstHalf.length;
     record({
-      measure: 'Worker heap per watch (detectors built by the first tick, 20,000 estate destinations)',
-      measured: `${kb(heapPerWatch)} (${((heapAfter - heapBefore) / 1e6).toFixed(0)} MB for ${watchCount} watches, after a full GC); that first tick took ${describeTick(cold)}`,
-      goal: 'independent of the number of watches: at most the watch\'s own baseline, <= 64 KB',
+      measure: 'Worker heap per watch (detectors built by the first ticks, 20,000 estate destinations)',
+      measured: `${kb(heapPerWatch)} per watch added (${firstHalf.length} -> ${watchCount} watches), ${(heapShared / 1e6).toFixed(1)} MB shared by all; ${((heapAfter - heapBefore) / 1e6).toFixed(0)} MB in all after a full GC = ${kb((heapAfter - heapBefore) / watchCount)} per watch at this scale; the tick that built the second half took ${describeTick(cold)}`,
+      goal: 'independent of the number of watches: at most the watch\'s own baseline, <= 64 KB per watch added',
       met: heapPerWatch <= 64 * 1024,
     });
     const ticks: Record<string, { fresh: TickFigures; again: TickFigures }> = {};
@@ -427,7 +483,7 @@ async function runScaleScenario(): Promise<void> {
       met: flatness >= 0.8 && flatness <= 1.25,
     });
     const volumeLine = Object.values(ticks)
-      .map(({ fresh, again }) => `${fresh.newRows.toLocaleString('en')} new rows: ${seconds(fresh.totalMs)} (rest ${(fresh.restMs / Math.max(1, fresh.newRows)).toFixed(2)} ms per new row), re-run with ${again.newRows} new: ${seconds(again.totalMs)} (rest ${seconds(again.restMs)})`)
+      .map(({ fresh, again }) => `${fresh.newRows.toLocaleString('en')} new rows: ${seconds(fresh.totalMs)} (rest ${(fresh.restMs / Math.max(1, fresh.newRows)).toFixed(2)} ms per new row), re-run with ${again.newRows} new: ${seconds(again.totalMs)} (rest ${seconds(again.restMs)}; CPU ${seconds(again.cpuMs)} vs ${seconds(fresh.cpuMs)})`)
       .join('; ');
     const rerunShare = Math.max(...Object.values(ticks).map(({ fresh, again }) => again.restMs / fresh.restMs));
     record({
@@ -468,6 +524,46 @@ async function runScaleScenario(): Promise<void> {
       burstTimeout,
     );
     record(latencyLine(`${burstWatches.length} hosts falling back at once`, burstLatencies, burstTimeout, 2 * POLL_MS, [0.5, 0.95]));
+
+    // Three workers: two more processes take shards from the same queues; another host of each watch falls back.
+    const helpers = await Promise.all([0, 1].map(() => startHelperWorker(prefix, yaml)));
+    try {
+      const workerIds = [worker.id, ...helpers.map((helper) => helper.id)];
+      const shardQueue = parts.queues.pollShardQueue(SOURCE);
+      const sharedStart = Date.now();
+      const secondHost = (watchIndex: number) => watchIndex * HOSTS_PER_WATCH + 1;
+      const sharedStaggered = await detectionLatencies(
+        fake,
+        worker,
+        watchIds.slice(0, staggered),
+        watchIds.slice(0, staggered).map((_, index) => secondHost(index)),
+        Array.from({ length: staggered }, (_, index) => Date.now() + 2 * SECOND + index * ((4 * POLL_MS) / staggered)),
+        staggeredTimeout,
+      );
+      record(latencyLine(`3 workers: detection latency, ${staggered} hosts falling back at staggered times`, sharedStaggered, staggeredTimeout, POLL_MS + 2 * SECOND, [0.5, 0.95]));
+      const sharedBurst = watchIds.slice(staggered);
+      const sharedBurstStart = Date.now() + 2 * SECOND;
+      const sharedBurstLatencies = await detectionLatencies(
+        fake,
+        worker,
+        sharedBurst,
+        sharedBurst.map((_, index) => secondHost(staggered + index)),
+        sharedBurst.map(() => sharedBurstStart),
+        burstTimeout,
+      );
+      record(latencyLine(`3 workers: ${sharedBurst.length} hosts falling back at once`, sharedBurstLatencies, burstTimeout, 2 * POLL_MS, [0.5, 0.95]));
+      const shards = (await shardQueue.getJobs(['completed'])).filter((job) => (job.processedOn ?? 0) >= sharedStart);
+      const byWorker = workerIds.map((id) => shards.filter((job) => job.processedBy === id).length);
+      const duplicated = await duplicatedFindings(worker, watchIds, Date.now());
+      record({
+        measure: '3 workers: shards spread, findings not duplicated',
+        measured: `the last ${shards.length} shards kept by BullMQ ran ${byWorker.join(' / ')} on the three workers; ${duplicated.findings} fallback findings, ${duplicated.overCounted} counting more connections than the fake served, ${duplicated.extra} tuples with more than one finding`,
+        goal: 'every worker takes shards; no finding duplicated or over-counted',
+        met: byWorker.every((count) => count > 0) && duplicated.findings > 0 && duplicated.overCounted === 0 && duplicated.extra === 0,
+      });
+    } finally {
+      await Promise.all(helpers.map((helper) => helper.close()));
+    }
 
     // Ticks the worker ran on its own: outcomes and how many due intervals saw no tick start.
     await pollQueue.pause();
