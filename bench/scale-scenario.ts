@@ -221,13 +221,15 @@ function percentile(sorted: readonly number[], share: number): number {
   return sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** The heap after a full collection, so a delta is what stays reachable. */
+/** The heap (and array buffers) after a full collection, so a delta is what stays reachable. */
 function collectedHeap(): number {
   const { gc } = globalThis as { gc?: () => void };
   if (!gc) throw new Error('run with --expose-gc (bench/scale.ts does)');
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  // Typed arrays live outside the JS heap: a detector's byte tables would not show in heapUsed alone.
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 /**

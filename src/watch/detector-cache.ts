@@ -50,7 +50,16 @@ export class DetectorCache {
   }
 
   async for(watch: Watch): Promise<WatchDetector> {
+    return (await this.forAll([watch]))[0] as WatchDetector;
+  }
+
+  /** The detectors of `watches`, in order: the responders' rules are looked up once for all of them. */
+  async forAll(watches: readonly Watch[]): Promise<WatchDetector[]> {
     const extraAllowRules = await this.extraRules();
+    return Promise.all(watches.map((watch) => this.compiled(watch, extraAllowRules)));
+  }
+
+  private async compiled(watch: Watch, extraAllowRules: readonly AllowRule[]): Promise<WatchDetector> {
     const version = `${watch.baseline_taken_at ?? ''}|${watch.hosts.length}|${watch.blocked.length}|${this.rules.version}`;
     const cached = this.entries.get(watch.id);
     if (cached?.version === version) {

@@ -278,7 +278,7 @@ export class SourcePoller {
     }
     const [paused, slowed] = await Promise.all([this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now), this.paces.get(connector.id)]);
 
-    const detectors = await Promise.all(plans.map((plan) => this.detectors.for(plan.watch)));
+    const detectors = await this.detectors.forAll(plans.map((plan) => plan.watch));
     const routed = routeEvents(
       plans.map((plan, index) => ({ owner: plan, hosts: plan.hosts, match: (detectors[index] as WatchDetector).matchHost })),
       events,
