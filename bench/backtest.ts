@@ -147,26 +147,35 @@ export async function writeExport(path: string, vendor: Vendor, lines: number, e
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
-/** The reference: the file read as UTF-8 text, split at line breaks, every line JSON.parsed. */
+/**
+ * The reference: the file read as UTF-8 text, split at line breaks, every line JSON.parsed. Line breaks are searched
+ * in each chunk as read (a chunk joined to the previous one's leftover is several times slower to search in V8), so
+ * the reference is the fastest plain pass, not one the backtest can beat by reading more cleverly.
+ */
 async function bareParse(path: string): Promise<number> {
   let lines = 0;
   let pending = '';
+  const parse = (line: string) => {
+    if (line === '') return;
+    JSON.parse(line);
+    lines += 1;
+  };
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = pending + (chunk as string);
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      if (end > start) {
-        JSON.parse(text.slice(start, end));
-        lines += 1;
-      }
+    const text = chunk as string;
+    let end = text.indexOf('\n');
+    if (end === -1) {
+      pending += text;
+      continue;
+    }
+    parse(pending + text.slice(0, end));
+    let start = end + 1;
+    for (end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      parse(text.slice(start, end));
       start = end + 1;
     }
     pending = text.slice(start);
   }
-  if (pending !== '') {
-    JSON.parse(pending);
-    lines += 1;
-  }
+  parse(pending);
   return lines;
 }
 
