@@ -102,9 +102,9 @@ export class SourcePoller {
   }
 
   /**
-   * A whole scheduled poll in this process: every shard, `shardConcurrency` at a time. While a terminal failure (a rejected credential)
-   * pauses the source, ticks are skipped until its next probe: the vendor is not hammered, and the first probe that
-   * works resumes polling. A failure is recorded on the watches first, then thrown (the last one, once every shard
+   * A whole scheduled poll in this process: every shard, `shardConcurrency` at a time. While a terminal failure (a
+   * rejected credential) pauses the source, ticks are skipped until its next probe: the vendor is not hammered, and
+   * the first probe that works resumes polling. A failure is recorded on the watches first, then thrown (the last one, once every shard
    * has been polled) for the job layer (`jobError`) to retry, rate-limit or give up.
    */
   async tick(sourceId: string): Promise<PollOutcome> {
@@ -183,10 +183,11 @@ export class SourcePoller {
       { ttlMs: POLL_LEASE_MS, waitMs: options.waitForSourceMs, all: options.all },
     );
     if (!leases || leases.held.length === 0) return { outcome: 'busy' };
-    const held = watchIds.filter((watchId) => leases.held.includes(deps.keys.watchPollLock(watchId, sourceId)));
+    const leased = new Set(leases.held);
+    const held = watchIds.filter((watchId) => leased.has(deps.keys.watchPollLock(watchId, sourceId)));
     let timer: (() => void) | undefined;
     try {
-      // Read under the lease: a poll that paused the source a moment ago has released it by now.
+      // Read under the watches' leases: a poll of them that paused the source a moment ago has finished by now.
       const now = options.now ?? Date.now();
       const [paused, plans] = await Promise.all([options.skipWhilePaused ? this.isPaused(sourceId) : false, this.plans(sourceId, connector, held, now)]);
       if (paused) return { outcome: 'paused' };
