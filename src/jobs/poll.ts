@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { JOB, PollJobDataSchema, pollQueueName } from '../queue/jobs.js';
 import { pollBackoff } from '../queue/poll-retries.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { WatchQueues } from '../queue/queues.js';
 import { pollIntervalWithin } from '../rules/poll-pace.js';
 import type { PollPaceStore } from '../stores/poll-pace-store.js';
@@ -13,6 +14,7 @@ export interface PollJobDeps {
   paces: Pick<PollPaceStore, 'set' | 'claimStart'>;
   /** Per source, the vendor requests admitted per minute across every worker (absent: no limit). */
   requestsPerMinute: ReadonlyMap<string, number>;
+  metrics: Pick<Metrics, 'pollInterval'>;
 }
 
 /** What a scheduled poll did: its shards handed to the workers, or why not. */
@@ -48,6 +50,7 @@ export async function startPoll(deps: PollJobDeps, sourceId: string, askedMs: nu
     const queriesPerPoll = shards.length;
     const everyMs = pollIntervalWithin(askedMs, queriesPerPoll, budgetPerMinute);
     const slowed = everyMs > askedMs && budgetPerMinute !== undefined;
+    deps.metrics.pollInterval.set({ source: sourceId }, everyMs / 1_000);
     await deps.paces.set(sourceId, slowed ? { asked_ms: askedMs, every_ms: everyMs, queries_per_poll: queriesPerPoll, budget_per_minute: budgetPerMinute } : undefined, now);
     if (slowed && !(await deps.paces.claimStart(sourceId, everyMs, askedMs))) return 'slowed';
   }

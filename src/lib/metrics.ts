@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one process, served at GET /metrics. */
 export function createMetrics() {
@@ -14,13 +14,19 @@ export function createMetrics() {
     }),
     polls: new Counter({
       name: 'cw_source_polls_total',
-      help: 'Coalesced source polls by source and outcome.',
+      help: 'Source poll shards (a scheduled poll is split into shards of about one query; a close looks in shards too) by source and outcome.',
       labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    pollInterval: new Gauge({
+      name: 'cw_source_poll_interval_seconds',
+      help: 'How often scheduled polls of the source start: the interval its watches asked for, or longer when one poll takes more queries than its request budget allows (the watches show it as slowed).',
+      labelNames: ['source'],
       registers: [registry],
     }),
     pollSeconds: new Histogram({
       name: 'cw_source_poll_seconds',
-      help: 'Duration of one coalesced source poll.',
+      help: 'Duration of one poll shard: its read and the fan-out to its watches.',
       labelNames: ['source'],
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
       registers: [registry],

@@ -154,7 +154,7 @@ export function jobDepsOf(parts: WorkerParts, { reprobeMs, requestsPerMinute = n
     baseline: { store, connectors, baselines, detection, scheduler: queues, logger },
     close: { store, findings, heard, settle, poller, scheduler: queues, logger },
     reconcile: { redis, keys, store, scheduler: queues, logger },
-    poll: { poller, queues, paces: new PollPaceStore(redis, keys), requestsPerMinute },
+    poll: { poller, queues, paces: new PollPaceStore(redis, keys), requestsPerMinute, metrics: parts.metrics },
     pollShard: { poller, queues },
     prevalence: { connectors, baselines, detection, logger },
     sync: publisher,

@@ -103,6 +103,9 @@ describe('polls shared between workers', () => {
       { timeoutMs: 120_000, what: 'every watch to show its source slowed by all three shards' },
     );
     for (const pace of slowed) expect(pace).toMatchObject({ asked_ms: 1_000, every_ms: 23_000, budget_per_minute: 10 });
+    // Whichever worker planned the last poll says how often polls start, for an operator's alert.
+    const intervals = await Promise.all(running.workers.map((worker) => worker.parts.metrics.registry.getSingleMetricAsString('cw_source_poll_interval_seconds')));
+    expect(intervals.join('\n')).toContain(`cw_source_poll_interval_seconds{source="${SOURCE}"} 23`);
     await waitFor(
       async () => watches.every((watch) => JSON.stringify(channelStory(running.slack, watch.channel).statusMessages.at(-1) ?? '').length > 0) &&
         running.slack.updates().some((call) => JSON.stringify(call.body).includes('🐢')),
