@@ -56,6 +56,30 @@ async function readerFor(format: RecordFormat, context: ReadContext, index: (log
  */
 const BATCH = 128;
 
+/** Counts the records read and what the reader made of them, and hands the events on in batches of `BATCH`. */
+class EventBatches {
+  private events: ConnectionEvent[] = [];
+
+  constructor(private readonly stats: EntryStats) {}
+
+  /** One record read, with its event if it made one: a full batch once one is ready. */
+  add(event: ConnectionEvent | undefined): ConnectionEvent[] | undefined {
+    this.stats.records += 1;
+    if (event === undefined) return undefined;
+    this.stats.events += 1;
+    this.events.push(event);
+    return this.events.length < BATCH ? undefined : this.rest();
+  }
+
+  /** The events not handed on yet, if any. */
+  rest(): ConnectionEvent[] | undefined {
+    if (this.events.length === 0) return undefined;
+    const batch = this.events;
+    this.events = [];
+    return batch;
+  }
+}
+
 /**
  * The connection events of one entry in batches, whatever its format; `stats` is filled as it is read. An entry cut off at
  * its end gives what was read before the cut, and `stats.cut_off` says what was lost; when nothing before the cut
@@ -144,20 +168,13 @@ function dropLast(entry: TextEntry, line: Line, stats: EntryStats): void {
 async function* zeekTsv(entry: TextEntry, chunks: AsyncIterable<string>, reader: RecordReader, stats: EntryStats) {
   const records = zeekTsvRecords(entry.name, chunks, entry.ending);
   let next = await records.next();
-  let events: ConnectionEvent[] = [];
+  const batches = new EventBatches(stats);
   for (; !next.done; next = await records.next()) {
-    stats.records += 1;
-    const event = reader.read(next.value.record, { entry: entry.name, line: next.value.line });
-    if (event) {
-      stats.events += 1;
-      events.push(event);
-      if (events.length === BATCH) {
-        yield events;
-        events = [];
-      }
-    }
+    const full = batches.add(reader.read(next.value.record, { entry: entry.name, line: next.value.line }));
+    if (full) yield full;
   }
-  if (events.length > 0) yield events;
+  const rest = batches.rest();
+  if (rest) yield rest;
   if (next.value) dropLast(entry, next.value, stats);
   yield* finish(reader, stats);
 }
@@ -170,8 +187,8 @@ async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reade
   let broken: { line: Line; error: InputError } | undefined;
   // One position, updated per line: readers use it at once (errors, ids) and keep none.
   const at = { entry: entry.name, line: 0 };
+  const batches = new EventBatches(stats);
   for await (const { texts, first, terminated } of splitLineBatches(chunks)) {
-    let events: ConnectionEvent[] = [];
     for (let index = 0; index < texts.length; index += 1) {
       const text = texts[index]!;
       if (isBlank(text)) continue;
@@ -184,18 +201,11 @@ async function* jsonLines(entry: TextEntry, chunks: AsyncIterable<string>, reade
         broken = { line: { text, number: at.line, terminated }, error: new InputError(entry.name, `not valid JSON (${(error as Error).message})`, at.line) };
         continue;
       }
-      stats.records += 1;
-      const event = reader.read(value, at);
-      if (event) {
-        stats.events += 1;
-        events.push(event);
-        if (events.length === BATCH) {
-          yield events;
-          events = [];
-        }
-      }
+      const full = batches.add(reader.read(value, at));
+      if (full) yield full;
     }
-    if (events.length > 0) yield events;
+    const rest = batches.rest();
+    if (rest) yield rest;
   }
   if (broken) {
     if (broken.line.terminated) throw broken.error;
@@ -235,20 +245,13 @@ async function* jsonDocument(name: string, chunks: AsyncIterable<string>, contex
   const reader = await readerFor(format, context, async (log) => {
     for (const row of rows) log.note(row);
   });
-  let events: ConnectionEvent[] = [];
+  const batches = new EventBatches(stats);
   for (const [row, value] of rows.entries()) {
-    stats.records += 1;
-    const event = reader.read(value, { entry: name, row });
-    if (event) {
-      stats.events += 1;
-      events.push(event);
-      if (events.length === BATCH) {
-        yield events;
-        events = [];
-      }
-    }
+    const full = batches.add(reader.read(value, { entry: name, row }));
+    if (full) yield full;
   }
-  if (events.length > 0) yield events;
+  const rest = batches.rest();
+  if (rest) yield rest;
   yield* finish(reader, stats);
 }
 
@@ -311,18 +314,15 @@ async function* csvRows(entry: TextEntry, chunks: AsyncIterable<string>, delimit
   let bytes = 0;
   let lastBytes = 0;
   let endsWithBreak = false;
+  const batches = new EventBatches(stats);
   function* take(records: CsvRecord[]) {
-    const events: ConnectionEvent[] = [];
     for (const { record, line, bytes: end } of records) {
       lastBytes = end;
-      stats.records += 1;
-      const event = reader.read(record, { entry: name, line });
-      if (event) {
-        stats.events += 1;
-        events.push(event);
-      }
+      const full = batches.add(reader.read(record, { entry: name, line }));
+      if (full) yield full;
     }
-    if (events.length > 0) yield events;
+    const rest = batches.rest();
+    if (rest) yield rest;
   }
   for await (const chunk of chunks) {
     bytes += Buffer.byteLength(chunk);
