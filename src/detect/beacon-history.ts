@@ -1,8 +1,12 @@
+import { eventDigest } from '../lib/event-digest.js';
 import type { BeaconPoint } from './beaconing.js';
 
 /** One connection of a tuple as a beacon history keeps it. */
 export interface BeaconSample extends BeaconPoint {
-  /** The event id: recording the same id again changes nothing. */
+  /**
+   * The event id: recording the same id again changes nothing. A history keeps (and returns) its `eventDigest`
+   * only; samples Redis kept before digests come back with the full id.
+   */
   id: string;
 }
 
@@ -16,7 +20,7 @@ export interface BeaconTrack {
 
 /**
  * Recent connection times (and bytes) per (watch, host, process, destination, port, protocol) tuple, keyed by the
- * tuple's finding id. The live path keeps it in Redis (src/watch/redis-beacon-history.ts); a backtest uses
+ * tuple's finding id. The live path keeps it in Redis (src/stores/redis-beacon-history.ts); a backtest uses
  * `InMemoryBeaconHistory`. Both must behave alike: idempotent per sample id, so a replayed poll changes no score;
  * bounded to the newest `limit` samples per tuple; and a sample no newer than one already dropped for the limit is
  * ignored, so replaying old events never inflates `total` (a genuinely late event that old is ignored too).
@@ -49,9 +53,10 @@ export class InMemoryBeaconHistory implements BeaconHistory {
       const track = this.tracks.get(tuple) ?? { samples: new Map<string, BeaconSample>(), total: 0, floor: Number.NEGATIVE_INFINITY };
       this.tracks.set(tuple, track);
       for (const sample of incoming) {
+        const id = eventDigest(sample.id);
         // At or below the floor it was kept once and dropped for the limit (or is that old): counted already.
-        if (sample.time <= track.floor || track.samples.has(sample.id)) continue;
-        track.samples.set(sample.id, { id: sample.id, time: sample.time, bytes: sample.bytes });
+        if (sample.time <= track.floor || track.samples.has(id)) continue;
+        track.samples.set(id, { id, time: sample.time, bytes: sample.bytes });
         track.total += 1;
       }
       const ordered = [...track.samples.values()].sort(byTimeThenId);

@@ -3,9 +3,9 @@ import * as z from 'zod';
 import { SEVERITY_ORDER, severityRank, SeveritySchema, type Severity } from '../contracts/common.js';
 import { byReportOrder, FindingSchema, FindingStatusSchema, retryRateOf, type Finding, type FindingMark, type FindingStatus } from '../contracts/finding.js';
 import type { Assessment } from '../detect/types.js';
+import { eventDigest } from '../lib/event-digest.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
-import { eventDigest } from './event-digest.js';
 import { TRIAGE_SCRIPT } from './triage-script.js';
 
 export interface AssessedEvent {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_BEACON_HISTORY_LIMIT, type BeaconHistory, type BeaconSample, type BeaconTrack } from '../detect/beacon-history.js';
+import { eventDigest } from '../lib/event-digest.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { RECORD_BEACONS_SCRIPT } from './record-beacons-script.js';
 
@@ -14,8 +15,8 @@ export interface RedisBeaconHistoryOptions {
 const TUPLES_PER_CALL = 200;
 
 /**
- * One watch's beacon histories in Redis: a sorted set per tuple (event id and bytes by time), trimmed to the
- * newest `limit`, plus a per-watch count of samples ever kept. Every key expires with the watch.
+ * One watch's beacon histories in Redis: a sorted set per tuple (`eventDigest` of the event id and bytes, by time),
+ * trimmed to the newest `limit`, plus a per-watch count of samples ever kept. Every key expires with the watch.
  */
 export class RedisBeaconHistory implements BeaconHistory {
   private readonly limit: number;
@@ -38,7 +39,7 @@ export class RedisBeaconHistory implements BeaconHistory {
       for (const tuple of chunk) {
         const samples = byTuple.get(tuple) ?? [];
         args.push(tuple, samples.length);
-        for (const sample of samples) args.push(sample.time, encodeMember(sample));
+        for (const sample of samples) args.push(sample.time, memberOf(eventDigest(sample.id), sample), memberOf(sample.id, sample));
       }
       const reply = (await this.redis.eval(
         RECORD_BEACONS_SCRIPT,
@@ -56,8 +57,11 @@ export class RedisBeaconHistory implements BeaconHistory {
   }
 }
 
-/** Event id, then bytes: the id may hold "|", bytes never do. */
-const encodeMember = (sample: BeaconSample): string => `${sample.id}|${sample.bytes ?? ''}`;
+/**
+ * Event id digest, then bytes. Versions before digests stored the full id there (it may hold "|", bytes never do):
+ * such members are still read, and recording their event again adds nothing.
+ */
+const memberOf = (id: string, sample: BeaconSample): string => `${id}|${sample.bytes ?? ''}`;
 
 function decodeSamples(flat: readonly string[]): BeaconSample[] {
   const samples: BeaconSample[] = [];

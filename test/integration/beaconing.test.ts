@@ -7,6 +7,7 @@ import { WatchSchema, type WatchedHost } from '../../src/contracts/watch.js';
 import { buildBaseline } from '../../src/detect/baseline.js';
 import { InMemoryBeaconHistory, type BeaconSample } from '../../src/detect/beacon-history.js';
 import { beaconSampleOf } from '../../src/detect/beacon-tracker.js';
+import { eventDigest } from '../../src/lib/event-digest.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createWorkerParts, pollerDepsOf } from '../../src/runtime/build.js';
@@ -179,7 +180,7 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
     const before = await redis.zrange(historyKey(retry), '0', '-1', 'WITHSCORES');
     const track = (await history.record(new Map([[retry.id, SCRIPT.retries.map(beaconSampleOf)]]))).get(retry.id);
     expect(track?.total).toBe(SCRIPT.retries.length);
-    expect(track?.samples.map((sample) => sample.id)).toEqual(SCRIPT.retries.slice(-100).map((event) => event.id));
+    expect(track?.samples.map((sample) => sample.id)).toEqual(SCRIPT.retries.slice(-100).map((event) => eventDigest(event.id)));
     expect(await redis.zrange(historyKey(retry), '0', '-1', 'WITHSCORES')).toEqual(before);
   });
 
@@ -195,5 +196,28 @@ describe('beaconing on the live path: poller, Redis histories and the finding st
       new Map([['a', [sample(8), sample(7, 5)]]]),
     ];
     for (const call of calls) expect(await inRedis.record(call)).toEqual(await inMemory.record(call));
+    // Samples of one time are ordered by digest in both, so both drop the same ones at the limit.
+    const tied = (id: string): BeaconSample => ({ id, time: BLOCKED_AT + 60 * SECOND, bytes: id.length });
+    const ties = new Map([['c', ['ev|1', 'ev|10', 'ev|2', 'ev|1|0', 'ev|3', 'ev|4', 'ev|5'].map(tied)]]);
+    const kept = await inRedis.record(ties);
+    expect(kept).toEqual(await inMemory.record(ties));
+    expect(kept.get('c')?.samples).toHaveLength(options.limit);
+    const members = await redis.zrange(parts.keys.beaconHistory('w-agree', 'c'), '0', '-1');
+    expect(members).toEqual(kept.get('c')?.samples.map((sample) => `${sample.id}|${sample.bytes}`));
+    expect(members.every((member) => /^[\w-]{11}\|\d+$/.test(member))).toBe(true);
+  });
+
+  it('reads histories kept with full event ids before digests, and does not count their events again', async () => {
+    const key = parts.keys.beaconHistory('w-legacy', 't');
+    const counts = parts.keys.beaconCounts('w-legacy');
+    const sample = (index: number): BeaconSample => ({ id: `dev-1|report-${index}|2026`, time: BLOCKED_AT + index * MINUTE, bytes: 300 + index });
+    const old = [sample(0), sample(1), sample(2)];
+    // As the version before digests wrote them.
+    await redis.zadd(key, ...old.flatMap((kept) => [kept.time, `${kept.id}|${kept.bytes}`]));
+    await redis.hset(counts, 't', old.length);
+    const history = new RedisBeaconHistory(redis, parts.keys, 'w-legacy', { expireAtMs: Date.now() + DAY });
+    const track = (await history.record(new Map([['t', [...old, sample(3)]]]))).get('t');
+    expect(track).toEqual({ total: 4, samples: [...old, { ...sample(3), id: eventDigest(sample(3).id) }] });
+    expect(await redis.zcard(key)).toBe(4);
   });
 });

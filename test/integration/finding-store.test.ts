@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Assessment } from '../../src/detect/types.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from '../../src/stores/apply-events-script.js';
-import { eventDigest } from '../../src/stores/event-digest.js';
+import { eventDigest } from '../../src/lib/event-digest.js';
 import { FindingStore, QUARANTINE_LIST_CAP, type AssessedEvent } from '../../src/stores/finding-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

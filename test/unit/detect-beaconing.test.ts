@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryBeaconHistory, type BeaconSample } from '../../src/detect/beacon-history.js';
 import { BURST_GAP_MS, scoreBeacon, type BeaconPoint } from '../../src/detect/beaconing.js';
+import { eventDigest } from '../../src/lib/event-digest.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -134,7 +135,7 @@ describe('the in-memory beacon history a backtest uses', () => {
     const first = await history.record(new Map([['t1', [sample(0), sample(1), sample(2)]]]));
     const again = await history.record(new Map([['t1', [sample(2), sample(1), sample(0)]]]));
     expect(again).toEqual(first);
-    expect(again.get('t1')).toMatchObject({ total: 3, samples: [{ id: 'e0' }, { id: 'e1' }, { id: 'e2' }] });
+    expect(again.get('t1')).toMatchObject({ total: 3, samples: ['e0', 'e1', 'e2'].map((id) => ({ id: eventDigest(id) })) });
   });
 
   it('keeps only the newest samples, counts every one, and does not count a trimmed one twice when it is replayed', async () => {
@@ -142,10 +143,10 @@ describe('the in-memory beacon history a backtest uses', () => {
     const all = Array.from({ length: 8 }, (_, index) => sample(index));
     const track = (await history.record(new Map([['t1', all]]))).get('t1');
     expect(track?.total).toBe(8);
-    expect(track?.samples.map((kept) => kept.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
+    expect(track?.samples.map((kept) => kept.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7'].map(eventDigest));
     const replayed = (await history.record(new Map([['t1', [sample(0)]]]))).get('t1');
     expect(replayed?.total).toBe(8);
-    expect(replayed?.samples[0]?.id).toBe('e3');
+    expect(replayed?.samples[0]?.id).toBe(eventDigest('e3'));
   });
 
   it('keeps tuples apart', async () => {
