@@ -1,6 +1,7 @@
 import { Queue, type DefaultJobOptions, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from './delivery-backoff.js';
+import { EVENT_STREAM } from './event-stream.js';
 import { JOB, QUEUE, pollQueueName, pollShardQueueName } from './jobs.js';
 import { POLL_RETRIES } from './poll-retries.js';
 
@@ -56,9 +57,9 @@ export class WatchQueues {
     private readonly connection: Redis,
     private readonly prefix: string,
   ) {
-    this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED });
-    this.prevalence = new Queue(QUEUE.prevalence, { connection, prefix, defaultJobOptions: RETRIED });
-    this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: { ...RETENTION, ...DELIVERY_RETRIES } });
+    this.watch = new Queue(QUEUE.watch, { connection, prefix, defaultJobOptions: RETRIED, streams: EVENT_STREAM });
+    this.prevalence = new Queue(QUEUE.prevalence, { connection, prefix, defaultJobOptions: RETRIED, streams: EVENT_STREAM });
+    this.notify = new Queue(QUEUE.notify, { connection, prefix, defaultJobOptions: { ...RETENTION, ...DELIVERY_RETRIES }, streams: EVENT_STREAM });
   }
 
   /** (Re)takes the baseline of a watch; a merge that adds hosts or sources makes a new one. */
@@ -153,7 +154,7 @@ export class WatchQueues {
   private queueOf(name: string, retention: DefaultJobOptions): Queue {
     let queue = this.polls.get(name);
     if (queue === undefined) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: retention });
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: retention, streams: EVENT_STREAM });
       for (const listener of this.errorListeners) this.listen(queue, listener);
       this.polls.set(name, queue);
     }

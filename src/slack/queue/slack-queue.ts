@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DELIVERY_RETRIES } from '../../queue/delivery-backoff.js';
+import { EVENT_STREAM } from '../../queue/event-stream.js';
 import { QUEUE } from '../../queue/jobs.js';
 import { SLACK_JOB, type SlackActionJob } from './slack-jobs.js';
 
@@ -25,6 +26,7 @@ export class SlackQueue {
         removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
         ...DELIVERY_RETRIES,
       },
+      streams: EVENT_STREAM,
     });
   }
 
