@@ -7,7 +7,7 @@ import { openApiDocument } from './openapi.js';
 import { replayGuard } from './replay-guard.js';
 import { allowRuleRoutes } from './routes/allow-rules.js';
 import { containmentRoutes } from './routes/containments.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, notReady } from './routes/health.js';
 import { watchRoutes } from './routes/watches.js';
 
 export const REQUEST_DEADLINE_MS = 5_000;
@@ -26,15 +26,15 @@ export function createApp(deps: ApiDeps): Express {
     next();
   };
 
-  app.use(healthRoutes(deps));
+  const connections = deps.redisConnections ?? (() => ({ api: deps.redis.status }));
+  app.use(healthRoutes({ ...deps, connections }));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
   if (deps.slackRouter) app.use(deps.slackRouter);
   app.use('/v1', rawBody, requireAuth, withDeadline(deps.requestDeadlineMs ?? REQUEST_DEADLINE_MS, deps.logger));
-  const redisReady = deps.redisReady ?? (() => deps.redis.status === 'ready');
   // Redis is down or reconnecting: say so now, rather than let the request wait out its reconnection attempts.
-  app.use('/v1', (_req, _res, next) => next(redisReady() ? undefined : storeUnavailable()));
+  app.use('/v1', (_req, _res, next) => next(notReady(connections()).length === 0 ? undefined : storeUnavailable()));
   app.use('/v1', replayGuard(deps.redis, deps.keys, deps.auth.now));
   app.use('/v1', containmentRoutes(deps));
   app.use('/v1', watchRoutes(deps));

@@ -27,10 +27,10 @@ export interface ApiDeps {
   /** Slack's `POST /slack/events` (Bolt's receiver), when Slack runs over HTTP. @defaultValue none */
   slackRouter?: Router | undefined;
   /**
-   * True while every Redis connection the `/v1` routes use is connected; when false, a request is answered 503 at
-   * once instead of waiting for a reconnection. @defaultValue the status of `redis`
+   * The ioredis status of every Redis connection the `/v1` routes use, by name. While any is not `ready`, a request is
+   * answered 503 at once instead of waiting for a reconnection, and `/readyz` names it. @defaultValue `redis`'s, as `api`
    */
-  redisReady?: () => boolean;
+  redisConnections?: () => Record<string, string>;
   /** A `/v1` request not answered within this many ms gets 503 with Retry-After. @defaultValue 5000 */
   requestDeadlineMs?: number;
 }

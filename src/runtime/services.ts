@@ -92,7 +92,7 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
       hmacScopes: env.WEBHOOK_HMAC_SCOPES,
       acceptV1Signatures: env.WEBHOOK_ACCEPT_V1_SIGNATURES,
     },
-    redisReady: () => redis.status === 'ready' && queueRedis.status === 'ready',
+    redisConnections: () => ({ api: redis.status, 'api-queues': queueRedis.status }),
     rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     metrics,
     logger,

@@ -8,6 +8,7 @@ import { createRedisConnection, type Redis } from '../../src/lib/redis.js';
 import { TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
 import { missingBinaries, RedisClusterSet, SentinelSet, startRedisServer, testCertificates } from '../helpers/redis-topologies.js';
+import { keptLogger } from '../helpers/kept-logger.js';
 import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
 import { freePort } from '../helpers/throwaway-redis.js';
 import { WAIT_MS, waitFor } from '../helpers/wait.js';
@@ -26,7 +27,7 @@ const WINDOW = { duration: '30s', poll_interval: '1s', baseline: '7d' };
  * Runs the fallback scenario through the whole product on `env`'s Redis, calls `failOver` once the first finding
  * reached Slack (the watch still open), and checks the watch reaches its verdict with every finding exactly once, in Redis and in Slack.
  */
-async function watchSurvivesFailover(pipeline: Pipeline, failOver: () => Promise<void>): Promise<void> {
+async function watchSurvivesFailover(pipeline: Pipeline, logLines: readonly string[], failOver: () => Promise<void>): Promise<void> {
   const opened = await pipeline.send(pipeline.request({ watch: WINDOW }));
   expect(opened.status).toBe(202);
   const watchId = opened.data.watch_id as string;
@@ -43,7 +44,19 @@ async function watchSurvivesFailover(pipeline: Pipeline, failOver: () => Promise
   await failOver();
   failedOver = true;
   await reader;
-  await waitFor(async () => (await readWatch()) === 200, { what: 'the API to answer again' });
+  // A failure says what the API answered last and what its readiness and logs said about its connections.
+  let lastAnswer = '';
+  await waitFor(
+    async () => {
+      const status = await readWatch();
+      const ready = await axios.get(`${pipeline.api.url}/readyz`, { validateStatus: () => true });
+      lastAnswer = `last answer ${status}; /readyz ${ready.status} ${JSON.stringify(ready.data.checks)}`;
+      return status === 200;
+    },
+    { what: 'the API to answer again' },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (${lastAnswer})\nlast log lines:\n${logLines.slice(-40).join('')}`);
+  });
   expect([...statuses].filter((status) => status !== 200 && status !== 503)).toEqual([]);
 
   const view = await pipeline.closed(watchId, WAIT_MS);
@@ -83,13 +96,15 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
     });
 
     it('a watch whose master is killed mid-window follows the promoted replica and reports every finding once', async () => {
+      const { logger, lines } = keptLogger();
       pipeline = await Pipeline.start({
         scenario: 'fallback',
         fallbackAfterMs: 1_000,
+        logger,
         env: { REDIS_URL: '', REDIS_SENTINELS: sentinels.sentinelList, REDIS_SENTINEL_NAME: sentinels.masterName },
       });
       const before = await sentinels.masterPort();
-      await watchSurvivesFailover(pipeline, async () => {
+      await watchSurvivesFailover(pipeline, lines, async () => {
         const { from, to } = await sentinels.killMaster();
         expect(from).toBe(before);
         expect(to).not.toBe(from);
@@ -107,9 +122,10 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
     });
 
     it("a watch whose keys' master is killed mid-window follows the replica that takes the slot over and reports every finding once", async () => {
-      pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.seedList } });
+      const { logger, lines } = keptLogger();
+      pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, logger, env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.seedList } });
       const slot = await cluster.slotOf(`{${pipeline.prefix}}`);
-      await watchSurvivesFailover(pipeline, async () => {
+      await watchSurvivesFailover(pipeline, lines, async () => {
         const { from, to } = await cluster.killMasterOf(slot);
         expect(to).not.toBe(from);
       });

@@ -6,7 +6,23 @@ import type { ApiDeps } from '../deps.js';
 /** A worker counts as alive when its heartbeat is younger than this. */
 const WORKER_STALE_MS = 30_000;
 
-export function healthRoutes({ redis, keys, metrics }: Pick<ApiDeps, 'redis' | 'keys' | 'metrics'>): Router {
+/** The connections of `statuses` that are not ready, as `name: status`. */
+export const notReady = (statuses: Record<string, string>): string[] =>
+  Object.entries(statuses)
+    .filter(([, status]) => status !== 'ready')
+    .map(([name, status]) => `${name}: ${status}`);
+
+/**
+ * `connections`: the status of each Redis connection the API serves `/v1` from. One that stays down while Redis
+ * answers (a client that did not follow a failover) fails readiness, so the orchestrator replaces this process
+ * instead of it answering 503 for ever.
+ */
+export function healthRoutes({
+  redis,
+  keys,
+  metrics,
+  connections,
+}: Pick<ApiDeps, 'redis' | 'keys' | 'metrics'> & { connections: () => Record<string, string> }): Router {
   const router = Router();
   const faults = new SourceFaults(redis, keys);
   router.get('/healthz', (_req, res) => {
@@ -23,6 +39,8 @@ export function healthRoutes({ redis, keys, metrics }: Pick<ApiDeps, 'redis' | '
     try {
       await redis.ping();
       checks.redis = 'ok';
+      const down = notReady(connections());
+      checks.connections = down.length === 0 ? 'ok' : `not ready: ${down.join(', ')}`;
       const alive = await redis.zcount(keys.workerHeartbeats, Date.now() - WORKER_STALE_MS, '+inf');
       checks.workers = alive > 0 ? `ok (${alive})` : 'no worker heartbeat in the last 30s';
       paused = (await faults.all()).map(({ source, code, since, next_probe_at }) => ({ source, code, summary: FAILURE_SUMMARY[code], since, next_probe_at }));
@@ -30,7 +48,7 @@ export function healthRoutes({ redis, keys, metrics }: Pick<ApiDeps, 'redis' | '
     } catch (error) {
       checks.redis = `unreachable: ${(error as Error).message}`;
     }
-    const ready = checks.redis === 'ok' && checks.workers?.startsWith('ok') === true;
+    const ready = checks.redis === 'ok' && checks.connections === 'ok' && checks.workers?.startsWith('ok') === true;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks, paused_sources: paused });
   });
   router.get('/metrics', async (_req, res) => {
