@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { SourceHealth } from '../contracts/watch.js';
 import type { SourceError } from '../sources/source-error.js';
 
@@ -28,3 +29,25 @@ export function closeGap(health: SourceHealth, at: string): SourceHealth['gaps']
   return gaps;
 }
 
+/**
+ * In how many polls a watch's record of a source's progress is written at least once while its polls bring nothing
+ * new: the record then changes only in when it was polled, and rewriting it for every watch on every poll would make a
+ * quiet poll cost as much per watch as a busy one. Readers see `polled_until` and `last_success_at` at most this many
+ * poll intervals behind; a watch's final look at close always records.
+ */
+export const HEALTH_REFRESH_POLLS = 3;
+
+/**
+ * Whether `next`, a poll's account of a source, must be written over `previous`: always when anything but the poll's
+ * progress changed (events, hosts, errors, gaps, pace, pause), else once `previous` is `refreshMs` old.
+ */
+export function healthNeedsRecording(previous: SourceHealth, next: SourceHealth, now: number, refreshMs: number): boolean {
+  if (previous.last_success_at === undefined || !(now - Date.parse(previous.last_success_at) < refreshMs)) return true;
+  return !isDeepStrictEqual(withoutProgress(previous), withoutProgress(next));
+}
+
+/** A poll's progress (when it polled, how far it read, how old the newest event was) left out. */
+function withoutProgress(health: SourceHealth): Omit<SourceHealth, 'polled_until' | 'last_success_at' | 'lag_ms'> {
+  const { polled_until: _polledUntil, last_success_at: _lastSuccessAt, lag_ms: _lagMs, ...rest } = health;
+  return rest;
+}

@@ -15,7 +15,7 @@ import { DetectorCache, type DetectorCacheDeps, type WatchDetector } from './det
 import { routeEvents, type RoutedEvent } from './host-index.js';
 import type { ApplyResult, AssessedEvent, FindingStore } from '../stores/finding-store.js';
 import { PollMemory } from './poll-memory.js';
-import { closeGap, emptyHealth, recordGap } from '../rules/source-health.js';
+import { closeGap, emptyHealth, HEALTH_REFRESH_POLLS, healthNeedsRecording, recordGap } from '../rules/source-health.js';
 import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
 import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
@@ -38,6 +38,8 @@ export interface SourcePollerDeps extends DetectorCacheDeps {
   metrics: Metrics;
   /** Shards a whole poll in this process (`tick`) runs side by side. Default: a worker's job concurrency, 4. */
   shardConcurrency?: number;
+  /** In how many polls a watch's source health is written at least once while they bring nothing new. Default `HEALTH_REFRESH_POLLS`. */
+  healthRefreshPolls?: number;
 }
 
 const DEFAULT_SHARD_CONCURRENCY = 4;
@@ -169,7 +171,7 @@ export class SourcePoller {
     const now = options.now ?? Date.now();
     const watchIds = options.onlyWatchIds ?? (await this.deps.store.watchIdsOfSource(sourceId));
     const shards = shardsOf(await this.plans(sourceId, connector, watchIds, now), connector.maxHostsPerQuery);
-    const { outcomes } = await this.runShards(sourceId, shards, { now, waitForSourceMs: options.waitForSourceMs, all: true });
+    const { outcomes } = await this.runShards(sourceId, shards, { now, waitForSourceMs: options.waitForSourceMs, all: true, final: true });
     return LOOK_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
   }
 
@@ -195,7 +197,7 @@ export class SourcePoller {
       const active = plans.filter((plan) => plan.hosts.length > 0);
       this.noteUsed(active, now);
       if (active.length === 0) return { outcome: 'idle' };
-      const failure = await this.readAndFanOut(connector, active, now);
+      const failure = await this.readAndFanOut(connector, active, now, options.final === true);
       deps.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
       return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
@@ -263,7 +265,7 @@ export class SourcePoller {
   }
 
   /** Returns the last failure when some batch failed (its watches keep their cursor and record the gap). */
-  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number): Promise<SourceError | undefined> {
+  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number, final: boolean): Promise<SourceError | undefined> {
     const events: ConnectionEvent[] = [];
     const failedHosts = new Set<string>();
     let lastError: SourceError | undefined;
@@ -287,7 +289,7 @@ export class SourcePoller {
     await Promise.all(
       plans.map(async (plan, index) => {
         const failed = plan.hosts.some((host) => failedHosts.has(hostKey(host)));
-        await this.fanOut(plan, detectors[index] as WatchDetector, routed.get(plan) ?? [], failed ? lastError : undefined, now, { paused, slowed });
+        await this.fanOut(plan, detectors[index] as WatchDetector, routed.get(plan) ?? [], failed ? lastError : undefined, now, { paused, slowed, final });
       }),
     );
     return failedHosts.size > 0 ? lastError : undefined;
@@ -347,7 +349,7 @@ export class SourcePoller {
     events: readonly RoutedEvent<WatchedHost>[],
     error: SourceError | undefined,
     now: number,
-    { paused, slowed }: { paused: SourcePause | undefined; slowed: PollPace | undefined },
+    { paused, slowed, final }: { paused: SourcePause | undefined; slowed: PollPace | undefined; final: boolean },
   ): Promise<void> {
     const { deps } = this;
     const { watch, health } = plan;
@@ -466,7 +468,8 @@ export class SourcePoller {
           hosts_last_seen: lastSeen,
           gaps: closeGap(health, at),
         };
-    await deps.store.saveSourceHealth(watch.id, next);
+    const refreshMs = (deps.healthRefreshPolls ?? HEALTH_REFRESH_POLLS) * watch.poll_interval_ms;
+    if (final || healthNeedsRecording(health, next, now, refreshMs)) await deps.store.saveSourceHealth(watch.id, next);
     // Quarantined events count as seen too: every event of this read is judged (or recorded) now.
     if (!error) memory.settle(health.source, inWindow.map(({ event }) => event), plan.from);
     let quietChanged = false;
@@ -503,6 +506,8 @@ interface RunOptions {
   waitForSourceMs?: number;
   /** Take every watch of the shard or none (a close's look); otherwise those no other poll holds. */
   all?: boolean;
+  /** A close's final look: every watch's health is recorded, however little changed. */
+  final?: boolean;
   skipWhilePaused?: boolean;
 }
 

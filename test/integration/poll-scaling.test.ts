@@ -16,6 +16,7 @@ import { DetectorCache } from '../../src/watch/detector-cache.js';
 import { SourcePoller } from '../../src/watch/source-poller.js';
 import { mdeSourceYaml, testConfig } from '../helpers/config.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -240,6 +241,57 @@ describe('a coalesced poll at scale', () => {
 
       expect(await poll(poller, 10)).toBe('polled');
       expect(scripted.judged()).toEqual({ 'c2-1': 2, 'c2-2': 2, 'c2-3': 2, 'c2-5': 2, 'c2-8': 1 });
+    });
+  });
+
+  describe("a watch's source health", () => {
+    const HOST = host('FIN-WS-077', '10.20.1.77');
+    const outbound = (id: string, time: number) => ({
+      id,
+      time,
+      device: { hostname: 'fin-ws-077.corp.example' },
+      process: { path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe' },
+      dst_endpoint: { ip: '192.0.2.91', port: 443 },
+      protocol: 'tcp',
+      outcome: 'success' as const,
+    });
+    const health = async () => (await parts.store.sourceHealthOf('w-quiet', SCRIPTED))!;
+
+    it('is not rewritten by scheduled polls that bring nothing new until three poll intervals passed, and always by the final look', async () => {
+      const blockedAt = Date.now() - 5 * MINUTE;
+      await create(watchOf('w-quiet', { blockedAt, source: SCRIPTED, hosts: [HOST] }));
+      scripted.add(outbound('quiet-1', blockedAt + MINUTE));
+      const poller = new SourcePoller(pollerDepsOf(parts));
+
+      expect(await poller.pollShard(SCRIPTED, ['w-quiet'])).toBe('polled');
+      const first = await health();
+      expect(first).toMatchObject({ events_seen: 1, consecutive_failures: 0 });
+      // The watch polls every minute: a poll a moment later that reads nothing new leaves the record as it was.
+      expect(await poller.pollShard(SCRIPTED, ['w-quiet'])).toBe('polled');
+      expect(await health()).toEqual(first);
+
+      // A new event is written at once, with the progress.
+      scripted.add(outbound('quiet-2', Date.now() - SECOND));
+      expect(await poller.pollShard(SCRIPTED, ['w-quiet'])).toBe('polled');
+      const second = await health();
+      expect(second.events_seen).toBe(2);
+      expect(Date.parse(second.polled_until!)).toBeGreaterThan(Date.parse(first.polled_until!));
+
+      // The close's final look records how far it read, however little changed.
+      const closeAt = Date.parse(second.polled_until!) + SECOND;
+      expect(await poller.poll(SCRIPTED, { onlyWatchIds: ['w-quiet'], now: closeAt })).toBe('polled');
+      expect(await health()).toMatchObject({ events_seen: 2, polled_until: iso(closeAt), last_success_at: iso(closeAt) });
+    });
+
+    it('is rewritten by a poll that brings nothing new once its record is three poll intervals old', async () => {
+      const blockedAt = Date.now() - 5 * MINUTE;
+      await create(watchOf('w-quiet', { blockedAt, source: SCRIPTED, hosts: [HOST] }));
+      const poller = new SourcePoller({ ...pollerDepsOf(parts), healthRefreshPolls: 0 });
+      expect(await poller.pollShard(SCRIPTED, ['w-quiet'])).toBe('polled');
+      const first = await health();
+      await waitFor(async () => Date.now() > Date.parse(first.last_success_at!), { what: 'the clock to move past the first poll' });
+      expect(await poller.pollShard(SCRIPTED, ['w-quiet'])).toBe('polled');
+      expect(Date.parse((await health()).last_success_at!)).toBeGreaterThan(Date.parse(first.last_success_at!));
     });
   });
 
