@@ -11,17 +11,20 @@ const RETENTION: DefaultJobOptions = {
   removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
 };
 
-/** A shard's job says only which watches it polled; their health is on the watches. Failures are kept for a day. */
+/**
+ * A shard's job says only which watches it polled; their health is on the watches. The last 20 finished (about 2 KB
+ * each) show which workers take shards; failures are kept for a day.
+ */
 const SHARD_RETENTION: DefaultJobOptions = {
-  removeOnComplete: { count: 100, age: 3600 },
+  removeOnComplete: { count: 20, age: 3600 },
   removeOnFail: { count: 1_000, age: 24 * 3600 },
 };
 
 /**
- * A sync runs after every change a poll makes: keeping a thousand finished ones (a few KB each) would cost Redis more
+ * A sync runs after every change a poll makes: keeping many finished ones (about 1 KB each) would cost Redis more
  * than the findings they published. Failures are kept as long as any job's.
  */
-const SYNC_RETENTION: DefaultJobOptions = { removeOnComplete: { count: 100, age: 3600 } };
+const SYNC_RETENTION: DefaultJobOptions = { removeOnComplete: { count: 20, age: 3600 } };
 
 const RETRIED: DefaultJobOptions = { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } };
 
