@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisAuth, RedisDeployment, RedisTls } from './redis-deployment.js';
+import { followFailovers } from './sentinel-failover.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -51,19 +52,27 @@ export function createRedisConnection(deployment: RedisDeployment, role: RedisRo
   switch (deployment.topology) {
     case 'single':
       return new Redis({ ...deployment.address, db: deployment.db, ...access, ...ROLE_OPTIONS[role], ...options });
-    case 'sentinel':
-      return new Redis({
+    case 'sentinel': {
+      const sentinelAccess: RedisOptions = {
+        ...authOptions(deployment.sentinelAuth),
+        ...(deployment.tls ? { tls: tlsOptions(deployment.tls) } : {}),
+      };
+      const client = new Redis({
         sentinels: deployment.sentinels,
         name: deployment.masterName,
         sentinelUsername: deployment.sentinelAuth.username,
         sentinelPassword: deployment.sentinelAuth.password,
         ...(deployment.tls ? { enableTLSForSentinelMode: true, sentinelTLS: tlsOptions(deployment.tls) } : {}),
-        failoverDetector: true,
         reconnectOnError: reconnectWhenReadOnly,
         ...access,
         ...ROLE_OPTIONS[role],
         ...options,
       });
+      // BullMQ's duplicates of a worker connection (its blocking clients) do without: BullMQ resets a blocking fetch
+      // that outlives its timeout, and a master that closes its connections is followed by every client.
+      followFailovers(client, deployment.sentinels, deployment.masterName, sentinelAccess);
+      return client;
+    }
     case 'cluster':
       return createCluster(deployment, role, access, options);
   }

@@ -65,6 +65,11 @@ export class RedisServerProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGSTOP: it keeps its connections open and answers nothing, as a hung or partitioned host. `kill` still ends it. */
+  pause(): void {
+    if (this.running) this.child?.kill('SIGSTOP');
+  }
+
   /** SIGKILL, as when a host dies; resolves once the process is gone. */
   async kill(): Promise<void> {
     const child = this.child;
@@ -191,12 +196,13 @@ export class SentinelSet {
     return ports.size === 1 && answers[0] ? Number(answers[0][1]) : undefined;
   }
 
-  /** Kills the master and waits until every Sentinel names the promoted replica and it accepts writes. */
-  async killMaster(): Promise<{ from: number; to: number }> {
+  /** Kills the master (or with `pause`, stops it answering) and waits until every Sentinel names the promoted replica. */
+  async killMaster({ pause = false }: { pause?: boolean } = {}): Promise<{ from: number; to: number }> {
     const from = await this.masterPort();
     const master = this.servers.find((server) => server.port === from);
     if (!master) throw new Error('no master to kill');
-    await master.kill();
+    if (pause) master.pause();
+    else await master.kill();
     const to = await waitFor(
       async () => {
         const port = await this.masterPort();

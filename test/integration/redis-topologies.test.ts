@@ -4,7 +4,8 @@ import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { Finding } from '../../src/contracts/finding.js';
-import { createRedisConnection, type Redis } from '../../src/lib/redis.js';
+import { Redis } from 'ioredis';
+import { createRedisConnection } from '../../src/lib/redis.js';
 import { TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
 import { missingBinaries, RedisClusterSet, SentinelSet, startRedisServer, testCertificates } from '../helpers/redis-topologies.js';
@@ -109,6 +110,66 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
         expect(from).toBe(before);
         expect(to).not.toBe(from);
       });
+    });
+  });
+
+  describe('Sentinel: every connection follows a failover', () => {
+    /** Enough connections that one reconnecting just when the Sentinels announce the new master is all but certain. */
+    const CONNECTIONS = 60;
+    let sentinels: SentinelSet | undefined;
+    const clients: Redis[] = [];
+    afterEach(async () => {
+      for (const client of clients.splice(0)) client.disconnect();
+      await sentinels?.close();
+      sentinels = undefined;
+    });
+
+    /** The product's connections, API's and workers' alike, each written to once the master answers. */
+    const connectAll = async (set: SentinelSet): Promise<Redis[]> => {
+      const { redis } = loadConfig({ REDIS_URL: '', REDIS_SENTINELS: set.sentinelList, REDIS_SENTINEL_NAME: set.masterName }).env;
+      for (let index = 0; index < CONNECTIONS; index += 1) {
+        const client = createRedisConnection(redis, index % 2 === 0 ? 'api' : 'worker');
+        client.on('error', () => undefined);
+        clients.push(client);
+      }
+      await Promise.all(clients.map((client, index) => client.set(`{failover}:probe-${index}`, 'before')));
+      return clients;
+    };
+
+    /** Every connection ready again and writing to the promoted replica; none given up for good. */
+    const allFollowed = async (to: number): Promise<void> => {
+      await waitFor(async () => clients.every((client) => client.status === 'ready' || client.status === 'end'), { what: 'every connection to settle' });
+      expect(clients.filter((client) => client.status === 'end')).toHaveLength(0);
+      // A connection still on a hung master never answers: give up on it after the usual wait, saying so.
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('a connection still writes to the old master')), WAIT_MS);
+      });
+      try {
+        await Promise.race([Promise.all(clients.map((client, index) => client.set(`{failover}:probe-${index}`, 'after'))), stuck]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const promoted = new Redis({ host: '127.0.0.1', port: to });
+      try {
+        expect(await promoted.mget(clients.map((_client, index) => `{failover}:probe-${index}`))).toEqual(clients.map(() => 'after'));
+      } finally {
+        promoted.disconnect();
+      }
+    };
+
+    it('a killed master: every connection reconnects to the promoted replica, none is left closed', async () => {
+      sentinels = await SentinelSet.start();
+      await connectAll(sentinels);
+      const { to } = await sentinels.killMaster();
+      await allFollowed(to);
+    });
+
+    it('a master that hangs with its connections open: every connection leaves it for the promoted replica', async () => {
+      sentinels = await SentinelSet.start();
+      await connectAll(sentinels);
+      const { to } = await sentinels.killMaster({ pause: true });
+      await allFollowed(to);
     });
   });
 
