@@ -15,18 +15,14 @@ export const emptyHealth = (source: string): SourceHealth => ({
 
 /** An outage is one gap that grows while failures last; the watch's coverage shows it. */
 export function recordGap(health: SourceHealth, unreadFrom: string, at: string, error: SourceError): SourceHealth['gaps'] {
-  const gaps = [...health.gaps];
-  const open = health.consecutive_failures > 0 ? gaps.at(-1) : undefined;
-  if (open) open.to = at;
-  else gaps.push({ from: health.polled_until ?? unreadFrom, to: at, reason: `${error.kind}: ${error.message}` });
+  const open = health.consecutive_failures > 0 ? health.gaps.at(-1) : undefined;
+  const gaps = open ? [...health.gaps.slice(0, -1), { ...open, to: at }] : [...health.gaps, { from: health.polled_until ?? unreadFrom, to: at, reason: `${error.kind}: ${error.message}` }];
   return gaps.slice(-MAX_GAPS_KEPT);
 }
 
 export function closeGap(health: SourceHealth, at: string): SourceHealth['gaps'] {
-  const gaps = [...health.gaps];
-  const open = health.consecutive_failures > 0 ? gaps.at(-1) : undefined;
-  if (open) open.to = at;
-  return gaps;
+  const open = health.consecutive_failures > 0 ? health.gaps.at(-1) : undefined;
+  return open ? [...health.gaps.slice(0, -1), { ...open, to: at }] : health.gaps;
 }
 
 /**

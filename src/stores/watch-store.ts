@@ -12,10 +12,14 @@ import type { PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { packJson, unpackJson } from '../lib/packed-json.js';
 import { withLock } from '../lib/lock.js';
+import type { DecodedMemo } from './decoded-memo.js';
 import { PrevalenceStore } from './prevalence-store.js';
 import { addToListIndexes } from './watch-list.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
+
+const decodeWatch = (stored: Buffer): Watch => WatchSchema.parse(unpackJson(stored));
+const decodeHealth = (stored: Buffer): SourceHealth => SourceHealthSchema.parse(unpackJson(stored));
 
 const SNAPSHOT_QUALITY = 8;
 /** How long a closed watch keeps its seen events. */
@@ -55,10 +59,14 @@ export class WatchStore {
     return stored ? WatchSchema.parse(unpackJson(stored)) : undefined;
   }
 
-  async getMany(ids: readonly string[]): Promise<Watch[]> {
+  /** The watches of `ids` that exist. With `memo`, unchanged records are not decoded again (and come frozen). */
+  async getMany(ids: readonly string[], memo?: DecodedMemo<Watch>): Promise<Watch[]> {
     if (ids.length === 0) return [];
     const values = await this.redis.mgetBuffer(ids.map((id) => this.keys.watch(id)));
-    return values.filter((stored): stored is Buffer => stored !== null).map((stored) => WatchSchema.parse(unpackJson(stored)));
+    return values.flatMap((stored, index) => {
+      if (stored === null) return [];
+      return [memo ? memo.decode(ids[index] as string, stored, decodeWatch) : decodeWatch(stored)];
+    });
   }
 
   /**
@@ -132,6 +140,20 @@ export class WatchStore {
   async sourceHealthOf(id: string, sourceId: string): Promise<SourceHealth | undefined> {
     const stored = await this.redis.hgetBuffer(this.keys.sourceHealth(id), sourceId);
     return stored ? SourceHealthSchema.parse(unpackJson(stored)) : undefined;
+  }
+
+  /** `sourceId`'s health on each of `ids`, in one round trip. With `memo`, unchanged records are not decoded again (and come frozen). */
+  async sourceHealthOfMany(ids: readonly string[], sourceId: string, memo?: DecodedMemo<SourceHealth>): Promise<(SourceHealth | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetBuffer(this.keys.sourceHealth(id), sourceId);
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((id, index) => {
+      const [error, stored] = replies[index] ?? [new Error('no reply')];
+      if (error) throw error;
+      if (!(stored instanceof Buffer)) return undefined;
+      return memo ? memo.decode(`${id}|${sourceId}`, stored, decodeHealth) : decodeHealth(stored);
+    });
   }
 
   async saveSourceHealth(id: string, health: SourceHealth): Promise<void> {

@@ -15,6 +15,7 @@ import { DetectorCache, type DetectorCacheDeps, type WatchDetector } from './det
 import { routeEvents, type RoutedEvent } from './host-index.js';
 import type { ApplyResult, AssessedEvent, FindingStore } from '../stores/finding-store.js';
 import { PollMemory } from './poll-memory.js';
+import { DecodedMemo } from '../stores/decoded-memo.js';
 import { closeGap, emptyHealth, HEALTH_REFRESH_POLLS, healthNeedsRecording, recordGap } from '../rules/source-health.js';
 import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
@@ -75,6 +76,8 @@ export interface PollShard {
   /** Hosts the shard reads (each once). */
   hosts: number;
 }
+/** Decoded watch records (and, apart, source health records) a worker keeps: about its share of a large estate's watches. */
+const DECODED_RECORDS_KEPT = 20_000;
 /** Beacon histories outlive the watch's expiry by this much, so the closing poll and a late retry still see them. */
 const BEACON_HISTORY_GRACE_MS = 24 * 3_600_000;
 
@@ -92,6 +95,9 @@ export class SourcePoller {
   private readonly plannedBySource = new Map<string, ReadonlySet<string>>();
   /** What this worker remembers of each detector's polls (see `PollMemory`); a rebuilt detector starts afresh. */
   private readonly memories = new WeakMap<WatchDetector, PollMemory>();
+  /** Watch records and source health as last decoded: a tick re-reads them all, mostly unchanged. */
+  private readonly watchRecords = new DecodedMemo<Watch>(DECODED_RECORDS_KEPT);
+  private readonly healthRecords = new DecodedMemo<SourceHealth>(DECODED_RECORDS_KEPT);
 
   /** `reprobeMs`: per source, how often it is tried while a terminal failure pauses it (default 5 min). */
   constructor(
@@ -208,29 +214,17 @@ export class SourcePoller {
 
   /** What each of `watchIds` still needs read from the source; closed, expired and not yet blocked watches need nothing. */
   private async plans(sourceId: string, connector: SourceConnector, watchIds: readonly string[], now: number): Promise<WatchPlan[]> {
-    const watches = await this.deps.store.getMany([...watchIds]);
+    const { store } = this.deps;
+    const watches = await store.getMany(watchIds, this.watchRecords);
     for (const watch of watches) if (watch.state === 'closed') this.detectors.forget(watch.id);
     const polled = watches.filter((watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now);
-    const plans = await Promise.all(polled.map((watch) => this.plan(watch, connector, sourceId, now)));
+    const healths = await store.sourceHealthOfMany(
+      polled.map((watch) => watch.id),
+      sourceId,
+      this.healthRecords,
+    );
+    const plans = polled.map((watch, index) => planOf(watch, healths[index] ?? emptyHealth(sourceId), connector, now));
     return plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
-  }
-
-  private async plan(watch: Watch, connector: SourceConnector, sourceId: string, now: number): Promise<WatchPlan | undefined> {
-    const health = (await this.deps.store.sourceHealthOf(watch.id, sourceId)) ?? emptyHealth(sourceId);
-    const blockedAt = Date.parse(watch.blocked_at);
-    const until = Math.min(now, Date.parse(watch.expires_at));
-    const hosts = watch.hosts.filter((host) => host.baseline !== 'pending');
-    const polledUntil = health.polled_until ? Date.parse(health.polled_until) : undefined;
-    const polledHosts = new Set(health.polled_hosts);
-    const readFrom = new Map<string, number>();
-    for (const host of hosts) {
-      const key = hostKey(host);
-      const known = polledUntil !== undefined && polledHosts.has(key);
-      readFrom.set(key, known ? Math.max(blockedAt, polledUntil - connector.lookbackMs) : blockedAt);
-    }
-    const from = Math.min(...readFrom.values());
-    if (!(from < until)) return undefined;
-    return { watch, health, hosts, readFrom, from, until };
   }
 
   /**
@@ -486,6 +480,24 @@ export class SourcePoller {
       'poll fanned out',
     );
   }
+}
+
+/** What `watch` still needs read from the source whose account of it is `health`; nothing when its read is done. */
+function planOf(watch: Watch, health: SourceHealth, connector: SourceConnector, now: number): WatchPlan | undefined {
+  const blockedAt = Date.parse(watch.blocked_at);
+  const until = Math.min(now, Date.parse(watch.expires_at));
+  const hosts = watch.hosts.filter((host) => host.baseline !== 'pending');
+  const polledUntil = health.polled_until ? Date.parse(health.polled_until) : undefined;
+  const polledHosts = new Set(health.polled_hosts);
+  const readFrom = new Map<string, number>();
+  for (const host of hosts) {
+    const key = hostKey(host);
+    const known = polledUntil !== undefined && polledHosts.has(key);
+    readFrom.set(key, known ? Math.max(blockedAt, polledUntil - connector.lookbackMs) : blockedAt);
+  }
+  const from = Math.min(...readFrom.values());
+  if (!(from < until)) return undefined;
+  return { watch, health, hosts, readFrom, from, until };
 }
 
 const NOTHING_APPLIED: ApplyResult = Object.freeze({ newEvents: 0, changes: [], quarantined: [] });
