@@ -2,7 +2,10 @@ import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { DeviceRef, HostIdentifiers } from '../contracts/host-identity.js';
 import { firstLabel, normalizeIp } from '../lib/net.js';
 
-/** One owner of hosts (a watch's poll plan): its hosts, and its own rule for which of them an event belongs to. */
+/**
+ * One owner of hosts (a watch's poll plan): its hosts, and its own rule for which of them an event belongs to, decided
+ * from the event's device alone.
+ */
 export interface HostOwner<Owner, Host extends HostIdentifiers> {
   owner: Owner;
   hosts: readonly Host[];
@@ -48,7 +51,8 @@ export class HostIndex<Owner> {
 
 /**
  * Each owner's events with the host its own matcher gives them, in event order: the same as matching every event
- * against every owner, at the cost of the events times the few owners that share an identifier with each.
+ * against every owner, at the cost of one lookup per event and, per distinct device, the few owners that share an
+ * identifier with it (a poll reads many events of few devices).
  */
 export function routeEvents<Owner, Host extends HostIdentifiers>(
   owners: readonly HostOwner<Owner, Host>[],
@@ -57,11 +61,20 @@ export function routeEvents<Owner, Host extends HostIdentifiers>(
   const routed = new Map<Owner, RoutedEvent<Host>[]>(owners.map(({ owner }) => [owner, []]));
   const index = new HostIndex(owners);
   const byOwner = new Map(owners.map((entry) => [entry.owner, entry]));
+  const byDevice = new Map<string, { events: RoutedEvent<Host>[]; host: Host }[]>();
   for (const event of events) {
-    for (const owner of index.candidates(event.device)) {
-      const host = byOwner.get(owner)?.match(event);
-      if (host) routed.get(owner)?.push({ event, host });
+    // JSON keeps the three apart whatever a (hostile) device name holds.
+    const device = JSON.stringify([event.device.uid, event.device.hostname, event.device.ip]);
+    let matches = byDevice.get(device);
+    if (matches === undefined) {
+      matches = [];
+      for (const owner of index.candidates(event.device)) {
+        const host = byOwner.get(owner)?.match(event);
+        if (host) matches.push({ events: routed.get(owner) as RoutedEvent<Host>[], host });
+      }
+      byDevice.set(device, matches);
     }
+    for (const { events: owned, host } of matches) owned.push({ event, host });
   }
   return routed;
 }

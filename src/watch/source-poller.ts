@@ -347,8 +347,9 @@ export class SourcePoller {
   ): Promise<void> {
     const { deps } = this;
     const { watch, health } = plan;
+    const readFromOf = perHost((host) => plan.readFrom.get(hostKey(host)));
     const inWindow = events.filter(({ event, host }) => {
-      const readFrom = plan.readFrom.get(hostKey(host));
+      const readFrom = readFromOf(host);
       return readFrom !== undefined && event.time >= readFrom && event.time < plan.until;
     });
     const memory = this.memoryOf(detector);
@@ -364,8 +365,9 @@ export class SourcePoller {
     let newest = 0;
     const repairedEvents = new Map<string, number>();
     // Every event read counts as hearing from its host; only events the watch has not recorded need a verdict.
+    const labelOf = perHost((host) => primaryIdentifier(host) ?? hostKey(host));
     inWindow.forEach(({ event, host }) => {
-      const label = primaryIdentifier(host) ?? hostKey(host);
+      const label = labelOf(host);
       hostsSeen.add(label);
       if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
       newest = Math.max(newest, event.time);
@@ -498,6 +500,15 @@ function planOf(watch: Watch, health: SourceHealth, connector: SourceConnector, 
   const from = Math.min(...readFrom.values());
   if (!(from < until)) return undefined;
   return { watch, health, hosts, readFrom, from, until };
+}
+
+/** `of`, computed once per host of a poll (a read holds many events of each host). */
+function perHost<T>(of: (host: WatchedHost) => T): (host: WatchedHost) => T {
+  const known = new Map<WatchedHost, T>();
+  return (host) => {
+    if (!known.has(host)) known.set(host, of(host));
+    return known.get(host) as T;
+  };
 }
 
 const NOTHING_APPLIED: ApplyResult = Object.freeze({ newEvents: 0, changes: [], quarantined: [] });

@@ -56,6 +56,17 @@ describe('routing events to watches through a host index', () => {
     );
   });
 
+  it('routes each event by its own device, even when devices differ only in where a hostile name puts a separator', () => {
+    const owners = [
+      { owner: 'by-uid', hosts: [{ edr_id: 'dev-7' }], match: createHostMatcher([{ edr_id: 'dev-7' }]) },
+      { owner: 'by-name', hosts: [{ hostname: 'fin-ws-042' }], match: createHostMatcher([{ hostname: 'fin-ws-042' }]) },
+    ];
+    const devices = [{ uid: 'dev-7', hostname: 'fin-ws-042' }, { uid: 'dev-7\nfin-ws-042' }, { uid: 'dev-7|fin-ws-042' }, { uid: 'dev-7' }];
+    const routed = routeEvents(owners, devices.map(eventOf));
+    expect(routed.get('by-uid')?.map(({ event }) => event.id)).toEqual(['e-0', 'e-3']);
+    expect(routed.get('by-name')?.map(({ event }) => event.id)).toEqual(['e-0']);
+  });
+
   it('offers a watch for an event only when the event shares an identifier with one of its hosts', () => {
     const index = new HostIndex([
       { owner: 'short', hosts: [{ hostname: 'FIN-WS-042' }] },
