@@ -359,8 +359,8 @@ export class SourcePoller {
     const known = new Set(unjudged.flatMap(({ event }, index) => (recordedFlags[index] === true ? [event.id] : [])));
     const judgesRecorded = !memory.settled.has(health.source);
     const observed: ObservedEvent[] = [];
-    const hostsSeen = new Set(health.hosts_seen);
-    const lastSeen = { ...health.hosts_last_seen };
+    /** Per host label, its newest event of this read. */
+    const newestByHost = new Map<string, number>();
     const heard = new Map<string, number[]>();
     let newest = 0;
     const repairedEvents = new Map<string, number>();
@@ -368,8 +368,7 @@ export class SourcePoller {
     const labelOf = perHost((host) => primaryIdentifier(host) ?? hostKey(host));
     inWindow.forEach(({ event, host }) => {
       const label = labelOf(host);
-      hostsSeen.add(label);
-      if (!(Date.parse(lastSeen[label] ?? '') >= event.time)) lastSeen[label] = new Date(event.time).toISOString();
+      if (!((newestByHost.get(label) ?? Number.NEGATIVE_INFINITY) >= event.time)) newestByHost.set(label, event.time);
       newest = Math.max(newest, event.time);
       // This detector judged it in an earlier read, which recorded its host as heard then.
       if (judged.has(event.id)) return;
@@ -384,6 +383,11 @@ export class SourcePoller {
       }
       observed.push({ event, observation: detector.observe(event) });
     });
+    const hostsSeen = new Set([...health.hosts_seen, ...newestByHost.keys()]);
+    const lastSeen = { ...health.hosts_last_seen };
+    for (const [label, time] of newestByHost) {
+      if (!(Date.parse(lastSeen[label] ?? '') >= time)) lastSeen[label] = new Date(time).toISOString();
+    }
     // A read that brought nothing this detector has not judged changes no finding and no timeline: only the health.
     const nothingNew = heard.size === 0 && error === undefined;
     // Regular repeats of a tuple add `beaconing` to its finding, or make one, before the events are recorded.

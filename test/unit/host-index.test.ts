@@ -57,9 +57,11 @@ describe('routing events to watches through a host index', () => {
   });
 
   it('routes each event by its own device, even when devices differ only in where a hostile name puts a separator', () => {
+    const byUid: HostIdentifiers[] = [{ edr_id: 'dev-7' }];
+    const byName: HostIdentifiers[] = [{ hostname: 'fin-ws-042' }];
     const owners = [
-      { owner: 'by-uid', hosts: [{ edr_id: 'dev-7' }], match: createHostMatcher([{ edr_id: 'dev-7' }]) },
-      { owner: 'by-name', hosts: [{ hostname: 'fin-ws-042' }], match: createHostMatcher([{ hostname: 'fin-ws-042' }]) },
+      { owner: 'by-uid', hosts: byUid, match: createHostMatcher(byUid) },
+      { owner: 'by-name', hosts: byName, match: createHostMatcher(byName) },
     ];
     const devices = [{ uid: 'dev-7', hostname: 'fin-ws-042' }, { uid: 'dev-7\nfin-ws-042' }, { uid: 'dev-7|fin-ws-042' }, { uid: 'dev-7' }];
     const routed = routeEvents(owners, devices.map(eventOf));
