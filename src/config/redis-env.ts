@@ -34,7 +34,7 @@ export const redisEnvFields = {
     .describe('A single node: `redis://[user:password@]host:6379[/db]` (`rediss://` for TLS). Unset, with no Sentinel or Cluster: `redis://127.0.0.1:6379`.'),
   REDIS_SENTINELS: addressList
     .optional()
-    .describe('Sentinel (automatic failover): the Sentinels as `host:26379,host:26379,...`; an IPv6 host in brackets (`[::1]:26379`). Needs `REDIS_SENTINEL_NAME`.'),
+    .describe('Sentinel (automatic failover): the Sentinels as `host:26379,host:26379,...`; an IPv6 host in brackets (`[::1]:26379`). Needs `REDIS_SENTINEL_NAME`. Every connection follows a failover: when the Sentinels announce a new master, one still on the old master (even a hung one that keeps its connections open) leaves it and asks them again.'),
   REDIS_SENTINEL_NAME: z.string().min(1).optional().describe('The master group name, as in `sentinel monitor <name> ...`. Only with `REDIS_SENTINELS`.'),
   REDIS_SENTINEL_USERNAME: z.string().min(1).optional().describe('ACL user of the Sentinels themselves, when they require auth; needs `REDIS_SENTINEL_PASSWORD`.'),
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves, when they require auth.'),

@@ -36,6 +36,9 @@ export interface ApiService extends Service {
 const HEARTBEAT_MS = 10_000;
 
 /** The HTTP API: webhook intake and the watch endpoints. It enqueues jobs; workers do the rest. */
+/** How long an idle kept-alive HTTP connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
+
 export async function startApi(config: AppConfig, logger: Logger, metrics: Metrics = createMetrics()): Promise<ApiService> {
   const { env } = config;
   if (!env.WEBHOOK_TOKENS?.length && !env.WEBHOOK_HMAC_SECRET) {
@@ -99,6 +102,10 @@ export async function startApi(config: AppConfig, logger: Logger, metrics: Metri
     slackRouter: slack?.router,
   });
   const server = app.listen(env.PORT, env.HOST);
+  // An idle kept-alive connection outlives a load balancer's (60 s on the common ones): closed by us first, a request
+  // the balancer or a client sends on it as we close it fails with a reset instead of reaching the API.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
