@@ -20,7 +20,8 @@ import { pollerDepsOf } from '../src/runtime/build.js';
 import { startWorker, type WorkerService } from '../src/runtime/services.js';
 import type { ConnectionEvent } from '../src/contracts/connection-event.js';
 import type { SourceConnector, TimeRangeQuery } from '../src/sources/types.js';
-import { SourcePoller, type PollOutcome } from '../src/watch/source-poller.js';
+import { HEALTH_REFRESH_POLLS } from '../src/rules/source-health.js';
+import { SourcePoller, type PollOutcome, type SourcePollerDeps } from '../src/watch/source-poller.js';
 import { WatchService } from '../src/watch/watch-service.js';
 import { estateHosts } from './scale-estate.js';
 import { FAKE_CREDENTIALS, type FakeCommand, type FakeReply } from './scale-fake-mde.js';
@@ -436,7 +437,9 @@ async function runScaleScenario(): Promise<void> {
     // Ticks driven directly, on a poller built as the worker builds it, its connector timed from outside.
     const timing: VendorTiming = { ms: 0, rows: 0, newRows: 0, queries: 0 };
     const connector = parts.connectors.get(SOURCE)!;
-    let poller: SourcePoller | undefined = new SourcePoller({ ...pollerDepsOf(parts), connectors: new Map([[SOURCE, timedConnector(connector, timing)]]) });
+    // Its health refresh is switched to "always due" for one measured tick below.
+    const pollerDeps: SourcePollerDeps = { ...pollerDepsOf(parts), connectors: new Map([[SOURCE, timedConnector(connector, timing)]]), healthRefreshPolls: HEALTH_REFRESH_POLLS };
+    let poller: SourcePoller | undefined = new SourcePoller(pollerDeps);
     const tick = () => measured(timing, () => poller!.tick(SOURCE));
     const outcomes: PollOutcome[] = [];
     // What each watch adds, apart from what all share (compiled estate reads, rule catalogs): heap measured with
@@ -455,13 +458,25 @@ async function runScaleScenario(): Promise<void> {
       goal: 'independent of the number of watches: at most the watch\'s own baseline, <= 64 KB per watch added',
       met: heapPerWatch <= 64 * 1024,
     });
-    const ticks: Record<string, { fresh: TickFigures; again: TickFigures }> = {};
+    // A re-run right after a fresh tick finds every watch's health fresh; one poll in HEALTH_REFRESH_POLLS also
+    // rewrites it (measured once more with the refresh due), so the steady re-run cost is their average.
+    const refreshDue = async (): Promise<TickFigures> => {
+      pollerDeps.healthRefreshPolls = 0;
+      try {
+        return await tick();
+      } finally {
+        pollerDeps.healthRefreshPolls = HEALTH_REFRESH_POLLS;
+      }
+    };
+    const ticks: Record<string, { fresh: TickFigures; again: TickFigures; refresh: TickFigures; steadyRestMs: number }> = {};
     for (const [name, volume] of [['low', volumes.low], ['default', volumes.default], ['high', volumes.high]] as const) {
       await fake.volume(volume, windowMs());
       const fresh = await tick();
       const again = await tick();
+      const refresh = await refreshDue();
       outcomes.push(fresh.outcome, again.outcome);
-      ticks[name] = { fresh, again };
+      const steadyRestMs = ((HEALTH_REFRESH_POLLS - 1) * again.restMs + refresh.restMs) / HEALTH_REFRESH_POLLS;
+      ticks[name] = { fresh, again, refresh, steadyRestMs };
     }
     const standard = ticks.default!.fresh;
     const fanOutShare = standard.restMs / standard.totalMs;
@@ -485,12 +500,15 @@ async function runScaleScenario(): Promise<void> {
       met: flatness >= 0.8 && flatness <= 1.25,
     });
     const volumeLine = Object.values(ticks)
-      .map(({ fresh, again }) => `${fresh.newRows.toLocaleString('en')} new rows: ${seconds(fresh.totalMs)} (rest ${(fresh.restMs / Math.max(1, fresh.newRows)).toFixed(2)} ms per new row), re-run with ${again.newRows} new: ${seconds(again.totalMs)} (rest ${seconds(again.restMs)}; CPU ${seconds(again.cpuMs)} vs ${seconds(fresh.cpuMs)})`)
+      .map(
+        ({ fresh, again, refresh, steadyRestMs }) =>
+          `${fresh.newRows.toLocaleString('en')} new rows: ${seconds(fresh.totalMs)} (rest ${seconds(fresh.restMs)}, ${(fresh.restMs / Math.max(1, fresh.newRows)).toFixed(2)} ms per new row), re-run with ${again.newRows} new: ${seconds(again.totalMs)} (rest ${seconds(again.restMs)}, ${seconds(refresh.restMs)} when it rewrites health, ${seconds(steadyRestMs)} on average; CPU ${seconds(again.cpuMs)} vs ${seconds(fresh.cpuMs)})`,
+      )
       .join('; ');
-    const rerunShare = Math.max(...Object.values(ticks).map(({ fresh, again }) => again.restMs / fresh.restMs));
+    const rerunShare = Math.max(...Object.values(ticks).map(({ fresh, steadyRestMs }) => steadyRestMs / fresh.restMs));
     record({
       measure: 'Tick time vs rows read',
-      measured: `${volumeLine}; worst re-run/fresh (besides vendor reads): ${(rerunShare * 100).toFixed(0)} %`,
+      measured: `${volumeLine}; worst steady re-run/fresh (besides vendor reads): ${(rerunShare * 100).toFixed(0)} %`,
       goal: 'linear in new rows only: a re-run with no new rows costs <= 10 % of the fresh tick besides vendor reads',
       met: rerunShare <= 0.1,
     });
