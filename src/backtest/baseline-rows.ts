@@ -4,8 +4,12 @@ import { hostLabel } from '../contracts/host-identity.js';
 
 const HOUR = 3_600_000;
 
-/** A key part that tells an absent field from every value (telemetry text holds no NUL). */
-const part = (value: string | number | undefined) => (value === undefined ? '\u0001' : value);
+/**
+ * A row's key, one map level per part (host, process path, name, SHA-1, destination IP, host name, port), the row
+ * under its protocol at the last: no key text is joined and hashed per event, only the parts are looked up.
+ */
+type RowIndex = Map<unknown, RowIndex | BaselineEntry>;
+
 /** Distinct hours kept per row: a few weeks, hourly; more adds nothing to how deep the baseline is. */
 const MAX_HOURS = 1_000;
 
@@ -17,7 +21,8 @@ const MAX_HOURS = 1_000;
  * `buildBaseline` finds it again whatever the telemetry called the device.
  */
 export class BaselineRows {
-  private readonly rows = new Map<string, BaselineEntry>();
+  private readonly index: RowIndex = new Map();
+  private readonly rows: BaselineEntry[] = [];
   private eventCount = 0;
 
   constructor(private readonly matchHost: HostMatcher) {}
@@ -33,9 +38,10 @@ export class BaselineRows {
     if (host === undefined) return;
     const process = event.process;
     const { ip, hostname, port } = event.dst_endpoint;
-    const key = `${host}\u0000${part(process?.path)}\u0000${part(process?.name)}\u0000${part(process?.sha1)}\u0000${part(ip)}\u0000${part(hostname)}\u0000${part(port)}\u0000${event.protocol}`;
     this.eventCount += 1;
-    const row = this.rows.get(key);
+    let level = this.index;
+    for (const part of [host, process?.path, process?.name, process?.sha1, ip, hostname, port]) level = levelUnder(level, part);
+    const row = level.get(event.protocol) as BaselineEntry | undefined;
     const hour = Math.floor(event.time / HOUR);
     if (row) {
       row.count += 1;
@@ -45,7 +51,7 @@ export class BaselineRows {
       if (row.hours && row.hours[row.hours.length - 1] !== hour && !row.hours.includes(hour) && row.hours.length < MAX_HOURS) row.hours.push(hour);
       return;
     }
-    this.rows.set(key, {
+    const entry: BaselineEntry = {
       host,
       ...(process?.path !== undefined && { process_path: process.path }),
       ...(process?.name !== undefined && { process_name: process.name }),
@@ -58,10 +64,21 @@ export class BaselineRows {
       first_seen: event.time,
       last_seen: event.time,
       hours: [hour],
-    });
+    };
+    level.set(event.protocol, entry);
+    this.rows.push(entry);
   }
 
   entries(): BaselineEntry[] {
-    return [...this.rows.values()];
+    return [...this.rows];
   }
+}
+
+function levelUnder(level: RowIndex, part: unknown): RowIndex {
+  let next = level.get(part) as RowIndex | undefined;
+  if (next === undefined) {
+    next = new Map();
+    level.set(part, next);
+  }
+  return next;
 }

@@ -23,7 +23,11 @@ export function integer(value: unknown): number | undefined | 'invalid' {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value < 1e15 ? value + 0 : 'invalid';
   const raw = text(value);
   if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) return 'invalid';
+  if (raw.length > 15) return 'invalid';
+  for (let index = 0; index < raw.length; index += 1) {
+    const code = raw.charCodeAt(index);
+    if (code < 48 || code > 57) return 'invalid';
+  }
   return Number(raw);
 }
 
@@ -91,8 +95,21 @@ function plainUtcTime(raw: string): number | undefined {
   const [year, month, day, hour, minute, second] = [numberAt(raw, 0, 4), numberAt(raw, 5, 2), numberAt(raw, 8, 2), numberAt(raw, 11, 2), numberAt(raw, 14, 2), numberAt(raw, 17, 2)];
   if (Number.isNaN(year + month + day + hour + minute + second + ms)) return undefined;
   if (month > 12 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const time = dayStart(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
   return Number.isNaN(time) ? undefined : time;
+}
+
+/** The last day asked for: telemetry comes mostly in time order, and Date.UTC is a call into the runtime. */
+const lastDay = { key: Number.NaN, start: Number.NaN };
+
+/** Epoch ms of the day's start, as Date.UTC reads it (years 0 to 99 are 1900 to 1999, a 31 June is 1 July). */
+function dayStart(year: number, month: number, day: number): number {
+  const key = (year * 100 + month) * 100 + day;
+  if (key !== lastDay.key) {
+    lastDay.key = key;
+    lastDay.start = Date.UTC(year, month - 1, day);
+  }
+  return lastDay.start;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];

@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
-import { integer, present, utcTime } from './fields.js';
+import { integer, utcTime } from './fields.js';
 import { positionId, recordError, type RecordPosition } from './record-reader.js';
 import { endpointsOf, parentFields, processFields, socketKey, type PendingConnection } from './windows-connection.js';
 import type { WindowsRecord } from './windows-record.js';
@@ -28,15 +28,26 @@ export function sysmonConnection(event: WindowsRecord, at: RecordPosition, withS
   const parent = parentFields(event);
   if (parent.parent_path !== undefined) process.parent_path = parent.parent_path;
   if (parent.parent_name !== undefined) process.parent_name = parent.parent_name;
+  const device: ConnectionEvent['device'] = {};
+  if (computer !== undefined) device.hostname = computer;
+  if (outbound && ends.srcIp !== undefined) device.ip = ends.srcIp;
+  const src: NonNullable<ConnectionEvent['src_endpoint']> = {};
+  if (ends.srcIp !== undefined) src.ip = ends.srcIp;
+  if (ends.srcPort !== undefined) src.port = ends.srcPort;
+  const dst: ConnectionEvent['dst_endpoint'] = {};
+  if (ends.dstIp !== undefined) dst.ip = ends.dstIp;
+  if (ends.dstPort !== undefined) dst.port = ends.dstPort;
+  const dstHostname = event.get('DestinationHostname');
+  if (dstHostname !== undefined) dst.hostname = dstHostname;
   return {
     event: {
       id: event.recordId === undefined || computer === undefined ? positionId(at) : `sysmon:${computer}:${event.recordId}`,
       source: SYSMON_SOURCE,
       time,
-      device: present({ hostname: computer, ip: outbound ? ends.srcIp : undefined }),
+      device,
       process,
-      src_endpoint: present({ ip: ends.srcIp, port: ends.srcPort }),
-      dst_endpoint: present({ ip: ends.dstIp, port: ends.dstPort, hostname: event.get('DestinationHostname') }),
+      src_endpoint: src,
+      dst_endpoint: dst,
       protocol,
       direction: initiated === undefined ? 'unknown' : outbound ? 'outbound' : 'inbound',
       // Sysmon logs that a socket connected or sent; whether the peer answered is not in the event.

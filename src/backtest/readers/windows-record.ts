@@ -123,8 +123,10 @@ class WindowsEventRecord implements WindowsRecord {
   }
 
   private field(name: string): string | undefined {
-    const value = Object.hasOwn(this.data, name) ? text(this.data[name]) : undefined;
-    return this.xml && value !== undefined ? text(unescapeXml(value)) : value;
+    // No own-property check (a call per field): a parsed record inherits only Object.prototype, whose members
+    // are functions (and `__proto__` an object), which `text` reads as absent, like a missing field.
+    const value = text(this.data[name]);
+    return this.xml && value !== undefined && value.includes('&') ? text(unescapeXml(value)) : value;
   }
 }
 
@@ -148,10 +150,21 @@ export function windowsRecord(record: Fields): WindowsRecord | undefined {
     data,
     holdsXmlText(record),
     eventId,
-    channel.toLowerCase(),
+    lowerCase(channel),
     text(record.Hostname) ?? text(winlog?.computer_name) ?? text(record.Computer) ?? text(at(record, 'host.name')),
     text(record.RecordNumber) ?? text(winlog?.record_id) ?? text(record.EventRecordID),
   );
+}
+
+/** The channel last lower-cased: the records of a log mostly share one, and lower-casing makes a new string. */
+const lastChannel = { text: '', lower: '' };
+
+function lowerCase(channel: string): string {
+  if (channel !== lastChannel.text) {
+    lastChannel.text = channel;
+    lastChannel.lower = channel.toLowerCase();
+  }
+  return lastChannel.lower;
 }
 
 const QUARTER_HOUR = 15 * 60_000;
