@@ -76,6 +76,24 @@ function fromEcs(record: Fields, name: string): string | undefined {
   }
 }
 
+/** The first part of every ECS path `fromEcs` reads. */
+const ECS_ROOTS = new Set(['user', 'network', 'process', 'source', 'destination']);
+
+/**
+ * Whether a key of the record is an ECS root or a dotted path in one (`process`, `process.pid`): without one,
+ * `fromEcs` finds nothing, and a flat NXLog record is spared its look-ups for each field it lacks. Only keys that
+ * begin with a lower-case letter can be one: NXLog's field names begin with a capital.
+ */
+function mayHoldEcs(record: Fields): boolean {
+  for (const key in record) {
+    const first = key.charCodeAt(0);
+    if (first < 97 || first > 122) continue;
+    const dot = key.indexOf('.');
+    if (ECS_ROOTS.has(dot === -1 ? key : key.slice(0, dot))) return true;
+  }
+  return false;
+}
+
 /** `XmlWinEventLog:Microsoft-Windows-Sysmon/Operational` or `WinEventLog:Security`: the channel after the colon. */
 function splunkChannel(source: unknown): string | undefined {
   const match = /^(?:Xml)?WinEventLog:(.+)$/i.exec(text(source) ?? '');
@@ -118,8 +136,14 @@ class WindowsEventRecord implements WindowsRecord {
     return eventTime === undefined ? undefined : { eventTime, receivedTime: text(this.record.EventReceivedTime) };
   }
 
+  /** Whether the record has a key an ECS field could be under, found on the first field the event data lacks. */
+  private ecs: boolean | undefined;
+
   get(name: string): string | undefined {
-    return this.field(name) ?? fromEcs(this.record, name);
+    const value = this.field(name);
+    if (value !== undefined) return value;
+    this.ecs ??= mayHoldEcs(this.record);
+    return this.ecs ? fromEcs(this.record, name) : undefined;
   }
 
   private field(name: string): string | undefined {
