@@ -42,6 +42,8 @@ export type JsonLine = z.infer<typeof JsonLineSchema>;
  * rather than the vendor's minutes, and gives a source up half a minute later.
  */
 export const SHORT_SETTLE = ['settle: 3s', 'settle_grace: 30s'];
+/** Ports tried for the API's first start (see `start`). */
+const PORT_ATTEMPTS = 3;
 
 const secret = (bytes = 24) => randomBytes(bytes).toString('hex');
 
@@ -130,15 +132,12 @@ export class Stack {
       .join('');
     const configPath = join(this.dir, 'containment-watch.yaml');
     writeFileSync(configPath, `sources:\n${sourceYaml}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.53]\n`);
-    const port = await freePort();
-    this.apiUrl = `http://127.0.0.1:${port}`;
-    this.webhookProxy = await CountingProxy.start(this.apiUrl, ['webhook'], (path) => (path === '/v1/containments' ? 'webhook' : undefined));
-    this.stoppers.push(() => this.webhookProxy.close());
-    const env: Record<string, string> = {
+    const { name, layout } = this.options;
+    const envFor = (port: number): Record<string, string> => ({
       REDIS_URL: this.redis.url,
       PORT: String(port),
       HOST: '127.0.0.1',
-      PUBLIC_URL: this.apiUrl,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       CW_CONFIG: configPath,
       CW_PREFIX: this.prefix,
       WEBHOOK_TOKENS: `soar:${this.webhookToken}`,
@@ -148,11 +147,26 @@ export class Stack {
       ...(this.slack
         ? { SLACK_BOT_TOKEN: this.slackToken, SLACK_API_URL: this.slack.url, SLACK_DEFAULT_CHANNEL: 'C0CHAOSDEF' }
         : { FINDINGS_JSONL: this.jsonlPath }),
-    };
-    const { name, layout } = this.options;
-    this.api = new ServiceProcess(`${name}/${layout === 'split' ? 'api' : 'all-in-one'}`, layout === 'split' ? 'api' : 'all-in-one', env);
+    });
+    // A port found free can be taken (by any process's outgoing connection) before the API listens on it: a start
+    // that fails on that alone is tried on another port, the others fail the scenario.
+    let env: Record<string, string> | undefined;
+    for (let attempt = 1; env === undefined; attempt += 1) {
+      const candidate = envFor(await freePort());
+      const api = new ServiceProcess(`${name}/${layout === 'split' ? 'api' : 'all-in-one'}`, layout === 'split' ? 'api' : 'all-in-one', candidate);
+      try {
+        await api.start();
+        this.api = api;
+        env = candidate;
+      } catch (error) {
+        await api.stop();
+        if (attempt >= PORT_ATTEMPTS || !api.lines.some((line) => line.includes('EADDRINUSE'))) throw error;
+      }
+    }
+    this.apiUrl = env.PUBLIC_URL as string;
     this.stoppers.push(() => this.api.stop());
-    await this.api.start();
+    this.webhookProxy = await CountingProxy.start(this.apiUrl, ['webhook'], (path) => (path === '/v1/containments' ? 'webhook' : undefined));
+    this.stoppers.push(() => this.webhookProxy.close());
     if (layout === 'split') {
       const worker = new ServiceProcess(`${name}/worker`, 'worker', env);
       this.workers.push(worker);
