@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 
-/** A logger at `level` that keeps its newest `limit` lines, for a test to print when it fails. */
-export function keptLogger(level = 'info', limit = 200): { logger: Logger; lines: string[] } {
+/** A logger at `level` whose lines a test reads (the newest `limit` of them), e.g. to check them or print them when it fails. */
+export function keptLogger({ level = 'info', limit = Number.POSITIVE_INFINITY }: { level?: string; limit?: number } = {}): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger({
     level,

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REQUEST_DEADLINE_MS } from '../../src/api/app.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { keptLogger } from '../helpers/kept-logger.js';
 import { startApi, type ApiService } from '../../src/runtime/services.js';
 import { mdeSourceYaml, TEST_HMAC_SECRET, TEST_TOKEN, testConfig } from '../helpers/config.js';
 import { ThrowawayRedis } from '../helpers/throwaway-redis.js';
@@ -21,7 +21,7 @@ interface Outcome {
 describe('Redis going away mid-request: every webhook gets 503 with Retry-After within the deadline, never 500', () => {
   let redis: ThrowawayRedis;
   let api: ApiService;
-  const logLines: string[] = [];
+  const { logger, lines: logLines } = keptLogger();
   let sequence = 0;
   /** How long an answer may take: the API's deadline, plus slack that grows with how slow this machine is now. */
   let answerWithinMs = REQUEST_DEADLINE_MS;
@@ -46,7 +46,6 @@ describe('Redis going away mid-request: every webhook gets 503 with Retry-After 
       yaml: `sources:\n${mdeSourceYaml('http://127.0.0.1:9')}`,
       env: { REDIS_URL: redis.url, LOG_LEVEL: 'info', WEBHOOK_RATE_LIMIT_PER_MINUTE: '100000' },
     });
-    const logger = createLogger({ name: 'outage-test', destination: { write: (line: string) => void logLines.push(line) } });
     api = await startApi(config, logger);
     // Measure this machine now: a loaded CI runner gets a proportionally longer allowance.
     const started = Date.now();

@@ -97,7 +97,7 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
     });
 
     it('a watch whose master is killed mid-window follows the promoted replica and reports every finding once', async () => {
-      const { logger, lines } = keptLogger();
+      const { logger, lines } = keptLogger({ limit: 200 });
       pipeline = await Pipeline.start({
         scenario: 'fallback',
         fallbackAfterMs: 1_000,
@@ -183,7 +183,7 @@ describe.skipIf(missing !== undefined)('Redis deployments, for real', () => {
     });
 
     it("a watch whose keys' master is killed mid-window follows the replica that takes the slot over and reports every finding once", async () => {
-      const { logger, lines } = keptLogger();
+      const { logger, lines } = keptLogger({ limit: 200 });
       pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, logger, env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.seedList } });
       const slot = await cluster.slotOf(`{${pipeline.prefix}}`);
       await watchSurvivesFailover(pipeline, lines, async () => {

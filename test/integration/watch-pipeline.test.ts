@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/contracts/finding.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { keptLogger } from '../helpers/kept-logger.js';
 import { TEST_HMAC_SECRET, TEST_TOKEN } from '../helpers/config.js';
 import { Pipeline, SLACK_CHANNEL } from '../helpers/pipeline.js';
 import { channelStory, findingIdOf } from '../helpers/slack-posts.js';
@@ -236,8 +236,7 @@ describe('operating a watch through the API', () => {
   });
 
   it('logs JSON lines with the watch and incident ids, and never a credential', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    const { logger, lines } = keptLogger({ level: 'debug' });
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 1_000, logger });
     const opened = await pipeline.send(pipeline.request({ watch: { duration: '4s', poll_interval: '1s', baseline: '7d' } }));
     await pipeline.closed(opened.data.watch_id);

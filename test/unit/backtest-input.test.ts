@@ -94,15 +94,18 @@ describe('telemetry files are recognised by content, compressed or not', () => {
 });
 
 describe('lines', () => {
-  it('splits across chunk boundaries, strips CR and a leading byte order mark, and numbers from 1', async () => {
+  /** The lines `splitLines` makes of text arriving in these chunks. */
+  const linesOf = async (...parts: string[]) => {
     async function* chunks() {
-      yield '\uFEFFfirst\r';
-      yield '\nsec';
-      yield 'ond\n\nlast';
+      yield* parts;
     }
     const lines = [];
     for await (const item of splitLines(chunks())) lines.push(item);
-    expect(lines).toEqual([
+    return lines;
+  };
+
+  it('splits across chunk boundaries, strips CR and a leading byte order mark, and numbers from 1', async () => {
+    expect(await linesOf('\uFEFFfirst\r', '\nsec', 'ond\n\nlast')).toEqual([
       { text: 'first', number: 1, terminated: true },
       { text: 'second', number: 2, terminated: true },
       { text: '', number: 3, terminated: true },
@@ -111,15 +114,7 @@ describe('lines', () => {
   });
 
   it('joins a line that spans chunks without a line break, and numbers the lines after it', async () => {
-    async function* chunks() {
-      yield 'one\nlo';
-      yield 'n';
-      yield 'g\r';
-      yield '\nthree\n';
-    }
-    const lines = [];
-    for await (const item of splitLines(chunks())) lines.push(item);
-    expect(lines).toEqual([
+    expect(await linesOf('one\nlo', 'n', 'g\r', '\nthree\n')).toEqual([
       { text: 'one', number: 1, terminated: true },
       { text: 'long', number: 2, terminated: true },
       { text: 'three', number: 3, terminated: true },

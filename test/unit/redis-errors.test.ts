@@ -5,7 +5,7 @@ import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRedisUnavailable, RedisUnavailableError } from '../../src/lib/redis-errors.js';
 import { createRedisConnection, logConnectionErrors } from '../../src/lib/redis.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { keptLogger } from '../helpers/kept-logger.js';
 import { freePort } from '../helpers/throwaway-redis.js';
 
 const clients: Redis[] = [];
@@ -84,8 +84,7 @@ describe('isRedisUnavailable: by class and properties, in one place', () => {
 
 describe('logConnectionErrors', () => {
   it('one structured line per error, repeats folded with a count, one line when ready again; no error object', () => {
-    const lines: string[] = [];
-    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+    const { logger, lines } = keptLogger();
     const redis = new EventEmitter();
     let now = 0;
     logConnectionErrors(redis, logger, 'api', { intervalMs: 1_000, now: () => now });
