@@ -77,6 +77,8 @@ export class ScaleEstate {
   /** Live background traffic: one connection per host every `livePeriodMs`; `level` names the setting in event ids. */
   private livePeriodMs = HOUR;
   private level = 0;
+  /** When the current volume was set: its traffic from before then was ingested at that moment. */
+  private levelSetAt = 0;
   private readonly fallbackAt = new Map<number, number>();
 
   constructor(private readonly options: EstateOptions) {
@@ -94,6 +96,7 @@ export class ScaleEstate {
   setVolume(rows: number, windowMs: number): void {
     this.livePeriodMs = Math.max(1_000, Math.round((this.hosts.length * windowMs) / rows));
     this.level += 1;
+    this.levelSetAt = Date.now();
   }
 
   /** The implant on each host starts its fallback channel at the given time; its first connection is then. */
@@ -144,8 +147,8 @@ export class ScaleEstate {
   private connections(from: number, to: number): SimConnection[] {
     const { blockedAt } = this.options;
     const events: SimConnection[] = [];
-    const push = (host: SimHost, id: string, time: number, process: SimProcess, dst: SimDestination) => {
-      if (time >= from && time < to) events.push({ id, host, time, process, dst, protocol: 'tcp', outcome: 'success' });
+    const push = (host: SimHost, id: string, time: number, process: SimProcess, dst: SimDestination, ingestedAt?: number) => {
+      if (time >= from && time < to) events.push({ id, host, time, process, dst, protocol: 'tcp', outcome: 'success', ...(ingestedAt !== undefined && { ingested_at: ingestedAt }) });
     };
     for (const index of this.narrowing.getStore() ?? this.all) {
       const host = this.hosts[index]!;
@@ -163,7 +166,9 @@ export class ScaleEstate {
         const key = `${host.hostname}:live${this.level}`;
         for (let slot = Math.floor(liveFrom / this.livePeriodMs); slot * this.livePeriodMs < to; slot += 1) {
           const tuple = live[hash32(`${key}#${slot}:tuple`) % live.length]!;
-          push(host, `scale:${key}:${slot}`, slot * this.livePeriodMs + Math.floor(unitFraction(`${key}#${slot}`) * this.livePeriodMs), tuple.process, tuple.dst);
+          const time = slot * this.livePeriodMs + Math.floor(unitFraction(`${key}#${slot}`) * this.livePeriodMs);
+          // A new volume's traffic before it was set is a backlog the vendor ingested then, all at once.
+          push(host, `scale:${key}:${slot}`, time, tuple.process, tuple.dst, Math.max(time, this.levelSetAt));
         }
       }
       const fallbackAt = this.fallbackAt.get(index);

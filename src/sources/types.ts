@@ -28,6 +28,12 @@ export interface TimeRangeQuery {
   from: Date;
   /** Exclusive end. */
   to: Date;
+  /**
+   * Event times before `until` that an earlier successful read of every host of this query already covered: of
+   * those, only events the vendor ingested at or after `ingestedSince` are wanted (the rest were in that read). Set
+   * only for a connector with `ingestionOverlapMs`; events at or after `until` are always wanted.
+   */
+  covered?: { until: Date; ingestedSince: Date };
   signal?: AbortSignal;
 }
 
@@ -61,6 +67,13 @@ export interface SourceConnector {
   readonly maxHostsPerQuery: number;
   /** How far back each poll re-reads, because vendor telemetry arrives late. */
   readonly lookbackMs: number;
+  /**
+   * Optional: the connector can filter on when the vendor ingested an event, so a re-read of the look-back returns
+   * only what arrived since the previous read (`TimeRangeQuery.covered`). The value is how far before that read's end
+   * the re-read starts on ingestion time: the vendor stamps ingestion before the rows can be queried, and its clock is
+   * not ours.
+   */
+  readonly ingestionOverlapMs?: number;
   /**
    * Optional: what this source's telemetry cannot show even when every poll succeeds (e.g. an EDR that drops
    * repeated connections), in words the watch's coverage can show a responder.

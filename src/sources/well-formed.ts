@@ -119,6 +119,7 @@ export function wellFormedConnector(connector: SourceConnector, onRepair: Repair
     maxHostsPerQuery: connector.maxHostsPerQuery,
     lookbackMs: connector.lookbackMs,
     ...(connector.coverageNotes === undefined ? {} : { coverageNotes: connector.coverageNotes }),
+    ...(connector.ingestionOverlapMs === undefined ? {} : { ingestionOverlapMs: connector.ingestionOverlapMs }),
     async fetchConnections(query) {
       const events = await connector.fetchConnections(query);
       let total = 0;

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { PollPace, SourcePause } from '../contracts/watch.js';
 import { SourceError } from '../sources/source-error.js';
-import type { HostRef, SourceConnector } from '../sources/types.js';
+import type { HostRef, SourceConnector, TimeRangeQuery } from '../sources/types.js';
 import { repairedStringsOf } from '../sources/well-formed.js';
 import { lateWindowOf, rememberLateArrival } from '../rules/catch-up.js';
 import { DetectorCache, type DetectorCacheDeps, type WatchDetector } from './detector-cache.js';
@@ -57,6 +57,8 @@ interface WatchPlan {
   hosts: WatchedHost[];
   /** Per host key: the earliest event time still to be judged for that host. */
   readFrom: Map<string, number>;
+  /** Per host key, for hosts the watch's last successful read of the source covered: where that read ended. */
+  coveredUntil: Map<string, number>;
   from: number;
   until: number;
 }
@@ -266,7 +268,7 @@ export class SourcePoller {
     for (const batch of readBatches(plans, connector.maxHostsPerQuery)) {
       if (!(batch.from < batch.to)) continue;
       try {
-        events.push(...(await connector.fetchConnections({ hosts: batch.hosts, from: new Date(batch.from), to: new Date(batch.to) })));
+        events.push(...(await connector.fetchConnections({ hosts: batch.hosts, from: new Date(batch.from), to: new Date(batch.to), ...coveredPart(connector, batch) })));
       } catch (error) {
         lastError = asSourceError(error, connector.id);
         for (const host of batch.hosts) failedHosts.add(hostKey(host));
@@ -496,14 +498,16 @@ function planOf(watch: Watch, health: SourceHealth, connector: SourceConnector, 
   const polledUntil = health.polled_until ? Date.parse(health.polled_until) : undefined;
   const polledHosts = new Set(health.polled_hosts);
   const readFrom = new Map<string, number>();
+  const coveredUntil = new Map<string, number>();
   for (const host of hosts) {
     const key = hostKey(host);
     const known = polledUntil !== undefined && polledHosts.has(key);
     readFrom.set(key, known ? Math.max(blockedAt, polledUntil - connector.lookbackMs) : blockedAt);
+    if (known) coveredUntil.set(key, polledUntil);
   }
   const from = Math.min(...readFrom.values());
   if (!(from < until)) return undefined;
-  return { watch, health, hosts, readFrom, from, until };
+  return { watch, health, hosts, readFrom, coveredUntil, from, until };
 }
 
 /** `of`, computed once per host of a poll (a read holds many events of each host). */
@@ -546,34 +550,49 @@ interface PollOptions {
 
 const refOf = (host: WatchedHost): HostRef => ({ hostname: host.hostname, ip: host.ip, edr_id: host.edr_id });
 
+/**
+ * What of a batch's range earlier reads covered, for a connector that reads by ingestion time: events of that part
+ * come back only when ingested since the earliest of those reads ended, less the connector's overlap.
+ */
+function coveredPart(connector: SourceConnector, batch: ReadBatch): Pick<TimeRangeQuery, 'covered'> {
+  const overlapMs = connector.ingestionOverlapMs;
+  if (overlapMs === undefined || batch.coveredUntil === undefined || !(batch.coveredUntil > batch.from)) return {};
+  return { covered: { until: new Date(batch.coveredUntil), ingestedSince: new Date(batch.coveredUntil - overlapMs) } };
+}
+
 /** One query's worth of hosts and the time range [from, to) that covers what each of their watches still needs. */
 export interface ReadBatch {
   hosts: HostRef[];
   from: number;
   to: number;
+  /** Set when an earlier successful read covered every host of the batch: the earliest end of those reads. */
+  coveredUntil?: number;
 }
 
 /**
  * The hosts of all plans (each once), in batches of `size`, each batch read from the earliest cursor of its own hosts
  * to the latest end of the plans holding them. Hosts are sorted by where their read starts before chunking, so hosts
  * with an old cursor (a new watch, a failed batch) share batches with each other, and widen at most the one batch
- * they share with fresher hosts.
+ * they share with fresher hosts. A batch is covered up to the earliest end of its hosts' last successful reads, and
+ * not at all when one of its hosts has none (for any watch holding it).
  */
 export function readBatches(
-  plans: readonly { hosts: readonly WatchedHost[]; readFrom: ReadonlyMap<string, number>; until: number }[],
+  plans: readonly { hosts: readonly WatchedHost[]; readFrom: ReadonlyMap<string, number>; coveredUntil: ReadonlyMap<string, number>; until: number }[],
   size: number,
 ): ReadBatch[] {
-  const byKey = new Map<string, { host: HostRef; from: number; to: number }>();
+  const byKey = new Map<string, { host: HostRef; from: number; to: number; coveredUntil: number | undefined }>();
   for (const plan of plans) {
     for (const host of plan.hosts) {
       const key = hostKey(host);
       const from = plan.readFrom.get(key) ?? plan.until;
+      const coveredUntil = plan.coveredUntil.get(key);
       const seen = byKey.get(key);
       if (seen) {
         seen.from = Math.min(seen.from, from);
         seen.to = Math.max(seen.to, plan.until);
+        seen.coveredUntil = seen.coveredUntil === undefined || coveredUntil === undefined ? undefined : Math.min(seen.coveredUntil, coveredUntil);
       } else {
-        byKey.set(key, { host: refOf(host), from, to: plan.until });
+        byKey.set(key, { host: refOf(host), from, to: plan.until, coveredUntil });
       }
     }
   }
@@ -581,10 +600,12 @@ export function readBatches(
   const batches: ReadBatch[] = [];
   for (let start = 0; start < hosts.length; start += size) {
     const slice = hosts.slice(start, start + size);
+    const covered = slice.map(({ coveredUntil }) => coveredUntil);
     batches.push({
       hosts: slice.map(({ host }) => host),
       from: Math.min(...slice.map(({ from }) => from)),
       to: Math.max(...slice.map(({ to }) => to)),
+      ...(covered.every((until) => until !== undefined) && { coveredUntil: Math.min(...covered) }),
     });
   }
   return batches;

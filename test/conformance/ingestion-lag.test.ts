@@ -1,14 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createScenario } from '../../src/dev/scenario/index.js';
+import { createScenario, type Scenario } from '../../src/dev/scenario/index.js';
 import { connectorFor } from '../../src/sources/registry.js';
-import type { HostRef } from '../../src/sources/types.js';
+import type { HostRef, TimeRangeQuery } from '../../src/sources/types.js';
 import { loadVendorDevKits } from '../../src/dev/vendors.js';
 import type { ConnectorHarness } from '../../src/dev/conformance-harness.js';
 
 /** Every vendor fake can play late telemetry: an event becomes visible `ingestionDelayMs` after its time. */
 const harnesses: ConnectorHarness[] = (await loadVendorDevKits()).map((kit) => kit.harness);
+
+/** What the harness's connector returns for `query` from its fake playing `scenario`, and the connector's settings. */
+async function readAll(
+  harness: ConnectorHarness,
+  scenario: Scenario,
+  ingestionDelayMs: number,
+  query: TimeRangeQuery,
+): Promise<ConnectionEvent[] & { ingestionOverlapMs?: number }> {
+  const { fake, config } = await harness.start(scenario, { pageSize: 1_000, ingestionDelayMs });
+  const module = connectorFor(harness.type)!;
+  const connector = module.create(module.configSchema.parse(config), { logger: silentLogger() });
+  try {
+    return Object.assign(await connector.fetchConnections(query), { ingestionOverlapMs: connector.ingestionOverlapMs });
+  } finally {
+    await connector.close();
+    await fake.close();
+  }
+}
 
 const LAG_MS = 2 * 60_000;
 
@@ -18,17 +36,7 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     // The implant retries the blocked address every ~5 s from the block on: the last two minutes are never empty.
     const scenario = createScenario('fallback', { blockedAt, fallbackAfterMs: 30_000 });
     const hosts: HostRef[] = scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip }));
-    const read = async (ingestionDelayMs: number): Promise<ConnectionEvent[]> => {
-      const { fake, config } = await harness.start(scenario, { pageSize: 1_000, ingestionDelayMs });
-      const module = connectorFor(harness.type)!;
-      const connector = module.create(module.configSchema.parse(config), { logger: silentLogger() });
-      try {
-        return await connector.fetchConnections({ hosts, from: blockedAt, to: new Date(Date.now() + 60_000) });
-      } finally {
-        await connector.close();
-        await fake.close();
-      }
-    };
+    const read = (ingestionDelayMs: number) => readAll(harness, scenario, ingestionDelayMs, { hosts, from: blockedAt, to: new Date(Date.now() + 60_000) });
 
     const asked = Date.now();
     const prompt = await read(0);
@@ -40,5 +48,22 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     expect(settled(lagged)).toEqual(settled(prompt));
     expect(settled(lagged).length).toBeGreaterThan(0);
     expect(prompt.some((event) => event.time > answered - LAG_MS)).toBe(true);
+  });
+
+  it('of a range an earlier read covered, returns what it ingested since if it reads by ingestion time, else all of it', async () => {
+    const blockedAt = new Date(Date.now() - 5 * 60_000);
+    const scenario = createScenario('fallback', { blockedAt, fallbackAfterMs: 30_000 });
+    const hosts: HostRef[] = scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip }));
+    const range = { hosts, from: blockedAt, to: new Date(Date.now() + 60_000) };
+    const whole = await readAll(harness, scenario, LAG_MS, range);
+    // Each event is ingested (made visible) LAG_MS after its time.
+    const covered = { until: new Date(blockedAt.getTime() + 3 * 60_000), ingestedSince: new Date(blockedAt.getTime() + 60_000 + LAG_MS) };
+    const reread = await readAll(harness, scenario, LAG_MS, { ...range, covered });
+
+    const since = whole.filter((event) => event.time >= covered.until.getTime() || event.time + LAG_MS >= covered.ingestedSince.getTime());
+    expect(since.length).toBeLessThan(whole.length);
+    expect(since.some((event) => event.time < covered.until.getTime())).toBe(true);
+    const expected = whole.ingestionOverlapMs === undefined ? whole : since;
+    expect(reread.map((event) => event.id).sort()).toEqual(expected.map((event) => event.id).sort());
   });
 });

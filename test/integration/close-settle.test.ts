@@ -49,6 +49,27 @@ describe('the close waits for late telemetry', () => {
     expect(fallback[0]).toMatchObject({ host: 'FIN-WS-042', dst: { port: FALLBACK_C2.port } });
   });
 
+  it('re-reading by ingestion time with no overlap still reads the fallback delivered 2 s late: breached, counted once', async () => {
+    pipeline = await Pipeline.start({
+      scenario: 'fallback',
+      fallbackAfterMs: 10_000,
+      ingestionDelayMs: 2_000,
+      sourceYaml: '    settle: 3s\n    settle_grace: 30s\n    ingestion_overlap: 0s\n',
+    });
+    const { watchId, fallbackAt } = await endJustAfterFallback(pipeline);
+
+    const view = await pipeline.closed(watchId);
+    expect(view.verdict).toBe('breached');
+    const fallback = await fallbackFindings(pipeline, watchId);
+    expect(fallback.map((finding) => Date.parse(finding.first_seen))).toEqual([fallbackAt]);
+    const served = pipeline.scenario.connections(new Date(fallbackAt), new Date(Date.parse(view.closed_at!))).filter((connection) => connection.dst.ip === FALLBACK_C2.ip);
+    expect(fallback[0]!.count).toBeLessThanOrEqual(served.length);
+    // The polls after the first asked only for rows ingested since the previous read ended.
+    const covered = pipeline.mde.requests.flatMap(({ query }) => (query?.kind === 'rows' && query.covered ? [query.covered] : []));
+    expect(covered.length).toBeGreaterThan(0);
+    for (const { until, ingestedSince } of covered) expect(ingestedSince).toBe(until);
+  });
+
   it('a source seen delivering events later than its settle time is waited for that long: the late fallback is read, breached', async () => {
     pipeline = await Pipeline.start({ scenario: 'fallback', fallbackAfterMs: 10_000, ingestionDelayMs: 4_000, sourceYaml: '    settle: 1s\n    settle_grace: 30s\n' });
     const { watchId, fallbackAt } = await endJustAfterFallback(pipeline);

@@ -256,6 +256,39 @@ describe('MDE connector against the Graph runHuntingQuery fake', () => {
     expect(early.every((event) => lateIds.has(event.id))).toBe(true);
   });
 
+  it('re-reads a covered range by ingestion time: only rows ingested since, a late backlog, and everything from its end on', async () => {
+    const range = around(2 * MINUTE, 4 * MINUTE);
+    const coveredUntil = scenario.blockedAt.getTime() + 2 * MINUTE;
+    const ingestedSince = coveredUntil - 30_000;
+    // A backlog the sensor delivered now: connections from before the covered read's end, ingested after it.
+    const backlog = scenario
+      .connections(range.from, new Date(ingestedSince))
+      .slice(0, 3)
+      .map((connection) => ({ ...connection, id: `${connection.id}:backlog`, ingested_at: Date.now() }));
+    expect(backlog).toHaveLength(3);
+    const delivered: Scenario = {
+      ...scenario,
+      connections: (from, to) => [...scenario.connections(from, to), ...backlog.filter((connection) => connection.time >= from.getTime() && connection.time < to.getTime())],
+    };
+    await fake.close();
+    fake = await startFakeMde({ scenario: delivered, tenantId: TENANT, clientId: CLIENT.id, clientSecret: CLIENT.secret });
+
+    const events = await connector().fetchConnections({
+      hosts: allHosts(),
+      ...range,
+      covered: { until: new Date(coveredUntil), ingestedSince: new Date(ingestedSince) },
+    });
+
+    expect(fake.requests[0]?.query).toMatchObject({
+      kind: 'rows',
+      covered: { until: new Date(coveredUntil).toISOString(), ingestedSince: new Date(ingestedSince).toISOString() },
+    });
+    const expected = delivered.connections(range.from, range.to).filter((connection) => (connection.ingested_at ?? connection.time) >= ingestedSince);
+    expect(expected.length).toBeLessThan(delivered.connections(range.from, range.to).length);
+    expectSameConnections(events, expected, fromEvent, fromSim);
+    expect(events.filter((event) => event.time < ingestedSince)).toHaveLength(3);
+  });
+
   it('aggregates a 7-day baseline per host, process, destination, port and protocol, over several pages', async () => {
     const range = around(7 * DAY_MS, 0);
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connection-event.js';
 import type { Indicator } from '../../src/contracts/containment-request.js';
 import { WatchSchema, type Watch, type WatchedHost } from '../../src/contracts/watch.js';
@@ -23,6 +23,7 @@ const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
 const MDE = 'mde-prod';
 const SCRIPTED = 'scripted';
+const INGESTING = 'ingesting';
 const NOW = Math.floor(Date.now() / MINUTE) * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -93,10 +94,44 @@ class ScriptedSource implements SourceConnector {
   async close(): Promise<void> {}
 }
 
+/**
+ * A vendor that stamps each event with when it ingested it and filters re-reads on that stamp, as advanced hunting's
+ * `ingestion_time()` does: an event is searchable from its ingestion on (`clock` is the vendor's now), and of the
+ * covered part of a range only events ingested since are returned.
+ */
+class IngestingSource implements SourceConnector {
+  readonly id = INGESTING;
+  readonly type = 'ingesting';
+  readonly maxHostsPerQuery = 100;
+  readonly lookbackMs = 10 * MINUTE;
+  readonly ingestionOverlapMs = 10 * SECOND;
+  clock = 0;
+  readonly asked: TimeRangeQuery[] = [];
+  private readonly events: { event: ConnectionEvent; ingestedAt: number }[] = [];
+
+  add(event: Omit<ConnectionEvent, 'direction' | 'source'>, ingestedAt: number): void {
+    this.events.push({ event: { ...event, source: INGESTING, direction: 'outbound' } as ConnectionEvent, ingestedAt });
+  }
+
+  async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
+    this.asked.push(query);
+    const covered = query.covered;
+    return this.events
+      .filter(({ event, ingestedAt }) => ingestedAt <= this.clock && event.time >= query.from.getTime() && event.time < query.to.getTime())
+      .filter(({ event, ingestedAt }) => !covered || event.time >= covered.until.getTime() || ingestedAt >= covered.ingestedSince.getTime())
+      .map(({ event }) => event);
+  }
+  async fetchBaseline(): Promise<BaselineEntry[]> {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
 describe('a coalesced poll at scale', () => {
   const prefix = uniquePrefix('poll-scaling');
   const redis = new Redis(TEST_REDIS_URL);
   const scripted = new ScriptedSource();
+  const ingesting = new IngestingSource();
   let mde: FakeMde;
   let parts: WorkerParts;
   let created: string[] = [];
@@ -119,7 +154,7 @@ describe('a coalesced poll at scale', () => {
       yaml: `sources:\n${mdeSourceYaml(mde.url, '    max_hosts_per_query: 2\n    max_retries: 0\n')}networks:\n  internal: [10.20.0.0/16]\n  resolvers: [10.20.0.10]\n`,
     });
     const built = createWorkerParts({ config, redis, logger: silentLogger(), metrics: createMetrics(), reporterOut: new PassThrough() });
-    parts = { ...built, connectors: new Map<string, SourceConnector>([...built.connectors, [SCRIPTED, scripted]]) };
+    parts = { ...built, connectors: new Map<string, SourceConnector>([...built.connectors, [SCRIPTED, scripted], [INGESTING, ingesting]]) };
   });
 
   afterEach(async () => {
@@ -241,6 +276,49 @@ describe('a coalesced poll at scale', () => {
 
       expect(await poll(poller, 10)).toBe('polled');
       expect(scripted.judged()).toEqual({ 'c2-1': 2, 'c2-2': 2, 'c2-3': 2, 'c2-5': 2, 'c2-8': 1 });
+    });
+  });
+
+  describe('a source that reads by ingestion time', () => {
+    const HOST = host('FIN-WS-081', '10.20.1.81');
+    const outbound = (id: string, time: number) => ({
+      id,
+      time,
+      device: { hostname: 'fin-ws-081.corp.example' },
+      process: { path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe' },
+      dst_endpoint: { ip: '192.0.2.92', port: 443 },
+      protocol: 'tcp',
+      outcome: 'success' as const,
+    });
+
+    it('is asked only for what it ingested since the last successful read ended (less its overlap): a late event is still read, once', async () => {
+      const blockedAt = NOW - 30 * MINUTE;
+      const firstRead = NOW - 5 * MINUTE;
+      await create(watchOf('w-ingest', { blockedAt, source: INGESTING, hosts: [HOST] }));
+      ingesting.add(outbound('on-time', firstRead - 2 * MINUTE), firstRead - MINUTE);
+      // Older than the first read's end, but ingested 30 s after it: that read could not see it.
+      ingesting.add(outbound('late', firstRead - MINUTE), firstRead + 30 * SECOND);
+      const poller = new SourcePoller(pollerDepsOf(parts));
+
+      ingesting.clock = firstRead;
+      expect(await poller.poll(INGESTING, { now: firstRead, onlyWatchIds: ['w-ingest'] })).toBe('polled');
+      expect(ingesting.asked.at(-1)?.covered).toBeUndefined();
+      expect((await parts.store.sourceHealthOf('w-ingest', INGESTING))?.events_seen).toBe(1);
+
+      ingesting.clock = NOW;
+      expect(await poller.poll(INGESTING, { now: NOW, onlyWatchIds: ['w-ingest'] })).toBe('polled');
+      expect(ingesting.asked.at(-1)).toMatchObject({
+        from: new Date(firstRead - ingesting.lookbackMs),
+        covered: { until: new Date(firstRead), ingestedSince: new Date(firstRead - ingesting.ingestionOverlapMs) },
+      });
+      expect((await parts.store.sourceHealthOf('w-ingest', INGESTING))?.events_seen).toBe(2);
+
+      // A read that failed leaves the cursor where it was: the next read is covered no further than before.
+      const failing = vi.spyOn(ingesting, 'fetchConnections').mockRejectedValueOnce(new Error('vendor down'));
+      expect(await poller.poll(INGESTING, { now: NOW + MINUTE, onlyWatchIds: ['w-ingest'] })).toBe('failed');
+      failing.mockRestore();
+      expect(await poller.poll(INGESTING, { now: NOW + 2 * MINUTE, onlyWatchIds: ['w-ingest'] })).toBe('polled');
+      expect(ingesting.asked.at(-1)?.covered?.until).toEqual(new Date(NOW));
     });
   });
 

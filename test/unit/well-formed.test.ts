@@ -5,7 +5,7 @@ import type { BaselineEntry, ConnectionEvent } from '../../src/contracts/connect
 import { silentLogger } from '../../src/lib/logger.js';
 import { unlimitedBudget } from '../../src/sources/http/request-budget.js';
 import { createSourceHttpClient } from '../../src/sources/http/source-http-client.js';
-import type { SourceConnector } from '../../src/sources/types.js';
+import type { SourceConnector, TimeRangeQuery } from '../../src/sources/types.js';
 import { decodeUtf8, repairedStringsOf, toWellFormed, wellFormedConnector, wellFormedDeep, type RepairCallback } from '../../src/sources/well-formed.js';
 
 const HIGH = '\uD83D';
@@ -102,6 +102,25 @@ describe('the connector boundary', () => {
     ]);
     expect(connector.fetchPrevalence).toBeUndefined();
     expect(connector.resolveHosts).toBeUndefined();
+  });
+
+  it('keeps every setting of the connector it wraps, and hands each query on as asked', async () => {
+    const asked: TimeRangeQuery[] = [];
+    const configured: SourceConnector = {
+      ...raw,
+      coverageNotes: 'drops repeats',
+      ingestionOverlapMs: 120_000,
+      fetchConnections: async (query) => {
+        asked.push(query);
+        return [];
+      },
+    };
+    const connector = wellFormedConnector(configured, () => {});
+    const settings = (of: SourceConnector) => Object.fromEntries(Object.entries(of).filter(([, value]) => typeof value !== 'function'));
+    expect(settings(connector)).toEqual(settings(configured));
+    const query: TimeRangeQuery = { hosts: [{ hostname: 'FIN-WS-042' }], from: new Date(0), to: new Date(10), covered: { until: new Date(5), ingestedSince: new Date(4) } };
+    await connector.fetchConnections(query);
+    expect(asked).toEqual([query]);
   });
 });
 

@@ -44,7 +44,15 @@ export interface SimConnection {
   dst: SimDestination;
   protocol: 'tcp' | 'udp';
   outcome: 'success' | 'failure';
+  /**
+   * When the vendor ingested it, epoch ms: set for a backlog delivered at once (telemetry arriving late in a batch).
+   * Absent: its time plus the fake's ingestion delay (`visibleAt`).
+   */
+  ingested_at?: number;
 }
+
+/** When a fake vendor has `connection` searchable: its own ingestion time, else its time plus the fake's delay. */
+export const visibleAt = (connection: SimConnection, ingestionDelayMs: number): number => connection.ingested_at ?? connection.time + ingestionDelayMs;
 
 export type ScenarioName = 'fallback' | 'benign';
 

@@ -48,6 +48,7 @@ export class MdeConnector implements SourceConnector {
   readonly type = 'mde';
   readonly maxHostsPerQuery: number;
   readonly lookbackMs: number;
+  readonly ingestionOverlapMs: number;
   private readonly hunting: HuntingClient;
 
   constructor(
@@ -57,6 +58,7 @@ export class MdeConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
+    this.ingestionOverlapMs = durationMs(config.ingestion_overlap);
     const graphOptions = sourceHttpOptions(config, deps);
     const graph = createSourceHttpClient(graphOptions);
     // Token calls go to Entra, not Graph: they do not spend the hunting budget.
@@ -86,7 +88,7 @@ export class MdeConnector implements SourceConnector {
     for (const hosts of this.hostBatches(query.hosts)) {
       let after: ConnectionCursor | undefined;
       for (;;) {
-        const kql = buildConnectionsQuery({ hosts, from: query.from, to: query.to, pageSize, after });
+        const kql = buildConnectionsQuery({ hosts, from: query.from, to: query.to, pageSize, after, covered: query.covered });
         const response = await this.hunting.run(kql, timespan, query.signal);
         const rows = parseRows(this.id, ConnectionRowSchema, response.results);
         for (const row of rows) {

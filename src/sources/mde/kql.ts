@@ -167,12 +167,25 @@ export interface ConnectionCursor {
   reportId: string;
 }
 
+/** Event times before `until` an earlier read covered: of those, only rows ingested at or after `ingestedSince`. */
+export interface CoveredFilter {
+  until: Date;
+  ingestedSince: Date;
+}
+
 /**
  * One page of connection events, ordered by (Timestamp, DeviceId, ReportId). Graph has no cursor, so the
- * next page starts strictly after the previous page's last tuple (keyset paging).
+ * next page starts strictly after the previous page's last tuple (keyset paging). With `covered`, rows an earlier
+ * read returned are left out by their ingestion time; a row without one (a table whose IngestionTime policy is off
+ * returns null) is always read, so the filter can only spare rows, never lose one.
  */
-export function buildConnectionsQuery(filter: RangeFilter & { pageSize: number; after?: ConnectionCursor }): string {
+export function buildConnectionsQuery(filter: RangeFilter & { pageSize: number; after?: ConnectionCursor; covered?: CoveredFilter }): string {
   const lines = filteredEvents(filter);
+  if (filter.covered) {
+    lines.push(
+      `| where Timestamp >= ${kqlDatetime(filter.covered.until)} or isnull(ingestion_time()) or ingestion_time() >= ${kqlDatetime(filter.covered.ingestedSince)}`,
+    );
+  }
   if (filter.after) {
     const t = kqlDatetime(filter.after.timestamp);
     const d = kqlString(filter.after.deviceId);

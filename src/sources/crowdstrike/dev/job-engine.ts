@@ -1,4 +1,4 @@
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { aggregate, meetsComparison, type Row } from './cql-aggregates.js';
 import type { JobQuery } from './cql-reader.js';
 import { aidOf, networkEvent, processRollup, type FalconEvent } from './falcon-data.js';
@@ -22,7 +22,7 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
   const excluded = new Set(query.kind === 'events' ? query.excludeIds : []);
   return context.scenario
     .connections(new Date(context.startMs), new Date(context.endMs))
-    .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
+    .filter((connection) => visibleAt(connection, context.ingestionDelayMs) <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
     .map((connection) => {
       const event = networkEvent(connection);
       // The join's subquery reads ProcessRollup2 events from its `start`: a process that started earlier is not found.

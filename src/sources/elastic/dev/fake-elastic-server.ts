@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import type { FakeFailure } from '../../../dev/vendor-failure.js';
 import { hash32 } from '../../../dev/scenario/stable-hash.js';
@@ -181,7 +181,7 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     // From a little earlier: a Defend disconnect is stored 1.5 s after its connection, possibly inside the range.
     return this.options.scenario
       .connections(new Date(range.from - 5_000), new Date(range.to))
-      .filter((connection) => connection.time + this.ingestionDelayMs <= nowMs)
+      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= nowMs)
       .flatMap(ecsDocs)
       .filter((doc) => indices.includes(doc.index) && matches(doc, query));
   }

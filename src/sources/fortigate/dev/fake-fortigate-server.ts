@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { FortiFilterError, matchesFilters, parseFortiFilter, valuesOf, type FortiFilter } from './forti-filter.js';
@@ -180,7 +180,7 @@ export class FakeFortigate extends VendorFake<VendorFailure> {
     const options = { eventtimeUnit: this.options.eventtimeUnit ?? 'ns' };
     return this.options.scenario
       .connections(new Date(from), new Date(Math.max(from, to)))
-      .filter((connection) => connection.time + this.ingestionDelayMs <= now)
+      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
       .map((connection) => toTrafficRecord(connection, options))
       .filter(({ filterable }) => matchesFilters(filters, filterable))
       .map(({ record }) => record)

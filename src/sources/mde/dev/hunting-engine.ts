@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { runPipeline } from './kql-pipeline.js';
 import type { KqlRow } from './kql-scalar.js';
 import type { HostFilter, HuntingQuery } from './kql-reader.js';
@@ -33,6 +33,12 @@ function matchesHost(row: MdeRow, hosts: HostFilter): boolean {
   );
 }
 
+/** Whether a row passes the query's ingestion filter: a Timestamp at or after its bound, or ingested since. */
+function passesCovered(query: HuntingQuery, ticks: bigint, ingestedMs: number): boolean {
+  if (query.kind !== 'rows' || query.covered === undefined) return true;
+  return ticks >= toTicks(query.covered.until) || BigInt(ingestedMs) * TICKS_PER_MS >= toTicks(query.covered.ingestedSince);
+}
+
 /** The rows the query's filters select, in ticks order. */
 function filteredRows(query: HuntingQuery, context: EngineContext): StoredRow[] {
   const from = [toTicks(query.from), context.window.from].reduce((a, b) => (a > b ? a : b));
@@ -42,8 +48,12 @@ function filteredRows(query: HuntingQuery, context: EngineContext): StoredRow[] 
   const toMs = Number((to + TICKS_PER_MS - 1n) / TICKS_PER_MS);
   return context.scenario
     .connections(new Date(fromMs), new Date(toMs))
-    .filter((connection) => connection.time + context.ingestionDelayMs <= context.nowMs)
-    .map(toMdeRow)
+    .flatMap((connection) => {
+      const ingestedMs = visibleAt(connection, context.ingestionDelayMs);
+      if (ingestedMs > context.nowMs) return [];
+      const stored = toMdeRow(connection);
+      return passesCovered(query, stored.ticks, ingestedMs) ? [stored] : [];
+    })
     .filter(
       ({ ticks, row }) =>
         ticks >= from && ticks < to && query.actionTypes.includes(String(row.ActionType)) && (query.hosts === undefined || matchesHost(row, query.hosts)),

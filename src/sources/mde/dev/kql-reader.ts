@@ -11,6 +11,12 @@ export interface HostFilter {
   localIps: string[];
 }
 
+/** Rows with a Timestamp before `until` only when ingested at or after `ingestedSince` (datetime literal texts). */
+export interface CoveredRead {
+  until: string;
+  ingestedSince: string;
+}
+
 export interface RowsCursor {
   timestamp: string;
   deviceId: string;
@@ -39,7 +45,7 @@ interface HostQuery extends QueryBase {
 }
 
 export type HuntingQuery =
-  | (HostQuery & { kind: 'rows'; columns: string[]; after?: RowsCursor })
+  | (HostQuery & { kind: 'rows'; columns: string[]; covered?: CoveredRead; after?: RowsCursor })
   | (HostQuery & { kind: 'summarize'; aggregates: Aggregate[]; by: string[]; keyColumn: string; afterKey?: string })
   /** An aggregate over every device: no host filter, any supported operators after the time and ActionType filters. */
   | (QueryBase & { kind: 'estate'; hosts?: undefined; take?: undefined; stages: Operator[]; columns: ColumnType[] });
@@ -167,6 +173,22 @@ function readRowsCursor(predicate: Expr): RowsCursor {
   return { timestamp, deviceId, reportId: numberOf(reportCompare.right) };
 }
 
+const isIngestionTime = (expr: Expr | undefined) => expr?.kind === 'call' && expr.name === 'ingestion_time' && expr.args.length === 0;
+
+/**
+ * `Timestamp >= datetime(u) or isnull(ingestion_time()) or ingestion_time() >= datetime(i)`; undefined when the
+ * filter does not start with `Timestamp >=` (a continuation filter starts with `Timestamp >`).
+ */
+function readCovered(predicate: Expr): CoveredRead | undefined {
+  const [timestamp, nullIngestion, ingested, ...extra] = orTerms(predicate);
+  if (timestamp?.kind !== 'binary' || timestamp.op !== '>=' || !isColumn(timestamp.left, 'Timestamp')) return undefined;
+  const isNull = nullIngestion?.kind === 'call' && nullIngestion.name === 'isnull' && nullIngestion.args.length === 1 && isIngestionTime(nullIngestion.args[0]);
+  if (!isNull || !ingested || extra.length > 0) return reject('unsupported ingestion filter');
+  const since = binary(ingested, '>=');
+  if (!isIngestionTime(since.left)) return reject('unsupported ingestion filter');
+  return { until: datetimeOf(timestamp.right), ingestedSince: datetimeOf(since.right) };
+}
+
 function readAggregate({ name, expr }: Assignment): Aggregate {
   if (expr.kind !== 'call') return reject(`unsupported aggregate ${name}`);
   if (expr.name === 'count' && expr.args.length === 0) return { name, fn: 'count' };
@@ -252,10 +274,12 @@ export function readHuntingQuery(text: string): HuntingQuery {
     if (extra.length > 0) reject('unexpected operator after take');
     return { ...base, kind: 'summarize', aggregates, by, keyColumn, afterKey, take: takeOf(take) };
   }
-  const after = first?.kind === 'where' ? readRowsCursor(first.predicate) : undefined;
-  const [project, order, take, ...extra] = after === undefined ? rest : rest.slice(1);
+  const covered = first?.kind === 'where' ? readCovered(first.predicate) : undefined;
+  const continued = covered === undefined ? rest : rest.slice(1);
+  const after = continued[0]?.kind === 'where' ? readRowsCursor(continued[0].predicate) : undefined;
+  const [project, order, take, ...extra] = after === undefined ? continued : continued.slice(1);
   if (project?.kind !== 'project') return reject('expected project');
   expectOrder(order, ['Timestamp', 'DeviceId', 'ReportId']);
   if (extra.length > 0) reject('unexpected operator after take');
-  return { ...base, kind: 'rows', columns: project.columns.map(knownColumn), after, take: takeOf(take) };
+  return { ...base, kind: 'rows', columns: project.columns.map(knownColumn), covered, after, take: takeOf(take) };
 }

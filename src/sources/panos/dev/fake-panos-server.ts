@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { PanFilterError, matchesFilter, parsePanFilter, valuesOf, type PanFilter } from './panos-filter.js';
@@ -203,7 +203,7 @@ export class FakePanos extends VendorFake<PanosFailure> {
     const options = { timeZone: this.timeZone, highResTimestamps: this.options.highResTimestamps ?? true };
     const entries = this.options.scenario
       .connections(new Date(from), new Date(to))
-      .filter((connection) => connection.time + this.ingestionDelayMs <= now)
+      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
       .map((connection) => toTrafficEntry(connection, options))
       .filter(({ filterable }) => matchesFilter(filter, filterable))
       .map(({ entry }) => entry);

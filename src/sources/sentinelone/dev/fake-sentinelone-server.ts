@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as z from 'zod';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import type { FakeFailure } from '../../../dev/vendor-failure.js';
 import { agentRecord, agentUuidOf, inSwaggerNames, ipConnectEvent, type DvEvent, type DvFieldNames } from './dv-data.js';
@@ -181,7 +181,7 @@ export class FakeSentinelone extends VendorFake<FakeFailure> {
     const nowMs = this.now();
     const events = this.options.scenario
       .connections(new Date(body.data.fromDate), new Date(Date.parse(body.data.toDate) + 1))
-      .filter((connection) => connection.time + this.ingestionDelayMs <= nowMs)
+      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= nowMs)
       .filter(
         (connection) =>
           everyAgent === true ||

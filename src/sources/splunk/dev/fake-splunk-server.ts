@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Scenario } from '../../../dev/scenario/index.js';
+import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { runSearch, validateCommands, type ResultRow } from './spl-engine.js';
@@ -211,7 +211,7 @@ export class FakeSplunk extends VendorFake<VendorFailure> {
     const now = this.now();
     const events = this.options.scenario
       .connections(new Date(from), new Date(to))
-      .filter((connection) => connection.time + this.ingestionDelayMs <= now)
+      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
       .map((connection) => toSysmonEvent(connection, this.location));
     this.sequence += 1;
     const sid = `${Math.floor(now / 1_000)}.${this.sequence}`;
