@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = new LuaScript(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`);
+const RENEW = new LuaScript(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`);
 
 export class LockTimeoutError extends Error {
   constructor(readonly key: string) {
@@ -42,7 +43,7 @@ export async function withLock<T>(
   try {
     return await work();
   } finally {
-    await redis.eval(RELEASE, 1, key, token);
+    await RELEASE.run(redis, [key], [token]);
   }
 }
 
@@ -54,25 +55,25 @@ export async function holdLease(redis: Redis, key: string, { ttlMs, waitMs = 0 }
   const token = randomUUID();
   if (!(await acquire(redis, key, token, ttlMs, waitMs))) return undefined;
   // A failed renewal is retried on the next beat; if the holder is truly gone, the key simply expires.
-  const renewal = setInterval(() => void redis.eval(RENEW, 1, key, token, ttlMs).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
+  const renewal = setInterval(() => void RENEW.run(redis, [key], [token, ttlMs]).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
   renewal.unref();
   return {
     async release() {
       clearInterval(renewal);
-      await redis.eval(RELEASE, 1, key, token);
+      await RELEASE.run(redis, [key], [token]);
     },
   };
 }
 
-const TAKE_ALL = `
+const TAKE_ALL = new LuaScript(`
 local taken = {}
 for index, key in ipairs(KEYS) do
   if redis.call('set', key, ARGV[1], 'PX', ARGV[2], 'NX') then taken[#taken + 1] = index end
 end
 return taken
-`;
-const RENEW_ALL = `for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('pexpire', key, ARGV[2]) end end return 0`;
-const RELEASE_ALL = `for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('del', key) end end return 0`;
+`);
+const RENEW_ALL = new LuaScript(`for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('pexpire', key, ARGV[2]) end end return 0`);
+const RELEASE_ALL = new LuaScript(`for _, key in ipairs(KEYS) do if redis.call('get', key) == ARGV[1] then redis.call('del', key) end end return 0`);
 
 /** Leases on several keys at once: `held` lists the keys this holder got. */
 export interface MultiLease extends Lease {
@@ -95,10 +96,10 @@ export async function holdLeases(
   let held: string[] = [];
   for (;;) {
     if (keys.length === 0) break;
-    const taken = (await redis.eval(TAKE_ALL, keys.length, ...keys, token, ttlMs)) as number[];
+    const taken = (await TAKE_ALL.run(redis, keys, [token, ttlMs])) as number[];
     held = taken.map((index) => keys[index - 1] as string);
     if (!all || held.length === keys.length) break;
-    if (held.length > 0) await redis.eval(RELEASE_ALL, held.length, ...held, token);
+    if (held.length > 0) await RELEASE_ALL.run(redis, held, [token]);
     held = [];
     if (Date.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
@@ -107,14 +108,14 @@ export async function holdLeases(
   const renewal =
     held.length === 0
       ? undefined
-      : setInterval(() => void redis.eval(RENEW_ALL, held.length, ...held, token, ttlMs).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
+      : setInterval(() => void RENEW_ALL.run(redis, held, [token, ttlMs]).catch(() => undefined), Math.max(1, Math.floor(ttlMs / 3)));
   renewal?.unref();
   return {
     held,
     async release() {
       if (renewal === undefined) return;
       clearInterval(renewal);
-      await redis.eval(RELEASE_ALL, held.length, ...held, token);
+      await RELEASE_ALL.run(redis, held, [token]);
     },
   };
 }

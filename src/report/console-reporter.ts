@@ -12,6 +12,7 @@ import type { Reporter } from './reporter.js';
 import { KIND_LABEL, SEVERITIES_DESCENDING } from './text/labels.js';
 import { escapeTerminal, truncateTerminal } from './text/terminal.js';
 import { formatDurationShort, formatTimeLeft, formatUtc } from './text/time.js';
+import { LuaScript } from '../lib/lua-script.js';
 
 export interface ConsoleReporterOptions {
   /** Where the readable lines go (usually stdout). */
@@ -29,10 +30,10 @@ export interface ConsoleReporterOptions {
  * Sets the field when its value differs, and records the line it claims as pending (ARGV[3] -> ARGV[4]) until it is
  * written; returns 1 when it did.
  */
-const SET_IF_CHANGED = `
+const SET_IF_CHANGED = new LuaScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-return 1`;
+return 1`);
 
 /**
  * Sets the field to the new severity (ARGV[2]) when there is none yet or it is higher than the stored one, recording
@@ -40,7 +41,7 @@ return 1`;
  * must still be ARGV[5] ('' for none). ARGV[6..] is the severity order, lowest first. Returns 1 when it set, 0 when
  * there is nothing to raise, -1 when the stored severity changed since it was read.
  */
-const RAISE_SEVERITY = `
+const RAISE_SEVERITY = new LuaScript(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 local function rank(severity)
   for i = 6, #ARGV do if ARGV[i] == severity then return i end end
@@ -49,13 +50,13 @@ end
 if old and rank(old) >= rank(ARGV[2]) then return 0 end
 if (old or '') ~= ARGV[5] then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-return 1`;
+return 1`);
 
 /** Sets the field only when it has no value, recording the claimed line as pending; returns 1 when it did. */
-const SET_ONCE = `
+const SET_ONCE = new LuaScript(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-return 1`;
+return 1`);
 
 /** A claimed line this old was abandoned by a worker that died: a live one appends within milliseconds. */
 const ABANDONED_CLAIM_MS = 10_000;
@@ -127,7 +128,7 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
   };
 
   const markChanged = async (watchId: string, field: string, value: string, line: string): Promise<boolean> =>
-    (await redis.eval(SET_IF_CHANGED, 1, keys.slackMessages(watchId), field, value, pendingField(field), line)) === 1;
+    (await SET_IF_CHANGED.run(redis, [keys.slackMessages(watchId)], [field, value, pendingField(field), line])) === 1;
 
   const publishStatus = async (view: WatchView): Promise<void> => {
     const quiet = view.quiet_hosts.map((host) => host.host).sort();
@@ -163,7 +164,7 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
           finding,
         });
         const claimed = Number(
-          await redis.eval(RAISE_SEVERITY, 1, keys.slackMessages(view.id), field, finding.severity, pendingField(field), line, previous ?? '', ...SEVERITY_ORDER),
+          await RAISE_SEVERITY.run(redis, [keys.slackMessages(view.id)], [field, finding.severity, pendingField(field), line, previous ?? '', ...SEVERITY_ORDER]),
         );
         if (claimed === 0) return;
         if (claimed === 1) return write(view.id, field, findingText(view, finding, previous), line);
@@ -183,7 +184,7 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
         findings: view.findings,
         top_findings: top.slice(0, 5).map((finding) => finding.id),
       });
-      if ((await redis.eval(SET_ONCE, 1, keys.slackMessages(view.id), field, view.verdict ?? 'none', pendingField(field), line)) !== 1) return;
+      if ((await SET_ONCE.run(redis, [keys.slackMessages(view.id)], [field, view.verdict ?? 'none', pendingField(field), line])) !== 1) return;
       await write(view.id, field, verdictText(view, top), line);
     },
 

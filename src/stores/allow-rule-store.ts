@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import { AllowRuleSchema, type AllowRule, type AllowRuleInput } from '../detect/settings.js';
 import type { RedisKeys } from '../lib/keys.js';
+import { LuaScript } from '../lib/lua-script.js';
 
 /** An allow-rule a responder created ("Mark benign"), with who made it and from which finding. */
 export const StoredAllowRuleSchema = z.object({
@@ -18,19 +19,19 @@ export const ListedAllowRuleSchema = StoredAllowRuleSchema.extend({ id: z.string
 export type ListedAllowRule = z.infer<typeof ListedAllowRuleSchema>;
 
 /** Deletes the record and bumps the version; returns the deleted record, or nil. */
-const REMOVE = `
+const REMOVE = new LuaScript(`
 local record = redis.call('HGET', KEYS[1], ARGV[1])
 if not record then return nil end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('INCR', KEYS[2])
-return record`;
+return record`);
 
 /** Writes the record unless it is already stored as is; bumps the version when it wrote. */
-const SAVE_IF_CHANGED = `
+const SAVE_IF_CHANGED = new LuaScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[2])
-return 1`;
+return 1`);
 
 /**
  * Allow-rules added at run time, shared by every worker through Redis. Each change bumps a version, so the
@@ -46,7 +47,7 @@ export class AllowRuleStore {
   /** Stores the rule; false when the identical record was already there. */
   async save(rule: AllowRuleInput & { id: string }, meta: Omit<StoredAllowRule, 'rule'>): Promise<boolean> {
     const record: StoredAllowRule = { rule: { ...rule }, ...meta };
-    const written = await this.redis.eval(SAVE_IF_CHANGED, 2, this.keys.allowRules, this.keys.allowRulesVersion, rule.id, JSON.stringify(record));
+    const written = await SAVE_IF_CHANGED.run(this.redis, [this.keys.allowRules, this.keys.allowRulesVersion], [rule.id, JSON.stringify(record)]);
     return written === 1;
   }
 
@@ -73,7 +74,7 @@ export class AllowRuleStore {
 
   /** Deletes a rule; every worker's detector drops it at its next poll. Undefined when no such rule was stored. */
   async remove(id: string): Promise<StoredAllowRule | undefined> {
-    const json = (await this.redis.eval(REMOVE, 2, this.keys.allowRules, this.keys.allowRulesVersion, id)) as string | null;
+    const json = (await REMOVE.run(this.redis, [this.keys.allowRules, this.keys.allowRulesVersion], [id])) as string | null;
     return json === null ? undefined : parseRecord(json);
   }
 

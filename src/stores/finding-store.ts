@@ -7,6 +7,10 @@ import { eventDigest } from '../lib/event-digest.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { APPLY_EVENTS_SCRIPT } from './apply-events-script.js';
 import { TRIAGE_SCRIPT } from './triage-script.js';
+import { LuaScript } from '../lib/lua-script.js';
+
+const APPLY_EVENTS = new LuaScript(APPLY_EVENTS_SCRIPT);
+const TRIAGE = new LuaScript(TRIAGE_SCRIPT);
 
 export interface AssessedEvent {
   eventId: string;
@@ -104,17 +108,18 @@ export class FindingStore {
         lateWindow?.to ?? 0,
       ];
       for (const event of batch) args.push(event.eventId, eventDigest(event.eventId), event.time, ...encode(event));
-      const reply = (await this.redis.eval(
-        APPLY_EVENTS_SCRIPT,
-        7,
-        this.keys.seenEventDigests(watchId),
-        this.keys.seenEvents(watchId),
-        this.keys.findings(watchId),
-        this.keys.suppressed(watchId),
-        this.keys.eventStats(watchId),
-        this.keys.retryMinutes(watchId),
-        this.keys.quarantinedEvents(watchId),
-        ...args,
+      const reply = (await APPLY_EVENTS.run(
+        this.redis,
+        [
+          this.keys.seenEventDigests(watchId),
+          this.keys.seenEvents(watchId),
+          this.keys.findings(watchId),
+          this.keys.suppressed(watchId),
+          this.keys.eventStats(watchId),
+          this.keys.retryMinutes(watchId),
+          this.keys.quarantinedEvents(watchId),
+        ],
+        args,
       )) as (number | string)[];
       result.newEvents += Number(reply[0]);
       const oldestLate = Number(reply[2]);
@@ -170,15 +175,7 @@ export class FindingStore {
    * Escalation raises the severity one step (critical stays critical). Repeating the same `mark.ref` changes nothing.
    */
   async triage(watchId: string, findingId: string, decision: TriageDecision): Promise<TriageResult> {
-    const reply = (await this.redis.eval(
-      TRIAGE_SCRIPT,
-      1,
-      this.keys.findings(watchId),
-      findingId,
-      decision.op,
-      JSON.stringify(decision.mark),
-      ...SEVERITY_ORDER,
-    )) as string[];
+    const reply = (await TRIAGE.run(this.redis, [this.keys.findings(watchId)], [findingId, decision.op, JSON.stringify(decision.mark), ...SEVERITY_ORDER])) as string[];
     const [outcome, status, severity, earlier] = reply;
     if (outcome === 'missing') return { outcome };
     const parsedEarlier = earlier ? EarlierMarkSchema.safeParse(JSON.parse(earlier)) : undefined;

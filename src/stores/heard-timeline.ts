@@ -4,6 +4,9 @@ import { hostLabel } from '../contracts/host-identity.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { heardBitmap, longestSilence, type Silence } from '../rules/silence.js';
 import { RECORD_HEARD_SCRIPT } from './record-heard-script.js';
+import { LuaScript } from '../lib/lua-script.js';
+
+const RECORD_HEARD = new LuaScript(RECORD_HEARD_SCRIPT);
 
 /** The field of the heard hash that holds the start of the timeline: no host label is empty. */
 const START_FIELD = '';
@@ -32,7 +35,7 @@ export class HeardTimeline {
       const bitmap = heardBitmap(times, start);
       if (bitmap.length > 0) args.push(label, Buffer.from(bitmap));
     }
-    await this.redis.eval(RECORD_HEARD_SCRIPT, 1, this.keys.heardMinutes(watch.id), ...args);
+    await RECORD_HEARD.run(this.redis, [this.keys.heardMinutes(watch.id)], args);
   }
 
   /**

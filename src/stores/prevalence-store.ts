@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { PrevalenceSnapshotSchema, type PrevalenceSnapshot } from '../contracts/prevalence.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { packJson, unpackJson } from '../lib/packed-json.js';
+import { LuaScript } from '../lib/lua-script.js';
 
 /** Reads kept per source: enough that a block just after a refresh still finds one that ended before it. */
 const KEPT_READS = 4;
@@ -34,17 +35,17 @@ export const prevalenceReadId = (read: PrevalenceSnapshot): string => {
 };
 
 /** Adds the watch to the read's users, only while the read is stored: a read pruned meanwhile is embedded instead. */
-const PIN_SCRIPT = `
+const PIN_SCRIPT = new LuaScript(`
 if redis.call('exists', KEYS[1]) == 0 then return 0 end
 redis.call('sadd', KEYS[2], ARGV[1])
-return 1`;
+return 1`);
 
 /**
  * Drops a read that is neither among the source's kept reads nor used by an active watch (a watch in its baseline
  * is active too), forgetting users that closed. Atomic with PIN_SCRIPT, so no watch is left referencing a read
  * deleted under it.
  */
-const PRUNE_SCRIPT = `
+const PRUNE_SCRIPT = new LuaScript(`
 if redis.call('lpos', KEYS[3], ARGV[1]) then return 0 end
 local active = false
 for _, watchId in ipairs(redis.call('smembers', KEYS[2])) do
@@ -53,7 +54,7 @@ end
 if active then return 0 end
 redis.call('del', KEYS[1], KEYS[2])
 redis.call('srem', KEYS[4], ARGV[1])
-return 1`;
+return 1`);
 
 export const PrevalenceStatusSchema = z.object({
   last_success_at: z.string().optional(),
@@ -118,7 +119,7 @@ export class PrevalenceStore {
    */
   async pin(read: PrevalenceSnapshot, watchId: string): Promise<string | undefined> {
     const id = prevalenceReadId(read);
-    const pinned = await this.redis.eval(PIN_SCRIPT, 2, this.readKey(read.source, id), this.readUsersKey(read.source, id), watchId);
+    const pinned = await PIN_SCRIPT.run(this.redis, [this.readKey(read.source, id), this.readUsersKey(read.source, id)], [watchId]);
     return pinned === 1 ? id : undefined;
   }
 
@@ -141,15 +142,10 @@ export class PrevalenceStore {
 
   private async prune(source: string): Promise<void> {
     for (const id of await this.redis.smembers(this.storedReadsKey(source))) {
-      await this.redis.eval(
-        PRUNE_SCRIPT,
-        5,
-        this.readKey(source, id),
-        this.readUsersKey(source, id),
-        this.keys.prevalence(source),
-        this.storedReadsKey(source),
-        this.keys.activeWatches,
-        id,
+      await PRUNE_SCRIPT.run(
+        this.redis,
+        [this.readKey(source, id), this.readUsersKey(source, id), this.keys.prevalence(source), this.storedReadsKey(source), this.keys.activeWatches],
+        [id],
       );
     }
   }

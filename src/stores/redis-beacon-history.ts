@@ -3,6 +3,9 @@ import { DEFAULT_BEACON_HISTORY_LIMIT, type BeaconHistory, type BeaconSample, ty
 import { eventDigest } from '../lib/event-digest.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { RECORD_BEACONS_SCRIPT } from './record-beacons-script.js';
+import { LuaScript } from '../lib/lua-script.js';
+
+const RECORD_BEACONS = new LuaScript(RECORD_BEACONS_SCRIPT);
 
 export interface RedisBeaconHistoryOptions {
   /** Epoch ms after which the watch's histories may go: its expiry plus a margin for the closing poll. Required. */
@@ -41,12 +44,10 @@ export class RedisBeaconHistory implements BeaconHistory {
         args.push(tuple, samples.length);
         for (const sample of samples) args.push(sample.time, memberOf(eventDigest(sample.id), sample), memberOf(sample.id, sample));
       }
-      const reply = (await this.redis.eval(
-        RECORD_BEACONS_SCRIPT,
-        chunk.length + 1,
-        this.keys.beaconCounts(this.watchId),
-        ...chunk.map((tuple) => this.keys.beaconHistory(this.watchId, tuple)),
-        ...args,
+      const reply = (await RECORD_BEACONS.run(
+        this.redis,
+        [this.keys.beaconCounts(this.watchId), ...chunk.map((tuple) => this.keys.beaconHistory(this.watchId, tuple))],
+        args,
       )) as [number, string[]][];
       chunk.forEach((tuple, index) => {
         const [total, flat] = reply[index] ?? [0, []];

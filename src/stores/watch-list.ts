@@ -4,6 +4,7 @@ import { createHostMatcher } from '../contracts/host-identity.js';
 import { firstLabel, normalizeIp } from '../lib/net.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { unpackJson } from '../lib/packed-json.js';
+import { LuaScript } from '../lib/lua-script.js';
 
 export type WatchStateFilter = 'active' | 'closed' | 'all';
 
@@ -64,7 +65,7 @@ export function addToListIndexes(pipeline: ReturnType<Redis['multi']>, keys: Red
  * The next `n` + 1 watch ids after a position, newest first, from the union of the given sorted sets (scored by
  * creation). The start is found from the position itself, not an offset, so watches added meanwhile never shift it.
  */
-const PAGE_SCRIPT = `
+const PAGE_SCRIPT = new LuaScript(`
 local function after(a, b)
   -- byte order, as Redis orders members of equal score (Lua's own comparison follows the locale)
   for i = 1, math.min(#a, #b) do
@@ -98,7 +99,7 @@ for i = 1, math.min(#merged, n + 1) do
   out[#out + 1] = merged[i][2]
 end
 return out
-`;
+`);
 
 /**
  * Pages through watches newest first, with a cursor that stays exact while watches are opened: a page starts
@@ -154,7 +155,7 @@ export class WatchLister {
 
   private async candidates(indexes: string[], after: ListPosition | undefined, n: number): Promise<ListPosition[]> {
     const args = after ? ['1', String(after.created), after.id, String(n)] : ['0', '', '', String(n)];
-    const flat = (await this.redis.eval(PAGE_SCRIPT, indexes.length, ...indexes, ...args)) as string[];
+    const flat = (await PAGE_SCRIPT.run(this.redis, indexes, args)) as string[];
     const out: ListPosition[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i]!, created: Number(flat[i + 1]) });
     return out;

@@ -2,29 +2,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../lib/keys.js';
+import { LuaScript } from '../../lib/lua-script.js';
 
 /**
  * Reserves the next send slot of a channel and returns how long to wait for it. The slot clock lives in Redis and
  * reads Redis' own time, so every worker shares one pace per channel whatever its local clock says.
  * KEYS[1] pace key; ARGV[1] interval ms. Returns the wait in ms.
  */
-const RESERVE = `
+const RESERVE = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
 redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 60000)
-return slot - now`;
+return slot - now`);
 
 /** Pushes the channel's next free slot to now + ARGV[1] ms unless it is already later (a 429's Retry-After). */
-const HOLD_OFF = `
+const HOLD_OFF = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local until_ms = now + tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') < until_ms then
   redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]) + 60000)
 end
-return until_ms - now`;
+return until_ms - now`);
 
 /**
  * What a lane paces: `post` for new messages (Slack allows about one per second per channel), `edit` for
@@ -55,14 +56,14 @@ export class ChannelPacer {
 
   /** Reserves the next slot of `channel`; returns how many ms from now it starts. */
   async reserve(lane: PaceLane, channel: string): Promise<number> {
-    return Number(await this.options.redis.eval(RESERVE, 1, this.options.keys.slackPace(lane, channel), this.intervalMs));
+    return Number(await RESERVE.run(this.options.redis, [this.options.keys.slackPace(lane, channel)], [this.intervalMs]));
   }
 
   /** Slack answered 429 for this channel: no process sends to it in either lane before `retryAfterMs` passed. */
   async holdOff(channel: string, retryAfterMs: number): Promise<void> {
     const ms = Math.max(1, Math.ceil(retryAfterMs));
     await Promise.all(
-      (['post', 'edit'] as const).map((lane) => this.options.redis.eval(HOLD_OFF, 1, this.options.keys.slackPace(lane, channel), ms)),
+      (['post', 'edit'] as const).map((lane) => HOLD_OFF.run(this.options.redis, [this.options.keys.slackPace(lane, channel)], [ms])),
     );
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import type { RedisKeys } from '../../lib/keys.js';
+import { LuaScript } from '../../lib/lua-script.js';
 
 /**
  * Where the Slack messages of a watch live: one Redis hash per watch (`keys.slackMessages(watchId)`), one field per
@@ -93,20 +94,20 @@ export interface MessageStoreOptions {
 }
 
 /** Sets the field to ARGV[3] (or deletes it when empty) only while it still equals ARGV[2]. */
-const REPLACE_IF_EQUAL = `
+const REPLACE_IF_EQUAL = new LuaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current ~= ARGV[2] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-return 1`;
+return 1`);
 
 /** Same, but matches a claim by its token whatever its state and renewal time (ARGV[2] is the token). */
-const REPLACE_IF_CLAIMED_BY = `
+const REPLACE_IF_CLAIMED_BY = new LuaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local owned = string.sub(current, 1, 9 + #ARGV[2]) == ('pending:' .. ARGV[2] .. ':')
 if not owned then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-return 1`;
+return 1`);
 
 const CLAIM_PATTERN = /^(pending|unsure):([0-9a-f-]{36}):(\d+)$/;
 const MAX_CONTENTION_ROUNDS = 5;
@@ -212,11 +213,11 @@ export class MessageStore {
   }
 
   private async replaceIfEqual(key: string, field: string, expected: string, next: string): Promise<boolean> {
-    return (await this.redis.eval(REPLACE_IF_EQUAL, 1, key, field, expected, next)) === 1;
+    return (await REPLACE_IF_EQUAL.run(this.redis, [key], [field, expected, next])) === 1;
   }
 
   private async replaceIfClaimedBy(key: string, field: string, token: string, next: string): Promise<boolean> {
-    return (await this.redis.eval(REPLACE_IF_CLAIMED_BY, 1, key, field, token, next)) === 1;
+    return (await REPLACE_IF_CLAIMED_BY.run(this.redis, [key], [field, token, next])) === 1;
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../../lib/keys.js';
 import { abortableDelay } from './abort.js';
+import { LuaScript } from '../../lib/lua-script.js';
 
 /** Permission to send one request to a vendor. Every attempt, retries included, takes one. */
 export interface RequestBudget {
@@ -20,7 +21,7 @@ export const unlimitedBudget: RequestBudget = {
  * Sliding-window log in a sorted set, judged on Redis's clock so that workers with skewed clocks agree.
  * Returns 0 when the request was admitted, else the ms until the oldest request leaves the window.
  */
-const ACQUIRE_SCRIPT = `
+const ACQUIRE_SCRIPT = new LuaScript(`
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -34,7 +35,7 @@ if redis.call('ZCARD', key) < limit then
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
-`;
+`);
 
 export interface RedisRequestBudgetOptions {
   redis: Redis;
@@ -70,14 +71,7 @@ export class RedisRequestBudget implements RequestBudget {
       signal?.throwIfAborted();
       this.sequence += 1;
       const member = `${this.owner}:${this.sequence}`;
-      const result: unknown = await this.options.redis.eval(
-        ACQUIRE_SCRIPT,
-        1,
-        this.key,
-        this.options.requestsPerMinute,
-        this.windowMs,
-        member,
-      );
+      const result: unknown = await ACQUIRE_SCRIPT.run(this.options.redis, [this.key], [this.options.requestsPerMinute, this.windowMs, member]);
       if (typeof result !== 'number') throw new TypeError(`request budget script returned ${typeof result}`);
       if (result === 0) return;
       await abortableDelay(result + Math.floor(Math.random() * WAKE_JITTER_MS), signal);
