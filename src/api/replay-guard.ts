@@ -10,8 +10,8 @@ import { ApiError } from './errors.js';
  *
  * A request answered 429 or 5xx is one a SOAR retries, often with the headers it signed: its mark is released. Such a
  * request changed nothing, or (past the deadline, when its handler may still finish) did what a retry does anyway:
- * opening is idempotent on action_id and merges into the incident's watch, stop and delete happen once. Only an
- * extend that finished after its 503 would be applied twice if replayed.
+ * opening is idempotent on action_id and merges into the incident's watch; an extend or a stop records the
+ * request's signature (or Idempotency-Key) as its ref, and the same ref changes the watch once.
  */
 export function replayGuard(redis: Redis, keys: RedisKeys, now: () => number = Date.now) {
   return async (_req: Request, res: Response, next: NextFunction) => {

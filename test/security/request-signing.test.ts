@@ -195,6 +195,54 @@ describe('signed requests are bound to their method, path, query and body, and a
     }
   });
 
+  describe('a change to a watch sent again', () => {
+    const HOUR = 3_600_000;
+    const open = async (incident: string) => {
+      const body = containment(incident);
+      const opened = await call(api, 'POST', '/v1/containments', body, sign(TEST_HMAC_SECRET, nowSeconds(), 'POST', '/v1/containments', body));
+      expect(opened.status).toBe(202);
+      return opened.data.watch_id as string;
+    };
+    const watchOf = async (watchId: string) => {
+      const path = `/v1/watches/${watchId}`;
+      return (await call(api, 'GET', path, '', { Authorization: `Bearer ${TEST_TOKEN}` })).data as { expires_at: string; audit: { action: string }[] };
+    };
+    const extendBody = JSON.stringify({ by: '1h' });
+
+    it('with the signature a 5xx freed (its handler may still have finished): extended once', async () => {
+      const watchId = await open('INC-EXTEND-AGAIN');
+      const before = Date.parse((await watchOf(watchId)).expires_at);
+      const path = `/v1/watches/${watchId}/extend`;
+      const headers = sign(TEST_HMAC_SECRET, nowSeconds(), 'POST', path, extendBody);
+      expect((await call(api, 'POST', path, extendBody, headers)).status).toBe(200);
+      // What the replay guard does when the answer was 429 or 5xx, e.g. a 503 at the deadline while the handler went on.
+      await redis.del(redisKeys(prefix).usedSignature(headers['X-CW-Signature'] as string));
+
+      const again = await call(api, 'POST', path, extendBody, headers);
+      expect(again.status).toBe(200);
+      const after = await watchOf(watchId);
+      expect(Date.parse(after.expires_at)).toBe(before + HOUR);
+      expect(after.audit.filter((entry) => entry.action === 'extend')).toHaveLength(1);
+    });
+
+    it('with the same Idempotency-Key, signed afresh: extended once; another key extends again', async () => {
+      const watchId = await open('INC-EXTEND-KEY');
+      const before = Date.parse((await watchOf(watchId)).expires_at);
+      const path = `/v1/watches/${watchId}/extend`;
+      const extend = (key: string, timestamp: number) =>
+        call(api, 'POST', path, extendBody, { ...sign(TEST_HMAC_SECRET, timestamp, 'POST', path, extendBody), 'Idempotency-Key': key });
+      expect((await extend('soar-run-1', nowSeconds())).status).toBe(200);
+      expect((await extend('soar-run-1', nowSeconds() - 1)).status).toBe(200);
+      expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + HOUR);
+      expect((await extend('soar-run-2', nowSeconds() - 2)).status).toBe(200);
+      expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + 2 * HOUR);
+      const refused = await extend('k'.repeat(201), nowSeconds() - 3);
+      expect(refused.status).toBe(400);
+      expect(refused.data.issues).toEqual([expect.objectContaining({ path: 'Idempotency-Key' })]);
+      expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + 2 * HOUR);
+    });
+  });
+
   describe('v1 signatures', () => {
     it('are refused by default, naming v2', async () => {
       const body = containment('INC-V1-OFF');

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { printable } from '../../contracts/common.js';
 import { ContainmentRequestSchema } from '../../contracts/containment-request.js';
 import { WatchRequestError } from '../../watch/watch-service.js';
 import { auditActorOf, principalOf, requireScope } from '../caller.js';
@@ -7,16 +6,7 @@ import type { ApiDeps } from '../deps.js';
 import { parseJsonBody } from '../body.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { enforceRateLimit } from '../rate-limit.js';
-
-/** The header is held to the body's `action_id` rules: it is stored and shown as one. */
-const IdempotencyKeySchema = printable(200);
-
-function idempotencyKeyOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const parsed = IdempotencyKeySchema.safeParse(header);
-  if (!parsed.success) throw invalidRequest([{ path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
-  return parsed.data;
-}
+import { idempotencyKeyOf } from '../request-ref.js';
 
 export function containmentRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -24,7 +14,7 @@ export function containmentRoutes(deps: ApiDeps): Router {
     const principal = principalOf(res);
     await enforceRateLimit(deps.redis, deps.keys, principal, deps.rateLimitPerMinute);
     const request = parseJsonBody(req, ContainmentRequestSchema);
-    const idempotencyKey = idempotencyKeyOf(req.get('idempotency-key')) ?? request.action_id;
+    const idempotencyKey = idempotencyKeyOf(req) ?? request.action_id;
     let result;
     try {
       result = await deps.service.open(request, auditActorOf(res), idempotencyKey);

@@ -9,6 +9,7 @@ import { WatchClosedError, WatchNotFoundError } from '../../watch/watch-service.
 import { auditActorOf, requireScope } from '../caller.js';
 import type { ApiDeps } from '../deps.js';
 import { parseJsonBody } from '../body.js';
+import { requestRefOf } from '../request-ref.js';
 import { issuesOf } from '../../contracts/field-issues.js';
 import { ApiError, invalidRequest } from '../errors.js';
 
@@ -100,13 +101,13 @@ export function watchRoutes(deps: ApiDeps): Router {
 
   router.post('/watches/:id/extend', requireScope('operate'), async (req, res) => {
     const { by } = parseJsonBody(req, ExtendBodySchema);
-    const watch = await lifecycle(() => deps.service.extend(req.params.id as string, parseDuration(by) ?? 0, auditActorOf(res)));
+    const watch = await lifecycle(() => deps.service.extend(req.params.id as string, parseDuration(by) ?? 0, auditActorOf(res), requestRefOf(req, res)));
     res.json(await deps.views.build(watch));
   });
 
   router.post('/watches/:id/stop', requireScope('operate'), async (req, res) => {
     const { reason } = parseJsonBody(req, StopBodySchema);
-    const watch = await lifecycle(() => deps.service.stop(req.params.id as string, reason, auditActorOf(res)));
+    const watch = await lifecycle(() => deps.service.stop(req.params.id as string, reason, auditActorOf(res), requestRefOf(req, res)));
     res.status(202).json(await deps.views.build(watch));
   });
 
