@@ -220,6 +220,9 @@ function tally(items: readonly string[]): string {
   return [...counts].map(([item, count]) => `${count} ${item}`).join(', ');
 }
 
+/** Pairs of ticks (every watch, then half of them) the flatness figure takes the median of. */
+const FLATNESS_PAIRS = 5;
+
 function percentile(sorted: readonly number[], share: number): number {
   return sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN;
 }
@@ -499,12 +502,22 @@ async function runScaleScenario(): Promise<void> {
     const standard = ticks.default!.fresh;
     const fanOutShare = standard.restMs / standard.totalMs;
     // Flatness: the same fresh volume read for half the watches (the close's path) costs half as much per row
-    // when fan-out grows with watches x events, the same per row when it grows with events only.
+    // when fan-out grows with watches x events, the same per row when it grows with events only. One pair of ticks
+    // on a shared machine ranged from 0.56 to 1.70 in one afternoon: the median of FLATNESS_PAIRS pairs is taken,
+    // each a fresh volume read by every watch, then another read by half of them.
     const half = watchIds.slice(0, Math.floor(watchCount / 2));
-    await fake.volume(volumes.default, windowMs());
-    const halfTick = await measured(timing, () => poller!.poll(SOURCE, { onlyWatchIds: half }));
     const perRow = (figures: TickFigures) => figures.restMs / Math.max(1, figures.newRows);
-    const flatness = perRow(standard) / perRow(halfTick);
+    const pairs: { all: TickFigures; half: TickFigures; ratio: number }[] = [];
+    for (let pair = 0; pair < FLATNESS_PAIRS; pair += 1) {
+      await fake.volume(volumes.default, windowMs());
+      const all = await tick();
+      await fake.volume(volumes.default, windowMs());
+      const halfTick = await measured(timing, () => poller!.poll(SOURCE, { onlyWatchIds: half }));
+      pairs.push({ all, half: halfTick, ratio: perRow(all) / perRow(halfTick) });
+    }
+    const ratios = pairs.map(({ ratio }) => ratio).sort((a, b) => a - b);
+    const flatness = percentile(ratios, 0.5);
+    const medianPair = pairs.find(({ ratio }) => ratio === flatness)!;
     record({
       measure: 'One tick, of which fan-out to watches',
       measured: `${describeTick(standard)}: fan-out (all but the vendor reads) ${(fanOutShare * 100).toFixed(0)} % of the tick`,
@@ -513,7 +526,7 @@ async function runScaleScenario(): Promise<void> {
     });
     record({
       measure: 'Fan-out flat in the number of watches',
-      measured: `fan-out per new row with ${watchCount} watches / with ${half.length}: ${flatness.toFixed(2)} (${(perRow(standard) * 1000).toFixed(0)} vs ${(perRow(halfTick) * 1000).toFixed(0)} us per row; 1 = flat, 2 = grows with watches x events)`,
+      measured: `fan-out per new row with ${watchCount} watches / with ${half.length}, median of ${FLATNESS_PAIRS} pairs: ${flatness.toFixed(2)} (pairs ${ratios.map((ratio) => ratio.toFixed(2)).join(', ')}; the median pair ${(perRow(medianPair.all) * 1000).toFixed(0)} vs ${(perRow(medianPair.half) * 1000).toFixed(0)} us per row; 1 = flat, 2 = grows with watches x events)`,
       goal: 'flat: ratio within 0.8-1.25',
       met: flatness >= 0.8 && flatness <= 1.25,
     });
