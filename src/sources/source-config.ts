@@ -30,4 +30,15 @@ export const prevalenceTimeout = () =>
       'How long one estate prevalence query, job or request may run. It reads every host\'s events over the whole prevalence window, far more than a poll, so it has its own limit rather than the poll\'s.',
     );
 
+/**
+ * `ingestion_overlap` of a source that filters re-reads on its ingestion (index) time: how far before the previous
+ * read's end the re-read starts on that time. `why` says what the vendor stamps and when.
+ */
+export const ingestionOverlap = (why: string) =>
+  durationString(0, MAX_SETTLE_MS)
+    .default('2m')
+    .describe(
+      `A poll re-reads its look-back only for events the vendor ingested since the previous read ended, less this much. ${why} Default 2m; a value of \`lookback\` or more re-reads the whole look-back every poll.`,
+    );
+
 export const durationMs = (text: string): number => parseDuration(text) ?? 0;

@@ -19,6 +19,7 @@ function run(spl: string, events: IndexedEvent[]) {
 
 const sysmon = (time: number, fields: Record<string, string>): IndexedEvent => ({
   time,
+  indexTime: time,
   fields: {
     index: 'sysmon',
     sourcetype: 'XmlWinEventLog:Microsoft-Windows-Sysmon/Operational',
@@ -76,7 +77,7 @@ describe('SPL estate prevalence searches', () => {
     const events = [
       sysmon(1, { Computer: 'a.corp' }),
       sysmon(2, { Computer: 'b.corp' }),
-      { time: 3, fields: { index: 'sysmon', sourcetype: 'XmlWinEventLog:Microsoft-Windows-Sysmon/Operational', EventCode: '3', Initiated: 'true', Computer: 'b.corp' } },
+      { time: 3, indexTime: 3, fields: { index: 'sysmon', sourcetype: 'XmlWinEventLog:Microsoft-Windows-Sysmon/Operational', EventCode: '3', Initiated: 'true', Computer: 'b.corp' } },
     ];
 
     expect(run(buildPortPrevalenceSearch(selection), events)).toEqual([

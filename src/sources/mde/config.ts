@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
+import { ingestionOverlap, SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 import { HUNTING_ROW_LIMIT } from './kql.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -20,11 +19,9 @@ export const MdeConfigSchema = SourceCommonConfigSchema.extend({
   settle: settleTime('5m').describe('Microsoft: event data reaches advanced hunting "almost immediately" after the sensor sends it (learn.microsoft.com/defender-xdr/advanced-hunting-overview); sensors batch, so 5m.'),
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100).describe('Host names per query; larger host sets are split.'),
   page_size: z.number().int().min(1).max(HUNTING_ROW_LIMIT).default(10_000).describe('Rows per query page. Default 10,000; at most 100,000, advanced hunting\'s own cap.'),
-  ingestion_overlap: durationString(0, 3_600_000)
-    .default('2m')
-    .describe(
-      'A poll re-reads its look-back only for events advanced hunting ingested (`ingestion_time()`) since the previous read ended, less this much. Kusto stamps ingestion just before the rows are committed, and concurrent ingestions commit in any order, so a row can become visible after a later stamp; Microsoft publishes no bound. Default 2m; a value of `lookback` or more re-reads the whole look-back every poll.',
-    ),
+  ingestion_overlap: ingestionOverlap(
+    'Advanced hunting\'s `ingestion_time()`: Kusto stamps it just before the rows are committed, and concurrent ingestions commit in any order, so a row can become visible after a later stamp; Microsoft publishes no bound.',
+  ),
   prevalence_timeout: prevalenceTimeout(),
 }).strict();
 

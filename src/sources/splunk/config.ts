@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
+import { ingestionOverlap, SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const splunkName = (what: string) =>
@@ -26,6 +26,9 @@ export const SplunkConfigSchema = SourceCommonConfigSchema.extend({
   job_timeout: durationString(1_000, 3_600_000).default('5m').describe('A search job still running after this is cancelled and the poll retried later. Default 5m.'),
   prevalence_timeout: prevalenceTimeout(),
   rate_limit_per_minute: z.number().int().positive().default(120).describe('Default 120. Splunk publishes no REST rate limit (its limit is concurrent searches), so this is conservative.'),
+  ingestion_overlap: ingestionOverlap(
+    'Splunk\'s `_indextime` (whole seconds, the indexer\'s clock): an event is searchable moments after it is indexed, and indexers\' clocks are not ours; Splunk publishes no bound. A custom `search` whose results lack `_indextime` is re-read whole.',
+  ),
   settle: settleTime('1m').describe('Splunk: 3-5 s from event to searchable is the healthy target (lantern.splunk.com, "Reducing event delay"); forwarders batch, so 1m.'),
 })
   .strict()

@@ -44,6 +44,7 @@ export class SplunkConnector implements SourceConnector {
   readonly type = 'splunk';
   readonly maxHostsPerQuery: number;
   readonly lookbackMs: number;
+  readonly ingestionOverlapMs: number;
   readonly coverageNotes =
     'Sysmon Event ID 3 does not say whether a connection got through (outcome unknown, so retries of a blocked ' +
     'address cannot be told from connections that worked), and carries no command line, hashes or parent process.';
@@ -55,6 +56,7 @@ export class SplunkConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
+    this.ingestionOverlapMs = durationMs(config.ingestion_overlap);
     this.selection = eventSelection(config);
     this.prevalenceTimeoutMs = durationMs(config.prevalence_timeout);
     const timeoutMs = durationMs(config.timeout);
@@ -85,7 +87,7 @@ export class SplunkConnector implements SourceConnector {
     const from = query.from.getTime();
     const to = query.to.getTime();
     for (const hosts of this.hostBatches(query.hosts)) {
-      const spl = buildConnectionsSearch({ selection: this.selection, hosts });
+      const spl = buildConnectionsSearch({ selection: this.selection, hosts, covered: query.covered });
       const { rows } = await this.jobs.run({ spl, range: query, rowSchema: ConnectionRowSchema, atCap: 'fail', signal: query.signal });
       for (const row of rows) {
         const event = toConnectionEvent(this.id, row);

@@ -103,9 +103,26 @@ export interface SearchFilter {
   hosts: readonly HostRef[];
 }
 
-/** Every connection event of the hosts; the time range goes in the job's earliest_time/latest_time. */
-export function buildConnectionsSearch({ selection, hosts }: SearchFilter): string {
-  return [selection, `| where ${hostPredicate(hostMatch(hosts))}`, `| table ${SYSMON_FIELDS.join(', ')}`].join('\n');
+/** Event times before `until` an earlier read covered: of those, only events indexed at or after `ingestedSince`. */
+export interface CoveredFilter {
+  until: Date;
+  ingestedSince: Date;
+}
+
+/**
+ * Every connection event of the hosts; the time range goes in the job's earliest_time/latest_time. With `covered`,
+ * events an earlier read returned are left out by `_indextime`, which is whole seconds (so both bounds are rounded
+ * down: a second more is read, never one less); an event without one (a custom search's results may lack it) is
+ * always read.
+ */
+export function buildConnectionsSearch({ selection, hosts, covered }: SearchFilter & { covered?: CoveredFilter }): string {
+  const lines = [selection, `| where ${hostPredicate(hostMatch(hosts))}`];
+  if (covered) {
+    const seconds = (date: Date) => splCount(Math.floor(date.getTime() / 1_000));
+    lines.push(`| where _time>=${seconds(covered.until)} OR isnull(_indextime) OR _indextime>=${seconds(covered.ingestedSince)}`);
+  }
+  lines.push(`| table ${SYSMON_FIELDS.join(', ')}`);
+  return lines.join('\n');
 }
 
 /**

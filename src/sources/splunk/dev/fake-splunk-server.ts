@@ -211,8 +211,9 @@ export class FakeSplunk extends VendorFake<VendorFailure> {
     const now = this.now();
     const events = this.options.scenario
       .connections(new Date(from), new Date(to))
-      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
-      .map((connection) => toSysmonEvent(connection, this.location));
+      .map((connection) => ({ connection, indexTime: visibleAt(connection, this.ingestionDelayMs) }))
+      .filter(({ indexTime }) => indexTime <= now)
+      .map(({ connection, indexTime }) => toSysmonEvent(connection, this.location, indexTime));
     this.sequence += 1;
     const sid = `${Math.floor(now / 1_000)}.${this.sequence}`;
     this.jobs.set(sid, { sid, checks: 0, results: runSearch(record.commands, events), failure: this.jobFailures.shift() });

@@ -8,9 +8,10 @@ type Field = string | string[];
 /** A result row as the results endpoint serialises it: field name to string value, multivalue fields as arrays. */
 export type ResultRow = Record<string, Field>;
 
-/** An event (with its `_time`) or, after `stats`, a result row (without). */
+/** An event (with its `_time` and `_indextime`, epoch ms) or, after `stats`, a result row (without). */
 interface Row {
   time?: number;
+  indexTime?: number;
   fields: Record<string, Field>;
 }
 
@@ -23,6 +24,7 @@ const FUNCTIONS: Readonly<Record<string, readonly [number, number]>> = {
   mvindex: [2, 2],
   mvappend: [1, Number.POSITIVE_INFINITY],
   rtrim: [1, 2],
+  isnull: [1, 1],
 };
 
 /** Refuses, before the job runs, what splunkd would refuse at parse time: unknown functions, wrong arity. */
@@ -45,8 +47,11 @@ export function validateCommands(commands: readonly SplCommand[]): void {
   }
 }
 
+/** `_time` in epoch seconds with a fraction; `_indextime` in whole seconds, as Splunk keeps it. */
 function fieldValue(row: Row, name: string): Field | number | undefined {
-  return name === '_time' ? (row.time === undefined ? undefined : row.time / 1_000) : row.fields[name];
+  if (name === '_time') return row.time === undefined ? undefined : row.time / 1_000;
+  if (name === '_indextime') return row.indexTime === undefined ? undefined : Math.floor(row.indexTime / 1_000);
+  return row.fields[name];
 }
 
 const valuesOf = (value: Value): string[] =>
@@ -89,6 +94,8 @@ function call(name: string, args: readonly Value[]): Value {
     }
     case 'rtrim':
       return first === undefined ? undefined : rtrim(String(first), second === undefined ? ' \t' : String(second));
+    case 'isnull':
+      return first === undefined;
     default:
       return undefined;
   }
@@ -187,7 +194,7 @@ function sortRows(rows: readonly Row[], keys: readonly SortField[], limit: numbe
 
 function assign(row: Row, assignments: Extract<SplCommand, { kind: 'eval' }>['assignments']): Row {
   const fields = { ...row.fields };
-  const next = { time: row.time, fields };
+  const next = { time: row.time, indexTime: row.indexTime, fields };
   for (const { field, expr } of assignments) {
     const value = evaluate(expr, next);
     if (value === undefined) delete fields[field];
@@ -202,7 +209,7 @@ function output(row: Row): ResultRow {
 
 /** Runs a read search over the indexed events, as a finished job's results would show it. */
 export function runSearch(commands: readonly SplCommand[], events: readonly IndexedEvent[]): ResultRow[] {
-  let current: Row[] = [...events].sort((a, b) => b.time - a.time).map((event) => ({ time: event.time, fields: { ...event.fields } }));
+  let current: Row[] = [...events].sort((a, b) => b.time - a.time).map((event) => ({ time: event.time, indexTime: event.indexTime, fields: { ...event.fields } }));
   for (const command of commands) {
     switch (command.kind) {
       case 'search':
@@ -217,6 +224,7 @@ export function runSearch(commands: readonly SplCommand[], events: readonly Inde
       case 'fillnull':
         current = current.map((row) => ({
           time: row.time,
+          indexTime: row.indexTime,
           fields: { ...Object.fromEntries(command.fields.map((name) => [name, command.value])), ...row.fields },
         }));
         break;

@@ -1,9 +1,10 @@
 import type { SimConnection } from '../../../dev/scenario/index.js';
 import { hash32, sha1Hex } from '../../../dev/scenario/stable-hash.js';
 
-/** A Sysmon event as Splunk indexed it: `_time` (epoch ms) and the extracted fields, all strings. */
+/** A Sysmon event as Splunk indexed it: `_time` and `_indextime` (epoch ms) and the extracted fields, all strings. */
 export interface IndexedEvent {
   time: number;
+  indexTime: number;
   fields: Readonly<Record<string, string>>;
 }
 
@@ -23,10 +24,11 @@ function guid(seed: string): string {
  * the connection worked, so blocked retries look like any other attempt. EventRecordID is derived from the time
  * and the event id, so the same event always has the same record id.
  */
-export function toSysmonEvent(connection: SimConnection, location: IndexLocation): IndexedEvent {
+export function toSysmonEvent(connection: SimConnection, location: IndexLocation, indexTime: number): IndexedEvent {
   const seed = hash32(connection.id);
   return {
     time: connection.time,
+    indexTime,
     fields: {
       index: location.index,
       sourcetype: location.sourcetype,
