@@ -18,6 +18,7 @@ import {
   extendDone,
   findingGone,
   noActiveWatch,
+  channelText,
   refusal,
   stopDone,
   watchClosed,
@@ -209,7 +210,10 @@ interface Surfaces {
 }
 
 function renderAll(view: WatchView, finding: Finding, words: string[]): Surfaces {
-  const [name = '', reason = '', incident = '', channel = ''] = words;
+  const [name = '', reason = '', incident = '', word = ''] = words;
+  // Whom a refusal names comes from the webhook's validated slack_channel or the config: a channel id there is shown
+  // as a link on purpose (the own C07ABCDEF12 stands for one); hostile text can only be a channel name.
+  const channel = channelText(word).startsWith('<#') ? 'C07ABCDEF12' : word;
   const actor: SlackActor = { user_id: 'U0123ABC', name };
   const closed = WatchViewSchema.parse({ ...view, state: 'closed', verdict: 'breached', closed_at: iso(NOW) });
   const other = WatchViewSchema.parse({ ...view, id: 'w-1a1b2c3d4e5f6071' });
