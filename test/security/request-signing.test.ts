@@ -229,14 +229,17 @@ describe('signed requests are bound to their method, path, query and body, and a
       const watchId = await open('INC-EXTEND-KEY');
       const before = Date.parse((await watchOf(watchId)).expires_at);
       const path = `/v1/watches/${watchId}/extend`;
-      const extend = (key: string, timestamp: number) =>
-        call(api, 'POST', path, extendBody, { ...sign(TEST_HMAC_SECRET, timestamp, 'POST', path, extendBody), 'Idempotency-Key': key });
-      expect((await extend('soar-run-1', nowSeconds())).status).toBe(200);
-      expect((await extend('soar-run-1', nowSeconds() - 1)).status).toBe(200);
+      // Each request signed at its own second (from one base: a second turning between two calls would make two
+      // signatures alike).
+      const base = nowSeconds();
+      const extend = (key: string, secondsBefore: number) =>
+        call(api, 'POST', path, extendBody, { ...sign(TEST_HMAC_SECRET, base - secondsBefore, 'POST', path, extendBody), 'Idempotency-Key': key });
+      expect((await extend('soar-run-1', 0)).status).toBe(200);
+      expect((await extend('soar-run-1', 1)).status).toBe(200);
       expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + HOUR);
-      expect((await extend('soar-run-2', nowSeconds() - 2)).status).toBe(200);
+      expect((await extend('soar-run-2', 2)).status).toBe(200);
       expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + 2 * HOUR);
-      const refused = await extend('k'.repeat(201), nowSeconds() - 3);
+      const refused = await extend('k'.repeat(201), 3);
       expect(refused.status).toBe(400);
       expect(refused.data.issues).toEqual([expect.objectContaining({ path: 'Idempotency-Key' })]);
       expect(Date.parse((await watchOf(watchId)).expires_at)).toBe(before + 2 * HOUR);
