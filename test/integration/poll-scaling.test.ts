@@ -51,6 +51,17 @@ function watchOf(id: string, options: { blockedAt: number; hosts: WatchedHost[];
 
 const host = (hostname: string, ip: string): WatchedHost => ({ hostname, ip, baseline: 'ready' });
 
+/** Connections of `device`'s browser (allowed by the built-in catalog) to one site, by id and time. */
+const browsingOf = (device: string, siteIp: string) => (id: string, time: number) => ({
+  id,
+  time,
+  device: { hostname: device },
+  process: { path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe' },
+  dst_endpoint: { ip: siteIp, port: 443 },
+  protocol: 'tcp',
+  outcome: 'success' as const,
+});
+
 /**
  * Telemetry answered by time range like a vendor API (one read per poll, all hosts fitting one batch). Per event id,
  * the reads in which detection looked at the event: its first question is the direction, which routing, host
@@ -281,15 +292,7 @@ describe('a coalesced poll at scale', () => {
 
   describe('a source that reads by ingestion time', () => {
     const HOST = host('FIN-WS-081', '10.20.1.81');
-    const outbound = (id: string, time: number) => ({
-      id,
-      time,
-      device: { hostname: 'fin-ws-081.corp.example' },
-      process: { path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe' },
-      dst_endpoint: { ip: '192.0.2.92', port: 443 },
-      protocol: 'tcp',
-      outcome: 'success' as const,
-    });
+    const outbound = browsingOf('fin-ws-081.corp.example', '192.0.2.92');
 
     it('is asked only for what it ingested since the last successful read ended (less its overlap): a late event is still read, once', async () => {
       const blockedAt = NOW - 30 * MINUTE;
@@ -324,15 +327,7 @@ describe('a coalesced poll at scale', () => {
 
   describe("a watch's source health", () => {
     const HOST = host('FIN-WS-077', '10.20.1.77');
-    const outbound = (id: string, time: number) => ({
-      id,
-      time,
-      device: { hostname: 'fin-ws-077.corp.example' },
-      process: { path: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe' },
-      dst_endpoint: { ip: '192.0.2.91', port: 443 },
-      protocol: 'tcp',
-      outcome: 'success' as const,
-    });
+    const outbound = browsingOf('fin-ws-077.corp.example', '192.0.2.91');
     const health = async () => (await parts.store.sourceHealthOf('w-quiet', SCRIPTED))!;
 
     it('is not rewritten by scheduled polls that bring nothing new until three poll intervals passed, and always by the final look', async () => {
