@@ -287,6 +287,31 @@ describe('Elastic connector against the Elasticsearch fake', () => {
     expect(early.every((event) => lateIds.has(event.id))).toBe(true);
   });
 
+  it('re-reads a covered range by event.ingested: what was ingested since, to the second; a document without it always', async () => {
+    const range = around(3 * MINUTE, 3 * MINUTE);
+    const whole = await connector().fetchConnections({ hosts: allHosts(), ...range });
+    const until = new Date(range.from.getTime() + 4 * MINUTE);
+    // A connection before `until` ingested at a fraction of a second: its whole-second stamp is before ingestedSince.
+    const pivot = whole.findLast((event) => event.time < until.getTime() - MINUTE && event.time % 1_000 !== 0)!;
+    const covered = { until, ingestedSince: new Date(pivot.time) };
+    const reread = await connector().fetchConnections({ hosts: allHosts(), ...range, covered });
+
+    // The fake ingests a connection at its own time (no delay), so "ingested since" is its time, to the second.
+    const wanted = whole.filter((event) => event.time >= until.getTime() || event.time >= Math.floor(pivot.time / 1_000) * 1_000);
+    expect(sorted(reread.map((event) => event.id))).toEqual(sorted(wanted.map((event) => event.id)));
+    expect(reread.map((event) => event.id)).toContain(pivot.id);
+    expect(reread.length).toBeLessThan(whole.length);
+
+    const unstamped = await startFakeElastic({ scenario, apiKey: API_KEY, stampsIngested: false });
+    try {
+      const config = ElasticConfigSchema.parse({ id: SOURCE, type: 'elastic', base_url: unstamped.url, api_key: API_KEY, timeout: '30s' });
+      const read = await elasticConnector.create(config, { logger: capturingLogger(logLines, 'debug') }).fetchConnections({ hosts: allHosts(), ...range, covered });
+      expect(sorted(read.map((event) => event.id))).toEqual(sorted(whole.map((event) => event.id)));
+    } finally {
+      await unstamped.close();
+    }
+  });
+
   it('defaults to the Defend and Sysmon data streams, and names a misspelt key or a bad index', () => {
     const base = { id: SOURCE, type: 'elastic', base_url: 'https://acme.es.example', api_key: API_KEY };
     expect(ElasticConfigSchema.parse(base).indices).toEqual(['logs-endpoint.events.network-*', 'logs-windows.sysmon_operational-*']);

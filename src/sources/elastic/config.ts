@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
+import { ingestionOverlap, SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -29,6 +29,9 @@ export const ElasticConfigSchema = SourceCommonConfigSchema.extend({
   baseline_max_pages: z.number().int().min(1).max(1_000).default(50).describe('Baseline pages (composite aggregation) read at most; a larger baseline is cut with a warning. Default 50.'),
   defend_deduplicates: z.boolean().default(true).describe('Whether the Elastic Defend policy keeps its default of dropping repeated network events (`advanced.events.deduplicate_network_events`, on since 8.15). Shown in the watch\'s coverage. Default true.'),
   prevalence_timeout: prevalenceTimeout(),
+  ingestion_overlap: ingestionOverlap(
+    'Elasticsearch\'s `event.ingested`, set by the ingest pipelines of Elastic Defend and the Fleet integrations with the cluster\'s clock (some keep whole seconds): a document becomes searchable only at the next refresh of its shard (1 s by default, later on a busy or search-idle one). A document without `event.ingested` (a custom pipeline that does not set it) is always read.',
+  ),
 }).strict();
 
 export type ElasticConfig = z.infer<typeof ElasticConfigSchema>;

@@ -56,6 +56,7 @@ export class ElasticConnector implements SourceConnector {
   readonly type = 'elastic';
   readonly maxHostsPerQuery: number;
   readonly lookbackMs: number;
+  readonly ingestionOverlapMs: number;
   readonly coverageNotes: string | undefined;
   private readonly http: SourceHttpClient;
   private readonly search: PitSearchOptions;
@@ -68,6 +69,7 @@ export class ElasticConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
+    this.ingestionOverlapMs = durationMs(config.ingestion_overlap);
     const readsDefend = config.indices.some((index) => index.includes('endpoint'));
     this.coverageNotes = config.defend_deduplicates && readsDefend ? DEFEND_DEDUP_NOTE : undefined;
     this.authorization = `ApiKey ${config.api_key}`;
@@ -94,7 +96,7 @@ export class ElasticConnector implements SourceConnector {
   async fetchConnections(query: TimeRangeQuery): Promise<ConnectionEvent[]> {
     const events = new Map<string, ConnectionEvent>();
     for (const hosts of this.queryableBatches(query.hosts)) {
-      const hits = await searchAll(this.search, connectionFilter(hosts, query.from, query.to), query.signal);
+      const hits = await searchAll(this.search, connectionFilter(hosts, query.from, query.to, query.covered), query.signal);
       const belongs = belongsTo(hosts);
       for (const hit of hits) {
         const event = toConnectionEvent(this.id, hit);

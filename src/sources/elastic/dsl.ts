@@ -71,12 +71,41 @@ function outboundStarts(from: Date, to: Date): Json[] {
   ];
 }
 
-/** Outbound connection starts of the hosts in [from, to). */
-export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date): Json {
+/** Event times before `until` an earlier read covered: of those, only documents ingested at or after `ingestedSince`. */
+export interface CoveredFilter {
+  until: Date;
+  ingestedSince: Date;
+}
+
+/**
+ * `@timestamp` from `until` on, or `event.ingested` (the ingest pipeline's clock) from `ingestedSince` on, rounded
+ * down to the second: Fleet's pipelines may keep whole seconds, and a second more is read, never one less. A document
+ * without `event.ingested` (a pipeline that does not set it) is always read.
+ */
+function readSince(covered: CoveredFilter): Json {
+  const ingestedSince = new Date(Math.floor(covered.ingestedSince.getTime() / 1_000) * 1_000);
+  return {
+    bool: {
+      should: [
+        { range: { '@timestamp': { gte: covered.until.toISOString(), format: 'strict_date_optional_time' } } },
+        { range: { 'event.ingested': { gte: ingestedSince.toISOString(), format: 'strict_date_optional_time' } } },
+        { bool: { must_not: [{ exists: { field: 'event.ingested' } }] } },
+      ],
+      minimum_should_match: 1,
+    },
+  };
+}
+
+/** Outbound connection starts of the hosts in [from, to); with `covered`, only what an earlier read did not return. */
+export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date, covered?: CoveredFilter): Json {
   const clauses = hostClauses(hosts);
   // An empty host clause would read every host of the cluster.
   if (clauses.length === 0) throw new RangeError('no host to query');
-  return { bool: { filter: [...outboundStarts(from, to), { bool: { should: clauses, minimum_should_match: 1 } }] } };
+  return {
+    bool: {
+      filter: [...outboundStarts(from, to), { bool: { should: clauses, minimum_should_match: 1 } }, ...(covered ? [readSince(covered)] : [])],
+    },
+  };
 }
 
 /** Every host's outbound connection starts in [from, to): the estate, for prevalence. */

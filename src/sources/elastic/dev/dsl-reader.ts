@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * Reads the Query DSL the fake runs. JSON is its own tokenizer; this is the parser of the query clauses the
- * connector sends (bool, term, terms, prefix, range) and of the request bodies (their aggregations are read by
+ * connector sends (bool, term, terms, prefix, range, exists) and of the request bodies (their aggregations are read by
  * `aggregations.ts`). Anything else is refused as Elasticsearch refuses an unknown query, with a 400
  * `parsing_exception`.
  */
@@ -14,11 +14,12 @@ export class DslParsingError extends Error {
 type Scalar = string | number | boolean;
 
 export type Clause =
-  | { kind: 'bool'; filter: Clause[]; should: Clause[]; minimumShouldMatch: number }
+  | { kind: 'bool'; filter: Clause[]; should: Clause[]; mustNot: Clause[]; minimumShouldMatch: number }
   | { kind: 'term'; field: string; value: Scalar; caseInsensitive: boolean }
   | { kind: 'terms'; field: string; values: Scalar[] }
   | { kind: 'prefix'; field: string; value: string; caseInsensitive: boolean }
-  | { kind: 'range'; field: string; gte?: string; gt?: string; lt?: string; lte?: string };
+  | { kind: 'range'; field: string; gte?: string; gt?: string; lt?: string; lte?: string }
+  | { kind: 'exists'; field: string };
 
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -48,6 +49,7 @@ const RangeSchema = z.strictObject({
 const BoolSchema = z.strictObject({
   filter: z.array(z.unknown()).optional(),
   should: z.array(z.unknown()).optional(),
+  must_not: z.array(z.unknown()).optional(),
   minimum_should_match: z.number().int().optional(),
 });
 
@@ -57,7 +59,13 @@ export function readClause(value: unknown): Clause {
     case 'bool': {
       const bool = parse(BoolSchema, body, 'bool');
       const should = (bool.should ?? []).map(readClause);
-      return { kind: 'bool', filter: (bool.filter ?? []).map(readClause), should, minimumShouldMatch: bool.minimum_should_match ?? (should.length > 0 ? 1 : 0) };
+      return {
+        kind: 'bool',
+        filter: (bool.filter ?? []).map(readClause),
+        should,
+        mustNot: (bool.must_not ?? []).map(readClause),
+        minimumShouldMatch: bool.minimum_should_match ?? (should.length > 0 ? 1 : 0),
+      };
     }
     case 'term': {
       const [field, raw] = single(body, 'term');
@@ -81,6 +89,8 @@ export function readClause(value: unknown): Clause {
       const [field, raw] = single(body, 'range');
       return { kind: 'range', field, ...parse(RangeSchema, raw, 'range') };
     }
+    case 'exists':
+      return { kind: 'exists', field: parse(z.strictObject({ field: z.string().min(1) }), body, 'exists').field };
     default:
       throw new DslParsingError(`unknown query [${kind}]`);
   }

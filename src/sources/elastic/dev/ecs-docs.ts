@@ -54,11 +54,15 @@ function uptime(connection: SimConnection, time: number): Record<string, number[
 
 /**
  * How a connection is stored: Defend hosts get `connection_attempted` plus the `disconnect_received` of the same
- * connection (which the connector must not count again); Sysmon hosts one Event ID 3.
+ * connection (which the connector must not count again); Sysmon hosts one Event ID 3. `ingestedMs`, when given, is
+ * stamped as `event.ingested` in whole seconds.
  */
-export function ecsDocs(connection: SimConnection): EcsDoc[] {
+export function ecsDocs(connection: SimConnection, ingestedMs?: number): EcsDoc[] {
   const seed = hash32(connection.id);
-  const base = common(connection, seed);
+  const base = {
+    ...common(connection, seed),
+    ...(ingestedMs === undefined ? {} : { 'event.ingested': [new Date(Math.floor(ingestedMs / 1_000) * 1_000).toISOString()] }),
+  };
   const docId = (suffix: string) => `${seed.toString(36)}${connection.time.toString(36)}${suffix}`;
   if (!runsDefend(connection.host)) {
     return [

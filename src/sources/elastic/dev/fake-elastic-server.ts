@@ -22,6 +22,11 @@ export interface FakeElasticOptions {
   host?: '127.0.0.1';
   /** Telemetry latency: a document is searchable once now >= time + delay. Default 0. */
   ingestionDelayMs?: number;
+  /**
+   * Whether documents carry `event.ingested` (whole seconds of when they became searchable), as the Defend and Fleet
+   * integration pipelines set it. False plays a custom pipeline that does not. Default true.
+   */
+  stampsIngested?: boolean;
   /** How long every aggregation search takes to answer, as on a busy cluster. Default 0. */
   answerDelayMs?: number;
   now?: () => number;
@@ -181,8 +186,9 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     // From a little earlier: a Defend disconnect is stored 1.5 s after its connection, possibly inside the range.
     return this.options.scenario
       .connections(new Date(range.from - 5_000), new Date(range.to))
-      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= nowMs)
-      .flatMap(ecsDocs)
+      .map((connection) => ({ connection, ingested: visibleAt(connection, this.ingestionDelayMs) }))
+      .filter(({ ingested }) => ingested <= nowMs)
+      .flatMap(({ connection, ingested }) => ecsDocs(connection, this.options.stampsIngested === false ? undefined : ingested))
       .filter((doc) => indices.includes(doc.index) && matches(doc, query));
   }
 

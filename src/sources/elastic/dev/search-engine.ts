@@ -3,14 +3,16 @@ import type { EcsDoc } from './ecs-docs.js';
 
 const lower = (value: string | number | boolean, caseInsensitive: boolean) => (caseInsensitive ? String(value).toLowerCase() : String(value));
 
-/** Whether a document matches a clause; fields are keyword-like (exact), `@timestamp` compares as a date. */
+/** Whether a document matches a clause; fields are keyword-like (exact), a range compares them as dates. */
 export function matches(doc: EcsDoc, clause: Clause): boolean {
   const values = clause.kind === 'bool' ? [] : (doc.fields[clause.field] ?? []);
   switch (clause.kind) {
     case 'bool': {
       const should = clause.should.filter((inner) => matches(doc, inner)).length;
-      return clause.filter.every((inner) => matches(doc, inner)) && should >= clause.minimumShouldMatch;
+      return clause.filter.every((inner) => matches(doc, inner)) && !clause.mustNot.some((inner) => matches(doc, inner)) && should >= clause.minimumShouldMatch;
     }
+    case 'exists':
+      return values.length > 0;
     case 'term':
       return values.some((value) => lower(value, clause.caseInsensitive) === lower(clause.value, clause.caseInsensitive));
     case 'terms':
