@@ -22,18 +22,24 @@ export interface HostVisibility {
   reason?: string;
 }
 
+/**
+ * Event times before `until` that an earlier successful read of every host of a query already covered: of those,
+ * only events the vendor ingested at or after `ingestedSince` are wanted (the rest were in that read); events at or
+ * after `until` are always wanted.
+ */
+export interface CoveredRange {
+  until: Date;
+  ingestedSince: Date;
+}
+
 export interface TimeRangeQuery {
   hosts: readonly HostRef[];
   /** Inclusive start. */
   from: Date;
   /** Exclusive end. */
   to: Date;
-  /**
-   * Event times before `until` that an earlier successful read of every host of this query already covered: of
-   * those, only events the vendor ingested at or after `ingestedSince` are wanted (the rest were in that read). Set
-   * only for a connector with `ingestionOverlapMs`; events at or after `until` are always wanted.
-   */
-  covered?: { until: Date; ingestedSince: Date };
+  /** Set only for a connector with `ingestionOverlapMs`. */
+  covered?: CoveredRange;
   signal?: AbortSignal;
 }
 

@@ -309,6 +309,22 @@ describe('CrowdStrike connector against the Falcon gateway fake', () => {
     expect(early.every((event) => lateIds.has(event.id))).toBe(true);
   });
 
+  it('re-reads a covered range by @ingesttimestamp, page by page: late-ingested events come back, the rest of what was covered does not', async () => {
+    const range = around(3 * MINUTE, 3 * MINUTE);
+    const whole = await connector({ page_size: 9 }).fetchConnections({ hosts: allHosts(), ...range });
+    const until = new Date(range.from.getTime() + 4 * MINUTE);
+    const ingestedSince = new Date(until.getTime() - 90_000);
+    // Ingested two minutes late: these connections, covered by `until`, became searchable after `ingestedSince`.
+    fake.ingestionDelayMs = 2 * MINUTE;
+    const reread = await connector({ page_size: 9 }).fetchConnections({ hosts: allHosts(), ...range, covered: { until, ingestedSince } });
+
+    const wanted = whole.filter((event) => event.time >= until.getTime() || event.time + 2 * MINUTE >= ingestedSince.getTime());
+    expect(wanted.some((event) => event.time < until.getTime())).toBe(true);
+    expect(wanted.length).toBeLessThan(whole.length);
+    expect(sorted(reread.map((event) => event.id))).toEqual(sorted(wanted.map((event) => event.id)));
+    expect(jobQueries().some((query) => query.kind === 'events' && query.covered?.untilMs === until.getTime() && query.excludeIds.length > 0)).toBe(true);
+  });
+
   it('aggregates a 7-day baseline with LogScale groupBy per host, image, hash, destination, port and protocol', async () => {
     const range = around(7 * DAY_MS, 0);
 

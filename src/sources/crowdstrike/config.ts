@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
+import { ingestionOverlap, SourceCommonConfigSchema, prevalenceTimeout, settleTime } from '../source-config.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -27,6 +27,9 @@ const FalconFieldsSchema = SourceCommonConfigSchema.extend({
   repository: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a repository name (letters, digits, - and _)' }).default('search-all').describe('NG-SIEM repository searched for sensor events. Default search-all.'),
   rate_limit_per_minute: z.number().int().positive().default(6_000).describe('Default 6000: Falcon\'s documented per-customer limit. It is shared by every API client of the CID, so lower it when other integrations (the SOAR that blocked the C2, a SIEM feed) use the same account.'),
   settle: settleTime('5m').describe('CrowdStrike publishes no NG-SIEM ingestion latency: a conservative 5m.'),
+  ingestion_overlap: ingestionOverlap(
+    'LogScale\'s `@ingesttimestamp` (epoch ms, on every event): an event is searchable shortly after it is stamped, and LogScale publishes no bound.',
+  ),
   max_hosts_per_query: z.number().int().min(1).max(1000).default(100).describe('Device ids per LogScale query. Default 100.'),
   page_size: z.number().int().min(1).max(10_000).default(1_000).describe('Events per query job (`head(limit=...)`); larger ranges are read in several jobs. Default 1,000; at most 10,000.'),
   query_timeout: durationString(1_000, 900_000).default('2m').describe('How long one query job may run before it is stopped and the poll reports a gap. Default 2m.'),

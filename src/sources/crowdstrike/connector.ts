@@ -36,6 +36,7 @@ export class CrowdstrikeConnector implements SourceConnector {
   readonly type = 'crowdstrike';
   readonly maxHostsPerQuery: number;
   readonly lookbackMs: number;
+  readonly ingestionOverlapMs: number;
   private readonly directory: DeviceDirectory;
   private readonly jobs: QueryJobRunner;
   private readonly processLookbackMs: number;
@@ -47,6 +48,7 @@ export class CrowdstrikeConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
+    this.ingestionOverlapMs = durationMs(config.ingestion_overlap);
     this.processLookbackMs = durationMs(config.process_lookback);
     const common = { ...sourceHttpOptions(config, deps), retryHint: falconRetryHint };
     const gate = new FalconRateGate(common.budget);
@@ -88,7 +90,7 @@ export class CrowdstrikeConnector implements SourceConnector {
       let start = fromMs;
       let excludeIds: string[] = [];
       for (let page = 1; ; page += 1) {
-        const cql = buildConnectionsQuery({ aids, excludeIds, process: this.processJoinFrom(fromMs), pageSize: this.config.page_size });
+        const cql = buildConnectionsQuery({ aids, excludeIds, process: this.processJoinFrom(fromMs), pageSize: this.config.page_size, covered: query.covered });
         const rows = parseRows(this.id, 'NG-SIEM', NetworkEventSchema, await this.jobs.run(cql, { fromMs: start, toMs }, query.signal));
         for (const row of rows) {
           if (row['@timestamp'] < fromMs || row['@timestamp'] >= toMs) continue;

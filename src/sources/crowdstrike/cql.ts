@@ -1,3 +1,5 @@
+import type { CoveredRange } from '../types.js';
+
 /**
  * LogScale (CQL) queries for Next-Gen SIEM. Outside values reach a query only as `cqlString` literals of
  * validated device and event ids; numbers are emitted by `cqlInteger`. Host names never appear here: they are
@@ -92,14 +94,21 @@ export interface ConnectionsQuery {
   excludeIds: readonly string[];
   process: ProcessJoinWindow;
   pageSize: number;
+  covered?: CoveredRange;
 }
 
 /**
  * One page: the `pageSize` oldest network events of the job's time range (`head()` keeps the oldest). The next
- * page's job starts at the last event's millisecond and leaves out the ids already read at that millisecond.
+ * page's job starts at the last event's millisecond and leaves out the ids already read at that millisecond. With
+ * `covered`, events before its `until` come only when LogScale ingested them (`@ingesttimestamp`, epoch ms, on every
+ * event) at or after its `ingestedSince`.
  */
 export function buildConnectionsQuery(query: ConnectionsQuery): string {
   const lines = networkEvents(query.aids);
+  if (query.covered) {
+    const { until, ingestedSince } = query.covered;
+    lines.push(`| (@timestamp >= ${cqlInteger(until.getTime())} or @ingesttimestamp >= ${cqlInteger(ingestedSince.getTime())})`);
+  }
   if (query.excludeIds.length > 0) lines.push(`| !in(field="@id", values=${list(query.excludeIds.map(eventIdLiteral))})`);
   lines.push(processJoin(query.aids, query.process), `| head(limit=${cqlInteger(query.pageSize)})`);
   return lines.join('\n');

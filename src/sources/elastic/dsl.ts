@@ -1,5 +1,5 @@
 import { firstLabel } from '../../lib/net.js';
-import type { HostRef } from '../types.js';
+import type { HostRef, CoveredRange } from '../types.js';
 
 /**
  * Query DSL bodies. They are JSON built as objects, so a host name is always one JSON string value and can never
@@ -71,18 +71,12 @@ function outboundStarts(from: Date, to: Date): Json[] {
   ];
 }
 
-/** Event times before `until` an earlier read covered: of those, only documents ingested at or after `ingestedSince`. */
-export interface CoveredFilter {
-  until: Date;
-  ingestedSince: Date;
-}
-
 /**
  * `@timestamp` from `until` on, or `event.ingested` (the ingest pipeline's clock) from `ingestedSince` on, rounded
  * down to the second: Fleet's pipelines may keep whole seconds, and a second more is read, never one less. A document
  * without `event.ingested` (a pipeline that does not set it) is always read.
  */
-function readSince(covered: CoveredFilter): Json {
+function readSince(covered: CoveredRange): Json {
   const ingestedSince = new Date(Math.floor(covered.ingestedSince.getTime() / 1_000) * 1_000);
   return {
     bool: {
@@ -97,7 +91,7 @@ function readSince(covered: CoveredFilter): Json {
 }
 
 /** Outbound connection starts of the hosts in [from, to); with `covered`, only what an earlier read did not return. */
-export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date, covered?: CoveredFilter): Json {
+export function connectionFilter(hosts: readonly HostRef[], from: Date, to: Date, covered?: CoveredRange): Json {
   const clauses = hostClauses(hosts);
   // An empty host clause would read every host of the cluster.
   if (clauses.length === 0) throw new RangeError('no host to query');

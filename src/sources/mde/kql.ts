@@ -1,4 +1,4 @@
-import type { HostRef } from '../types.js';
+import type { HostRef, CoveredRange } from '../types.js';
 
 /**
  * KQL for `DeviceNetworkEvents`. Every value from outside (host names, IPs, device ids, cursor values) is
@@ -167,19 +167,13 @@ export interface ConnectionCursor {
   reportId: string;
 }
 
-/** Event times before `until` an earlier read covered: of those, only rows ingested at or after `ingestedSince`. */
-export interface CoveredFilter {
-  until: Date;
-  ingestedSince: Date;
-}
-
 /**
  * One page of connection events, ordered by (Timestamp, DeviceId, ReportId). Graph has no cursor, so the
  * next page starts strictly after the previous page's last tuple (keyset paging). With `covered`, rows an earlier
  * read returned are left out by their ingestion time; a row without one (a table whose IngestionTime policy is off
  * returns null) is always read, so the filter can only spare rows, never lose one.
  */
-export function buildConnectionsQuery(filter: RangeFilter & { pageSize: number; after?: ConnectionCursor; covered?: CoveredFilter }): string {
+export function buildConnectionsQuery(filter: RangeFilter & { pageSize: number; after?: ConnectionCursor; covered?: CoveredRange }): string {
   const lines = filteredEvents(filter);
   if (filter.covered) {
     lines.push(

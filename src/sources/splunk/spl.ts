@@ -1,4 +1,4 @@
-import type { HostRef } from '../types.js';
+import type { HostRef, CoveredRange } from '../types.js';
 
 /**
  * SPL for the search jobs API. Every value is emitted through `splString`. Host names and IPs go only inside
@@ -103,19 +103,13 @@ export interface SearchFilter {
   hosts: readonly HostRef[];
 }
 
-/** Event times before `until` an earlier read covered: of those, only events indexed at or after `ingestedSince`. */
-export interface CoveredFilter {
-  until: Date;
-  ingestedSince: Date;
-}
-
 /**
  * Every connection event of the hosts; the time range goes in the job's earliest_time/latest_time. With `covered`,
  * events an earlier read returned are left out by `_indextime`, which is whole seconds (so both bounds are rounded
  * down: a second more is read, never one less); an event without one (a custom search's results may lack it) is
  * always read.
  */
-export function buildConnectionsSearch({ selection, hosts, covered }: SearchFilter & { covered?: CoveredFilter }): string {
+export function buildConnectionsSearch({ selection, hosts, covered }: SearchFilter & { covered?: CoveredRange }): string {
   const lines = [selection, `| where ${hostPredicate(hostMatch(hosts))}`];
   if (covered) {
     const seconds = (date: Date) => splCount(Math.floor(date.getTime() / 1_000));

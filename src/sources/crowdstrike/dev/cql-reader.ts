@@ -13,10 +13,17 @@ export interface ProcessJoin {
 /** `join()`'s own `limit` when a query names none. */
 const JOIN_DEFAULT_LIMIT = 100_000;
 
+/** Events before `untilMs` only when ingested at or after `ingestedSinceMs`. */
+export interface CoveredFilter {
+  untilMs: number;
+  ingestedSinceMs: number;
+}
+
 interface QueryBase {
   eventNames: string[];
   /** The devices read; absent for an estate-wide query. */
   aids?: string[];
+  covered?: CoveredFilter;
   join?: ProcessJoin;
 }
 
@@ -90,6 +97,15 @@ function readJoin(filter: Filter | undefined): ProcessJoin {
   };
 }
 
+/** `(@timestamp >= U or @ingesttimestamp >= S)` */
+function readCovered(filter: Filter): CoveredFilter {
+  const [timestamp, ingested, ...extra] = filter.kind === 'or' ? filter.terms : [];
+  const bound = (term: Filter | undefined, field: string) =>
+    term?.kind === 'compare' && term.field === field && term.operator === '>=' ? term.value : reject('expected (@timestamp >= N or @ingesttimestamp >= N)');
+  if (extra.length > 0) reject('expected (@timestamp >= N or @ingesttimestamp >= N)');
+  return { untilMs: bound(timestamp, '@timestamp'), ingestedSinceMs: bound(ingested, '@ingesttimestamp') };
+}
+
 function readStage(filter: Filter): AggregateStage {
   if (filter.kind === 'compare') return { kind: 'compare', field: filter.field, operator: filter.operator, value: filter.value };
   if (filter.kind === 'call' && isAggregateCall(filter.call)) return { kind: 'aggregate', aggregator: readAggregator(filter.call) };
@@ -98,7 +114,7 @@ function readStage(filter: Filter): AggregateStage {
 
 /**
  * Reads a query job's query into what the fake runs. Only the shapes the Falcon connector builds are accepted: the
- * event names, optionally the devices, the paging filter and the process join, then either `head()` or
+ * event names, optionally the devices, the ingestion filter, the paging filter and the process join, then either `head()` or
  * `default()` and aggregate stages. Anything else (an extra stage, a filter that is not a literal list) is refused,
  * which is how a value that escaped its string literal would show up.
  */
@@ -109,6 +125,11 @@ export function readJobQuery(text: string): JobQuery {
   const devices = stages[index];
   if (devices?.kind === 'call' && devices.call.name === 'in') {
     base.aids = readIn(devices, 'aid');
+    index += 1;
+  }
+  const covered = stages[index];
+  if (covered?.kind === 'or') {
+    base.covered = readCovered(covered);
     index += 1;
   }
   const excludeIds: string[] = [];

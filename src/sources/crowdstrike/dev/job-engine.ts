@@ -22,9 +22,11 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
   const excluded = new Set(query.kind === 'events' ? query.excludeIds : []);
   return context.scenario
     .connections(new Date(context.startMs), new Date(context.endMs))
-    .filter((connection) => visibleAt(connection, context.ingestionDelayMs) <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
-    .map((connection) => {
-      const event = networkEvent(connection);
+    .map((connection) => ({ connection, ingested: visibleAt(connection, context.ingestionDelayMs) }))
+    .filter(({ connection, ingested }) => ingested <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
+    .filter(({ connection, ingested }) => !query.covered || connection.time >= query.covered.untilMs || ingested >= query.covered.ingestedSinceMs)
+    .map(({ connection, ingested }) => {
+      const event = networkEvent(connection, ingested);
       // The join's subquery reads ProcessRollup2 events from its `start`: a process that started earlier is not found.
       // A process whose start the scenario does not know is taken to be inside any window.
       const started = connection.process.started_at;
