@@ -104,7 +104,7 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
     expect(sorted(events.map(fromEvent))).toEqual(sorted(expected));
   });
 
-  it('queries by source address and local time, oldest first, and leaves no job behind', async () => {
+  it('queries by source address and local receive time, to a look-back after the range, oldest first, and leaves no job behind', async () => {
     await restartFake({ timeZone: 'Asia/Kolkata' });
     const range = { from: new Date('2026-11-29T10:00:00.250Z'), to: new Date('2026-11-29T10:05:00.000Z') };
 
@@ -113,7 +113,8 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
     const query = fake.requests[0]?.params.query;
     expect(query).toBe(
       "( addr.src in 10.20.1.41 or addr.src in 10.20.1.42 or addr.src in 10.20.1.43 ) and " +
-        "( receive_time geq '2026/11/29 15:30:00' ) and ( receive_time leq '2026/11/29 15:34:59' )",
+        // A session of the range can be received up to the source's lag later, which lookback (10m) bounds.
+        "( receive_time geq '2026/11/29 15:30:00' ) and ( receive_time leq '2026/11/29 15:44:59' )",
     );
     expect(fake.requests[0]?.params).toMatchObject({ type: 'log', 'log-type': 'traffic', dir: 'forward', nlogs: '1000', skip: '0' });
     expect(fake.queriedAddresses()).toEqual(['10.20.1.41', '10.20.1.42', '10.20.1.43']);
@@ -123,10 +124,11 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
 
   it('pages with skip until a short page, each page one job, every session once', async () => {
     const range = around(2 * MINUTE, MINUTE);
-    // The firewall filters on whole seconds: it serves the seconds `from` and `to` fall in whole; the client trims.
+    // The firewall filters on whole seconds of receive_time, which the fake stamps as each session happens: it serves
+    // the second `from` falls in whole and everything received up to the look-back (10m) after `to`; the client trims.
     const served = scenario.connections(
       new Date(Math.floor(range.from.getTime() / 1_000) * 1_000),
-      new Date(Math.ceil(range.to.getTime() / 1_000) * 1_000),
+      new Date(Math.min(Date.now(), Math.ceil((range.to.getTime() + 10 * MINUTE) / 1_000) * 1_000)),
     ).length;
 
     const events = await connector({ page_size: 20 }).fetchConnections({ hosts: allHosts(), ...range });
@@ -134,6 +136,17 @@ describe('PAN-OS connector against the XML API log-query fake', () => {
     expectScenarioEvents(events, range);
     const skips = fake.requests.filter((request) => request.params['log-type'] === 'traffic').map((request) => request.params.skip);
     expect(skips).toEqual(Array.from({ length: Math.floor(served / 20) + 1 }, (_, page) => String(page * 20)));
+  });
+
+  it('reads a session the management plane received after the range ended, as a close does once settle has passed', async () => {
+    await restartFake({ ingestionDelayMs: 2 * MINUTE });
+    const range = { from: new Date(Date.now() - 8 * MINUTE), to: new Date(Date.now() - 3 * MINUTE) };
+
+    const events = await connector().fetchConnections({ hosts: allHosts(), ...range });
+
+    // Every session of the range is received by now; those of its last two minutes were received after its end.
+    expectScenarioEvents(events, range);
+    expect(events.some((event) => event.time >= range.to.getTime() - 2 * MINUTE)).toBe(true);
   });
 
   it('sees only hosts with an IP, and says why it cannot see the others', async () => {

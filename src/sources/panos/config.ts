@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { durationString } from '../../contracts/duration.js';
-import { SourceCommonConfigSchema, settleTime } from '../source-config.js';
+import { ingestionOverlap, SourceCommonConfigSchema, settleTime } from '../source-config.js';
 import { isTimeZone } from './zoned-time.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -25,6 +25,9 @@ export const PanosConfigSchema = SourceCommonConfigSchema.extend({
   job_timeout: durationString(1_000, 3_600_000).default('2m').describe('A log query job still running after this is finished (deleted) and the poll retried later. Default 2m.'),
   rate_limit_per_minute: z.number().int().positive().default(60).describe('Default 60. PAN-OS documents no XML API rate limit; the management plane is small, so this is conservative.'),
   settle: settleTime('5m').describe('PAN-OS writes a traffic log at session end by default (no published latency): a session must end to be seen, so 5m.'),
+  ingestion_overlap: ingestionOverlap(
+    'PAN-OS\'s `receive_time` (whole seconds, the firewall\'s clock), when the management plane received the log: the log database makes it searchable moments later, and Palo Alto publishes no bound.',
+  ),
 }).strict();
 
 export type PanosConfig = z.infer<typeof PanosConfigSchema>;

@@ -23,6 +23,7 @@ export class PanosConnector implements SourceConnector {
   readonly type = 'panos';
   readonly maxHostsPerQuery: number;
   readonly lookbackMs: number;
+  readonly ingestionOverlapMs: number;
   readonly coverageNotes =
     'PAN-OS traffic logs are firewall sessions: hosts are matched by IP only (a DHCP or VPN ' +
     'address change moves them; hosts behind another NAT device share one), there is no process, and sessions are logged ' +
@@ -37,6 +38,7 @@ export class PanosConnector implements SourceConnector {
     this.id = config.id;
     this.maxHostsPerQuery = config.max_hosts_per_query;
     this.lookbackMs = durationMs(config.lookback);
+    this.ingestionOverlapMs = durationMs(config.ingestion_overlap);
     this.logger = deps.logger;
     const timeoutMs = durationMs(config.timeout);
     const http = createSourceHttpClient({ ...sourceHttpOptions(config, deps), vendorError: panosErrorReader });
@@ -77,9 +79,20 @@ export class PanosConnector implements SourceConnector {
     });
   }
 
+  /**
+   * When the sessions of `query` can have been received: `receive_time` is when the management plane received a log,
+   * at or after the session's own time and up to the source's lag later, which `lookback` bounds (a close reads once
+   * `settle`, within it, has passed). With `covered`, from its `ingestedSince` when that is later: a session logged
+   * at or after `until` is received then or later, and one covered and received before was in the earlier read.
+   */
+  private receivedRange(query: TimeRangeQuery): { from: Date; to: Date } {
+    const since = query.covered?.ingestedSince;
+    return { from: since && since > query.from ? since : query.from, to: new Date(query.to.getTime() + this.lookbackMs) };
+  }
+
   /** One host batch's sessions, within `max_pages`. */
   private async readHosts(query: TimeRangeQuery, ips: string[], onLimit: PagedReadLimit['onLimit']): Promise<ConnectionEvent[]> {
-    const filter = buildTrafficQuery({ ips, from: query.from, to: query.to, timeZone: this.config.timezone });
+    const filter = buildTrafficQuery({ ips, ...this.receivedRange(query), timeZone: this.config.timezone });
     const { events, cut } = await this.read(filter, query, { pages: this.config.max_pages, records: Number.POSITIVE_INFINITY, onLimit });
     if (cut) this.logger.warn({ source: this.id, pages: this.config.max_pages, logs: events.length }, 'baseline larger than max_pages; the rest of it is not read');
     return events;

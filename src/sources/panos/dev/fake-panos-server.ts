@@ -203,8 +203,9 @@ export class FakePanos extends VendorFake<PanosFailure> {
     const options = { timeZone: this.timeZone, highResTimestamps: this.options.highResTimestamps ?? true };
     const entries = this.options.scenario
       .connections(new Date(from), new Date(to))
-      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
-      .map((connection) => toTrafficEntry(connection, options))
+      .map((connection) => ({ connection, received: visibleAt(connection, this.ingestionDelayMs) }))
+      .filter(({ received }) => received <= now)
+      .map(({ connection, received }) => toTrafficEntry(connection, options, received))
       .filter(({ filterable }) => matchesFilter(filter, filterable))
       .map(({ entry }) => entry);
     // The API returns the newest first unless dir=forward asks for the oldest first.

@@ -49,21 +49,23 @@ export interface EntryOptions {
 }
 
 /**
- * How the firewall would log a simulated connection: one session-end entry per connection, the pre-NAT source
+ * How the firewall would log a simulated connection, received by its management plane at `receivedMs` (whole
+ * seconds, as `receive_time` keeps them): one session-end entry per connection, the pre-NAT source
  * as `src`; a blocked attempt (the implant retrying the C2 the SOAR blocked) is a policy deny. The sequence number
  * comes from the time and the event id, so the same event always has the same (serial, seqno).
  */
-export function toTrafficEntry(connection: SimConnection, options: EntryOptions): { entry: TrafficEntry; filterable: FilterableEntry } {
+export function toTrafficEntry(connection: SimConnection, options: EntryOptions, receivedMs: number): { entry: TrafficEntry; filterable: FilterableEntry } {
   const seed = hash32(connection.id);
   const denied = connection.outcome === 'failure';
   const local = localClock(connection.time, options.timeZone).text;
+  const receiveTime = localClock(receivedMs, options.timeZone).text;
   const app = denied ? 'incomplete' : (APPS[connection.dst.port] ?? (connection.protocol === 'tcp' ? 'ssl' : 'unknown-udp'));
   const action = denied ? 'deny' : 'allow';
   const sent = denied ? 66 : 800 + (seed % 20_000);
   const received = denied ? 0 : 1_200 + (seed % 90_000);
   const entry: TrafficEntry = {
     domain: '1',
-    receive_time: local,
+    receive_time: receiveTime,
     serial: SERIAL,
     seqno: String(connection.time * 1_000 + (seed % 1_000)),
     type: 'TRAFFIC',
@@ -98,7 +100,7 @@ export function toTrafficEntry(connection: SimConnection, options: EntryOptions)
     'addr.src': connection.host.ip,
     'addr.dst': connection.dst.ip,
     'port.dst': String(connection.dst.port),
-    receive_time: local,
+    receive_time: receiveTime,
     action,
     app,
     proto: connection.protocol,
