@@ -13,6 +13,8 @@ import { ApiError } from './errors.js';
  * opening is idempotent on action_id and merges into the incident's watch; an extend or a stop records the
  * request's signature (or Idempotency-Key) as its ref, and the same ref changes the watch once.
  */
+const retried = (status: number) => status === 429 || status >= 500;
+
 export function replayGuard(redis: Redis, keys: RedisKeys, now: () => number = Date.now) {
   return async (_req: Request, res: Response, next: NextFunction) => {
     const signature = (res.locals.caller as Caller).signature;
@@ -20,9 +22,15 @@ export function replayGuard(redis: Redis, keys: RedisKeys, now: () => number = D
     const key = keys.usedSignature(signature.value);
     const ttlMs = Math.max(1_000, signature.validUntilMs - now());
     const taken = await redis.set(key, '1', 'PX', ttlMs, 'NX');
+    // Redis was slow and the deadline answered (503) while the mark was being taken: the request is over, so its
+    // handler does not run, and the mark it just took is freed for the retry.
+    if (res.headersSent) {
+      if (taken !== null && retried(res.statusCode)) await redis.del(key).catch(() => undefined);
+      return;
+    }
     if (taken === null) throw new ApiError('request.replayed', 'this signature was already used: sign each request afresh (new timestamp)');
     res.once('finish', () => {
-      if (res.statusCode === 429 || res.statusCode >= 500) redis.del(key).catch(() => undefined);
+      if (retried(res.statusCode)) redis.del(key).catch(() => undefined);
     });
     next();
   };
