@@ -3,6 +3,19 @@ import * as z from 'zod';
 import { SourcePauseSchema } from '../contracts/watch.js';
 import type { Failure } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
+import { LuaScript } from '../lib/lua-script.js';
+
+/**
+ * Deletes the fault of ARGV[1] unless it was last seen at or after ARGV[2] (ISO 8601, which orders as text): a read
+ * that worked clears only the refusals seen before it started.
+ */
+const CLEAR_OLDER = new LuaScript(`
+local raw = redis.call('hget', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local ok, fault = pcall(cjson.decode, raw)
+if ok and type(fault) == 'table' and type(fault.last_seen) == 'string' and fault.last_seen >= ARGV[2] then return 0 end
+return redis.call('hdel', KEYS[1], ARGV[1])
+`);
 
 /** A source whose polling is paused because the vendor refused us for good; cleared by the first poll that works. */
 export const SourceFaultSchema = SourcePauseSchema.extend({
@@ -48,8 +61,12 @@ export class SourceFaults {
     return fault;
   }
 
-  /** True when a fault was cleared. */
-  async clear(sourceId: string): Promise<boolean> {
-    return (await this.redis.hdel(this.keys.sourceFaults, sourceId)) > 0;
+  /**
+   * Clears the fault of a source whose read started at `readStartedAt` and worked; true when one was cleared. A fault
+   * seen at or after that start stays: it came from a read running beside this one (another shard of the same tick),
+   * and the refusal is newer than this read's proof that the credential works.
+   */
+  async clear(sourceId: string, readStartedAt: number): Promise<boolean> {
+    return Number(await CLEAR_OLDER.run(this.redis, [this.keys.sourceFaults], [sourceId, new Date(readStartedAt).toISOString()])) > 0;
   }
 }

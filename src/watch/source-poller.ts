@@ -297,13 +297,14 @@ export class SourcePoller {
   }
 
   /**
-   * A terminal failure pauses the source (its first-seen time kept); a poll that works lifts the pause; a retryable
-   * failure of a probe says nothing about the credential, so a pause stays as it was.
+   * A terminal failure pauses the source (its first-seen time kept); a poll that works lifts a pause recorded before it
+   * started (not one a shard running beside it just recorded); a retryable failure of a probe says nothing about the
+   * credential, so a pause stays as it was.
    */
   private async notePause(sourceId: string, failure: SourceError | undefined, now: number): Promise<SourcePause | undefined> {
     const { logger } = this.deps;
     if (failure === undefined) {
-      if (await this.faults.clear(sourceId)) logger.info({ source: sourceId }, 'source resumed: its poll works again');
+      if (await this.faults.clear(sourceId, now)) logger.info({ source: sourceId }, 'source resumed: its poll works again');
       return undefined;
     }
     if (failure.kind !== 'terminal') {
