@@ -50,6 +50,21 @@ describe.each(harnesses.map((harness) => [harness.type, harness] as const))('%s 
     expect(prompt.some((event) => event.time > answered - LAG_MS)).toBe(true);
   });
 
+  it('returns every event of a range that ended before the lag passed, once it has (as the close reads after settle)', async () => {
+    const blockedAt = new Date(Date.now() - 5 * 60_000);
+    const scenario = createScenario('fallback', { blockedAt, fallbackAfterMs: 30_000 });
+    const hosts: HostRef[] = scenario.hosts.map((host) => ({ hostname: host.hostname, ip: host.ip }));
+    // The range's last LAG_MS were ingested after it ended; all of it is ingested by now.
+    const range = { hosts, from: blockedAt, to: new Date(Date.now() - LAG_MS - 5_000) };
+
+    const prompt = await readAll(harness, scenario, 0, range);
+    const lagged = await readAll(harness, scenario, LAG_MS, range);
+
+    const ids = (events: readonly ConnectionEvent[]) => events.map((event) => event.id).sort();
+    expect(lagged.some((event) => event.time >= range.to.getTime() - LAG_MS)).toBe(true);
+    expect(ids(lagged)).toEqual(ids(prompt));
+  });
+
   it('of a range an earlier read covered, returns what it ingested since if it reads by ingestion time, else all of it', async () => {
     const blockedAt = new Date(Date.now() - 5 * 60_000);
     const scenario = createScenario('fallback', { blockedAt, fallbackAfterMs: 30_000 });
