@@ -68,6 +68,14 @@ export type PrevalenceStatus = z.infer<typeof PrevalenceStatusSchema>;
  * watches' baselines reference it by that id, and it stays stored while a kept read or used by an active watch.
  */
 export class PrevalenceStore {
+  /**
+   * Per source, the stored reads its list held when last listed, parsed, by id. An id is the hash of the read's
+   * content, so a parse stays right for as long as the id is listed: every watch's baseline lists the source's reads
+   * to pick one, and unpacking and checking four estate-wide tables per watch cost a worker seconds per hundred
+   * watches opened. Callers treat the reads as immutable.
+   */
+  private readonly parsedReads = new Map<string, Map<string, PrevalenceSnapshot>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -91,10 +99,18 @@ export class PrevalenceStore {
   async list(source: string): Promise<PrevalenceSnapshot[]> {
     const entries = await this.redis.lrangeBuffer(this.keys.prevalence(source), 0, -1);
     const ids = entries.filter((entry) => !isPacked(entry)).map((entry) => entry.toString('utf8'));
-    const bodies = ids.length === 0 ? [] : await this.redis.mgetBuffer(ids.map((id) => this.readKey(source, id)));
-    const byId = new Map(ids.map((id, index) => [id, bodies[index] ?? null]));
+    const parsed = this.parsedReads.get(source) ?? new Map<string, PrevalenceSnapshot>();
+    const unparsed = ids.filter((id) => !parsed.has(id));
+    const bodies = unparsed.length === 0 ? [] : await this.redis.mgetBuffer(unparsed.map((id) => this.readKey(source, id)));
+    // Only the reads listed now are kept: a read dropped from the list is not asked for by id here again.
+    const listed = new Map<string, PrevalenceSnapshot>();
+    for (const id of ids) {
+      const read = parsed.get(id) ?? parseRead(bodies[unparsed.indexOf(id)]);
+      if (read) listed.set(id, read);
+    }
+    this.parsedReads.set(source, listed);
     return entries.flatMap((entry) => {
-      const read = parseRead(isPacked(entry) ? entry : byId.get(entry.toString('utf8')));
+      const read = isPacked(entry) ? parseRead(entry) : listed.get(entry.toString('utf8'));
       return read ? [read] : [];
     });
   }

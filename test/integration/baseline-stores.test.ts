@@ -13,6 +13,7 @@ import type { PrevalenceQuery, SourceConnector } from '../../src/sources/types.j
 import type { PrevalenceSnapshot } from '../../src/contracts/prevalence.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -167,6 +168,45 @@ describe('baseline stores in Redis', () => {
       last_error_at: '2026-11-29T09:00:00.000Z',
       last_error: 'mde-prod: HTTP 503',
     });
+  });
+
+  it('fetches and unpacks each stored prevalence read once: later lists of the source fetch only the reads added since', async () => {
+    const store = new PrevalenceStore(redis, keys);
+    const source = 'elastic-once';
+    const read = (to: number, hosts: number) => ({ ...snapshot(to, hosts), source });
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    const fetched: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'mget' && args.some((arg) => arg.includes(`:source:${source}:`))) fetched.push(args.slice(1));
+      if (args[0]?.toLowerCase() === 'get' && args[1] === `{${prefix}}:marker`) fetched.push(['marker']);
+    });
+    // The monitor's view is in step once it has seen a marker sent after the commands of interest.
+    const inStep = async () => {
+      const before = fetched.length;
+      await redis.get(`{${prefix}}:marker`);
+      await waitFor(async () => fetched.slice(before).some(([first]) => first === 'marker'), { what: 'the monitor to catch up' });
+      const seen = fetched.filter(([first]) => first !== 'marker');
+      fetched.length = 0;
+      return seen;
+    };
+    try {
+      await store.save(read(BLOCK - 2 * DAY, 200));
+      await store.save(read(BLOCK - DAY, 300));
+      await inStep();
+
+      expect((await store.list(source)).map((listed) => listed.host_count)).toEqual([300, 200]);
+      expect((await inStep()).map((keysFetched) => keysFetched.length)).toEqual([2]);
+      expect((await store.forBlock(source, BLOCK, 3 * DAY))?.host_count).toBe(300);
+      expect(await inStep()).toEqual([]);
+
+      await store.save(read(BLOCK - HOUR, 400));
+      await inStep();
+      expect((await store.list(source)).map((listed) => listed.host_count)).toEqual([400, 300, 200]);
+      expect((await inStep()).map((keysFetched) => keysFetched.length)).toEqual([1]);
+      expect((await store.forBlock(source, BLOCK, 3 * DAY))?.destinations).toEqual([{ destination: 'login.microsoftonline.com', hosts: 400 }]);
+    } finally {
+      monitor.disconnect();
+    }
   });
 
   it('a source whose aggregate fails leaves the watch its own prevalence, says why, and records the failure', async () => {
