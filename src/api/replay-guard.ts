@@ -4,6 +4,9 @@ import type { RedisKeys } from '../lib/keys.js';
 import type { Caller } from './auth.js';
 import { ApiError } from './errors.js';
 
+/** An answer a SOAR retries, often with the headers it signed. */
+const retried = (status: number) => status === 429 || status >= 500;
+
 /**
  * Refuses a signature accepted before: a captured signed request cannot be sent again while its timestamp is inside
  * the window. The mark is taken before the handler runs, so two copies sent at once cannot both pass.
@@ -13,8 +16,6 @@ import { ApiError } from './errors.js';
  * opening is idempotent on action_id and merges into the incident's watch; an extend or a stop records the
  * request's signature (or Idempotency-Key) as its ref, and the same ref changes the watch once.
  */
-const retried = (status: number) => status === 429 || status >= 500;
-
 export function replayGuard(redis: Redis, keys: RedisKeys, now: () => number = Date.now) {
   return async (_req: Request, res: Response, next: NextFunction) => {
     const signature = (res.locals.caller as Caller).signature;
