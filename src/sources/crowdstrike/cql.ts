@@ -100,14 +100,15 @@ export interface ConnectionsQuery {
 /**
  * One page: the `pageSize` oldest network events of the job's time range (`head()` keeps the oldest). The next
  * page's job starts at the last event's millisecond and leaves out the ids already read at that millisecond. With
- * `covered`, events before its `until` come only when LogScale ingested them (`@ingesttimestamp`, epoch ms, on every
- * event) at or after its `ingestedSince`.
+ * `covered`, events before its `until` come only when LogScale ingested them (`@ingesttimestamp`, epoch ms, which
+ * LogScale sets on every event) at or after its `ingestedSince`.
  */
 export function buildConnectionsQuery(query: ConnectionsQuery): string {
   const lines = networkEvents(query.aids);
   if (query.covered) {
     const { until, ingestedSince } = query.covered;
-    lines.push(`| (@timestamp >= ${cqlInteger(until.getTime())} or @ingesttimestamp >= ${cqlInteger(ingestedSince.getTime())})`);
+    // LogScale fails a comparison on a field the event lacks: an event without an ingest time is always read.
+    lines.push(`| (@timestamp >= ${cqlInteger(until.getTime())} or @ingesttimestamp >= ${cqlInteger(ingestedSince.getTime())} or not (@ingesttimestamp = *))`);
   }
   if (query.excludeIds.length > 0) lines.push(`| !in(field="@id", values=${list(query.excludeIds.map(eventIdLiteral))})`);
   lines.push(processJoin(query.aids, query.process), `| head(limit=${cqlInteger(query.pageSize)})`);

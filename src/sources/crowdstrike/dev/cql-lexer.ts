@@ -1,7 +1,7 @@
 /**
  * A tokenizer for the subset of LogScale's query language (CQL) the fake understands: double-quoted strings with
  * backslash escapes, field names (`aid`, `@timestamp`, `#event_simpleName`), integers, punctuation and the ordering
- * comparisons (`<`, `<=`, `>`, `>=`). Regex literals, comments and single-quoted strings are refused.
+ * comparisons (`<`, `<=`, `>`, `>=`), and `*` as the value that matches any (`field = *`). Regex literals, comments and single-quoted strings are refused.
  */
 
 export type TokenKind = 'name' | 'string' | 'number' | 'punct';
@@ -18,7 +18,7 @@ export class CqlSyntaxError extends Error {
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n', r: '\r', t: '\t' };
-const PUNCTUATION = ['|', '(', ')', '[', ']', '{', '}', ',', '=', '!'];
+const PUNCTUATION = ['|', '(', ')', '[', ']', '{', '}', ',', '=', '!', '*'];
 const COMPARISONS = ['<=', '>=', '<', '>'];
 const NAME_START = /[A-Za-z_@#]/;
 const NAME_PART = /[A-Za-z0-9_.@#]/;

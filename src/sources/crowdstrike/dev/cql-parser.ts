@@ -4,6 +4,8 @@ export type Value =
   | { kind: 'string'; value: string }
   | { kind: 'number'; value: number }
   | { kind: 'name'; name: string }
+  /** `*`: any value, so `field = *` holds when the event has the field. */
+  | { kind: 'any' }
   | { kind: 'array'; items: Value[] }
   | { kind: 'query'; stages: Filter[] }
   | { kind: 'call'; call: Call };
@@ -142,6 +144,10 @@ class Parser {
     if (token.kind === 'name') {
       this.position += 1;
       return this.isPunct('(') ? { kind: 'call', call: this.call(token.value) } : { kind: 'name', name: token.value };
+    }
+    if (this.isPunct('*')) {
+      this.position += 1;
+      return { kind: 'any' };
     }
     if (this.isPunct('[')) {
       this.position += 1;

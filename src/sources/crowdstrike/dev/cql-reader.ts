@@ -97,12 +97,15 @@ function readJoin(filter: Filter | undefined): ProcessJoin {
   };
 }
 
-/** `(@timestamp >= U or @ingesttimestamp >= S)` */
+const COVERED_SHAPE = 'expected (@timestamp >= N or @ingesttimestamp >= N or not (@ingesttimestamp = *))';
+
+/** `(@timestamp >= U or @ingesttimestamp >= S or not (@ingesttimestamp = *))` */
 function readCovered(filter: Filter): CoveredFilter {
-  const [timestamp, ingested, ...extra] = filter.kind === 'or' ? filter.terms : [];
+  const [timestamp, ingested, unstamped, ...extra] = filter.kind === 'or' ? filter.terms : [];
   const bound = (term: Filter | undefined, field: string) =>
-    term?.kind === 'compare' && term.field === field && term.operator === '>=' ? term.value : reject('expected (@timestamp >= N or @ingesttimestamp >= N)');
-  if (extra.length > 0) reject('expected (@timestamp >= N or @ingesttimestamp >= N)');
+    term?.kind === 'compare' && term.field === field && term.operator === '>=' ? term.value : reject(COVERED_SHAPE);
+  const absent = unstamped?.kind === 'not' && unstamped.inner.kind === 'field' && unstamped.inner.field === '@ingesttimestamp' && unstamped.inner.value.kind === 'any';
+  if (!absent || extra.length > 0) reject(COVERED_SHAPE);
   return { untilMs: bound(timestamp, '@timestamp'), ingestedSinceMs: bound(ingested, '@ingesttimestamp') };
 }
 

@@ -25,6 +25,8 @@ export interface FakeCrowdstrikeOptions {
   repository?: string;
   /** Telemetry latency: an event is searchable once now >= time + delay. Default 0. */
   ingestionDelayMs?: number;
+  /** Whether events carry `@ingesttimestamp`, as LogScale sets it on every event. False plays one without. Default true. */
+  stampsIngested?: boolean;
   /** Polls a query job answers `done: false` before it is done. Default 1. */
   pollsBeforeDone?: number;
   /** The cluster's MAX_JOIN_LIMIT: a `join(limit=)` above it is refused. Default 200,000, LogScale's. */
@@ -233,7 +235,7 @@ export class FakeCrowdstrike extends VendorFake<FakeFailure> {
     job.polls += 1;
     const done = job.polls > (this.options.pollsBeforeDone ?? 1);
     const events = done
-      ? runJob(job.query, { scenario: this.options.scenario, startMs: job.startMs, endMs: job.endMs, nowMs: this.now(), ingestionDelayMs: this.ingestionDelayMs })
+      ? runJob(job.query, { scenario: this.options.scenario, startMs: job.startMs, endMs: job.endMs, nowMs: this.now(), ingestionDelayMs: this.ingestionDelayMs, stampsIngested: this.options.stampsIngested ?? true })
       : [];
     record.status = 200;
     res.json({

@@ -39,12 +39,12 @@ const uuidOf = (seed: string): string => {
 export type FalconEvent = Record<string, string | number>;
 
 /** The `NetworkConnectIP4` event a sensor would send for a simulated connection, as LogScale returns it, ingested at `ingestedMs`. */
-export function networkEvent(connection: SimConnection, ingestedMs: number): FalconEvent {
+export function networkEvent(connection: SimConnection, ingestedMs: number | undefined): FalconEvent {
   const seed = hash32(connection.id);
   return {
     '@id': `sim_${seed.toString(36)}_${connection.time.toString(36)}`,
     '@timestamp': connection.time,
-    '@ingesttimestamp': String(ingestedMs),
+    ...(ingestedMs === undefined ? {} : { '@ingesttimestamp': String(ingestedMs) }),
     '#event_simpleName': 'NetworkConnectIP4',
     event_simpleName: 'NetworkConnectIP4',
     '#repo': 'base_sensor',

@@ -11,6 +11,8 @@ export interface JobContext {
   /** An event is only searchable once now >= time + delay. */
   nowMs: number;
   ingestionDelayMs: number;
+  /** Whether events carry `@ingesttimestamp`. */
+  stampsIngested: boolean;
 }
 
 const compare = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -24,9 +26,9 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
     .connections(new Date(context.startMs), new Date(context.endMs))
     .map((connection) => ({ connection, ingested: visibleAt(connection, context.ingestionDelayMs) }))
     .filter(({ connection, ingested }) => ingested <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
-    .filter(({ connection, ingested }) => !query.covered || connection.time >= query.covered.untilMs || ingested >= query.covered.ingestedSinceMs)
+    .filter(({ connection, ingested }) => !query.covered || !context.stampsIngested || connection.time >= query.covered.untilMs || ingested >= query.covered.ingestedSinceMs)
     .map(({ connection, ingested }) => {
-      const event = networkEvent(connection, ingested);
+      const event = networkEvent(connection, context.stampsIngested ? ingested : undefined);
       // The join's subquery reads ProcessRollup2 events from its `start`: a process that started earlier is not found.
       // A process whose start the scenario does not know is taken to be inside any window.
       const started = connection.process.started_at;
