@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { PollPaceSchema, type PollPace } from '../contracts/watch.js';
 import type { RedisKeys } from '../lib/keys.js';
+import { readNow, type BatchedReads } from './batched-reads.js';
 
 /** Per source, how much slower than asked its polls run to stay within its request budget (absent: as asked). */
 export class PollPaceStore {
@@ -10,8 +11,15 @@ export class PollPaceStore {
   ) {}
 
   async get(sourceId: string): Promise<PollPace | undefined> {
-    const raw = await this.redis.hget(this.keys.pollPaces, sourceId);
-    return raw === null ? undefined : PollPaceSchema.parse(JSON.parse(raw));
+    return readNow(this.redis, (batch) => this.read(batch, sourceId));
+  }
+
+  /** `get` as part of a batch of reads. */
+  read(batch: BatchedReads, sourceId: string): () => PollPace | undefined {
+    return batch.add(
+      (pipeline) => pipeline.hget(this.keys.pollPaces, sourceId),
+      ([raw]) => (typeof raw === 'string' ? PollPaceSchema.parse(JSON.parse(raw)) : undefined),
+    );
   }
 
   /** Records the pace (keeping when the source first became slower than asked), or clears it when `pace` is undefined. */

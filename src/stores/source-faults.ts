@@ -4,6 +4,7 @@ import { SourcePauseSchema } from '../contracts/watch.js';
 import type { Failure } from '../lib/failure.js';
 import type { RedisKeys } from '../lib/keys.js';
 import { LuaScript } from '../lib/lua-script.js';
+import { readNow, type BatchedReads } from './batched-reads.js';
 
 /**
  * Deletes the fault of ARGV[1] unless it was last seen at or after ARGV[2] (ISO 8601, which orders as text): a read
@@ -34,8 +35,15 @@ export class SourceFaults {
   ) {}
 
   async get(sourceId: string): Promise<SourceFault | undefined> {
-    const raw = await this.redis.hget(this.keys.sourceFaults, sourceId);
-    return raw === null ? undefined : SourceFaultSchema.parse(JSON.parse(raw));
+    return readNow(this.redis, (batch) => this.read(batch, sourceId));
+  }
+
+  /** `get` as part of a batch of reads. */
+  read(batch: BatchedReads, sourceId: string): () => SourceFault | undefined {
+    return batch.add(
+      (pipeline) => pipeline.hget(this.keys.sourceFaults, sourceId),
+      ([raw]) => (typeof raw === 'string' ? SourceFaultSchema.parse(JSON.parse(raw)) : undefined),
+    );
   }
 
   async all(): Promise<SourceFault[]> {

@@ -14,6 +14,7 @@ import { packJson, unpackJson } from '../lib/packed-json.js';
 import { withLock } from '../lib/lock.js';
 import type { DecodedMemo } from './decoded-memo.js';
 import { PrevalenceStore } from './prevalence-store.js';
+import { readNow, type BatchedReads } from './batched-reads.js';
 import { addToListIndexes } from './watch-list.js';
 
 export type WatchFilter = 'active' | 'closed' | 'all';
@@ -62,11 +63,20 @@ export class WatchStore {
   /** The watches of `ids` that exist. With `memo`, unchanged records are not decoded again (and come frozen). */
   async getMany(ids: readonly string[], memo?: DecodedMemo<Watch>): Promise<Watch[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mgetBuffer(ids.map((id) => this.keys.watch(id)));
-    return values.flatMap((stored, index) => {
-      if (stored === null) return [];
-      return [memo ? memo.decode(ids[index] as string, stored, decodeWatch) : decodeWatch(stored)];
-    });
+    return readNow(this.redis, (batch) => this.readMany(batch, ids, memo));
+  }
+
+  /** `getMany` as part of a batch of reads. */
+  readMany(batch: BatchedReads, ids: readonly string[], memo?: DecodedMemo<Watch>): () => Watch[] {
+    if (ids.length === 0) return () => [];
+    return batch.add(
+      (pipeline) => pipeline.mgetBuffer(ids.map((id) => this.keys.watch(id))),
+      ([values]) =>
+        (values as (Buffer | null)[]).flatMap((stored, index) => {
+          if (stored === null) return [];
+          return [memo ? memo.decode(ids[index] as string, stored, decodeWatch) : decodeWatch(stored)];
+        }),
+    );
   }
 
   /**
@@ -145,15 +155,22 @@ export class WatchStore {
   /** `sourceId`'s health on each of `ids`, in one round trip. With `memo`, unchanged records are not decoded again (and come frozen). */
   async sourceHealthOfMany(ids: readonly string[], sourceId: string, memo?: DecodedMemo<SourceHealth>): Promise<(SourceHealth | undefined)[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetBuffer(this.keys.sourceHealth(id), sourceId);
-    const replies = (await pipeline.exec()) ?? [];
-    return ids.map((id, index) => {
-      const [error, stored] = replies[index] ?? [new Error('no reply')];
-      if (error) throw error;
-      if (!(stored instanceof Buffer)) return undefined;
-      return memo ? memo.decode(`${id}|${sourceId}`, stored, decodeHealth) : decodeHealth(stored);
-    });
+    return readNow(this.redis, (batch) => this.readSourceHealthOfMany(batch, ids, sourceId, memo));
+  }
+
+  /** `sourceHealthOfMany` as part of a batch of reads. */
+  readSourceHealthOfMany(batch: BatchedReads, ids: readonly string[], sourceId: string, memo?: DecodedMemo<SourceHealth>): () => (SourceHealth | undefined)[] {
+    return batch.add(
+      (pipeline) => {
+        for (const id of ids) pipeline.hgetBuffer(this.keys.sourceHealth(id), sourceId);
+      },
+      (replies) =>
+        ids.map((id, index) => {
+          const stored = replies[index];
+          if (!(stored instanceof Buffer)) return undefined;
+          return memo ? memo.decode(`${id}|${sourceId}`, stored, decodeHealth) : decodeHealth(stored);
+        }),
+    );
   }
 
   async saveSourceHealth(id: string, health: SourceHealth): Promise<void> {

@@ -20,7 +20,8 @@ import { closeGap, emptyHealth, HEALTH_REFRESH_POLLS, healthNeedsRecording, reco
 import { hostKey, primaryIdentifier } from '../contracts/host-identity.js';
 import { quietHosts } from '../rules/quiet-hosts.js';
 import { RedisBeaconHistory } from '../stores/redis-beacon-history.js';
-import { SourceFaults } from '../stores/source-faults.js';
+import { SourceFaults, type SourceFault } from '../stores/source-faults.js';
+import { BatchedReads } from '../stores/batched-reads.js';
 import { PollPaceStore } from '../stores/poll-pace-store.js';
 import type { HeardTimeline } from '../stores/heard-timeline.js';
 import type { WatchStore } from '../stores/watch-store.js';
@@ -151,8 +152,8 @@ export class SourcePoller {
     const { deps } = this;
     const connector = deps.connectors.get(sourceId);
     if (!connector) return { outcome: 'idle', shards: [] };
-    if (await this.isPaused(sourceId)) return { outcome: 'paused', shards: [] };
-    const plans = await this.plans(sourceId, connector, await deps.store.watchIdsOfSource(sourceId), now);
+    const { plans, fault } = await this.pollState(sourceId, connector, await deps.store.watchIdsOfSource(sourceId), now);
+    if (pausedBy(fault)) return { outcome: 'paused', shards: [] };
     this.notePlanned(sourceId, plans);
     if (plans.length === 0) return { outcome: 'idle', shards: [] };
     return { outcome: 'polled', shards: shardsOf(plans, connector.maxHostsPerQuery) };
@@ -178,7 +179,7 @@ export class SourcePoller {
     if (!connector) return 'idle';
     const now = options.now ?? Date.now();
     const watchIds = options.onlyWatchIds ?? (await this.deps.store.watchIdsOfSource(sourceId));
-    const shards = shardsOf(await this.plans(sourceId, connector, watchIds, now), connector.maxHostsPerQuery);
+    const shards = shardsOf((await this.pollState(sourceId, connector, watchIds, now)).plans, connector.maxHostsPerQuery);
     const { outcomes } = await this.runShards(sourceId, shards, { now, waitForSourceMs: options.waitForSourceMs, all: true, final: true });
     return LOOK_OUTCOME_ORDER.find((outcome) => outcomes.includes(outcome)) ?? 'idle';
   }
@@ -199,13 +200,13 @@ export class SourcePoller {
     try {
       // Read under the watches' leases: a poll of them that paused the source a moment ago has finished by now.
       const now = options.now ?? Date.now();
-      const [paused, plans] = await Promise.all([options.skipWhilePaused ? this.isPaused(sourceId) : false, this.plans(sourceId, connector, held, now)]);
-      if (paused) return { outcome: 'paused' };
+      const state = await this.pollState(sourceId, connector, held, now);
+      if (options.skipWhilePaused && pausedBy(state.fault)) return { outcome: 'paused' };
       timer = deps.metrics.pollSeconds.startTimer({ source: sourceId });
-      const active = plans.filter((plan) => plan.hosts.length > 0);
+      const active = state.plans.filter((plan) => plan.hosts.length > 0);
       this.noteUsed(active, now);
       if (active.length === 0) return { outcome: 'idle' };
-      const failure = await this.readAndFanOut(connector, active, now, options.final === true);
+      const failure = await this.readAndFanOut(connector, active, now, options.final === true, state.pace);
       deps.metrics.polls.inc({ source: sourceId, outcome: failure ? 'failed' : 'polled' });
       return failure ? { outcome: 'failed', failure } : { outcome: 'polled' };
     } finally {
@@ -214,19 +215,30 @@ export class SourcePoller {
     }
   }
 
-  /** What each of `watchIds` still needs read from the source; closed, expired and not yet blocked watches need nothing. */
-  private async plans(sourceId: string, connector: SourceConnector, watchIds: readonly string[], now: number): Promise<WatchPlan[]> {
-    const { store } = this.deps;
-    const watches = await store.getMany(watchIds, this.watchRecords);
-    for (const watch of watches) if (watch.state === 'closed') this.detectors.forget(watch.id);
-    const polled = watches.filter((watch) => watch.state !== 'closed' && watch.sources.includes(sourceId) && Date.parse(watch.blocked_at) < now);
-    const healths = await store.sourceHealthOfMany(
-      polled.map((watch) => watch.id),
-      sourceId,
-      this.healthRecords,
-    );
-    const plans = polled.map((watch, index) => planOf(watch, healths[index] ?? emptyHealth(sourceId), connector, now));
-    return plans.filter((plan): plan is WatchPlan => plan !== undefined && plan.hosts.length > 0);
+  /**
+   * What each of `watchIds` still needs read from the source (closed, expired and not yet blocked watches need
+   * nothing), and the source's pause and pace: one round trip, the watches' health read whatever their state.
+   */
+  private async pollState(sourceId: string, connector: SourceConnector, watchIds: readonly string[], now: number): Promise<PollState> {
+    const { deps } = this;
+    const batch = new BatchedReads(deps.redis);
+    const readWatches = deps.store.readMany(batch, watchIds, this.watchRecords);
+    const readHealths = deps.store.readSourceHealthOfMany(batch, watchIds, sourceId, this.healthRecords);
+    const readFault = this.faults.read(batch, sourceId);
+    const readPace = this.paces.read(batch, sourceId);
+    await batch.send();
+    const healthOf = new Map(readHealths().map((health, index) => [watchIds[index] as string, health]));
+    const plans: WatchPlan[] = [];
+    for (const watch of readWatches()) {
+      if (watch.state === 'closed') {
+        this.detectors.forget(watch.id);
+        continue;
+      }
+      if (!watch.sources.includes(sourceId) || !(Date.parse(watch.blocked_at) < now)) continue;
+      const plan = planOf(watch, healthOf.get(watch.id) ?? emptyHealth(sourceId), connector, now);
+      if (plan !== undefined && plan.hosts.length > 0) plans.push(plan);
+    }
+    return { plans, fault: readFault(), pace: readPace() };
   }
 
   /**
@@ -261,7 +273,7 @@ export class SourcePoller {
   }
 
   /** Returns the last failure when some batch failed (its watches keep their cursor and record the gap). */
-  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number, final: boolean): Promise<SourceError | undefined> {
+  private async readAndFanOut(connector: SourceConnector, plans: WatchPlan[], now: number, final: boolean, slowed: PollPace | undefined): Promise<SourceError | undefined> {
     const events: ConnectionEvent[] = [];
     const failedHosts = new Set<string>();
     let lastError: SourceError | undefined;
@@ -275,7 +287,7 @@ export class SourcePoller {
         this.deps.logger.warn({ source: connector.id, code: lastError.code, kind: lastError.kind, err: lastError.message }, 'source poll failed');
       }
     }
-    const [paused, slowed] = await Promise.all([this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now), this.paces.get(connector.id)]);
+    const paused = await this.notePause(connector.id, failedHosts.size > 0 ? lastError : undefined, now);
 
     const detectors = await this.detectors.forAll(plans.map((plan) => plan.watch));
     const routed = routeEvents(
@@ -289,11 +301,6 @@ export class SourcePoller {
       }),
     );
     return failedHosts.size > 0 ? lastError : undefined;
-  }
-
-  private async isPaused(sourceId: string): Promise<boolean> {
-    const fault = await this.faults.get(sourceId);
-    return fault !== undefined && Date.now() < Date.parse(fault.next_probe_at);
   }
 
   /**
@@ -490,6 +497,16 @@ export class SourcePoller {
     );
   }
 }
+
+/** What a poll starts from: its watches' plans, and the source's pause and pace as they stood. */
+interface PollState {
+  plans: WatchPlan[];
+  fault: SourceFault | undefined;
+  pace: PollPace | undefined;
+}
+
+/** Whether a terminal failure pauses the source until a probe that is not due yet. */
+const pausedBy = (fault: SourceFault | undefined): boolean => fault !== undefined && Date.now() < Date.parse(fault.next_probe_at);
 
 /** What `watch` still needs read from the source whose account of it is `health`; nothing when its read is done. */
 function planOf(watch: Watch, health: SourceHealth, connector: SourceConnector, now: number): WatchPlan | undefined {
