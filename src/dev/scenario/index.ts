@@ -50,6 +50,6 @@ export function createScenario(name: ScenarioName, options: ScenarioOptions): Sc
 }
 
 export type { Scenario, ScenarioName, SimConnection, SimDestination, SimHost, SimProcess } from './types.js';
-export { visibleAt } from './types.js';
+export { searchableAt } from './types.js';
 export { BLOCKED_C2, FALLBACK_C2, DEFAULT_FALLBACK_AFTER_MS } from './fallback-flows.js';
 export { SIM_HOSTS } from './hosts.js';

@@ -52,7 +52,14 @@ export interface SimConnection {
 }
 
 /** When a fake vendor has `connection` searchable: its own ingestion time, else its time plus the fake's delay. */
-export const visibleAt = (connection: SimConnection, ingestionDelayMs: number): number => connection.ingested_at ?? connection.time + ingestionDelayMs;
+const visibleAt = (connection: SimConnection, ingestionDelayMs: number): number => connection.ingested_at ?? connection.time + ingestionDelayMs;
+
+/** The connections a fake vendor has searchable at `nowMs`, each with when it became so (its ingestion time). */
+export const searchableAt = (connections: readonly SimConnection[], ingestionDelayMs: number, nowMs: number): { connection: SimConnection; ingestedMs: number }[] =>
+  connections.flatMap((connection) => {
+    const ingestedMs = visibleAt(connection, ingestionDelayMs);
+    return ingestedMs <= nowMs ? [{ connection, ingestedMs }] : [];
+  });
 
 export type ScenarioName = 'fallback' | 'benign';
 

@@ -1,4 +1,4 @@
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { aggregate, meetsComparison, type Row } from './cql-aggregates.js';
 import type { JobQuery } from './cql-reader.js';
 import { aidOf, networkEvent, processRollup, type FalconEvent } from './falcon-data.js';
@@ -22,13 +22,11 @@ function selectedEvents(query: JobQuery, context: JobContext): FalconEvent[] {
   const aids = query.aids && new Set(query.aids.map((aid) => aid.toLowerCase()));
   const joinAids = new Set(query.join?.aids.map((aid) => aid.toLowerCase()));
   const excluded = new Set(query.kind === 'events' ? query.excludeIds : []);
-  return context.scenario
-    .connections(new Date(context.startMs), new Date(context.endMs))
-    .map((connection) => ({ connection, ingested: visibleAt(connection, context.ingestionDelayMs) }))
-    .filter(({ connection, ingested }) => ingested <= context.nowMs && (!aids || aids.has(aidOf(connection.host))))
-    .filter(({ connection, ingested }) => !query.covered || !context.stampsIngested || connection.time >= query.covered.untilMs || ingested >= query.covered.ingestedSinceMs)
-    .map(({ connection, ingested }) => {
-      const event = networkEvent(connection, context.stampsIngested ? ingested : undefined);
+  return searchableAt(context.scenario.connections(new Date(context.startMs), new Date(context.endMs)), context.ingestionDelayMs, context.nowMs)
+    .filter(({ connection }) => !aids || aids.has(aidOf(connection.host)))
+    .filter(({ connection, ingestedMs }) => !query.covered || !context.stampsIngested || connection.time >= query.covered.untilMs || ingestedMs >= query.covered.ingestedSinceMs)
+    .map(({ connection, ingestedMs }) => {
+      const event = networkEvent(connection, context.stampsIngested ? ingestedMs : undefined);
       // The join's subquery reads ProcessRollup2 events from its `start`: a process that started earlier is not found.
       // A process whose start the scenario does not know is taken to be inside any window.
       const started = connection.process.started_at;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import type { FakeFailure } from '../../../dev/vendor-failure.js';
 import { hash32 } from '../../../dev/scenario/stable-hash.js';
@@ -184,11 +184,8 @@ export class FakeElastic extends VendorFake<FakeFailure> {
     if (!range) throw new DslParsingError('the fake needs a range filter on @timestamp with gte and lt');
     const nowMs = this.now();
     // From a little earlier: a Defend disconnect is stored 1.5 s after its connection, possibly inside the range.
-    return this.options.scenario
-      .connections(new Date(range.from - 5_000), new Date(range.to))
-      .map((connection) => ({ connection, ingested: visibleAt(connection, this.ingestionDelayMs) }))
-      .filter(({ ingested }) => ingested <= nowMs)
-      .flatMap(({ connection, ingested }) => ecsDocs(connection, this.options.stampsIngested === false ? undefined : ingested))
+    return searchableAt(this.options.scenario.connections(new Date(range.from - 5_000), new Date(range.to)), this.ingestionDelayMs, nowMs)
+      .flatMap(({ connection, ingestedMs }) => ecsDocs(connection, this.options.stampsIngested === false ? undefined : ingestedMs))
       .filter((doc) => indices.includes(doc.index) && matches(doc, query));
   }
 

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { FortiFilterError, matchesFilters, parseFortiFilter, valuesOf, type FortiFilter } from './forti-filter.js';
@@ -178,10 +178,8 @@ export class FakeFortigate extends VendorFake<VendorFailure> {
     const from = lower.length > 0 ? Math.max(...lower) : now - DEFAULT_WINDOW_MS;
     const to = upper.length > 0 ? Math.min(...upper) : now;
     const options = { eventtimeUnit: this.options.eventtimeUnit ?? 'ns' };
-    return this.options.scenario
-      .connections(new Date(from), new Date(Math.max(from, to)))
-      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= now)
-      .map((connection) => toTrafficRecord(connection, options))
+    return searchableAt(this.options.scenario.connections(new Date(from), new Date(Math.max(from, to))), this.ingestionDelayMs, now)
+      .map(({ connection }) => toTrafficRecord(connection, options))
       .filter(({ filterable }) => matchesFilters(filters, filterable))
       .map(({ record }) => record)
       .reverse();

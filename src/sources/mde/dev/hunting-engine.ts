@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { runPipeline } from './kql-pipeline.js';
 import type { KqlRow } from './kql-scalar.js';
 import type { HostFilter, HuntingQuery } from './kql-reader.js';
@@ -46,11 +46,8 @@ function filteredRows(query: HuntingQuery, context: EngineContext): StoredRow[] 
   if (from >= to) return [];
   const fromMs = Number(from / TICKS_PER_MS);
   const toMs = Number((to + TICKS_PER_MS - 1n) / TICKS_PER_MS);
-  return context.scenario
-    .connections(new Date(fromMs), new Date(toMs))
-    .flatMap((connection) => {
-      const ingestedMs = visibleAt(connection, context.ingestionDelayMs);
-      if (ingestedMs > context.nowMs) return [];
+  return searchableAt(context.scenario.connections(new Date(fromMs), new Date(toMs)), context.ingestionDelayMs, context.nowMs)
+    .flatMap(({ connection, ingestedMs }) => {
       const stored = toMdeRow(connection);
       return passesCovered(query, stored.ticks, ingestedMs) ? [stored] : [];
     })

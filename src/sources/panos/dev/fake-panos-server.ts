@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { XMLBuilder } from 'fast-xml-parser';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { PanFilterError, matchesFilter, parsePanFilter, valuesOf, type PanFilter } from './panos-filter.js';
@@ -201,11 +201,8 @@ export class FakePanos extends VendorFake<PanosFailure> {
     const from = bounds.length > 0 ? Math.min(...bounds) - HOUR_MS : now - 24 * HOUR_MS;
     const to = bounds.length > 1 ? Math.max(...bounds) + HOUR_MS : now;
     const options = { timeZone: this.timeZone, highResTimestamps: this.options.highResTimestamps ?? true };
-    const entries = this.options.scenario
-      .connections(new Date(from), new Date(to))
-      .map((connection) => ({ connection, received: visibleAt(connection, this.ingestionDelayMs) }))
-      .filter(({ received }) => received <= now)
-      .map(({ connection, received }) => toTrafficEntry(connection, options, received))
+    const entries = searchableAt(this.options.scenario.connections(new Date(from), new Date(to)), this.ingestionDelayMs, now)
+      .map(({ connection, ingestedMs }) => toTrafficEntry(connection, options, ingestedMs))
       .filter(({ filterable }) => matchesFilter(filter, filterable))
       .map(({ entry }) => entry);
     // The API returns the newest first unless dir=forward asks for the oldest first.

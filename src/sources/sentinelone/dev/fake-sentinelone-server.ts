@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as z from 'zod';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import type { FakeFailure } from '../../../dev/vendor-failure.js';
 import { agentRecord, agentUuidOf, inSwaggerNames, ipConnectEvent, type DvEvent, type DvFieldNames } from './dv-data.js';
@@ -179,9 +179,8 @@ export class FakeSentinelone extends VendorFake<FakeFailure> {
     }
     const { agentNames, agentUuids, eventType, everyAgent, netEventDirection } = record.query;
     const nowMs = this.now();
-    const events = this.options.scenario
-      .connections(new Date(body.data.fromDate), new Date(Date.parse(body.data.toDate) + 1))
-      .filter((connection) => visibleAt(connection, this.ingestionDelayMs) <= nowMs)
+    const events = searchableAt(this.options.scenario.connections(new Date(body.data.fromDate), new Date(Date.parse(body.data.toDate) + 1)), this.ingestionDelayMs, nowMs)
+      .map(({ connection }) => connection)
       .filter(
         (connection) =>
           everyAgent === true ||

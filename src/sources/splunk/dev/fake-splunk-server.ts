@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { type Scenario, visibleAt } from '../../../dev/scenario/index.js';
+import { type Scenario, searchableAt } from '../../../dev/scenario/index.js';
 import { VendorFake } from '../../../dev/vendor-fake.js';
 import { answerAfterHang, type VendorFailure } from '../../../dev/vendor-failure.js';
 import { runSearch, validateCommands, type ResultRow } from './spl-engine.js';
@@ -209,11 +209,9 @@ export class FakeSplunk extends VendorFake<VendorFailure> {
     const from = Math.round(Number(earliest) * 1_000);
     const to = Math.round(Number(latest) * 1_000);
     const now = this.now();
-    const events = this.options.scenario
-      .connections(new Date(from), new Date(to))
-      .map((connection) => ({ connection, indexTime: visibleAt(connection, this.ingestionDelayMs) }))
-      .filter(({ indexTime }) => indexTime <= now)
-      .map(({ connection, indexTime }) => toSysmonEvent(connection, this.location, indexTime));
+    const events = searchableAt(this.options.scenario.connections(new Date(from), new Date(to)), this.ingestionDelayMs, now).map(({ connection, ingestedMs }) =>
+      toSysmonEvent(connection, this.location, ingestedMs),
+    );
     this.sequence += 1;
     const sid = `${Math.floor(now / 1_000)}.${this.sequence}`;
     this.jobs.set(sid, { sid, checks: 0, results: runSearch(record.commands, events), failure: this.jobFailures.shift() });
