@@ -94,19 +94,31 @@ const serverArgs = (port: number, dir: string, extra: string[] = []): string[] =
   ...extra,
 ];
 
-/** A single redis-server with the given extra arguments (e.g. ACL users), in a temporary directory. */
+/** Ports tried before a single server's start is given up: the port found free may be taken before it binds. */
+const START_ATTEMPTS = 3;
+
+/**
+ * A single redis-server with the given extra arguments (e.g. ACL users), in a temporary directory; started again on
+ * another port when it exits before answering.
+ */
 export async function startRedisServer(extra: string[], probe: RedisOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cw-redis-'));
-  const port = await freePort();
-  const server = new RedisServerProcess(port, serverArgs(port, dir, extra));
-  await server.start(probe);
-  return {
-    port,
-    async close() {
+  for (let attempt = 1; ; attempt += 1) {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-redis-'));
+    const port = await freePort();
+    const server = new RedisServerProcess(port, serverArgs(port, dir, extra));
+    const close = async () => {
       await server.kill();
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    };
+    try {
+      await server.start(probe);
+      return { port, close };
+    } catch (error) {
+      const exited = !server.running;
+      await close();
+      if (!exited || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /**

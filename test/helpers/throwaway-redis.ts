@@ -18,6 +18,9 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Ports tried before a throwaway server's start is given up. */
+const START_ATTEMPTS = 3;
+
 /**
  * A redis-server of a test's own on a loopback port: a test may kill, pause and restart it (the shared Redis of the
  * suite is never touched). Without persistence by default; with `aof`, every write is fsynced to an append-only file
@@ -34,10 +37,22 @@ export class ThrowawayRedis {
     this.dir = aof ? mkdtempSync(join(tmpdir(), 'cw-redis-aof-')) : undefined;
   }
 
+  /**
+   * On a port found free. Another process may take that port before the server binds it (any outgoing connection
+   * can be given it): a server that exits before it answers is started again on another port.
+   */
   static async start({ aof = false }: { aof?: boolean } = {}): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort(), aof);
-    await redis.start();
-    return redis;
+    for (let attempt = 1; ; attempt += 1) {
+      const redis = new ThrowawayRedis(await freePort(), aof);
+      try {
+        await redis.start();
+        return redis;
+      } catch (error) {
+        const exited = redis.process?.exitCode !== null;
+        await redis.remove();
+        if (!exited || attempt >= START_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private get persistenceArgs(): string[] {
