@@ -11,9 +11,14 @@ import { ScaleEstate } from './scale-estate.js';
 export type FakeCommand =
   | { type: 'volume'; rows: number; windowMs: number }
   | { type: 'fallback'; starts: [number, number][] }
-  | { type: 'requests' };
+  | { type: 'requests' }
+  | { type: 'cpu' };
 
-export type FakeReply = { type: 'ready'; url: string } | { type: 'done' } | { type: 'requests'; byKind: Record<string, number> };
+export type FakeReply =
+  | { type: 'ready'; url: string }
+  | { type: 'done' }
+  | { type: 'requests'; byKind: Record<string, number> }
+  | { type: 'cpu'; ms: number };
 
 export const FAKE_CREDENTIALS = { tenantId: 'scale-tenant', clientId: 'scale-client', clientSecret: 'scale-secret' };
 
@@ -54,6 +59,9 @@ process.on('message', (command: FakeCommand) => {
   } else if (command.type === 'fallback') {
     estate.fallBack(new Map(command.starts));
     send({ type: 'done' });
+  } else if (command.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ type: 'cpu', ms: (user + system) / 1_000 });
   } else {
     const byKind: Record<string, number> = {};
     for (const request of fake.requests) {
