@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { freePort } from './throwaway-redis.js';
+import { freePort, onFreePorts } from './throwaway-redis.js';
 import { patience, waitFor } from './wait.js';
 
 /** Why the machine cannot run `binaries` (e.g. to start throwaway Redis servers), or undefined when it can. */
@@ -94,31 +94,29 @@ const serverArgs = (port: number, dir: string, extra: string[] = []): string[] =
   ...extra,
 ];
 
-/** Ports tried before a single server's start is given up: the port found free may be taken before it binds. */
-const START_ATTEMPTS = 3;
+/** Whether a set of servers failed to start because one of them exited before answering (its port was taken). */
+const anyExited = (set: { processes(): readonly RedisServerProcess[] }) => set.processes().some((server) => !server.running);
 
-/**
- * A single redis-server with the given extra arguments (e.g. ACL users), in a temporary directory; started again on
- * another port when it exits before answering.
- */
+/** A single redis-server with the given extra arguments (e.g. ACL users), in a temporary directory. */
 export async function startRedisServer(extra: string[], probe: RedisOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const dir = mkdtempSync(join(tmpdir(), 'cw-redis-'));
-    const port = await freePort();
-    const server = new RedisServerProcess(port, serverArgs(port, dir, extra));
-    const close = async () => {
-      await server.kill();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    try {
-      await server.start(probe);
-      return { port, close };
-    } catch (error) {
-      const exited = !server.running;
-      await close();
-      if (!exited || attempt >= START_ATTEMPTS) throw error;
-    }
-  }
+  const single = await onFreePorts(
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cw-redis-'));
+      const port = await freePort();
+      const server = new RedisServerProcess(port, serverArgs(port, dir, extra));
+      return {
+        port,
+        processes: () => [server],
+        async close() {
+          await server.kill();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+    (started) => started.processes()[0]!.start(probe),
+    { exited: anyExited, discard: (started) => started.close() },
+  );
+  return { port: single.port, close: () => single.close() };
 }
 
 /**
@@ -133,14 +131,16 @@ export class SentinelSet {
   private constructor(private readonly dir: string) {}
 
   static async start(): Promise<SentinelSet> {
-    const set = new SentinelSet(mkdtempSync(join(tmpdir(), 'cw-sentinel-')));
-    try {
-      await set.boot();
-    } catch (error) {
-      await set.close();
-      throw error;
-    }
-    return set;
+    return onFreePorts(
+      async () => new SentinelSet(mkdtempSync(join(tmpdir(), 'cw-sentinel-'))),
+      (set) => set.boot(),
+      { exited: anyExited, discard: (set) => set.close() },
+    );
+  }
+
+  /** Every process of the set started so far. */
+  processes(): readonly RedisServerProcess[] {
+    return [...this.servers, ...this.sentinels];
   }
 
   /** REDIS_SENTINELS for the product. */
@@ -240,14 +240,16 @@ export class RedisClusterSet {
   private constructor(private readonly dir: string) {}
 
   static async start(): Promise<RedisClusterSet> {
-    const cluster = new RedisClusterSet(mkdtempSync(join(tmpdir(), 'cw-cluster-')));
-    try {
-      await cluster.boot();
-    } catch (error) {
-      await cluster.close();
-      throw error;
-    }
-    return cluster;
+    return onFreePorts(
+      async () => new RedisClusterSet(mkdtempSync(join(tmpdir(), 'cw-cluster-'))),
+      (cluster) => cluster.boot(),
+      { exited: anyExited, discard: (cluster) => cluster.close() },
+    );
+  }
+
+  /** Every node started so far. */
+  processes(): readonly RedisServerProcess[] {
+    return this.nodes;
   }
 
   /** REDIS_CLUSTER_NODES for the product: two seeds, as a deployment would give. */

@@ -18,8 +18,31 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Ports tried before a throwaway server's start is given up. */
+/** Sets of ports tried before a start is given up. */
 const START_ATTEMPTS = 3;
+
+/**
+ * Creates and boots servers on ports found free, again on fresh ports when one of them exited before answering: a
+ * port found free can be taken by another process (any outgoing connection may be given it) before its server binds
+ * it. Any other failure, or a third early exit, is thrown.
+ */
+export async function onFreePorts<T>(
+  create: () => Promise<T>,
+  boot: (created: T) => Promise<void>,
+  { exited, discard }: { exited: (created: T) => boolean; discard: (created: T) => Promise<void> },
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const created = await create();
+    try {
+      await boot(created);
+      return created;
+    } catch (error) {
+      const portTaken = exited(created);
+      await discard(created);
+      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
 
 /**
  * A redis-server of a test's own on a loopback port: a test may kill, pause and restart it (the shared Redis of the
@@ -37,22 +60,12 @@ export class ThrowawayRedis {
     this.dir = aof ? mkdtempSync(join(tmpdir(), 'cw-redis-aof-')) : undefined;
   }
 
-  /**
-   * On a port found free. Another process may take that port before the server binds it (any outgoing connection
-   * can be given it): a server that exits before it answers is started again on another port.
-   */
   static async start({ aof = false }: { aof?: boolean } = {}): Promise<ThrowawayRedis> {
-    for (let attempt = 1; ; attempt += 1) {
-      const redis = new ThrowawayRedis(await freePort(), aof);
-      try {
-        await redis.start();
-        return redis;
-      } catch (error) {
-        const exited = redis.process?.exitCode !== null;
-        await redis.remove();
-        if (!exited || attempt >= START_ATTEMPTS) throw error;
-      }
-    }
+    return onFreePorts(
+      async () => new ThrowawayRedis(await freePort(), aof),
+      (redis) => redis.start(),
+      { exited: (redis) => redis.process === undefined || redis.process.exitCode !== null, discard: (redis) => redis.remove() },
+    );
   }
 
   private get persistenceArgs(): string[] {
