@@ -1,36 +1,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SourceHealthSchema, WatchSchema, type Watch } from '../../src/contracts/watch.js';
+import { SourceHealthSchema, type Watch } from '../../src/contracts/watch.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { BatchedReads } from '../../src/stores/batched-reads.js';
 import { PollPaceStore } from '../../src/stores/poll-pace-store.js';
 import { SourceFaults } from '../../src/stores/source-faults.js';
 import { WatchStore } from '../../src/stores/watch-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { watchingRecord } from '../helpers/watch-records.js';
 
-const HOUR = 3_600_000;
 const BLOCKED_AT = Date.parse('2026-12-08T09:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString();
 
-const watchOf = (id: string): Watch =>
-  WatchSchema.parse({
-    id,
-    incident_id: `INC-${id}`,
-    blocked: [{ type: 'ip', value: '203.0.113.7' }],
-    blocked_at: iso(BLOCKED_AT),
-    hosts: [{ hostname: `WS-${id}`, baseline: 'ready' }],
-    sources: ['mde-prod'],
-    duration_ms: 2 * HOUR,
-    poll_interval_ms: 10_000,
-    baseline_ms: 7 * 24 * HOUR,
-    state: 'watching',
-    opened_by: 'test',
-    created_at: iso(BLOCKED_AT),
-    updated_at: iso(BLOCKED_AT),
-    expires_at: iso(BLOCKED_AT + 2 * HOUR),
-    action_ids: [],
-    audit: [],
-  });
+const watchOf = (id: string): Watch => watchingRecord(id, BLOCKED_AT);
 
 /** Counts the writes the client makes to its socket: one per round trip it starts. */
 function countWrites(redis: Redis): { writes: number } {

@@ -1,36 +1,18 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SourceHealthSchema, WatchSchema, type Watch } from '../../src/contracts/watch.js';
+import { SourceHealthSchema, type Watch } from '../../src/contracts/watch.js';
 import { redisKeys } from '../../src/lib/keys.js';
 import { FindingStore } from '../../src/stores/finding-store.js';
 import { WatchStore } from '../../src/stores/watch-store.js';
 import { WatchLister } from '../../src/stores/watch-list.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { watchingRecord } from '../helpers/watch-records.js';
 
 const HOUR = 3_600_000;
 const BLOCKED_AT = Date.parse('2026-12-07T09:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const watchOf = (id: string): Watch =>
-  WatchSchema.parse({
-    id,
-    incident_id: `INC-${id}`,
-    blocked: [{ type: 'ip', value: '203.0.113.7' }],
-    blocked_at: iso(BLOCKED_AT),
-    hosts: Array.from({ length: 5 }, (_, index) => ({ hostname: `MSP-WS-0024${index}`, ip: `10.40.0.24${index}`, baseline: 'ready' })),
-    sources: ['mde-prod'],
-    duration_ms: 2 * HOUR,
-    poll_interval_ms: 10_000,
-    baseline_ms: 7 * 24 * HOUR,
-    state: 'watching',
-    baseline_taken_at: iso(BLOCKED_AT + 60_000),
-    opened_by: 'test',
-    created_at: iso(BLOCKED_AT),
-    updated_at: iso(BLOCKED_AT),
-    expires_at: iso(BLOCKED_AT + 2 * HOUR),
-    action_ids: [],
-    audit: [{ at: iso(BLOCKED_AT), actor: 'test', action: 'open', detail: '5 hosts, 1 indicators' }],
-  });
+const watchOf = (id: string): Watch => watchingRecord(id, BLOCKED_AT);
 
 const health = SourceHealthSchema.parse({
   source: 'mde-prod',
