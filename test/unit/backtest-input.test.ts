@@ -80,6 +80,22 @@ describe('telemetry files are recognised by content, compressed or not', () => {
     expect(events).toHaveLength(25_004);
   });
 
+  it('reads bytes that are not UTF-8 as replacement characters, in the line they are in and at a chunk end', async () => {
+    const hostLine = (id: string, hostname: Buffer) =>
+      Buffer.concat([Buffer.from(`{"id":"${id}","source":"s","time":1,"device":{"hostname":"`), hostname, Buffer.from('"},"dst_endpoint":{"ip":"192.0.2.1"},"protocol":"tcp","direction":"outbound","outcome":"unknown"}\n')]);
+    // v1: a stray 0xFF; v2: "ö" cut after its first byte where the first 1 MiB read ends, the next read plain ASCII.
+    const first = hostLine('v1', Buffer.from([0x61, 0xff, 0x62, 0xc3, 0xb6]));
+    const head = Buffer.from('{"id":"v2","source":"s","time":1,"device":{"hostname":"');
+    const pad = Buffer.alloc((1 << 20) - first.length - head.length - 1, 0x78);
+    const cut = Buffer.concat([head, pad, Buffer.from([0xc3]), Buffer.from('"},"dst_endpoint":{"ip":"192.0.2.1"},"protocol":"tcp","direction":"outbound","outcome":"unknown"}\n')]);
+    const { events } = await read('not-utf8.jsonl', Buffer.concat([first, cut, hostLine('v3', Buffer.from('plain'))]));
+    expect(events.map((event) => [event.id, event.device.hostname])).toEqual([
+      ['v1', 'a\uFFFDbö'],
+      ['v2', `${'x'.repeat(pad.length)}\uFFFD`],
+      ['v3', 'plain'],
+    ]);
+  });
+
   it('names a file that does not exist', async () => {
     const path = join(dir, 'never-written.jsonl');
     const reading = readTelemetryFile(path, { processes: new SysmonProcesses() }, []);
