@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import { readTelemetryFile } from '../../src/backtest/input/read-file.js';
@@ -425,5 +427,30 @@ describe('the first pass finds the lines of process creations and WFP events wit
     const found = firstPassLineStarts(text, 0, text.length).map((start) => text.slice(start, text.indexOf('\n', start)));
     expect(found).toEqual([lines[0], lines[2], lines[3], lines[4], lines[5]]);
     expect(lines.map(mayMatterToFirstPass)).toEqual([true, false, true, true, true, true, false, false, false]);
+  });
+
+  it('decodes the lines it finds as the reading pass does: UTF-8 across a read chunk, UTF-16, a byte order mark, in a file, a zip member or a gzip', async () => {
+    const commandLine = 'C:\\Users\\jürgen\\下载\\grunt.exe -k 😀';
+    const created = JSON.stringify({ ...nxlogProcessCreate, CommandLine: commandLine, ParentImage: 'C:\\Users\\jürgen\\ünpack.exe' });
+    // A file-create event whose padding puts the process creation across the first 1 MiB read, its "ü" split there.
+    const head = `\uFEFF${JSON.stringify({ EventID: 11, Channel: SYSMON, Hostname: 'WORKSTATION5' })}`;
+    const fillerOf = (length: number) => JSON.stringify({ EventID: 11, Channel: SYSMON, Hostname: 'WORKSTATION5', TargetFilename: `C:\\Temp\\é${'x'.repeat(length)}` });
+    const before = Buffer.byteLength(`${head}\n${fillerOf(0)}\n${created.slice(0, created.indexOf('ü'))}`);
+    const text = [head, fillerOf((1 << 20) - 1 - before), created, JSON.stringify(nxlogConnection), ''].join('\n');
+    const utf8 = Buffer.from(text);
+    expect(utf8.indexOf(Buffer.from('ü'))).toBe((1 << 20) - 1);
+    const files: Record<string, Uint8Array> = {
+      'log.jsonl': utf8,
+      'log.zip': zipSync({ 'other.jsonl': strToU8(`${JSON.stringify({ EventID: 11, Channel: SYSMON })}\n`), 'sysmon.jsonl': utf8 }),
+      'log.jsonl.gz': gzipSync(utf8),
+      'log-utf16.jsonl': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(1), 'utf16le')]),
+    };
+    for (const [name, content] of Object.entries(files)) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      const events: ConnectionEvent[] = [];
+      for await (const event of readTelemetryFile(path, { processes: new SysmonProcesses() }, [])) events.push(event);
+      expect(events.map((event) => [event.process?.cmd_line, event.process?.parent_path]), name).toEqual([[commandLine, 'C:\\Users\\jürgen\\ünpack.exe']]);
+    }
   });
 });

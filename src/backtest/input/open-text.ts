@@ -17,10 +17,39 @@ export interface TextEntry {
    */
   readonly ending: { cut?: string };
   /**
-   * The same text again from its start, for a first pass over a log that joins records across it. Read errors end
-   * it quietly: the reading pass reports them where they are.
+   * The same text again from its start, for a first pass over a log that joins records across it, as chunks to
+   * search. Read errors end it quietly: the reading pass reports them where they are.
    */
-  reread(): AsyncIterable<string>;
+  reread(): AsyncIterable<SearchChunk>;
+}
+
+/**
+ * A chunk of an entry to search for ASCII patterns. With `bytes` (UTF-8 text), `text` is those bytes as Latin-1, one
+ * character per byte, made without decoding: an ASCII pattern matches where it does in the decoded text (no byte of
+ * a multi-byte UTF-8 character is ASCII), and a match's offsets are byte offsets, so only the lines that matter
+ * are decoded (`searchedText`). Without `bytes` (UTF-16), `text` is the decoded text.
+ */
+export interface SearchChunk {
+  text: string;
+  bytes?: Buffer;
+}
+
+const lineDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The text from `start` to `end` of a chunk to search, decoded. */
+export function searchedText(chunk: SearchChunk, start: number, end: number): string {
+  return chunk.bytes ? lineDecoder.decode(chunk.bytes.subarray(start, end)) : chunk.text.slice(start, end);
+}
+
+/** Part of a chunk to search, from `start` to `end`. */
+export function searchSlice(chunk: SearchChunk, start: number, end?: number): SearchChunk {
+  return chunk.bytes ? { text: chunk.text.slice(start, end), bytes: chunk.bytes.subarray(start, end) } : { text: chunk.text.slice(start, end) };
+}
+
+/** Two parts of an entry to search, one after the other. */
+export function searchJoin(head: SearchChunk, tail: SearchChunk): SearchChunk {
+  if (head.text === '') return tail;
+  return tail.bytes && head.bytes ? { text: head.text + tail.text, bytes: Buffer.concat([head.bytes, tail.bytes]) } : { text: head.text + tail.text };
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -44,15 +73,15 @@ export async function* openTextEntries(path: string): AsyncGenerator<TextEntry> 
     return;
   }
   const gzip = startsWith(head, GZIP_MAGIC);
-  const text = (ending: TextEntry['ending']) => {
-    const bytes = createReadStream(path, READ_CHUNK);
-    return decode(gzip ? bytes.pipe(createGunzip()) : bytes, path, ending);
+  const bytes = () => {
+    const file = createReadStream(path, READ_CHUNK);
+    return gzip ? file.pipe(createGunzip()) : file;
   };
   const ending = {};
-  yield { name: path, chunks: text(ending), ending, reread: () => quietly(text({})) };
+  yield { name: path, chunks: decode(bytes(), path, ending), ending, reread: () => quietly(searchChunks(bytes())) };
 }
 
-async function* quietly(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+async function* quietly<T>(chunks: AsyncIterable<T>): AsyncGenerator<T> {
   try {
     yield* chunks;
   } catch {
@@ -60,13 +89,11 @@ async function* quietly(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   }
 }
 
-/** The text of one zip member, inflating the archive again up to it. */
-async function* memberText(path: string, name: string): AsyncGenerator<string> {
-  for await (const entry of zipEntries(path)) {
-    if (entry.name === name) {
-      yield* entry.chunks;
-      return;
-    }
+/** The bytes of one zip member, inflating the archive again up to it. */
+async function* memberBytes(path: string, member: number): AsyncGenerator<Uint8Array> {
+  for await (const piece of zipPieces(path)) {
+    if (piece.member > member) return;
+    if (piece.member === member) yield piece.data;
   }
 }
 
@@ -121,6 +148,24 @@ async function* decode(bytes: AsyncIterable<Uint8Array | string>, name: string, 
   }
   const rest = utf16 ? utf16.decode() : utf8.decode();
   if (rest !== '') yield rest;
+}
+
+/** Bytes to chunks to search (`SearchChunk`): UTF-8 as Latin-1 without decoding, UTF-16 (by its byte order mark) decoded. */
+async function* searchChunks(bytes: AsyncIterable<Uint8Array | string>): AsyncGenerator<SearchChunk> {
+  let utf16: TextDecoder | undefined;
+  let first = true;
+  for await (const chunk of bytes) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (data.length === 0) continue;
+    if (first && data[0] === 0xff && data[1] === 0xfe) utf16 = new TextDecoder('utf-16le');
+    first = false;
+    if (utf16) {
+      const text = utf16.decode(data, { stream: true });
+      if (text !== '') yield { text };
+    } else yield { text: data.toString('latin1'), bytes: data };
+  }
+  const rest = utf16?.decode() ?? '';
+  if (rest !== '') yield { text: rest };
 }
 
 interface Piece {
@@ -196,7 +241,7 @@ async function* zipEntries(path: string): AsyncGenerator<TextEntry> {
         if (next.done && next.value === member) ending.cut = 'the zip archive ends inside this member (the file is cut off)';
       }
       const entryName = `${path}:${name}`;
-      yield { name: entryName, chunks: decode(bytes(), entryName, ending), ending, reread: () => quietly(memberText(path, entryName)) };
+      yield { name: entryName, chunks: decode(bytes(), entryName, ending), ending, reread: () => quietly(searchChunks(memberBytes(path, member))) };
       while (!next.done && next.value.member === member) next = await pieces.next();
     }
   } finally {

@@ -9,7 +9,7 @@ import { createWindowsEventReader, firstPassLineStarts, mayMatterToFirstPass, Wi
 import { createZeekConnReader } from '../readers/zeek-conn.js';
 import { UNFINISHED_LINE, type CutOff } from './cut-off.js';
 import { splitLineBatches, type Line } from './lines.js';
-import type { TextEntry } from './open-text.js';
+import { searchedText, searchJoin, searchSlice, type SearchChunk, type TextEntry } from './open-text.js';
 import { peekFirstLine } from './peek.js';
 import { documentRows, recordFormat, sniffLayout, unwrapSearchResult, type RecordFormat } from './sniff.js';
 import { zeekTsvRecords } from './zeek-tsv.js';
@@ -125,10 +125,10 @@ async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryS
 
 /**
  * The first pass over a Windows log of JSON lines: the text is searched for the event ids that matter to it, and
- * only the lines they are in are parsed.
+ * only the lines they are in are decoded and parsed.
  */
-async function indexLines(chunks: AsyncIterable<string>, log: WindowsLogIndex): Promise<void> {
-  let pending = '';
+async function indexLines(chunks: AsyncIterable<SearchChunk>, log: WindowsLogIndex): Promise<void> {
+  let pending: SearchChunk = { text: '' };
   let first = true;
   const note = (line: string) => {
     let value: unknown;
@@ -139,25 +139,31 @@ async function indexLines(chunks: AsyncIterable<string>, log: WindowsLogIndex): 
     }
     log.note(unwrapSearchResult(value));
   };
-  const noteIfItMatters = (line: string) => {
-    if (mayMatterToFirstPass(line)) note(line);
+  const noteIfItMatters = (line: SearchChunk) => {
+    if (mayMatterToFirstPass(line.text)) note(searchedText(line, 0, line.text.length));
   };
   for await (let chunk of chunks) {
-    if (first && chunk.length > 0) {
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    if (first && chunk.text.length > 0) {
+      chunk = searchSlice(chunk, byteOrderMarkLength(chunk));
       first = false;
     }
-    const firstBreak = chunk.indexOf('\n');
+    const firstBreak = chunk.text.indexOf('\n');
     if (firstBreak === -1) {
-      pending += chunk;
+      pending = searchJoin(pending, chunk);
       continue;
     }
-    noteIfItMatters(pending + chunk.slice(0, firstBreak));
-    const complete = chunk.lastIndexOf('\n') + 1;
-    for (const start of firstPassLineStarts(chunk, firstBreak + 1, complete)) note(chunk.slice(start, chunk.indexOf('\n', start)));
-    pending = chunk.slice(complete);
+    noteIfItMatters(searchJoin(pending, searchSlice(chunk, 0, firstBreak)));
+    const complete = chunk.text.lastIndexOf('\n') + 1;
+    for (const start of firstPassLineStarts(chunk.text, firstBreak + 1, complete)) note(searchedText(chunk, start, chunk.text.indexOf('\n', start)));
+    pending = searchSlice(chunk, complete);
   }
-  if (pending !== '') noteIfItMatters(pending);
+  if (pending.text !== '') noteIfItMatters(pending);
+}
+
+/** A leading byte order mark's length in the chunk: three bytes of UTF-8, or the one character UTF-16 decodes to. */
+function byteOrderMarkLength({ text, bytes }: SearchChunk): number {
+  if (bytes) return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return text.charCodeAt(0) === 0xfeff ? 1 : 0;
 }
 
 /** Records that a partial last line was dropped. */
