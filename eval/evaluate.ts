@@ -166,13 +166,13 @@ async function inputsOf(scenario: Scenario, workDir: string, entries: EntryStats
   const inputs: BacktestInput[] = [];
   for (const [index, telemetry] of scenario.telemetry().entries()) {
     if ('path' in telemetry) {
-      inputs.push({ name: telemetry.path, role: telemetry.role, batches: readTelemetryBatches(telemetry.path, { processes }, entries) });
+      inputs.push({ name: telemetry.path, role: telemetry.role, read: (sightingsBefore) => readTelemetryBatches(telemetry.path, { processes, sightingsBefore }, entries) });
     } else if (telemetry.format === 'in-memory') {
       inputs.push({ name: telemetry.name, role: telemetry.role, events: telemetry.events() });
     } else {
       const path = join(workDir, `${scenario.name}-${index}-${telemetry.name}`);
       await writeTelemetry(path, telemetry.format, telemetry.events());
-      inputs.push({ name: path, role: telemetry.role, batches: readTelemetryBatches(path, { processes }, entries) });
+      inputs.push({ name: path, role: telemetry.role, read: (sightingsBefore) => readTelemetryBatches(path, { processes, sightingsBefore }, entries) });
     }
   }
   return inputs;

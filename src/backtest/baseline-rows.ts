@@ -1,6 +1,7 @@
-import type { BaselineEntry, ConnectionEvent } from '../contracts/connection-event.js';
+import type { BaselineEntry } from '../contracts/connection-event.js';
 import type { HostMatcher } from '../contracts/host-identity.js';
 import { hostLabel } from '../contracts/host-identity.js';
+import type { Sighting } from './sighting.js';
 
 const HOUR = 3_600_000;
 
@@ -31,9 +32,9 @@ export class BaselineRows {
     return this.eventCount;
   }
 
-  add(event: ConnectionEvent): void {
+  add(event: Sighting): void {
     if (event.direction === 'inbound' || event.direction === 'listen') return;
-    const watched = this.matchHost(event);
+    const watched = this.matchHost.byRef(event.device);
     const host = watched ? hostLabel(watched) : (event.device.hostname ?? event.device.uid ?? event.device.ip);
     if (host === undefined) return;
     const process = event.process;

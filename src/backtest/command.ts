@@ -82,7 +82,7 @@ export async function backtestCommand(argv: readonly string[], io: CommandIo): P
     ].map(({ path, role }) => {
       const entries: EntryStats[] = [];
       files.push({ path, role, entries });
-      return { name: path, role, batches: readTelemetryBatches(path, { processes }, entries) };
+      return { name: path, role, read: (sightingsBefore: number) => readTelemetryBatches(path, { processes, sightingsBefore }, entries) };
     });
     const result = await runBacktest({ request, detection, defaults, inputs });
     for (const entry of files.flatMap((file) => file.entries)) {

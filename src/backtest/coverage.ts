@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../contracts/connection-event.js';
 import type { SourceHealth, WatchedHost } from '../contracts/watch.js';
+import type { Sighting } from './sighting.js';
 import { hostLabel } from '../contracts/host-identity.js';
 
 /** What one source's telemetry covers, from its events alone (an export has no poll cursor to tell). */
@@ -31,7 +32,7 @@ export class CoverageTracker {
   }
 
   /** Any event of an input, before, in or after the window. */
-  seen(event: ConnectionEvent): void {
+  seen(event: Sighting): void {
     const span = this.spanOf(event.source, event.time);
     span.events += 1;
     span.first = Math.min(span.first, event.time);

@@ -3,14 +3,16 @@ import type { HostMatcher } from '../contracts/host-identity.js';
 import type { WatchedHost } from '../contracts/watch.js';
 import type { BaselineRows } from './baseline-rows.js';
 import type { CoverageTracker } from './coverage.js';
+import { isWholeEvent, type ReadConnection } from './sighting.js';
 
 /**
  * Events of one input, one at a time or in batches as a file reader hands them on: `events` inputs are split at
- * `blocked_at`; `baseline` inputs are history, whatever their time.
+ * `blocked_at`; `baseline` inputs are history, whatever their time. `read` starts a reader that may give only the
+ * sightings of records before the time it is given, which the split only folds into the baseline.
  */
 export type BacktestInput = { name: string; role: 'events' | 'baseline' } & (
   | { events: AsyncIterable<ConnectionEvent> | Iterable<ConnectionEvent> }
-  | { batches: AsyncIterable<readonly ConnectionEvent[]> }
+  | { read: (sightingsBefore: number) => AsyncIterable<readonly ReadConnection[]> }
 );
 
 /** A window event of a watched host. */
@@ -36,9 +38,9 @@ export interface SplitTelemetry {
   afterEnd: number;
 }
 
-async function* batchesOf(input: BacktestInput): AsyncGenerator<readonly ConnectionEvent[]> {
-  if ('batches' in input) {
-    yield* input.batches;
+async function* batchesOf(input: BacktestInput, blockedAt: number): AsyncGenerator<readonly ReadConnection[]> {
+  if ('read' in input) {
+    yield* input.read(input.role === 'baseline' ? Number.POSITIVE_INFINITY : blockedAt);
     return;
   }
   for await (const event of input.events) yield [event];
@@ -60,7 +62,7 @@ export async function splitTelemetry(
   const sources = new Set<string>();
   const split: SplitTelemetry = { watched: [], windowEvents: 0, otherHosts: 0, sources: [], eventsRead: 0, duplicates: 0, beforeBaseline: 0, afterEnd: 0 };
   for (const input of inputs) {
-    for await (const events of batchesOf(input)) {
+    for await (const events of batchesOf(input, bounds.blockedAt)) {
       split.eventsRead += events.length;
       for (const event of events) {
         if (input.role === 'baseline') {
@@ -75,6 +77,7 @@ export async function splitTelemetry(
         } else if (event.time >= bounds.windowEnd) {
           split.afterEnd += 1;
         } else {
+          if (!isWholeEvent(event)) throw new Error(`${input.name}: a reader gave only the sighting of an event in the window`);
           const key = `${event.source}\u0000${event.id}`;
           if (seen.has(key)) {
             split.duplicates += 1;

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '../../src/contracts/connection-event.js';
 import type { EntryStats } from '../../src/backtest/input/read-entry.js';
 import { readTelemetryBatches } from '../../src/backtest/input/read-file.js';
+import { isWholeEvent } from '../../src/backtest/sighting.js';
 import { utcTime } from '../../src/backtest/readers/fields.js';
 import { SysmonProcesses } from '../../src/backtest/readers/sysmon-processes.js';
 import { readTelemetryFixture } from '../helpers/telemetry-files.js';
@@ -62,7 +63,7 @@ describe('Windows logs read in two passes', () => {
     writeFileSync(path, [...lines, processCreate('{a}', 'updater.exe --long')].join('\n'));
     const stats: EntryStats[] = [];
     const batches: ConnectionEvent[][] = [];
-    for await (const batch of readTelemetryBatches(path, { processes: new SysmonProcesses() }, stats)) batches.push(batch);
+    for await (const batch of readTelemetryBatches(path, { processes: new SysmonProcesses() }, stats)) batches.push(batch.filter(isWholeEvent));
     expect(batches.length).toBeGreaterThan(1);
     expect(batches.flat()).toHaveLength(20_000);
     expect(new Set(commandLines(batches.flat()))).toEqual(new Set(['updater.exe --long']));

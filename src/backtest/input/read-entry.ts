@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse';
-import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { InputError } from '../input-error.js';
+import type { ReadConnection } from '../sighting.js';
 import { createConnectionEventReader } from '../readers/connection-events.js';
 import { createMdeNetworkEventReader } from '../readers/mde-network-events.js';
 import type { RecordReader } from '../readers/record-reader.js';
@@ -30,6 +30,11 @@ export interface EntryStats {
 
 export interface ReadContext {
   processes: SysmonProcesses;
+  /**
+   * Records before this time (epoch ms) may be read as sightings only (`Sighting`): what a backtest folds into the
+   * baseline needs no more. Unset, every record is read whole.
+   */
+  sightingsBefore?: number;
 }
 
 /** The reader of a format; a Windows log's needs the first pass over it (`index`). */
@@ -40,10 +45,10 @@ async function readerFor(format: RecordFormat, context: ReadContext, index: (log
     case 'windows-events': {
       const log = new WindowsLogIndex(context.processes);
       await index(log);
-      return createWindowsEventReader(context.processes, log);
+      return createWindowsEventReader(context.processes, log, context.sightingsBefore);
     }
     case 'mde-network-events':
-      return createMdeNetworkEventReader();
+      return createMdeNetworkEventReader(context.sightingsBefore);
     case 'zeek-conn':
       return createZeekConnReader();
   }
@@ -58,12 +63,12 @@ const BATCH = 128;
 
 /** Counts the records read and what the reader made of them, and hands the events on in batches of `BATCH`. */
 class EventBatches {
-  private events: ConnectionEvent[] = [];
+  private events: ReadConnection[] = [];
 
   constructor(private readonly stats: EntryStats) {}
 
   /** One record read, with its event if it made one: a full batch once one is ready. */
-  add(event: ConnectionEvent | undefined): ConnectionEvent[] | undefined {
+  add(event: ReadConnection | undefined): ReadConnection[] | undefined {
     this.stats.records += 1;
     if (event === undefined) return undefined;
     this.stats.events += 1;
@@ -72,7 +77,7 @@ class EventBatches {
   }
 
   /** The events not handed on yet, if any. */
-  rest(): ConnectionEvent[] | undefined {
+  rest(): ReadConnection[] | undefined {
     if (this.events.length === 0) return undefined;
     const batch = this.events;
     this.events = [];
@@ -85,7 +90,7 @@ class EventBatches {
  * its end gives what was read before the cut, and `stats.cut_off` says what was lost; when nothing before the cut
  * could be read, the cut is recorded for `readTelemetryFile` to refuse the file, unless another entry of it reads.
  */
-export async function* readEntry(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent[]> {
+export async function* readEntry(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ReadConnection[]> {
   try {
     yield* readLayout(entry, context, stats);
   } catch (error) {
@@ -96,7 +101,7 @@ export async function* readEntry(entry: TextEntry, context: ReadContext, stats: 
   if (entry.ending.cut !== undefined) stats.cut_off ??= { reason: entry.ending.cut };
 }
 
-async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ConnectionEvent[]> {
+async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryStats): AsyncGenerator<ReadConnection[]> {
   const peeked = await peekFirstLine(entry.chunks);
   if (peeked.firstLine === undefined) {
     stats.format = 'empty';
@@ -115,7 +120,7 @@ async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryS
       return;
     case 'csv':
       stats.format = 'mde-network-events (CSV)';
-      yield* csvRows(entry, peeked.chunks, delimiterOf(peeked.firstLine), createMdeNetworkEventReader(), stats);
+      yield* csvRows(entry, peeked.chunks, delimiterOf(peeked.firstLine), createMdeNetworkEventReader(context.sightingsBefore), stats);
       return;
     case 'zeek-tsv':
       stats.format = 'zeek-conn (TSV)';

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { InputError } from '../input-error.js';
+import { isWholeEvent, type ReadConnection } from '../sighting.js';
 import { openTextEntries } from './open-text.js';
 import { readEntry, type EntryStats, type ReadContext } from './read-entry.js';
 
@@ -8,7 +9,7 @@ import { readEntry, type EntryStats, type ReadContext } from './read-entry.js';
  * per entry is appended. A file cut off at its end is read up to the cut; it is refused only when nothing before
  * the cut could be read.
  */
-export async function* readTelemetryBatches(path: string, context: ReadContext, stats: EntryStats[]): AsyncGenerator<ConnectionEvent[]> {
+export async function* readTelemetryBatches(path: string, context: ReadContext, stats: EntryStats[]): AsyncGenerator<ReadConnection[]> {
   const ofFile: EntryStats[] = [];
   for await (const entry of openTextEntries(path)) {
     const entryStats: EntryStats = { entry: entry.name, format: 'unknown', records: 0, events: 0, skipped: 0 };
@@ -22,7 +23,12 @@ export async function* readTelemetryBatches(path: string, context: ReadContext, 
   }
 }
 
-/** The events of `readTelemetryBatches`, one at a time. */
-export async function* readTelemetryFile(path: string, context: ReadContext, stats: EntryStats[]): AsyncGenerator<ConnectionEvent> {
-  for await (const events of readTelemetryBatches(path, context, stats)) yield* events;
+/** The events of `readTelemetryBatches`, one at a time, every record read whole. */
+export async function* readTelemetryFile(path: string, context: Omit<ReadContext, 'sightingsBefore'>, stats: EntryStats[]): AsyncGenerator<ConnectionEvent> {
+  for await (const events of readTelemetryBatches(path, context, stats)) {
+    for (const event of events) {
+      if (!isWholeEvent(event)) throw new Error(`${path}: a reader gave a sighting though none was asked for`);
+      yield event;
+    }
+  }
 }

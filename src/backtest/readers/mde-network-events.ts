@@ -2,6 +2,7 @@ import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeProtocol, remoteHost } from '../../sources/mde/parse.js';
 import { displayedTime, fileName, integer, isRecord, port, present, text, utcTime, type Fields } from './fields.js';
 import { positionId, recordError, type RecordPosition, type RecordReader } from './record-reader.js';
+import type { ReadConnection } from '../sighting.js';
 
 export const MDE_SOURCE = 'mde';
 
@@ -39,7 +40,7 @@ function imagePath(folder: string | undefined, name: string | undefined): string
  * older API's `Results`, a plain array, JSON lines) or the portal's CSV export: the same columns either way, with
  * numbers as JSON numbers or as text.
  */
-export function createMdeNetworkEventReader(): RecordReader {
+export function createMdeNetworkEventReader(sightingsBefore = Number.NEGATIVE_INFINITY): RecordReader {
   let skipped = 0;
   const columnError = (at: RecordPosition, column: string, problem: string) => recordError(at, `${column}: ${problem}`);
 
@@ -53,7 +54,7 @@ export function createMdeNetworkEventReader(): RecordReader {
     get skipped() {
       return skipped;
     },
-    read(record, at): ConnectionEvent | undefined {
+    read(record, at): ReadConnection | undefined {
       if (!isRecord(record)) throw recordError(at, 'not a JSON object');
       const action = text(record.ActionType);
       const disposition = action === undefined ? undefined : ACTIONS.get(action);
@@ -70,28 +71,36 @@ export function createMdeNetworkEventReader(): RecordReader {
       const deviceId = text(record.DeviceId);
       if (deviceName === undefined && deviceId === undefined) throw columnError(at, 'DeviceName', 'missing (and no DeviceId)');
       const localIp = text(record.LocalIP);
-      const remoteIp = text(record.RemoteIP);
       const remotePort = number(record, 'RemotePort', at, port);
+      // Checked for every record, sighting or not: a bad number is refused wherever it is.
       const localPort = number(record, 'LocalPort', at, port);
       const pid = number(record, 'InitiatingProcessId', at, integer);
       const name = text(record.InitiatingProcessFileName);
       const path = imagePath(text(record.InitiatingProcessFolderPath), name);
+      const sha1 = text(record.InitiatingProcessSHA1);
+      const protocol = normalizeProtocol(text(record.Protocol));
+      const device = present({ hostname: deviceName, uid: deviceId, ip: localIp });
+      const dst = present({
+        ip: text(record.RemoteIP),
+        port: protocol.startsWith('icmp') ? undefined : remotePort,
+        hostname: remoteHost(text(record.RemoteUrl)),
+      });
+      if (time < sightingsBefore) return { source: MDE_SOURCE, time, device, process: present({ name, path, sha1 }), dst_endpoint: dst, protocol, ...disposition };
       const domain = text(record.InitiatingProcessAccountDomain);
       const account = text(record.InitiatingProcessAccountName);
       const started = text(record.InitiatingProcessCreationTime);
       const reportId = text(record.ReportId);
-      const protocol = normalizeProtocol(text(record.Protocol));
       return {
         id: reportId === undefined ? positionId(at) : `mde:${deviceId ?? deviceName}:${reportId}:${stamp}`,
         source: MDE_SOURCE,
         time,
-        device: present({ hostname: deviceName, uid: deviceId, ip: localIp }),
+        device,
         process: present({
           pid,
           name,
           path,
           cmd_line: text(record.InitiatingProcessCommandLine),
-          sha1: text(record.InitiatingProcessSHA1),
+          sha1,
           sha256: text(record.InitiatingProcessSHA256),
           user: account && domain ? `${domain}\\${account}` : account,
           parent_name: text(record.InitiatingProcessParentFileName),
@@ -99,11 +108,7 @@ export function createMdeNetworkEventReader(): RecordReader {
           started_at: utcTime(started) ?? displayedTime(started),
         }),
         src_endpoint: present({ ip: localIp, port: localPort }),
-        dst_endpoint: present({
-          ip: remoteIp,
-          port: protocol.startsWith('icmp') ? undefined : remotePort,
-          hostname: remoteHost(text(record.RemoteUrl)),
-        }),
+        dst_endpoint: dst,
         protocol,
         ...disposition,
       };

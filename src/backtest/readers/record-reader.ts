@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { InputError } from '../input-error.js';
+import type { ReadConnection } from '../sighting.js';
 
 /** Where a record sits: a line of a text file, or a row of a JSON document or CSV. */
 export interface RecordPosition {
@@ -11,8 +12,11 @@ export interface RecordPosition {
 
 /** Turns the records of one format into connection events. */
 export interface RecordReader {
-  /** The event this record is, if it is a connection; undefined for records the reader holds back or skips. */
-  read(record: unknown, at: RecordPosition): ConnectionEvent | undefined;
+  /**
+   * The event this record is, if it is a connection; undefined for records the reader holds back or skips. Readers
+   * made with a `sightingsBefore` time may give only the sighting of a record before it.
+   */
+  read(record: unknown, at: RecordPosition): ReadConnection | undefined;
   /** Events held back until the whole entry was read (e.g. waiting for a join). */
   finish(): ConnectionEvent[];
   /** Records that were valid but are not connections this tool judges (other event ids, inspections). */

@@ -1,12 +1,13 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
 import { normalizeIp } from '../../lib/net.js';
+import type { ReadConnection } from '../sighting.js';
 import { fileName, port } from './fields.js';
 import { recordError, type RecordPosition } from './record-reader.js';
 import type { WindowsRecord } from './windows-record.js';
 
 /** A connection read from a Windows event, held until the whole log was read (for the join and the de-duplication). */
-export interface PendingConnection {
-  event: ConnectionEvent;
+export interface PendingConnection<Event extends ReadConnection = ConnectionEvent> {
+  event: Event;
   /** The socket (host, protocol, both ends) when the event names it fully. */
   socket: string | undefined;
   /** Sysmon's ProcessGuid, to join with its process creation. */

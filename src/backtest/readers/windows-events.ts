@@ -1,4 +1,5 @@
 import type { ConnectionEvent } from '../../contracts/connection-event.js';
+import { isWholeEvent, type ReadConnection } from '../sighting.js';
 import { isRecord } from './fields.js';
 import { recordError, type RecordReader } from './record-reader.js';
 import { sysmonConnection } from './sysmon-connection.js';
@@ -89,14 +90,16 @@ export class WindowsLogIndex {
  * the whole log are known before its first connection is read, so Sysmon connections are handed on as they are
  * read; WFP events are held until the end of the log.
  */
-export function createWindowsEventReader(processes: SysmonProcesses, index: WindowsLogIndex): RecordReader {
+export function createWindowsEventReader(processes: SysmonProcesses, index: WindowsLogIndex, sightingsBefore = Number.NEGATIVE_INFINITY): RecordReader {
   const wfp: PendingConnection[] = [];
   const sysmonSockets = new Map<string, number[]>();
   let skipped = 0;
 
-  function joined({ event, socket, guid }: PendingConnection): ConnectionEvent {
+  function joined({ event, socket, guid }: PendingConnection<ReadConnection>): ReadConnection {
     const details = processes.get(guid);
-    if (details) event.process = { ...details, ...event.process };
+    // A sighting takes from the process creation only the hash its baseline row is keyed by.
+    if (details && isWholeEvent(event)) event.process = { ...details, ...event.process };
+    else if (details?.sha1 !== undefined && event.process) event.process.sha1 = details.sha1;
     if (socket !== undefined && index.wfpSockets.has(socket)) {
       const times = sysmonSockets.get(socket);
       if (times) times.push(event.time);
@@ -109,12 +112,12 @@ export function createWindowsEventReader(processes: SysmonProcesses, index: Wind
     get skipped() {
       return skipped;
     },
-    read(record, at): ConnectionEvent | undefined {
+    read(record, at): ReadConnection | undefined {
       if (!isRecord(record)) throw recordError(at, 'not a JSON object');
       const event = windowsRecord(record);
       const isSysmon = event !== undefined && event.channel.includes('sysmon');
       // Process creations were taken by the first pass.
-      if (event && isSysmon && event.eventId === 3) return joined(sysmonConnection(event, at, index.wfpSockets.size > 0));
+      if (event && isSysmon && event.eventId === 3) return joined(sysmonConnection(event, at, index.wfpSockets.size > 0, sightingsBefore));
       if (event && isSysmon && event.eventId === 1) return undefined;
       if (event && !isSysmon && (event.eventId === 5156 || event.eventId === 5157)) wfp.push(wfpConnection(event, at, event.eventId === 5157));
       else skipped += 1;
