@@ -46,10 +46,11 @@ export function searchSlice(chunk: SearchChunk, start: number, end?: number): Se
   return chunk.bytes ? { text: chunk.text.slice(start, end), bytes: chunk.bytes.subarray(start, end) } : { text: chunk.text.slice(start, end) };
 }
 
-/** Two parts of an entry to search, one after the other. */
-export function searchJoin(head: SearchChunk, tail: SearchChunk): SearchChunk {
-  if (head.text === '') return tail;
-  return tail.bytes && head.bytes ? { text: head.text + tail.text, bytes: Buffer.concat([head.bytes, tail.bytes]) } : { text: head.text + tail.text };
+/** Consecutive parts of an entry to search, as one: joined once, however many chunks a long line spans. */
+export function searchJoin(parts: readonly SearchChunk[]): SearchChunk {
+  if (parts.length === 1) return parts[0]!;
+  const text = parts.map((part) => part.text).join('');
+  return parts.every((part) => part.bytes) ? { text, bytes: Buffer.concat(parts.map((part) => part.bytes!)) } : { text };
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];

@@ -133,7 +133,8 @@ async function* readLayout(entry: TextEntry, context: ReadContext, stats: EntryS
  * only the lines they are in are decoded and parsed.
  */
 async function indexLines(chunks: AsyncIterable<SearchChunk>, log: WindowsLogIndex): Promise<void> {
-  let pending: SearchChunk = { text: '' };
+  // The start of a line that no chunk has ended yet, in the chunks it spans.
+  let pending: SearchChunk[] = [];
   let first = true;
   const note = (line: string) => {
     let value: unknown;
@@ -154,15 +155,16 @@ async function indexLines(chunks: AsyncIterable<SearchChunk>, log: WindowsLogInd
     }
     const firstBreak = chunk.text.indexOf('\n');
     if (firstBreak === -1) {
-      pending = searchJoin(pending, chunk);
+      pending.push(chunk);
       continue;
     }
-    noteIfItMatters(searchJoin(pending, searchSlice(chunk, 0, firstBreak)));
+    noteIfItMatters(searchJoin([...pending, searchSlice(chunk, 0, firstBreak)]));
     const complete = chunk.text.lastIndexOf('\n') + 1;
     for (const start of firstPassLineStarts(chunk.text, firstBreak + 1, complete)) note(searchedText(chunk, start, chunk.text.indexOf('\n', start)));
-    pending = searchSlice(chunk, complete);
+    pending = [searchSlice(chunk, complete)];
   }
-  if (pending.text !== '') noteIfItMatters(pending);
+  const rest = searchJoin(pending);
+  if (rest.text !== '') noteIfItMatters(rest);
 }
 
 /** A leading byte order mark's length in the chunk: three bytes of UTF-8, or the one character UTF-16 decodes to. */
