@@ -86,9 +86,18 @@ describe('Defender for Endpoint DeviceNetworkEvents exports', () => {
 
   it('reads a raw Graph response saved on one line of several megabytes', async () => {
     const rows = Array.from({ length: 5_000 }, (_, index) => ({ ...row, ReportId: index, InitiatingProcessCommandLine: 'x'.repeat(300) }));
-    const { events, stats } = await read('one-line.json', JSON.stringify({ schema: [], results: rows }));
-    expect(events).toHaveLength(5_000);
-    expect(stats[0]?.format).toBe('mde-network-events (JSON document)');
+    for (const ending of ['', '\n', '\r\n\n  \n']) {
+      const { events, stats } = await read('one-line.json', `${JSON.stringify({ schema: [], results: rows })}${ending}`);
+      expect(events).toHaveLength(5_000);
+      expect(stats[0]?.format).toBe('mde-network-events (JSON document)');
+    }
+  });
+
+  it('reads JSON lines whose first row is several megabytes long', async () => {
+    const long = { ...row, ReportId: 1, InitiatingProcessCommandLine: 'x'.repeat(3_000_000) };
+    const { events, stats } = await read('long-first.jsonl', `${JSON.stringify(long)}\n\n${JSON.stringify({ ...row, ReportId: 2 })}\n`);
+    expect(events.map((event) => event.process?.cmd_line?.length)).toEqual([3_000_000, expected.process?.cmd_line?.length]);
+    expect(stats[0]?.format).toBe('mde-network-events (JSON lines)');
   });
 
   it('reads the older API envelope (Schema/Results), a plain array and JSON lines alike', async () => {

@@ -47,8 +47,8 @@ const MDE_CSV_COLUMNS = /(^|[,;\t])"?(Timestamp|TimeGenerated)"?([,;\t]|$)/;
 const MDE_CSV_DEVICE = /(^|[,;\t])"?(DeviceName|DeviceId)"?([,;\t]|$)/;
 
 /**
- * Recognises the layout (and for JSON lines, the format) from the first non-blank line; `complete` is false when
- * that line was too long to read whole, which only a JSON document on one line is.
+ * Recognises the layout (and for JSON lines, the format) from the first non-blank line; `complete` is false for a
+ * long line that nothing follows, which only a JSON document on one line is.
  */
 export function sniffLayout(firstLine: string, complete = true): Layout {
   if (firstLine.startsWith('[') || (firstLine.startsWith('{') && !complete)) return { layout: 'json-document' };
